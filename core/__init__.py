@@ -1,0 +1,1 @@
+"""The shop CRM console's core: everything but the Streamlit widgets."""

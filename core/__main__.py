@@ -1,0 +1,126 @@
+"""`python -m core`: the console's command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from core import clock
+from core.log import configure
+
+
+def _store(args: argparse.Namespace, role: str):
+    from core.store import Store
+    return Store(args.db, role=role)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from core.sandbox_setup import connect_sandbox
+    store = _store(args, "cli")
+    versions = store.migrate()
+    print(f"store {store.path} ready at schema version {max(versions)}")
+    if args.sandbox_url:
+        shop = connect_sandbox(store, args.sandbox_url)
+        print(f"sandbox shop '{shop.shop_id}' connected at {args.sandbox_url}")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from core.sandbox.server import serve
+    serve(host=args.host, port=args.port, members=args.members, seed=args.seed,
+          rate_limit=not args.no_rate_limit, start=args.now)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from core.shops import list_shops
+    from core.sync_jobs import run_sync
+    store = _store(args, "cli")
+    shops = [args.shop] if args.shop else [s.shop_id for s in list_shops(store)]
+    if not shops:
+        print("no shop is connected: run `python -m core init --sandbox-url URL` or connect one in the console")
+        return 1
+    failed = 0
+    for shop_id in shops:
+        result = run_sync(store, shop_id, started_by="cli", entities=args.entity or None,
+                          progress=lambda e, r, p: print(f"  {e}: {r} records, {p} pages", file=sys.stderr))
+        print(f"{shop_id}: {result.status}, {result.records} records in {result.pages} pages"
+              + (f" — {result.error}" if result.error else ""))
+        failed += result.status != "succeeded"
+    return 1 if failed else 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from core import scheduler
+    store = _store(args, "scheduler")
+    if args.once:
+        outcomes = scheduler.run_once(store)
+        for o in outcomes:
+            print(f"{o.job}: {o.status} — {o.summary}")
+        return 1 if any(o.status != "ok" for o in outcomes) else 0
+    scheduler.run_forever(store, tick_seconds=args.tick_seconds)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from core.status import overview
+    print(json.dumps(overview(_store(args, "cli")), ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db and --now work before or after the command (`python -m core scheduler --once --now ...`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="the store file (default: $CONSOLE_DB or data/console.duckdb)")
+    common.add_argument("--now", type=clock.parse_instant, metavar="ISO8601", default=argparse.SUPPRESS,
+                        help="run as if it were this instant, e.g. 2026-01-10T09:00:00+09:00")
+    parser = argparse.ArgumentParser(prog="python -m core", parents=[common],
+                                     description="The shop CRM console's command line.")
+    parser.set_defaults(db=None, now=None)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common], help="create or upgrade the store; optionally connect the sandbox shop",
+                       description="Create the store (or apply missing migrations) and optionally connect the sandbox shop.")
+    p.add_argument("--sandbox-url", help="connect the sandbox shop served at this URL, e.g. http://127.0.0.1:8624")
+    p.set_defaults(run=cmd_init)
+
+    p = sub.add_parser("sandbox", parents=[common], help="serve a simulated Cafe24 mall on loopback",
+                       description="Serve a deterministic simulated Korean mall that speaks the Cafe24 Admin API, "
+                                   "moving forward with the clock.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8624)
+    p.add_argument("--members", type=int, default=5000, help="how many members the mall starts with")
+    p.add_argument("--seed", type=int, default=7, help="the seed that makes the mall (same seed, same mall)")
+    p.add_argument("--no-rate-limit", action="store_true", help="turn off the Cafe24 call-limit bucket")
+    p.set_defaults(run=cmd_sandbox)
+
+    p = sub.add_parser("sync", parents=[common], help="sync connected shops into the store now",
+                       description="Sync every connected shop (or one) now, from each entity's last checkpoint.")
+    p.add_argument("--shop", help="only this shop id")
+    p.add_argument("--entity", action="append", help="only this entity (repeatable): categories, products, members, orders, carts")
+    p.set_defaults(run=cmd_sync)
+
+    p = sub.add_parser("scheduler", parents=[common], help="run the scheduler (sync, triggers, dispatch, heartbeat)",
+                       description="Run every due job on a timer until SIGTERM; with --once, run what is due once and exit.")
+    p.add_argument("--once", action="store_true", help="run every due job once and exit")
+    p.add_argument("--tick-seconds", type=float, default=5.0, help="how often to look for due jobs")
+    p.set_defaults(run=cmd_scheduler)
+
+    p = sub.add_parser("status", parents=[common], help="print the store's counts, syncs and scheduler state as JSON",
+                       description="Print members, orders, revenue, carts, last syncs and the scheduler heartbeat.")
+    p.set_defaults(run=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure()
+    if args.now:
+        clock.set_clock(clock.FixedClock(args.now) if getattr(args, "once", False) or args.command != "scheduler"
+                        else clock.OffsetClock(args.now))
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

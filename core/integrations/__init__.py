@@ -1,0 +1,21 @@
+"""Platform clients behind one interface (see `base.ShopClient`)."""
+from __future__ import annotations
+
+import importlib
+
+from core.integrations.base import ShopClient
+from core.shops import Shop
+
+# platform -> module holding `client_for(shop) -> ShopClient`
+_MODULES = {
+    "cafe24": "core.integrations.cafe24",
+}
+
+
+def make_client(shop: Shop) -> ShopClient:
+    """The client for a connected shop, with its secrets loaded from the secrets file."""
+    try:
+        module = importlib.import_module(_MODULES[shop.platform])
+    except KeyError:
+        raise ValueError(f"no client for platform '{shop.platform}'") from None
+    return module.client_for(shop)

@@ -1,0 +1,50 @@
+"""Shared fixtures: a real DuckDB file in a temp dir, a secrets file beside it, a settable clock."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core import clock  # noqa: E402
+from core.store import Store  # noqa: E402
+
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "console.duckdb"
+    monkeypatch.setenv("CONSOLE_DB", str(path))
+    monkeypatch.setenv("CONSOLE_SECRETS", str(tmp_path / "secrets.json"))
+    return path
+
+
+@pytest.fixture
+def store(store_path: Path) -> Store:
+    s = Store(store_path, role="test")
+    s.migrate()
+    return s
+
+
+@pytest.fixture
+def fixed_clock() -> clock.FixedClock:
+    c = clock.FixedClock(dt.datetime(2026, 1, 10, 9, 0, tzinfo=KST))
+    previous = clock.get_clock()
+    clock.set_clock(c)
+    yield c
+    clock.set_clock(previous)
+
+
+def python_env(store_path: Path) -> dict[str, str]:
+    """The environment a child `python -m core` process runs with."""
+    env = dict(os.environ)
+    env["CONSOLE_DB"] = str(store_path)
+    env["CONSOLE_SECRETS"] = str(store_path.with_name("secrets.json"))
+    env["PYTHONPATH"] = str(ROOT)
+    return env
