@@ -1,0 +1,71 @@
+"""One normal form for every platform's fields, so the same member looks the same in the store
+whichever platform it came from."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.clock import DEFAULT_TZ
+from core.integrations.base import BadResponse
+
+
+def email(value: Any) -> str | None:
+    text = str(value or "").strip().lower()
+    return text or None
+
+
+def phone(value: Any) -> str | None:
+    """Digits only, Korean mobile numbers in their domestic form: '+82 10-1234-5678' -> '01012345678'."""
+    digits = re.sub(r"\D", "", str(value or ""))
+    if digits.startswith("82") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits or None
+
+
+def text(value: Any) -> str | None:
+    out = str(value).strip() if value is not None else ""
+    return out or None
+
+
+def flag(value: Any) -> bool:
+    """A platform's yes/no: T/F, Y/N, true/false, 1/0, 'yes', 'on'."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in {"t", "y", "yes", "true", "1", "on"}
+
+
+def instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.datetime | None:
+    """An aware UTC instant from ISO 8601 or 'YYYY-MM-DD HH:MM:SS'; a naive time is in the shop's zone."""
+    if value in (None, "", "0000-00-00 00:00:00", "0000-00-00"):
+        return None
+    if isinstance(value, dt.datetime):
+        at = value
+    else:
+        raw = str(value).strip().replace("Z", "+00:00")
+        try:
+            at = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            raise BadResponse(f"{what} '{value}' is not a date and time the console can read") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo(tz))
+    return at.astimezone(dt.timezone.utc)
+
+
+def amount(value: Any, *, what: str = "amount") -> float:
+    if value in (None, ""):
+        return 0.0
+    try:
+        return float(Decimal(str(value).replace(",", "").strip()))
+    except InvalidOperation:
+        raise BadResponse(f"{what} '{value}' is not a number") from None
+
+
+def require(record: dict[str, Any], field: str, *, what: str) -> Any:
+    """A field the console cannot do without; its absence names the record and the field."""
+    value = record.get(field)
+    if value is None or value == "":
+        raise BadResponse(f"{what} has no '{field}'")
+    return value
