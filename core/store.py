@@ -254,13 +254,16 @@ def upsert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
         raise StoreError(f"{table} has no column(s) {', '.join(unknown)}")
     frame = frame.unique(subset=list(key), keep="last", maintain_order=True)
     cols = ", ".join(f'"{c}"' for c in frame.columns)
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in frame.columns if c not in key)
-    conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    match = " AND ".join(f't."{k}" = f."{k}"' for k in key)
+    updates = ", ".join(f'"{c}" = f."{c}"' for c in frame.columns if c not in key)
     con.register("_upsert_frame", frame.to_arrow())
     try:
-        con.execute(
-            f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _upsert_frame '
-            f'ON CONFLICT ({", ".join(key)}) {conflict}')
+        # An UPDATE of the known keys and an INSERT of the rest beats INSERT ... ON CONFLICT
+        # by 1.5-2x on DuckDB at a million rows (bench/bench_upsert.py), and means the same.
+        if updates:
+            con.execute(f'UPDATE "{table}" AS t SET {updates} FROM _upsert_frame AS f WHERE {match}')
+        con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _upsert_frame AS f '
+                    f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE {match})')
     finally:
         con.unregister("_upsert_frame")
     return frame.height
