@@ -62,6 +62,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_public(args: argparse.Namespace) -> int:
+    from core.public import serve
+    serve(_store(args, "public"), host=args.host, port=args.port)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from core.status import overview
     print(json.dumps(overview(_store(args, "cli")), ensure_ascii=False, indent=2, default=str))
@@ -110,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="print the store's counts, syncs and scheduler state as JSON",
                        description="Print members, orders, revenue, carts, last syncs and the scheduler heartbeat.")
     p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser("public", parents=[common], help="serve the public links: unsubscribe, open pixel, clicks",
+                       description="Serve the endpoints recipients reach at PUBLIC_BASE_URL: the unsubscribe page "
+                                   "and one-click unsubscribe, the open pixel and tracked links.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8625)
+    p.set_defaults(run=cmd_public)
     return parser
 
 

@@ -54,6 +54,17 @@ def _sync_jobs(store: Store) -> list[Job]:
 JOB_SOURCES: list[Callable[[Store], list[Job]]] = [_sync_jobs]
 
 
+def _automation_jobs(store: Store) -> list[Job]:
+    from core.automations.jobs import automation_jobs
+    return automation_jobs(store)
+
+
+JOB_SOURCES.append(_automation_jobs)
+
+# The running scheduler's stop event, for jobs that must notice SIGTERM between messages (dispatch).
+current_stop: threading.Event | None = None
+
+
 def planned_jobs(store: Store) -> list[Job]:
     return [job for source in JOB_SOURCES for job in source(store)]
 
@@ -118,12 +129,26 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _holder_gone(holder: str) -> bool:
+    """A lease held by a process of this host that no longer exists (killed) need not be waited out."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def take_lease(store: Store) -> str | None:
     """Take or renew the scheduler lease; None if taken, else who holds it."""
     me, wall = holder_name(), dt.datetime.now(dt.timezone.utc)
     with store.unit() as con:
         row = con.execute("SELECT holder, expires_at FROM scheduler_lease WHERE lease = 'scheduler'").fetchone()
-        if row and row[0] != me and row[1] > wall:
+        if row and row[0] != me and row[1] > wall and not _holder_gone(row[0]):
             return f"{row[0]} (until {row[1].isoformat(timespec='seconds')})"
         con.execute("""INSERT INTO scheduler_lease VALUES ('scheduler', ?, ?, ?)
                        ON CONFLICT (lease) DO UPDATE SET holder = excluded.holder,
@@ -169,6 +194,8 @@ def run_once(store: Store) -> list[Outcome]:
 def run_forever(store: Store, tick_seconds: float = 5.0, stop: threading.Event | None = None) -> None:
     """The long-running scheduler; SIGTERM or SIGINT finish the work in hand, then exit."""
     stop = stop or threading.Event()
+    global current_stop
+    current_stop = stop
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())

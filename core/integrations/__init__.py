@@ -8,7 +8,10 @@ from core.shops import Shop
 
 # platform -> module holding `client_for(shop) -> ShopClient`
 _MODULES = {
+    "naver": "core.integrations.naver",
     "cafe24": "core.integrations.cafe24",
+    "godomall": "core.integrations.godomall",
+    "wix": "core.integrations.wix",
 }
 
 

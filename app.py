@@ -1,0 +1,106 @@
+"""The console: navigation and the sidebar every page shares (shop, scheduler heartbeat, language).
+
+Run with `streamlit run app.py`. The store is never kept open here: every read
+opens it for one unit of work (core.*), and results are cached briefly with
+`st.cache_data`, so the scheduler always gets its turn on the file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import streamlit as st
+
+from core import heartbeat, i18n
+from core import overview as ov
+from core.i18n import t
+from core.store import default_path
+
+# (section title key, [(page file, title key, icon, url path)]); later screens add their own rows.
+# A url path must differ from its file's name: Streamlit's AppTest resolves a rerun's page by that
+# name to the bare file (skipping this script and its sidebar) when the two coincide.
+SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
+    ("nav.group.home", [("pages/overview.py", "nav.overview", ":material/dashboard:", "dashboard")]),
+    ("nav.group.settings", [("pages/integrations.py", "nav.integrations", ":material/hub:", "connections")]),
+]
+
+st.set_page_config(page_title=i18n.t("app.title", st.session_state.get("lang")), page_icon="🛍️",
+                   layout="wide", initial_sidebar_state="expanded")
+lang = i18n.set_language(st.session_state.get("lang"))
+db = str(default_path())
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def cached_shops(db: str) -> list[dict]:
+    return ov.shops(db)
+
+
+def navigation() -> st.navigation:
+    pages = {
+        t(section): [st.Page(path, title=t(title), icon=icon, url_path=url, default=(url == "dashboard"))
+                     for path, title, icon, url in rows]
+        for section, rows in SECTIONS
+    }
+    return st.navigation(pages, position="sidebar")
+
+
+def shop_selector(shops: list[dict]) -> None:
+    if not shops:
+        st.session_state.pop("shop_id", None)
+        st.caption(t("sidebar.no_shop"))
+        return
+    names = {s["shop_id"]: s["name"] for s in shops}
+    wanted = st.session_state.pop("select_shop", None)  # a page just connected this shop
+    if wanted in names:
+        st.session_state["shop_id"] = wanted
+    if st.session_state.get("shop_id") not in names:
+        st.session_state["shop_id"] = shops[0]["shop_id"]
+    st.selectbox(t("sidebar.shop"), list(names), key="shop_id",
+                 format_func=lambda shop_id: f"{names[shop_id]} ({shop_id})")
+
+
+@st.fragment(run_every=dt.timedelta(seconds=15))
+def scheduler_box(db: str, lang: str) -> None:
+    """The scheduler's heartbeat, read from its file (never from the store), refreshed every 15 s."""
+    i18n.set_language(lang)
+    beat = heartbeat.read(Path(db))
+    wall = dt.datetime.now(dt.timezone.utc)  # the heartbeat file is stamped in wall time
+    st.markdown(f"**{t('sidebar.scheduler')}**")
+    if beat is None:
+        st.warning(t("sidebar.scheduler_never"), icon=":material/warning:")
+        return
+    if not heartbeat.is_alive(beat, wall):
+        st.warning(t("sidebar.scheduler_stopped", when=i18n.ago(beat.get("written_at"), wall)),
+                   icon=":material/warning:")
+        return
+    st.success(t("sidebar.scheduler_alive"), icon=":material/favorite:")
+    st.caption(t("sidebar.last_tick", when=i18n.ago(beat["written_at"], wall)))
+    # Due times are on the scheduler's clock; move its last tick forward by the wall time since.
+    scheduler_now = dt.datetime.fromisoformat(beat["last_tick_at"]) + (
+        wall - dt.datetime.fromisoformat(beat["written_at"]))
+    jobs = beat.get("next_jobs") or []
+    lines = [t("sidebar.job_failed", job=j["job"]) if j.get("last_status") == "failed"
+             else t("sidebar.job_due", job=j["job"], when=i18n.until(j["next_due_at"], scheduler_now))
+             for j in jobs[:5]]
+    st.caption(f"{t('sidebar.next_jobs')}: " + (" · ".join(lines) if lines else t("sidebar.no_jobs")))
+
+
+def _language_chosen() -> None:
+    # Kept apart from the widget's own state: the widget's label changes with the language.
+    st.session_state["lang"] = st.session_state["language_switch"]
+
+
+def language_switch() -> None:
+    st.radio(t("sidebar.language"), list(i18n.LANGUAGES), key="language_switch", horizontal=True,
+             format_func=i18n.LANGUAGES.get, index=list(i18n.LANGUAGES).index(lang), on_change=_language_chosen)
+
+
+page = navigation()
+with st.sidebar:
+    shop_selector(cached_shops(db))
+    st.divider()
+    scheduler_box(db, lang)
+    st.divider()
+    language_switch()
+    st.caption(t("sidebar.store", path=db))
+page.run()

@@ -1,0 +1,376 @@
+"""What the console's automation pages call: create / start / pause / resume, the list with
+results, "who would receive this", templates and sender settings, the outbox and its repairs.
+
+Every function opens the store for one short unit of work; none sends anything.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from core import clock
+from core.automations.triggers import (AUTOMATION_COLUMNS, TRIGGERS, WIZARD_DAYS, Automation, TriggerError,
+                                       automation_from_row, bind, candidates_sql,
+                                       validate_params)
+from core.store import Store
+
+STATUSES = ("draft", "running", "paused")
+TRIGGER_LABELS = {  # the words marketers know from Stibee (발송 조건)
+    "purchased": "상품 구매함", "no_first_purchase": "첫 구매 안 함", "no_repurchase": "재구매 안 함",
+    "signup": "회원 가입함", "cart_abandoned": "방치된 카트", "delivered": "배송 완료",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AutomationError(ValueError):
+    """Input that cannot make a working automation; the message names the field."""
+
+
+# ------------------------------------------------------------------ validation (shared with config_io)
+
+def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_templates: set[str]) -> dict[str, Any]:
+    """The wizard's (or a config file's) fields, checked; AutomationError names the field."""
+    out = dict(fields)
+    name = (out.get("name") or "").strip()
+    if not name:
+        raise AutomationError("name: 이름이 비어 있습니다 (name is empty)")
+    if out.get("shop_id") not in known_shops:
+        raise AutomationError(f"shop_id: 연결된 쇼핑몰이 아닙니다 ('{out.get('shop_id')}' is not a connected shop)")
+    try:
+        out["trigger_params"] = validate_params(out.get("trigger"), out.get("trigger_params") or {})
+    except TriggerError as exc:
+        field = "trigger" if out.get("trigger") not in TRIGGERS else "trigger_params"
+        raise AutomationError(f"{field}: {exc}") from None
+    for field, low, high in (("delay_minutes", 0, 365 * 24 * 60), ("max_lateness_minutes", 1, 30 * 24 * 60)):
+        value = out.get(field, 0 if field == "delay_minutes" else None)
+        if value is None:
+            out[field] = None
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise AutomationError(f"{field}: {low}..{high} 사이의 정수여야 합니다 (got {value!r})")
+        out[field] = value
+    out["is_advertising"] = out.get("is_advertising", True)
+    if not isinstance(out["is_advertising"], bool):
+        raise AutomationError("is_advertising: true 또는 false여야 합니다")
+    out["status"] = out.get("status", "draft")
+    if out["status"] not in STATUSES:
+        raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다 (got {out['status']!r})")
+    if not (out.get("subject") or "").strip():
+        raise AutomationError("subject: 이메일 제목이 비어 있습니다 (subject is empty)")
+    if not (out.get("sender_name") or "").strip():
+        raise AutomationError("sender_name: 발신자 이름이 비어 있습니다")
+    if not _EMAIL.match(out.get("sender_email") or ""):
+        raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
+    if out.get("template_id") not in known_templates:
+        raise AutomationError(f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})")
+    if out["status"] == "running" and out.get("template_id") is None:
+        raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
+    out["preheader"] = out.get("preheader") or ""
+    return out
+
+
+def check_template(fields: dict[str, Any]) -> dict[str, Any]:
+    """A template checked by rendering it for a sample member (core.templates.validate)."""
+    from core.templates import TemplateError, validate
+    out = dict(fields)
+    if not (out.get("name") or "").strip():
+        raise AutomationError("name: 템플릿 이름이 비어 있습니다")
+    trigger = out.get("trigger") or "signup"
+    try:
+        validate(out.get("subject") or "", out.get("html") or "", out.get("text"), trigger,
+                 preheader=out.get("preheader"))
+    except TemplateError as exc:
+        raise AutomationError(f"template: {exc}") from None
+    except ValueError as exc:
+        raise AutomationError(f"trigger: {exc}") from None
+    return out
+
+
+def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
+    out = dict(fields)
+    for field in ("sender_name", "sender_contact"):
+        if not (out.get(field) or "").strip():
+            raise AutomationError(f"{field}: 비어 있습니다 (광고성 이메일에는 발신자 이름과 연락처가 필요합니다)")
+    if not _EMAIL.match(out.get("sender_email") or ""):
+        raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
+    if out.get("smtp_security", "starttls") not in ("none", "starttls", "tls"):
+        raise AutomationError("smtp_security: none, starttls, tls 중 하나여야 합니다")
+    out.setdefault("smtp_security", "starttls")
+    port = out.get("smtp_port")
+    if port is not None and (not isinstance(port, int) or not 1 <= port <= 65535):
+        raise AutomationError(f"smtp_port: 1..65535 (got {port!r})")
+    out.setdefault("frequency_cap_enabled", True)
+    hours = out.setdefault("frequency_cap_hours", 24)
+    if not isinstance(hours, int) or not 1 <= hours <= 24 * 30:
+        raise AutomationError(f"frequency_cap_hours: 1..720 (got {hours!r})")
+    return out
+
+
+# ------------------------------------------------------------------ writes
+
+_AUTOMATION_FIELDS = ("automation_id", "shop_id", "name", "trigger", "trigger_params", "delay_minutes",
+                      "max_lateness_minutes", "is_advertising", "status", "template_id", "subject", "preheader",
+                      "sender_name", "sender_email")
+_TEMPLATE_FIELDS = ("template_id", "shop_id", "name", "trigger", "subject", "preheader", "html", "text")
+SENDER_FIELDS = ("shop_id", "sender_name", "sender_email", "sender_contact", "smtp_host", "smtp_port",
+                 "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours")
+
+
+def write_automation(con, a: dict[str, Any], now: dt.datetime) -> None:
+    """Insert or update one checked automation; a status change is logged (the running window)."""
+    old = con.execute("SELECT status FROM automations WHERE automation_id = ?", [a["automation_id"]]).fetchone()
+    values = [a.get(f) for f in _AUTOMATION_FIELDS]
+    values[_AUTOMATION_FIELDS.index("trigger_params")] = json.dumps(a["trigger_params"], ensure_ascii=False)
+    cols = ", ".join(_AUTOMATION_FIELDS)
+    updates = ", ".join(f"{f} = excluded.{f}" for f in _AUTOMATION_FIELDS if f != "automation_id")
+    con.execute(f"""INSERT INTO automations ({cols}, created_at, updated_at)
+                    VALUES ({", ".join("?" for _ in _AUTOMATION_FIELDS)}, ?, ?)
+                    ON CONFLICT (automation_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at""",
+                values + [now, now])
+    if old is None or old[0] != a["status"]:
+        log_status(con, a["automation_id"], a["status"], now)
+
+
+def log_status(con, automation_id: str, status: str, now: dt.datetime) -> None:
+    con.execute("""INSERT INTO automation_status_log VALUES (?, ?, ?)
+                   ON CONFLICT (automation_id, changed_at) DO UPDATE SET status = excluded.status""",
+                [automation_id, status, now])
+
+
+def write_template(con, t: dict[str, Any], now: dt.datetime) -> None:
+    cols = ", ".join(_TEMPLATE_FIELDS)
+    updates = ", ".join(f"{f} = excluded.{f}" for f in _TEMPLATE_FIELDS if f != "template_id")
+    con.execute(f"""INSERT INTO templates ({cols}, updated_at) VALUES ({", ".join("?" for _ in _TEMPLATE_FIELDS)}, ?)
+                    ON CONFLICT (template_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at""",
+                [t.get(f) for f in _TEMPLATE_FIELDS] + [now])
+
+
+def write_sender(con, s: dict[str, Any], now: dt.datetime) -> None:
+    cols = ", ".join(SENDER_FIELDS)
+    updates = ", ".join(f"{f} = excluded.{f}" for f in SENDER_FIELDS if f != "shop_id")
+    con.execute(f"""INSERT INTO sender_settings ({cols}, updated_at) VALUES ({", ".join("?" for _ in SENDER_FIELDS)}, ?)
+                    ON CONFLICT (shop_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at""",
+                [s.get(f) for f in SENDER_FIELDS] + [now])
+
+
+def _known(con) -> tuple[set[str], set[str]]:
+    shops = {r[0] for r in con.execute("SELECT shop_id FROM shops").fetchall()}
+    templates = {r[0] for r in con.execute("SELECT template_id FROM templates").fetchall()}
+    return shops, templates
+
+
+def save_template(store: Store, *, shop_id: str | None, name: str, trigger: str | None, subject: str, html: str,
+                  text: str | None = None, preheader: str | None = None, template_id: str | None = None) -> str:
+    """Validate (render against a sample member) and save; a broken template is refused with the line."""
+    t = check_template({"template_id": template_id or f"t-{uuid.uuid4().hex[:10]}", "shop_id": shop_id,
+                        "name": name, "trigger": trigger, "subject": subject, "preheader": preheader,
+                        "html": html, "text": text})
+    with store.unit() as con:
+        write_template(con, t, clock.now())
+    return t["template_id"]
+
+
+def save_sender_settings(store: Store, shop_id: str, **fields: Any) -> None:
+    """The shop's sender and SMTP settings (the SMTP password goes to core.secrets as 'smtp_password')."""
+    s = check_sender({"shop_id": shop_id, **fields})
+    with store.unit() as con:
+        write_sender(con, s, clock.now())
+
+
+def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, subject: str, sender_name: str,
+                      sender_email: str, template_id: str | None, trigger_params: dict | None = None,
+                      preheader: str = "", delay_minutes: int = 0, is_advertising: bool = True,
+                      max_lateness_minutes: int | None = None, start: bool = False) -> str:
+    """The wizard's last step: 주소록(shop) → 발송 조건(trigger+params) → 발송 정보 → 내용(template) → 시작."""
+    fields = {"automation_id": f"a-{uuid.uuid4().hex[:10]}", "shop_id": shop_id, "name": name,
+              "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
+              "sender_name": sender_name, "sender_email": sender_email, "preheader": preheader,
+              "template_id": template_id, "delay_minutes": delay_minutes, "is_advertising": is_advertising,
+              "max_lateness_minutes": max_lateness_minutes, "status": "running" if start else "draft"}
+    with store.unit() as con:
+        shops, templates = _known(con)
+        a = check_automation(fields, known_shops=shops, known_templates=templates)
+        write_automation(con, a, clock.now())
+    return a["automation_id"]
+
+
+def set_status(store: Store, automation_id: str, status: str) -> None:
+    """Start, pause or resume. Resuming does not backfill what became true while paused."""
+    if status not in STATUSES:
+        raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다")
+    now = clock.now()
+    with store.unit() as con:
+        row = con.execute("SELECT status, template_id FROM automations WHERE automation_id = ?",
+                          [automation_id]).fetchone()
+        if row is None:
+            raise AutomationError(f"automation '{automation_id}' does not exist")
+        if status == "running" and row[1] is None:
+            raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
+        if row[0] == status:
+            return
+        con.execute("UPDATE automations SET status = ?, updated_at = ? WHERE automation_id = ?",
+                    [status, now, automation_id])
+        log_status(con, automation_id, status, now)
+
+
+def start_automation(store: Store, automation_id: str) -> None:
+    set_status(store, automation_id, "running")
+
+
+def pause_automation(store: Store, automation_id: str) -> None:
+    set_status(store, automation_id, "paused")
+
+
+def resume_automation(store: Store, automation_id: str) -> None:
+    set_status(store, automation_id, "running")
+
+
+# ------------------------------------------------------------------ reads
+
+def list_automations(store: Store, shop_id: str | None = None) -> pl.DataFrame:
+    """One row per automation with its results: sent, skipped (and by reason), failed, opened, clicked,
+    converted (attributed orders) and revenue."""
+    with store.unit() as con:
+        return con.sql("""
+            WITH ob AS (
+                SELECT automation_id, count(*) FILTER (WHERE state = 'sent') AS sent,
+                       count(*) FILTER (WHERE state = 'pending') AS pending,
+                       count(*) FILTER (WHERE state = 'skipped') AS skipped,
+                       count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
+                       count(*) FILTER (WHERE state IN ('failed', 'dead')) AS failed,
+                       count(*) FILTER (WHERE state = 'unknown') AS unknown
+                FROM outbox GROUP BY automation_id),
+            reasons AS (
+                SELECT automation_id, map(list(reason ORDER BY reason), list(n ORDER BY reason)) AS skipped_by_reason
+                FROM (SELECT automation_id, reason, count(*) AS n FROM outbox
+                      WHERE state IN ('skipped', 'cancelled') GROUP BY ALL) GROUP BY automation_id),
+            ev AS (
+                SELECT o.automation_id, count(DISTINCT te.message_id) FILTER (WHERE te.kind = 'open') AS opened,
+                       count(DISTINCT te.message_id) FILTER (WHERE te.kind = 'click') AS clicked
+                FROM tracking_events te JOIN outbox o USING (message_id) GROUP BY o.automation_id),
+            attr AS (
+                SELECT o.automation_id, count(*) AS converted, sum(at_.revenue) AS revenue
+                FROM attributions at_ JOIN outbox o USING (message_id) GROUP BY o.automation_id)
+            SELECT a.automation_id, a.shop_id, a.name, a.trigger, a.trigger_params, a.status, a.delay_minutes,
+                   a.is_advertising, a.template_id, a.subject, a.updated_at,
+                   coalesce(ob.sent, 0) AS sent, coalesce(ob.pending, 0) AS pending,
+                   coalesce(ob.skipped, 0) AS skipped, coalesce(ob.cancelled, 0) AS cancelled,
+                   coalesce(ob.failed, 0) AS failed, coalesce(ob.unknown, 0) AS unknown,
+                   reasons.skipped_by_reason,
+                   coalesce(ev.opened, 0) AS opened, coalesce(ev.clicked, 0) AS clicked,
+                   coalesce(attr.converted, 0) AS converted, coalesce(attr.revenue, 0) AS revenue
+            FROM automations a LEFT JOIN ob USING (automation_id) LEFT JOIN reasons USING (automation_id)
+            LEFT JOIN ev USING (automation_id) LEFT JOIN attr USING (automation_id)
+            WHERE $shop IS NULL OR a.shop_id = $shop
+            ORDER BY a.created_at, a.automation_id""", params={"shop": shop_id}).pl()
+
+
+def get_automation(store: Store, automation_id: str) -> dict[str, Any]:
+    with store.unit() as con:
+        cur = con.execute("SELECT * FROM automations WHERE automation_id = ?", [automation_id])
+        row = cur.fetchone()
+        if row is None:
+            raise AutomationError(f"automation '{automation_id}' does not exist")
+        return dict(zip([d[0] for d in cur.description], row))
+
+
+def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_size: int = 20) -> dict[str, Any]:
+    """Who would receive this in the next `days` days (1 or 7 in the console), if it were running:
+    sends already planned and due in the window, plus time-based occurrences that will become true
+    (no first purchase / no repurchase / cart abandoned / delays) if nothing else happens. Events still
+    to come (new orders, signups, deliveries) cannot be foreseen. Counts are by day in the shop's time zone,
+    after consent and unsubscribes; the frequency cap may still hold some back on the day."""
+    now = clock.now()
+    end = now + dt.timedelta(days=days)
+    with store.unit() as con:
+        row = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
+                          [automation_id]).fetchone()
+        if row is None:
+            raise AutomationError(f"automation '{automation_id}' does not exist")
+        a = automation_from_row(row)
+        tz = (con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [a.shop_id]).fetchone() or
+              [clock.DEFAULT_TZ])[0]
+        delay = dt.timedelta(minutes=a.delay_minutes)
+        start_true, end_true = now, end - delay
+        predicted = "SELECT NULL::VARCHAR AS member_key, NULL::VARCHAR AS occurrence_key, " \
+                    "NULL::VARCHAR AS recipient, NULL::TIMESTAMPTZ AS became_true_at WHERE FALSE"
+        params: dict[str, Any] = {}
+        if end_true > start_true:
+            predicted, params = candidates_sql(a, start_true, end_true)
+        params.update({"aid": a.automation_id, "shop": a.shop_id, "now": now, "end": end, "adv": a.is_advertising,
+                       "delay": a.delay_minutes})
+        sql = f"""
+            WITH future AS (
+                SELECT member_key, recipient, became_true_at + to_minutes($delay) AS due_at, 'predicted' AS source
+                FROM ({predicted})),
+            planned AS (
+                SELECT member_key, recipient, due_at, 'planned' AS source FROM outbox
+                WHERE automation_id = $aid AND state IN ('pending', 'failed') AND due_at <= $end),
+            everyone AS (SELECT * FROM future UNION ALL SELECT * FROM planned)
+            SELECT e.member_key, m.name, e.recipient AS email, greatest(e.due_at, $now) AS due_at, e.source
+            FROM everyone e LEFT JOIN members m ON m.shop_id = $shop AND m.member_key = e.member_key
+            WHERE e.recipient IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM unsubscribes u WHERE u.shop_id = $shop AND u.member_key = e.member_key
+                              AND u.channel IN ('email', 'all'))
+              AND (NOT $adv OR coalesce(m.email_consent, FALSE))
+            ORDER BY due_at, e.member_key"""
+        frame = con.sql(sql, params=bind(sql, params)).pl()
+    frame = frame.with_columns(pl.col("due_at").dt.convert_time_zone(tz).dt.date().alias("day"))
+    by_day = frame.group_by("day").len().sort("day")
+    return {"automation_id": automation_id, "days": days, "total": frame.height,
+            "by_day": [{"day": d.isoformat(), "count": n} for d, n in by_day.iter_rows()],
+            "sample": frame.head(sample_size).drop("day").to_dicts()}
+
+
+def list_outbox(store: Store, *, state: str | None = None, reason: str | None = None,
+                automation_id: str | None = None, shop_id: str | None = None, limit: int = 500) -> pl.DataFrame:
+    """The activity list (newest first), filtered by state / reason / automation / shop."""
+    with store.unit() as con:
+        return con.sql("""
+            SELECT o.message_id, o.automation_id, a.name AS automation, o.shop_id, o.member_key, o.recipient,
+                   o.state, o.reason, o.attempts, o.due_at, o.next_attempt_at, o.sent_at, o.last_error,
+                   o.occurrence_key, o.updated_at
+            FROM outbox o LEFT JOIN automations a USING (automation_id)
+            WHERE ($state IS NULL OR o.state = $state) AND ($reason IS NULL OR o.reason = $reason)
+              AND ($aid IS NULL OR o.automation_id = $aid) AND ($shop IS NULL OR o.shop_id = $shop)
+            ORDER BY o.updated_at DESC, o.message_id LIMIT $limit""",
+                       params={"state": state, "reason": reason, "aid": automation_id, "shop": shop_id,
+                               "limit": limit}).pl()
+
+
+def outbox_counts(store: Store) -> pl.DataFrame:
+    """(state, reason, n) for the activity page's filters."""
+    return store.frame("SELECT state, reason, count(*) AS n FROM outbox GROUP BY ALL ORDER BY state, reason")
+
+
+def retry_failed(store: Store, message_ids: list[str], by: str = "console") -> int:
+    """Put failed or dead messages back to pending now (a fresh set of tries). Unknown ones are not retried:
+    they may have reached the customer; resolve them instead."""
+    now = clock.now()
+    with store.unit() as con:
+        return len(con.execute("""
+            UPDATE outbox SET state = 'pending', reason = NULL, attempts = 0, next_attempt_at = ?,
+                due_at = greatest(due_at, ?), updated_at = ?, resolved_by = ?
+            WHERE message_id IN (SELECT unnest(?::VARCHAR[])) AND state IN ('failed', 'dead')
+            RETURNING message_id""", [now, now - dt.timedelta(minutes=1), now, by, message_ids]).fetchall())
+
+
+def resolve_unknown(store: Store, message_id: str, *, sent: bool, by: str = "console") -> None:
+    """The operator says what happened to a message a crash left `unknown` (from the mail server's log,
+    the recipient...): sent, or not sent (then it stays unsent: it is never re-sent automatically)."""
+    now = clock.now()
+    with store.unit() as con:
+        done = con.execute("""
+            UPDATE outbox SET state = ?, reason = ?, sent_at = CASE WHEN ? THEN ? ELSE sent_at END,
+                updated_at = ?, resolved_by = ?
+            WHERE message_id = ? AND state = 'unknown' RETURNING message_id""",
+                           ["sent" if sent else "cancelled", "resolved_sent" if sent else "resolved_not_sent",
+                            sent, now, now, by, message_id]).fetchall()
+    if not done:
+        raise AutomationError(f"message '{message_id}' is not unknown; nothing to resolve")

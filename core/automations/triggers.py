@@ -1,0 +1,244 @@
+"""Triggers: one SQL per trigger that finds the occurrences becoming true in a window.
+
+The rules come from DESIGN.md ("Automations") and the Stibee × Cafe24 automated
+e-mail guide (상품 구매함 / 첫 구매 안 함 / 재구매 안 함, 7·14·30 days in the wizard):
+
+| trigger            | becomes true at                              | occurrence key |
+|--------------------|----------------------------------------------|----------------|
+| purchased          | orders.paid_at (optionally some products or categories) | order_key |
+| no_first_purchase  | signed_up_at + N days, if no order by then    | member_key     |
+| no_repurchase      | a paid order's ordered_at + N days, if no newer order by then | order_key |
+| signup             | signed_up_at                                  | member_key     |
+| cart_abandoned     | last_activity_at + threshold (default 60 min), if the cart has an e-mail, is open and was not ordered | cart_key |
+| delivered          | orders.delivered_at                           | order_key      |
+
+Each query returns (member_key, occurrence_key, recipient, became_true_at) for
+occurrences with `$from < became_true_at <= $to`. The same SQL serves planning
+(a past window) and the console's preview (a future window: "if nothing else
+happens, these become true"). Every query is set-based; "did the member order
+since?" is a semi-join driven by the small candidate set, so a tick stays cheap
+over millions of orders.
+
+Maximum lateness (how late after its due time a send may still go out after
+downtime), chosen per trigger: a cart reminder is pointless after a few hours,
+a welcome or purchase follow-up still makes sense a day or two late, a
+time-based nudge ("you have not bought yet") a few days late.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from typing import Any
+
+TRIGGERS: tuple[str, ...] = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
+
+DEFAULT_MAX_LATENESS_MINUTES: dict[str, int] = {
+    "purchased": 2 * 24 * 60,
+    "no_first_purchase": 3 * 24 * 60,
+    "no_repurchase": 3 * 24 * 60,
+    "signup": 24 * 60,
+    "cart_abandoned": 6 * 60,
+    "delivered": 2 * 24 * 60,
+}
+
+WIZARD_DAYS = (7, 14, 30)  # what the wizard offers, as Stibee does; any 1..365 is accepted
+DEFAULT_CART_THRESHOLD_MINUTES = 60
+
+# An order that counts as "the member ordered": not cancelled or returned.
+_LIVE = "status NOT IN ('cancelled', 'returned')"
+
+
+def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Only the named parameters `sql` uses (DuckDB refuses extra ones)."""
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+class TriggerError(ValueError):
+    """Trigger parameters that cannot work; the message names the field."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Automation:
+    automation_id: str
+    shop_id: str
+    trigger: str
+    params: dict[str, Any]
+    delay_minutes: int
+    max_lateness_minutes: int | None
+    is_advertising: bool
+    status: str
+    evaluated_until: dt.datetime | None
+
+    @property
+    def max_lateness(self) -> dt.timedelta:
+        minutes = self.max_lateness_minutes
+        return dt.timedelta(minutes=DEFAULT_MAX_LATENESS_MINUTES[self.trigger] if minutes is None else minutes)
+
+
+AUTOMATION_COLUMNS = ("automation_id, shop_id, trigger, trigger_params, delay_minutes, max_lateness_minutes, "
+                      "is_advertising, status, evaluated_until")
+
+
+def automation_from_row(row: tuple) -> Automation:
+    aid, shop, trigger, params, delay, late, adv, status, until = row
+    return Automation(aid, shop, trigger, json.loads(params or "{}") if isinstance(params, str) else (params or {}),
+                      int(delay or 0), late, bool(adv), status, until)
+
+
+def validate_params(trigger: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The trigger's parameters, checked and normalized; TriggerError names the bad field."""
+    if trigger not in TRIGGERS:
+        raise TriggerError(f"trigger '{trigger}' is not one of {', '.join(TRIGGERS)}")
+    params = dict(params or {})
+    out: dict[str, Any] = {}
+    if trigger in ("no_first_purchase", "no_repurchase"):
+        days = params.pop("days", None)
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+            raise TriggerError(f"trigger_params.days must be a whole number of days from 1 to 365 (got {days!r})")
+        out["days"] = days
+    if trigger == "cart_abandoned":
+        threshold = params.pop("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or not 5 <= threshold <= 7 * 24 * 60:
+            raise TriggerError(f"trigger_params.threshold_minutes must be 5..10080 minutes (got {threshold!r})")
+        out["threshold_minutes"] = threshold
+    if trigger == "purchased":
+        for field in ("product_keys", "category_keys"):
+            keys = params.pop(field, [])
+            if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
+                raise TriggerError(f"trigger_params.{field} must be a list of keys (got {keys!r})")
+            if keys:
+                out[field] = keys
+    if params:
+        raise TriggerError(f"trigger '{trigger}' takes no parameter(s) {', '.join(sorted(params))}")
+    return out
+
+
+def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.datetime) -> tuple[str, dict[str, Any]]:
+    """The trigger's SQL and parameters: occurrences becoming true in (window_from, window_to]."""
+    p: dict[str, Any] = {"shop": a.shop_id, "from": window_from, "to": window_to}
+    t = a.trigger
+    if t == "purchased":
+        product_filter = ""
+        if a.params.get("product_keys") or a.params.get("category_keys"):
+            p["products"] = a.params.get("product_keys", [])
+            p["categories"] = a.params.get("category_keys", [])
+            product_filter = """AND o.order_key IN (
+                SELECT oi.order_key FROM order_items oi
+                LEFT JOIN products pr ON pr.shop_id = oi.shop_id AND pr.product_key = oi.product_key
+                WHERE oi.shop_id = $shop AND (list_contains($products::VARCHAR[], oi.product_key)
+                      OR coalesce(list_has_any(pr.category_keys, $categories::VARCHAR[]), FALSE)))"""
+        sql = f"""
+            WITH o AS (SELECT * FROM orders o WHERE o.shop_id = $shop AND o.paid_at > $from AND o.paid_at <= $to
+                       AND o.{_LIVE} {product_filter})
+            SELECT o.member_key, o.order_key AS occurrence_key, coalesce(m.email, o.email) AS recipient,
+                   o.paid_at AS became_true_at
+            FROM o LEFT JOIN members m ON m.shop_id = o.shop_id AND m.member_key = o.member_key"""
+    elif t == "delivered":
+        sql = f"""
+            WITH o AS (SELECT * FROM orders o WHERE o.shop_id = $shop AND o.delivered_at > $from
+                       AND o.delivered_at <= $to AND o.status IN ('delivered', 'confirmed'))
+            SELECT o.member_key, o.order_key AS occurrence_key, coalesce(m.email, o.email) AS recipient,
+                   o.delivered_at AS became_true_at
+            FROM o LEFT JOIN members m ON m.shop_id = o.shop_id AND m.member_key = o.member_key"""
+    elif t == "signup":
+        sql = """
+            SELECT m.member_key, m.member_key AS occurrence_key, m.email AS recipient, m.signed_up_at AS became_true_at
+            FROM members m WHERE m.shop_id = $shop AND m.signed_up_at > $from AND m.signed_up_at <= $to"""
+    elif t == "no_first_purchase":
+        days = dt.timedelta(days=int(a.params["days"]))
+        p.update({"sfrom": window_from - days, "sto": window_to - days, "days": int(a.params["days"])})
+        sql = f"""
+            WITH cand AS (
+                SELECT m.member_key, m.email AS recipient, m.signed_up_at + to_days($days) AS became_true_at
+                FROM members m WHERE m.shop_id = $shop AND m.signed_up_at > $sfrom AND m.signed_up_at <= $sto),
+            first_order AS (
+                SELECT o.member_key, min(o.ordered_at) AS first_at FROM orders o
+                WHERE o.shop_id = $shop AND o.{_LIVE} AND o.member_key IN (SELECT member_key FROM cand)
+                GROUP BY o.member_key)
+            SELECT c.member_key, c.member_key AS occurrence_key, c.recipient, c.became_true_at
+            FROM cand c LEFT JOIN first_order f ON f.member_key = c.member_key
+            WHERE f.first_at IS NULL OR f.first_at > c.became_true_at"""
+    elif t == "no_repurchase":
+        days = dt.timedelta(days=int(a.params["days"]))
+        p.update({"sfrom": window_from - days, "sto": window_to - days, "days": int(a.params["days"])})
+        sql = f"""
+            WITH cand AS (
+                SELECT o.member_key, o.order_key, o.ordered_at AS ref_at, o.ordered_at + to_days($days) AS became_true_at
+                FROM orders o WHERE o.shop_id = $shop AND o.member_key IS NOT NULL AND o.paid_at IS NOT NULL
+                    AND o.{_LIVE} AND o.ordered_at > $sfrom AND o.ordered_at <= $sto),
+            later AS (
+                SELECT o.member_key, o.order_key, o.ordered_at FROM orders o
+                WHERE o.shop_id = $shop AND o.{_LIVE} AND o.member_key IN (SELECT member_key FROM cand)),
+            superseded AS (
+                SELECT DISTINCT c.order_key FROM cand c JOIN later l ON l.member_key = c.member_key
+                WHERE l.order_key <> c.order_key AND l.ordered_at >= c.ref_at AND l.ordered_at <= c.became_true_at)
+            SELECT c.member_key, c.order_key AS occurrence_key, m.email AS recipient, c.became_true_at
+            FROM cand c JOIN members m ON m.shop_id = $shop AND m.member_key = c.member_key
+            WHERE c.order_key NOT IN (SELECT order_key FROM superseded)"""
+    elif t == "cart_abandoned":
+        threshold = dt.timedelta(minutes=int(a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)))
+        p.update({"sfrom": window_from - threshold, "sto": window_to - threshold,
+                  "threshold": int(threshold.total_seconds() // 60)})
+        sql = f"""
+            WITH cand AS (
+                SELECT c.member_key, c.cart_key, coalesce(c.email, m.email) AS recipient, c.last_activity_at,
+                       c.last_activity_at + to_minutes($threshold) AS became_true_at
+                FROM carts c LEFT JOIN members m ON m.shop_id = c.shop_id AND m.member_key = c.member_key
+                WHERE c.shop_id = $shop AND c.status = 'open' AND c.order_key IS NULL
+                    AND c.last_activity_at > $sfrom AND c.last_activity_at <= $sto
+                    AND coalesce(c.email, m.email) IS NOT NULL),
+            ordered AS (
+                SELECT o.member_key, o.cart_key, o.ordered_at FROM orders o
+                WHERE o.shop_id = $shop AND o.{_LIVE} AND (o.member_key IN (SELECT member_key FROM cand)
+                      OR o.cart_key IN (SELECT cart_key FROM cand))),
+            gone AS (
+                SELECT DISTINCT c.cart_key FROM cand c JOIN ordered o
+                  ON (o.cart_key = c.cart_key) OR (o.member_key = c.member_key AND o.ordered_at >= c.last_activity_at
+                                                   AND o.ordered_at <= c.became_true_at))
+            SELECT c.member_key, c.cart_key AS occurrence_key, c.recipient, c.became_true_at
+            FROM cand c WHERE c.cart_key NOT IN (SELECT cart_key FROM gone)"""
+    else:
+        raise TriggerError(f"trigger '{t}' is not one of {', '.join(TRIGGERS)}")
+    return sql, p
+
+
+# Why a planned send is no longer wanted, per trigger, over the pending/failed outbox rows that are
+# due by $until: (message_id, reason). The orders looked at are only those of these members, orders
+# and carts (a semi-join driven by the few pending rows), so dispatch can afford it every few seconds.
+CANCEL_SQL = f"""
+    WITH pend AS (
+        SELECT ob.message_id, ob.shop_id, ob.member_key, ob.occurrence_key, a.trigger
+        FROM outbox ob JOIN automations a USING (automation_id)
+        WHERE ob.state IN ('pending', 'failed') AND ob.due_at <= $until
+            AND a.trigger IN ('no_first_purchase', 'no_repurchase', 'cart_abandoned', 'purchased', 'delivered')),
+    rel AS (
+        SELECT o.shop_id, o.order_key, o.member_key, o.cart_key, o.ordered_at, o.{_LIVE} AS live FROM orders o
+        WHERE o.member_key IN (SELECT member_key FROM pend) OR o.order_key IN (SELECT occurrence_key FROM pend)
+            OR o.cart_key IN (SELECT occurrence_key FROM pend WHERE trigger = 'cart_abandoned')),
+    reasons AS (
+        SELECT p.message_id, 'member_ordered' AS reason FROM pend p JOIN rel o
+            ON o.shop_id = p.shop_id AND o.member_key = p.member_key AND o.live
+        WHERE p.trigger = 'no_first_purchase'
+        UNION ALL
+        SELECT p.message_id, 'member_ordered' FROM pend p
+            JOIN rel ref ON ref.shop_id = p.shop_id AND ref.order_key = p.occurrence_key
+            JOIN rel o ON o.shop_id = p.shop_id AND o.member_key = p.member_key AND o.live
+                AND o.order_key <> ref.order_key AND o.ordered_at >= ref.ordered_at
+        WHERE p.trigger = 'no_repurchase'
+        UNION ALL
+        SELECT p.message_id, CASE WHEN c.status IS NULL OR c.status <> 'open' OR c.order_key IS NOT NULL
+                                  THEN 'cart_recovered' ELSE 'member_ordered' END
+        FROM pend p LEFT JOIN carts c ON c.shop_id = p.shop_id AND c.cart_key = p.occurrence_key
+        WHERE p.trigger = 'cart_abandoned' AND (
+            c.status IS NULL OR c.status <> 'open' OR c.order_key IS NOT NULL
+            OR EXISTS (SELECT 1 FROM rel o WHERE o.shop_id = p.shop_id AND (o.cart_key = p.occurrence_key
+                       OR (o.member_key = p.member_key AND o.live AND o.ordered_at >= c.last_activity_at))))
+        UNION ALL
+        SELECT p.message_id, 'order_cancelled' FROM pend p
+            JOIN rel o ON o.shop_id = p.shop_id AND o.order_key = p.occurrence_key AND NOT o.live
+        WHERE p.trigger IN ('purchased', 'delivered'))
+    SELECT message_id, min(reason) AS reason FROM reasons GROUP BY message_id
+"""

@@ -1,0 +1,369 @@
+"""E-mail over SMTP: building the message and handing it to the shop's mail server.
+
+Where the rules come from:
+- RFC 5321 (SMTP): reply codes 4xx are transient, 5xx permanent; MAIL/RCPT/DATA
+  one step at a time, so we know whether the server already has the message.
+- RFC 3207 (STARTTLS) and RFC 8314 (implicit TLS, "tls"); certificates are
+  verified against the system store or `ca_file`.
+- RFC 2047 via `email.policy` with utf8=False: Korean subjects and sender names
+  go out as encoded words, so no SMTPUTF8 support is needed on the server.
+- RFC 2369 / RFC 8058: List-Unsubscribe with an https URI (and optionally
+  mailto:) and List-Unsubscribe-Post: List-Unsubscribe=One-Click. These two
+  headers are folded only between URIs, never RFC 2047-encoded (the stdlib
+  folder would otherwise encode a long URI and break it).
+
+No store here: the dispatcher (core.automations) decides what to send and
+records the outcome. No exception message carries the password.
+"""
+from __future__ import annotations
+
+import dataclasses
+import email.policy
+import re
+import smtplib
+import socket
+import ssl
+from email.generator import BytesGenerator
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from io import BytesIO
+from typing import Iterable
+
+from core import clock
+from core.templates import RenderedEmail
+
+SECURITIES = ("none", "starttls", "tls")
+_UNFOLDED_HEADERS = {"list-unsubscribe", "list-unsubscribe-post"}
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,200}")
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+class _MailPolicy(email.policy.EmailPolicy):
+    """SMTP line endings, 7-bit bodies (qp/base64, no 8BITMIME needed), URI lists kept as URIs."""
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() in _UNFOLDED_HEADERS:
+            return self._fold_uri_list(name, value)
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in _UNFOLDED_HEADERS:
+            return self._fold_uri_list(name, value).encode("ascii")
+        return super().fold_binary(name, value)
+
+    def _fold_uri_list(self, name: str, value: str) -> str:
+        parts = [p.strip() for p in str(value).split(",")]
+        return f"{name}: " + ("," + self.linesep + " ").join(parts) + self.linesep
+
+
+POLICY = _MailPolicy(linesep="\r\n", cte_type="7bit", utf8=False)
+
+
+# ---------------------------------------------------------------- errors
+
+class SendError(Exception):
+    """A message was not handed over; `code` is the SMTP reply code when there was one."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TransientSendError(SendError):
+    """Try again later: a 4xx reply, a refused or dropped connection, a timeout."""
+
+
+class PermanentSendError(SendError):
+    """Retrying will not help: a 5xx reply, bad credentials, a TLS certificate that does not verify."""
+
+
+class DeliveryUnknownError(SendError):
+    """The connection was lost after the whole message was sent and before the server's answer.
+
+    The server may have accepted it, so it must not be sent again automatically:
+    the dispatcher marks it `unknown` for the operator. Deliberately neither
+    transient nor permanent, so a generic retry cannot resend it.
+    """
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclasses.dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str = "starttls"            # none | starttls | tls
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    timeout: float = 10
+    ca_file: str | None = None            # trust this CA (a private CA; tests' self-signed certificate)
+    helo_name: str | None = None          # our name in EHLO; default: this host's name
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITIES:
+            raise ValueError(f"SMTP security '{self.security}' is not one of {', '.join(SECURITIES)}")
+        if not self.host:
+            raise ValueError("SMTP host is empty")
+        if not 0 < int(self.port) < 65536:
+            raise ValueError(f"SMTP port {self.port} is not between 1 and 65535")
+        if self.password and not self.username:
+            raise ValueError("an SMTP password was given without a username")
+
+
+# ---------------------------------------------------------------- building the message
+
+def _address(addr: str, what: str, display_name: str | None = None) -> Address:
+    addr = (addr or "").strip()
+    if not _ADDRESS.fullmatch(addr):
+        raise ValueError(f"{what} '{addr}' is not an e-mail address (ASCII user@domain)")
+    if display_name and re.search(r"[\r\n]", display_name):
+        raise ValueError(f"{what} name contains a line break")
+    return Address(display_name=display_name or "", addr_spec=addr)
+
+
+def build_message(*, to: str, from_name: str, from_email: str, rendered: RenderedEmail, message_id: str,
+                  list_unsubscribe_url: str | None, list_unsubscribe_mailto: str | None = None,
+                  to_name: str | None = None, reply_to: str | None = None) -> EmailMessage:
+    """A multipart/alternative (text, then HTML) message ready for `SmtpSession.send`.
+
+    Give `list_unsubscribe_url` for advertising: it adds List-Unsubscribe (with
+    the optional mailto) and List-Unsubscribe-Post for one-click (RFC 8058).
+    """
+    if not _MESSAGE_ID.fullmatch(message_id or ""):
+        raise ValueError(f"message id '{message_id}' may only hold letters, digits and ._+=-")
+    sender = _address(from_email, "sender e-mail", from_name)
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = sender
+    msg["To"] = _address(to, "recipient e-mail", to_name)
+    if reply_to:
+        msg["Reply-To"] = _address(reply_to, "reply-to e-mail")
+    msg["Subject"] = " ".join(rendered.subject.split())
+    msg["Date"] = format_datetime(clock.now())
+    msg["Message-ID"] = f"<{message_id}@{sender.domain}>"
+    if list_unsubscribe_url:
+        uris = [list_unsubscribe_url] + ([list_unsubscribe_mailto] if list_unsubscribe_mailto else [])
+        for uri in uris:
+            if not uri.isascii() or re.search(r"[\s<>,]", uri):
+                raise ValueError(f"unsubscribe URI '{uri}' must be ASCII without spaces, '<', '>' or ','")
+        if not list_unsubscribe_url.startswith(("https://", "http://")):
+            raise ValueError("the List-Unsubscribe URL must be an http(s) URL for one-click (RFC 8058)")
+        if list_unsubscribe_mailto and not list_unsubscribe_mailto.startswith("mailto:"):
+            raise ValueError("the List-Unsubscribe mailto must start with 'mailto:'")
+        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in uris)
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    return msg
+
+
+def flatten(msg: EmailMessage) -> bytes:
+    out = BytesIO()
+    BytesGenerator(out, policy=POLICY).flatten(msg, linesep="\r\n")
+    return out.getvalue()
+
+
+def _envelope(msg: EmailMessage) -> tuple[str, list[str]]:
+    sender = msg["From"].addresses[0].addr_spec
+    recipients = [a.addr_spec for h in ("To", "Cc", "Bcc") if msg[h] is not None for a in msg[h].addresses]
+    if not recipients:
+        raise ValueError("the message has no recipient")
+    return sender, recipients
+
+
+# ---------------------------------------------------------------- the session
+
+class _Dropped(Exception):
+    """The connection broke; `whole_message_sent` says whether the server may already have it."""
+
+    def __init__(self, cause: BaseException, whole_message_sent: bool) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.whole_message_sent = whole_message_sent
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())[:300]
+
+
+class SmtpSession:
+    """One SMTP connection reused for many messages; reconnects once if the server dropped it.
+
+    `with SmtpSession(settings) as s: s.send(msg)`; the connection opens at the
+    first send and closes (QUIT) on exit.
+    """
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self.connections_opened = 0
+
+    def __enter__(self) -> "SmtpSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- errors, without the password
+    def _scrub(self, text: str) -> str:
+        password = self.settings.password
+        return text.replace(password, "***") if password else text
+
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def _reply_error(self, code: int, reply: bytes | str, step: str) -> SendError:
+        message = self._scrub(f"{self._where()} answered {code} to {step}: {_reply_text(reply)}")
+        return (PermanentSendError if 500 <= code < 600 else TransientSendError)(message, code=code)
+
+    # -- connection
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        helo = s.helo_name or socket.gethostname()
+        context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
+        smtp: smtplib.SMTP | None = None
+        try:
+            if s.security == "tls":
+                smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=helo, timeout=s.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, local_hostname=helo, timeout=s.timeout)
+            smtp.ehlo()
+            if s.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise PermanentSendError(f"{self._where()} does not offer STARTTLS; choose 'tls' or 'none'")
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+        except SendError:
+            self._close_quietly(smtp)
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            self._close_quietly(smtp)
+            raise PermanentSendError(self._scrub(
+                f"{self._where()} refused the login for '{s.username}' ({exc.smtp_code}: "
+                f"{_reply_text(exc.smtp_error)})"), code=exc.smtp_code) from None
+        except smtplib.SMTPNotSupportedError:
+            self._close_quietly(smtp)
+            raise PermanentSendError(f"{self._where()} does not offer login (AUTH) on this connection; "
+                                     "check the security setting") from None
+        except smtplib.SMTPResponseException as exc:
+            self._close_quietly(smtp)
+            raise self._reply_error(exc.smtp_code, exc.smtp_error, "the greeting/EHLO") from None
+        except ssl.SSLCertVerificationError as exc:
+            self._close_quietly(smtp)
+            raise PermanentSendError(f"{self._where()}'s TLS certificate does not verify: "
+                                     f"{exc.verify_message}") from None
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS broke, dropped
+            self._close_quietly(smtp)
+            raise TransientSendError(self._scrub(
+                f"cannot reach the mail server {self._where()}: {type(exc).__name__}: {exc}")) from None
+        self.connections_opened += 1
+        return smtp
+
+    @staticmethod
+    def _close_quietly(smtp: smtplib.SMTP | None) -> None:
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+    def _discard(self) -> None:
+        self._close_quietly(self._smtp)
+        self._smtp = None
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._discard()
+
+    # -- sending
+    def send(self, msg: EmailMessage, *, envelope_from: str | None = None,
+             recipients: Iterable[str] | None = None) -> None:
+        """Hand one message to the server. Raises Transient/PermanentSendError or DeliveryUnknownError."""
+        sender, to = _envelope(msg)
+        sender = envelope_from or sender
+        to = list(recipients) if recipients is not None else to
+        data = flatten(msg)
+        reused = self._smtp is not None
+        try:
+            self._transaction(sender, to, data)
+        except _Dropped as dropped:
+            if dropped.whole_message_sent:
+                raise self._unknown(dropped) from None
+            if not reused:
+                raise self._transient(dropped) from None
+            # A reused connection the server closed while idle: the server has nothing of this
+            # message yet, so one fresh connection may try again.
+            try:
+                self._transaction(sender, to, data)
+            except _Dropped as again:
+                raise (self._unknown(again) if again.whole_message_sent else self._transient(again)) from None
+
+    def _transient(self, dropped: _Dropped) -> TransientSendError:
+        return TransientSendError(self._scrub(f"the connection to {self._where()} was lost: {dropped.cause}"))
+
+    def _unknown(self, dropped: _Dropped) -> DeliveryUnknownError:
+        return DeliveryUnknownError(self._scrub(
+            f"the connection to {self._where()} was lost after the message was sent and before the "
+            f"server confirmed it ({dropped.cause}); it may or may not have been delivered"))
+
+    def _transaction(self, sender: str, recipients: list[str], data: bytes) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        smtp = self._smtp
+        whole_message_sent = False
+        try:
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                raise self._abort(code, reply, f"MAIL FROM <{sender}>")
+            for rcpt in recipients:
+                code, reply = smtp.rcpt(rcpt)
+                if code not in (250, 251):
+                    raise self._abort(code, reply, f"RCPT TO <{rcpt}>")
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+            if code != 354:
+                raise self._abort(code, reply, "DATA")
+            smtp.send(_dot_stuffed(data) + b".\r\n")
+            whole_message_sent = True
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._discard()
+            raise _Dropped(exc, whole_message_sent) from None
+        if code != 250:
+            if code == 421:
+                self._discard()
+            raise self._reply_error(code, reply, "the message (end of DATA)")
+
+    def _abort(self, code: int, reply: bytes, step: str) -> SendError:
+        """Reset the transaction so the connection serves the next message; 421 means it is closing."""
+        if code == 421:
+            self._discard()
+        else:
+            try:
+                self._smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                self._discard()
+        return self._reply_error(code, reply, step)
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """RFC 5321 §4.5.2: a line starting with '.' gets one more; the data ends with CRLF."""
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def send_test(settings: SmtpSettings, message: EmailMessage) -> None:
+    """The console's "send test": one message over a fresh connection; raises SendError with the reason."""
+    with SmtpSession(settings) as session:
+        session.send(message)
+
+
+__all__ = ["SmtpSettings", "SmtpSession", "build_message", "send_test", "flatten", "SendError",
+           "TransientSendError", "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]

@@ -1,0 +1,185 @@
+"""What the Overview and Integrations pages show: counts, revenue, carts, syncs.
+
+Each function opens the store for one unit of work and closes it (a page
+caches the result with `st.cache_data`, never the connection). `store` may be
+a `Store`, a path, or None for the default store, so a page can key its cache
+on the path. Results are plain dicts, lists and polars frames, ready to cache.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from core import clock
+from core.store import Store
+
+# Statuses of an order that was paid and stands (cancelled, returned and unpaid ones do not count as revenue).
+PAID_STATUSES = ("paid", "shipping", "delivered", "confirmed")
+# DESIGN.md: a cart is abandoned one hour after its last activity.
+ABANDONED_AFTER = dt.timedelta(hours=1)
+RECENT = dt.timedelta(days=30)
+# Tables whose rows a shop's sync brings in, in the order they are shown.
+SYNCED_TABLES = ("members", "orders", "products", "categories", "carts")
+
+StoreLike = Store | str | Path | None
+
+
+def open_store(store: StoreLike) -> Store:
+    return store if isinstance(store, Store) else Store(store, role="console")
+
+
+def _shop_filter(shop_id: str | None, column: str = "shop_id") -> tuple[str, list[Any]]:
+    return (f" AND {column} = ?", [shop_id]) if shop_id else ("", [])
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, Decimal) else float(value or 0)
+
+
+def summary(store: StoreLike = None, shop_id: str | None = None,
+            now: dt.datetime | None = None) -> dict[str, Any]:
+    """Members, orders, paid revenue and carts of one shop (or all shops), with their last 30 days."""
+    now = now or clock.now()
+    recent_from, abandoned_before = now - RECENT, now - ABANDONED_AFTER
+    where, params = _shop_filter(shop_id)
+    paid = ", ".join(f"'{s}'" for s in PAID_STATUSES)
+    with open_store(store).unit() as con:
+        members, members_recent = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE signed_up_at >= ?) FROM members WHERE TRUE{where}",
+            [recent_from, *params]).fetchone()
+        orders, orders_recent, revenue, revenue_recent, currencies = con.execute(
+            f"""SELECT count(*),
+                       count(*) FILTER (WHERE ordered_at >= ?),
+                       coalesce(sum(total_amount) FILTER (WHERE status IN ({paid})), 0),
+                       coalesce(sum(total_amount) FILTER (WHERE status IN ({paid})
+                                AND coalesce(paid_at, ordered_at) >= ?), 0),
+                       list(DISTINCT currency)
+                FROM orders WHERE TRUE{where}""",
+            [recent_from, recent_from, *params]).fetchone()
+        carts_open, carts_abandoned = con.execute(
+            f"""SELECT count(*) FILTER (WHERE last_activity_at > ?),
+                       count(*) FILTER (WHERE last_activity_at <= ? AND order_key IS NULL)
+                FROM carts WHERE status = 'open'{where}""",
+            [abandoned_before, abandoned_before, *params]).fetchone()
+    return {
+        "shop_id": shop_id,
+        "as_of": now,
+        "members": members,
+        "members_recent": members_recent,
+        "orders": orders,
+        "orders_recent": orders_recent,
+        "revenue": _number(revenue),
+        "revenue_recent": _number(revenue_recent),
+        "currencies": sorted(c for c in (currencies or []) if c) or ["KRW"],
+        "carts_open": carts_open,
+        "carts_abandoned": carts_abandoned,
+    }
+
+
+def orders_by_day(store: StoreLike = None, shop_id: str | None = None, days: int = 30,
+                  tz: str = clock.DEFAULT_TZ, now: dt.datetime | None = None) -> pl.DataFrame:
+    """Orders and paid revenue per day of the shop's calendar for the last `days` days, zeros included."""
+    now = now or clock.now()
+    last_day = clock.local(now, tz).date()
+    first_day = last_day - dt.timedelta(days=days - 1)
+    where, params = _shop_filter(shop_id)
+    paid = ", ".join(f"'{s}'" for s in PAID_STATUSES)
+    with open_store(store).unit() as con:
+        counted = con.sql(
+            f"""SELECT CAST(timezone(?, ordered_at) AS DATE) AS day, count(*) AS orders,
+                       CAST(coalesce(sum(total_amount) FILTER (WHERE status IN ({paid})), 0) AS DOUBLE) AS revenue
+                FROM orders
+                WHERE ordered_at >= ? AND ordered_at <= ?{where}
+                GROUP BY day""",
+            params=[tz, dt.datetime.combine(first_day, dt.time(), ZoneInfo(tz)), now, *params]).pl()
+    calendar = pl.DataFrame({"day": pl.date_range(first_day, last_day, "1d", eager=True)})
+    return (calendar.join(counted, on="day", how="left")
+            .with_columns(pl.col("orders").fill_null(0).cast(pl.Int64), pl.col("revenue").fill_null(0.0))
+            .sort("day"))
+
+
+_RUN_COLUMNS = "run_id, shop_id, started_by, status, started_at, finished_at, entity, pages, records, error"
+
+
+def _runs(rows: list[tuple]) -> list[dict[str, Any]]:
+    names = [c.strip() for c in _RUN_COLUMNS.split(",")]
+    return [dict(zip(names, row)) for row in rows]
+
+
+def recent_runs(store: StoreLike = None, shop_id: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest sync runs, newest first."""
+    where, params = _shop_filter(shop_id)
+    with open_store(store).unit() as con:
+        rows = con.execute(f"SELECT {_RUN_COLUMNS} FROM sync_runs WHERE TRUE{where} "
+                           f"ORDER BY started_at DESC, run_id LIMIT ?", [*params, limit]).fetchall()
+    return _runs(rows)
+
+
+def sync_history(store: StoreLike, shop_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    return recent_runs(store, shop_id, limit)
+
+
+def open_errors(store: StoreLike = None, shop_id: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    """Failed runs not yet followed by a successful one of the same shop: the errors still standing."""
+    where, params = _shop_filter(shop_id, "r.shop_id")
+    with open_store(store).unit() as con:
+        rows = con.execute(
+            f"""SELECT {", ".join("r." + c.strip() for c in _RUN_COLUMNS.split(","))}
+                FROM sync_runs r
+                WHERE r.status = 'failed'{where}
+                  AND NOT EXISTS (SELECT 1 FROM sync_runs s WHERE s.shop_id = r.shop_id
+                                  AND s.status = 'succeeded' AND s.started_at > r.started_at)
+                ORDER BY r.started_at DESC LIMIT ?""", [*params, limit]).fetchall()
+    return _runs(rows)
+
+
+def last_syncs(store: StoreLike = None) -> dict[str, dict[str, Any]]:
+    """Per shop: its latest run and when it last succeeded."""
+    with open_store(store).unit() as con:
+        latest = con.execute(
+            f"""SELECT {_RUN_COLUMNS} FROM sync_runs
+                QUALIFY row_number() OVER (PARTITION BY shop_id ORDER BY started_at DESC, run_id) = 1"""
+        ).fetchall()
+        succeeded = dict(con.execute(
+            "SELECT shop_id, max(finished_at) FROM sync_runs WHERE status = 'succeeded' GROUP BY shop_id"
+        ).fetchall())
+    return {run["shop_id"]: {"latest": run, "last_success_at": succeeded.get(run["shop_id"])}
+            for run in _runs(latest)}
+
+
+def record_counts(store: StoreLike = None) -> dict[str, dict[str, int]]:
+    """Per shop: how many members, orders, products, categories and carts the store holds."""
+    union = " UNION ALL ".join(f"SELECT shop_id, '{t}' AS entity, count(*) AS n FROM {t} GROUP BY shop_id"
+                               for t in SYNCED_TABLES)
+    with open_store(store).unit() as con:
+        rows = con.execute(union).fetchall()
+    counts: dict[str, dict[str, int]] = {}
+    for shop_id, entity, n in rows:
+        counts.setdefault(shop_id, dict.fromkeys(SYNCED_TABLES, 0))[entity] = n
+    return counts
+
+
+def shops(store: StoreLike = None) -> list[dict[str, Any]]:
+    """Every connected shop with its settings (no secrets), record counts and last sync."""
+    store = open_store(store)
+    with store.unit() as con:
+        rows = con.execute("""SELECT shop_id, platform, name, timezone, settings, sync_interval_minutes, enabled,
+                                     created_at FROM shops ORDER BY created_at, shop_id""").fetchall()
+    counts, syncs = record_counts(store), last_syncs(store)
+    listed = []
+    for shop_id, platform, name, tz, settings, interval, enabled, created_at in rows:
+        sync = syncs.get(shop_id, {})
+        listed.append({
+            "shop_id": shop_id, "platform": platform, "name": name, "timezone": tz,
+            "settings": json.loads(settings or "{}"), "sync_interval_minutes": interval, "enabled": enabled,
+            "created_at": created_at,
+            "counts": counts.get(shop_id, dict.fromkeys(SYNCED_TABLES, 0)),
+            "last_run": sync.get("latest"), "last_success_at": sync.get("last_success_at"),
+        })
+    return listed

@@ -1,0 +1,468 @@
+"""E-mail templates: Jinja2 in a sandbox, validated on save, rendered for mail clients.
+
+Pure functions, no store and no network. The rules they follow:
+- Jinja2 `ImmutableSandboxedEnvironment` (no attribute tricks, no mutating the
+  context), `StrictUndefined` (a misspelt merge field is an error, not a blank),
+  autoescape on for the HTML part so member data cannot inject markup.
+- A template is validated by rendering it against `sample_context(trigger)`;
+  errors name the part and the line (Jinja keeps template line numbers in
+  `TemplateSyntaxError.lineno` and in the rewritten traceback of render errors).
+- CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
+  <style> blocks for many rules); @media rules stay in <style> for clients that
+  honour them.
+- Advertising (정보통신망법 제50조 ④, 시행령 제61조): the subject starts with
+  "(광고)", and the body carries the sender's name and contact and an easy
+  way to unsubscribe. The footer is added here, not left to the template, so an
+  edited template cannot drop it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html as html_lib
+import re
+import tomllib
+import traceback
+from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import css_inline
+import jinja2
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from core.clock import DEFAULT_TZ, local
+
+TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
+AD_PREFIX = "(광고)"
+STARTER_DIR = Path(__file__).resolve().parent / "starter_templates"
+_TEMPLATE_FILENAME = "<template>"
+
+# The parts of a template, as the editor names them in errors.
+PART_LABELS = {"subject": "제목", "preheader": "미리보기 문구", "html": "HTML 본문", "text": "텍스트 본문"}
+
+COPY = {
+    "line_error": "{part} {line}번째 줄: {detail}",
+    "part_error": "{part}: {detail}",
+    "unknown_trigger": "알 수 없는 트리거 '{trigger}' (가능한 값: {known})",
+    "ad_needs": "광고성 메일에는 {what}이(가) 있어야 합니다",
+    "ad_footer_html": (
+        "이 메일은 광고성 정보 수신에 동의하신 회원님께 발송되었습니다.<br>"
+        "더 이상 받지 않으시려면 <a href=\"{url}\" style=\"color:#6b7280;text-decoration:underline;\">수신거부</a>를 "
+        "눌러 주세요. (Unsubscribe)"),
+    "ad_footer_text": ("이 메일은 광고성 정보 수신에 동의하신 회원님께 발송되었습니다.\n"
+                       "수신거부(Unsubscribe): {url}"),
+    "sender_line": "보낸 사람: {name} · {contact}",
+}
+
+_COMMON_FIELDS = [
+    ("member.name", "회원 이름"),
+    ("member.email", "회원 이메일"),
+    ("member.member_key", "회원 번호(쇼핑몰 회원 ID)"),
+    ("shop.name", "쇼핑몰 이름"),
+    ("shop.url", "쇼핑몰 주소 (없을 수 있으니 {% if shop.url is defined %}로 감싸 주세요)"),
+    ("unsubscribe_url", "수신거부 링크 (광고 메일 하단에는 자동으로 들어갑니다)"),
+]
+_ORDER_FIELDS = [
+    ("order.order_key", "주문번호"),
+    ("order.total", "주문 금액 (예: {{ order.total|won }})"),
+    ("order.ordered_at", "주문 일시 (예: {{ order.ordered_at|date }})"),
+    ("order.items", "주문 상품 목록: 각 항목의 name, image_url, price, quantity, option_text"),
+]
+_CART_FIELDS = [
+    ("cart.items", "장바구니 상품 목록: 각 항목의 name, image_url, price, quantity, option_text"),
+    ("cart.total", "장바구니 금액 (예: {{ cart.total|won }})"),
+    ("cart.recovery_url", "장바구니로 돌아가는 링크"),
+]
+_DAYS_FIELD = [("days", "조건 일수 (N일)")]
+
+# Which context keys each trigger's messages carry, beyond member, shop and the links.
+MERGE_FIELDS: dict[str, list[tuple[str, str]]] = {
+    "purchased": _COMMON_FIELDS + _ORDER_FIELDS,
+    "no_first_purchase": _COMMON_FIELDS + _DAYS_FIELD,
+    "no_repurchase": _COMMON_FIELDS + _DAYS_FIELD + [(f, "마지막 " + d) for f, d in _ORDER_FIELDS],
+    "signup": list(_COMMON_FIELDS),
+    "cart_abandoned": _COMMON_FIELDS + _CART_FIELDS,
+    "delivered": _COMMON_FIELDS + _ORDER_FIELDS,
+}
+
+FILTER_HELP = [("won", "금액을 '12,900원'으로"), ("date", "일시를 '2026년 1월 10일'로 (쇼핑몰 시간대)")]
+
+
+class TemplateError(ValueError):
+    """A template that cannot be saved or rendered; the message names the part and line."""
+
+    def __init__(self, message: str, *, line: int | None = None, part: str | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.part = part
+        self.detail = detail or message
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+    preheader: str
+
+
+# ---------------------------------------------------------------- filters
+
+def _won(value: Any) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount.quantize(Decimal(1)):,}원"
+
+
+def _date(value: Any, with_time: bool = False) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = local(value, DEFAULT_TZ)
+        text = f"{value.year}년 {value.month}월 {value.day}일"
+        return text + (f" {value.hour:02d}:{value.minute:02d}" if with_time else "")
+    if isinstance(value, dt.date):
+        return f"{value.year}년 {value.month}월 {value.day}일"
+    return str(value)
+
+
+class _MergeEnvironment(ImmutableSandboxedEnvironment):
+    """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping):
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = _MergeEnvironment(undefined=StrictUndefined, autoescape=autoescape,
+                                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["won"] = _won
+    env.filters["date"] = _date
+    return env
+
+
+_HTML_ENV = _environment(autoescape=True)
+_TEXT_ENV = _environment(autoescape=False)
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+# ---------------------------------------------------------------- compile and render with line numbers
+
+def _error(part: str, line: int | None, detail: str) -> TemplateError:
+    label = PART_LABELS.get(part, part)
+    message = (COPY["line_error"].format(part=label, line=line, detail=detail) if line
+               else COPY["part_error"].format(part=label, detail=detail))
+    return TemplateError(message, line=line, part=part, detail=detail)
+
+
+def _render_line(exc: BaseException) -> int | None:
+    """The template line a render error happened on, from Jinja's rewritten traceback."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == _TEMPLATE_FILENAME:
+            line = frame.lineno
+    return line
+
+
+def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnvironment) -> str:
+    try:
+        compiled = env.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _error(part, exc.lineno, exc.message or str(exc)) from None
+    try:
+        return compiled.render(context)
+    except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
+        raise _error(part, _render_line(exc), exc.message or str(exc)) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise _error(part, _render_line(exc), f"{type(exc).__name__}: {exc}") from None
+
+
+def _tidy_text(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- HTML → text
+
+class _TextExtractor(HTMLParser):
+    """A readable plain-text version of an e-mail's HTML: blocks on their own lines, links as 'label (url)'."""
+
+    _PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table"}
+    _LINES = {"div", "tr", "li", "hr", "section", "header", "footer"}
+    _SKIP = {"style", "script", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._skip = 0
+        self._hidden: list[str] = []  # tag names of open elements hidden with display:none
+        self._links: list[tuple[str | None, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        style = (a.get("style") or "").replace(" ", "").lower()
+        if self._hidden or "display:none" in style:
+            if tag not in {"br", "img", "meta", "link", "hr", "input"}:
+                self._hidden.append(tag)
+            return
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in self._PARAGRAPHS:
+            self._break(2)
+        elif tag in self._LINES:
+            self._break(1)
+            if tag == "li":
+                self.out.append("- ")
+            if tag == "hr":
+                self.out.append("----\n")
+        elif tag == "td":
+            self.out.append(" ")
+        elif tag == "a":
+            self._links.append((a.get("href"), len(self.out)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._hidden:
+            if self._hidden[-1] == tag:
+                self._hidden.pop()
+            return
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._PARAGRAPHS:
+            self._break(2)
+        elif tag in self._LINES:
+            self._break(1)
+        elif tag == "a" and self._links:
+            href, start = self._links.pop()
+            label = _one_line("".join(self.out[start:]))
+            if href and href.startswith(("http://", "https://")) and href != label:
+                self.out.append(f" ({href})" if label else href)
+
+    def _break(self, lines: int) -> None:
+        """End the current line, leaving `lines` newlines (2: a blank line) without piling them up."""
+        text = "".join(self.out).rstrip(" ")
+        if text:
+            have = len(text) - len(text.rstrip("\n"))
+            self.out = [text, "\n" * max(0, lines - have)]
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and not self._hidden:
+            self.out.append(re.sub(r"\s+", " ", data))
+
+    def text(self) -> str:
+        lines = [line.strip() for line in "".join(self.out).replace("\xa0", " ").splitlines()]
+        text = "\n".join(lines)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+# ---------------------------------------------------------------- link tracking, preheader, footer
+
+_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.I)
+
+
+def _track_links(html: str, tracked: Callable[[str], str], keep: set[str]) -> str:
+    """Route each http(s) link through `tracked`, except the links in `keep` (the unsubscribe link)."""
+    def swap(match: re.Match) -> str:
+        url = html_lib.unescape(match.group(2))
+        if not url.startswith(("http://", "https://")) or url in keep:
+            return match.group(0)
+        return match.group(1) + html_lib.escape(tracked(url), quote=True) + match.group(3)
+    return _HREF.sub(swap, html)
+
+
+def _insert_after_body_open(html: str, fragment: str) -> str:
+    match = re.search(r"<body\b[^>]*>", html, re.I)
+    return html[:match.end()] + fragment + html[match.end():] if match else fragment + html
+
+
+def _insert_before_body_close(html: str, fragment: str) -> str:
+    index = html.lower().rfind("</body>")
+    return html[:index] + fragment + html[index:] if index >= 0 else html + fragment
+
+
+def _preheader_html(preheader: str) -> str:
+    # Hidden preview text; the filler keeps clients from pulling body text into the preview.
+    filler = "&#847;&zwnj;&nbsp;" * 60
+    return ('<div style="display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0;'
+            'max-width:0;opacity:0;overflow:hidden;mso-hide:all;">'
+            f"{html_lib.escape(preheader)}{filler}</div>")
+
+
+def _ad_footer_html(sender: dict, unsubscribe_url: str) -> str:
+    sender_line = COPY["sender_line"].format(name=html_lib.escape(sender["sender_name"]),
+                                             contact=html_lib.escape(sender["sender_contact"]))
+    notice = COPY["ad_footer_html"].format(url=html_lib.escape(unsubscribe_url, quote=True))
+    return ('<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
+            'style="width:100%;max-width:600px;margin:0 auto;">'
+            '<tr><td style="padding:20px 24px 32px;font-family:-apple-system,\'Apple SD Gothic Neo\','
+            '\'Malgun Gothic\',sans-serif;font-size:12px;line-height:1.7;color:#6b7280;text-align:center;">'
+            f"{sender_line}<br>{notice}</td></tr></table>")
+
+
+def _ad_footer_text(sender: dict, unsubscribe_url: str) -> str:
+    return ("\n--\n" + COPY["sender_line"].format(name=sender["sender_name"], contact=sender["sender_contact"])
+            + "\n" + COPY["ad_footer_text"].format(url=unsubscribe_url) + "\n")
+
+
+def _open_pixel_html(url: str) -> str:
+    return (f'<img src="{html_lib.escape(url, quote=True)}" width="1" height="1" alt="" '
+            'style="display:block;width:1px;height:1px;border:0;">')
+
+
+def advertising_subject(subject: str) -> str:
+    return subject if subject.startswith(AD_PREFIX) else f"{AD_PREFIX} {subject}"
+
+
+def _check_advertising(context: dict, sender: dict) -> None:
+    missing = [what for what, ok in (
+        ("보낸 사람 이름(sender_name)", sender.get("sender_name")),
+        ("보낸 사람 연락처(sender_contact)", sender.get("sender_contact")),
+        ("수신거부 링크(unsubscribe_url)", context.get("unsubscribe_url")),
+    ) if not (isinstance(ok, str) and ok.strip())]
+    if missing:
+        raise TemplateError(COPY["ad_needs"].format(what=", ".join(missing)))
+
+
+# ---------------------------------------------------------------- public API
+
+def render_email(template: dict, context: dict, *, advertising: bool, sender: dict) -> RenderedEmail:
+    """Render a template for one member; raises TemplateError naming the part and line.
+
+    `template` has subject, html and optionally preheader and text; `context` the
+    merge data plus unsubscribe_url, open_pixel_url and tracked(url) from
+    `core.tracking.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
+    """
+    if advertising:
+        _check_advertising(context, sender)
+    subject = _one_line(_render("subject", template["subject"], context, _TEXT_ENV))
+    preheader = _one_line(_render("preheader", template.get("preheader") or "", context, _TEXT_ENV))
+    html = _render("html", template["html"], context, _HTML_ENV)
+    text = (_tidy_text(_render("text", template["text"], context, _TEXT_ENV))
+            if (template.get("text") or "").strip() else None)
+    try:
+        html = _INLINER.inline(html)
+    except css_inline.InlineError as exc:
+        raise _error("html", None, f"CSS: {exc}") from None
+
+    unsubscribe_url = context.get("unsubscribe_url")
+    tracked = context.get("tracked")
+    if callable(tracked):
+        html = _track_links(html, tracked, {unsubscribe_url} if unsubscribe_url else set())
+    if text is None:
+        text = html_to_text(html)
+    if advertising:
+        subject = advertising_subject(subject)
+        html = _insert_before_body_close(html, _ad_footer_html(sender, unsubscribe_url))
+        text = text.rstrip("\n") + "\n" + _ad_footer_text(sender, unsubscribe_url)
+    if context.get("open_pixel_url"):
+        html = _insert_before_body_close(html, _open_pixel_html(context["open_pixel_url"]))
+    if preheader:
+        html = _insert_after_body_open(html, _preheader_html(preheader))
+    return RenderedEmail(subject=subject, html=html, text=text, preheader=preheader)
+
+
+def _check_trigger(trigger: str) -> None:
+    if trigger not in TRIGGERS:
+        raise ValueError(COPY["unknown_trigger"].format(trigger=trigger, known=", ".join(TRIGGERS)))
+
+
+SAMPLE_SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
+                 "sender_contact": "서울특별시 마포구 월드컵북로 12, 02-1234-5678"}
+
+
+def validate(subject: str, html: str, text: str | None, trigger: str, *,
+             preheader: str | None = None) -> None:
+    """Refuse a template that would not render for a sample member of this trigger."""
+    _check_trigger(trigger)
+    if not (subject or "").strip():
+        raise _error("subject", None, "비어 있습니다")
+    if not (html or "").strip():
+        raise _error("html", None, "비어 있습니다")
+    render_email({"subject": subject, "preheader": preheader, "html": html, "text": text},
+                 sample_context(trigger), advertising=True, sender=SAMPLE_SENDER)
+
+
+def _sample_items() -> list[dict]:
+    return [
+        {"name": "린넨 오버핏 셔츠", "image_url": "https://images.haru-shop.example/p/1001.jpg",
+         "price": 39000, "quantity": 1, "option_text": "색상: 아이보리 / 사이즈: M",
+         "url": "https://haru-shop.example/product/1001"},
+        {"name": "데일리 코튼 양말 3종 세트", "image_url": "https://images.haru-shop.example/p/2040.jpg",
+         "price": 12900, "quantity": 2, "option_text": "",
+         "url": "https://haru-shop.example/product/2040"},
+    ]
+
+
+def sample_context(trigger: str) -> dict:
+    """A believable member and the data this trigger carries, for validation and preview."""
+    _check_trigger(trigger)
+    items = _sample_items()
+    total = sum(i["price"] * i["quantity"] for i in items)
+    context: dict[str, Any] = {
+        "member": {"name": "김하늘", "email": "haneul.kim@example.com", "member_key": "haneul01"},
+        "shop": {"name": "하루상점", "url": "https://haru-shop.example"},
+        "unsubscribe_url": "https://crm.haru-shop.example/u/sample-token",
+        "open_pixel_url": "https://crm.haru-shop.example/o/sample.gif?s=sample",
+        "tracked": lambda url: url,
+    }
+    order = {"order_key": "20260110-0001234", "total": total, "ordered_at": "2026-01-10T14:32:00+09:00",
+             "items": items}
+    if trigger in ("purchased", "delivered", "no_repurchase"):
+        context["order"] = order
+    if trigger in ("no_first_purchase", "no_repurchase"):
+        context["days"] = 14 if trigger == "no_first_purchase" else 30
+    if trigger == "cart_abandoned":
+        context["cart"] = {"items": items, "total": total,
+                           "recovery_url": "https://haru-shop.example/order/basket.html?recover=abc123"}
+    return context
+
+
+def starter_template(trigger: str) -> dict:
+    """A ready template for this trigger: name, subject, preheader, html, text."""
+    _check_trigger(trigger)
+    meta = tomllib.loads((STARTER_DIR / "starters.toml").read_text(encoding="utf-8"))[trigger]
+    return {
+        "name": meta["name"],
+        "subject": meta["subject"],
+        "preheader": meta["preheader"],
+        "html": (STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8"),
+        "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8"),
+    }
+
+
+def preview(template: dict, trigger: str, *, advertising: bool = True,
+            context: dict | None = None, sender: dict | None = None) -> RenderedEmail:
+    """What the editor shows: the template rendered for a sample (or chosen) member."""
+    return render_email(template, context or sample_context(trigger), advertising=advertising,
+                        sender=sender or SAMPLE_SENDER)
+
+
+__all__ = ["TRIGGERS", "MERGE_FIELDS", "FILTER_HELP", "TemplateError", "RenderedEmail", "sample_context",
+           "validate", "starter_template", "render_email", "preview", "html_to_text"]

@@ -1,0 +1,117 @@
+"""The console opened in headless Chromium: `streamlit run app.py` against a store we filled.
+
+Uses Debian's /usr/bin/chromium (never a downloaded browser). Without it the test is skipped,
+unless CI is set, where a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core import clock
+from tests.conftest import ROOT, python_env
+from tests.test_pages import fill_store
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOT = Path("/tmp/console-overview.png")
+
+
+@pytest.fixture
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install chromium`) to run browser tests"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def console(store, store_path, tmp_path):
+    """The console served on a free loopback port, over a store holding one synced shop."""
+    fill_store(store, clock.now())
+    port = free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=python_env(store_path), stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start: {(tmp_path / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+
+
+def test_overview_in_chromium_korean_then_english(chromium, console):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+            page.goto(console)
+            expect(page.get_by_role("heading", name="개요")).to_be_visible()
+            expect(metric(page, "회원").get_by_test_id("stMetricValue")).to_have_text("3")
+            expect(metric(page, "주문").get_by_test_id("stMetricValue")).to_have_text("5")
+            expect(metric(page, "매출 (결제 완료)").get_by_test_id("stMetricValue")).to_have_text("₩90,000")
+            expect(metric(page, "방치된 카트").get_by_test_id("stMetricValue")).to_have_text("2")
+            expect(page.get_by_text("회원 단계에서 멈췄습니다", exact=False)).to_be_visible()
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar.get_by_text("스케줄러가 아직 한 번도 실행되지 않았습니다", exact=False)).to_be_visible()
+            expect(page.locator("canvas, svg.marks").first).to_be_visible()  # the orders-by-day chart
+            page.wait_for_timeout(500)  # let the chart finish its first paint
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            sidebar.get_by_text("English", exact=True).click()
+            expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+            expect(metric(page, "Members").get_by_test_id("stMetricValue")).to_have_text("3")
+            expect(metric(page, "Revenue (paid)").get_by_test_id("stMetricValue")).to_have_text("₩90,000")
+            expect(sidebar.get_by_text("The scheduler has never run", exact=False)).to_be_visible()
+
+            sidebar.get_by_role("link", name="Integrations").click()
+            expect(page.get_by_role("heading", name="Integrations", exact=True)).to_be_visible()
+            expect(page.get_by_text("데모 쇼핑몰 · Cafe24")).to_be_visible()
+            page.screenshot(path=str(SCREENSHOT.with_name("console-integrations.png")), full_page=True)
+        finally:
+            browser.close()
