@@ -58,6 +58,14 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         for o in outcomes:
             print(f"{o.job}: {o.status} — {o.summary}")
         return 1 if any(o.status != "ok" for o in outcomes) else 0
+    if args.public_port:
+        # DESIGN.md: the scheduler serves the public endpoints, so one long-running process is enough.
+        import threading
+
+        from core.public import make_server
+        server = make_server(store, host=args.public_host, port=args.public_port)
+        threading.Thread(target=server.serve_forever, name="public", daemon=True).start()
+        print(f"public endpoints on http://{args.public_host}:{server.server_address[1]}", flush=True)
     scheduler.run_forever(store, tick_seconds=args.tick_seconds)
     return 0
 
@@ -111,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run every due job on a timer until SIGTERM; with --once, run what is due once and exit.")
     p.add_argument("--once", action="store_true", help="run every due job once and exit")
     p.add_argument("--tick-seconds", type=float, default=5.0, help="how often to look for due jobs")
+    p.add_argument("--public-port", type=int, default=0,
+                   help="also serve the public endpoints (unsubscribe, tracking, certificates) on this port")
+    p.add_argument("--public-host", default="127.0.0.1")
     p.set_defaults(run=cmd_scheduler)
 
     p = sub.add_parser("status", parents=[common], help="print the store's counts, syncs and scheduler state as JSON",

@@ -393,6 +393,24 @@ EN: dict[str, str] = {
 
 DICTIONARIES: dict[str, dict[str, str]] = {"ko": KO, "en": EN}
 
+
+def _load_areas() -> None:
+    """Each screen keeps its words in `core/words/<area>.py` (dicts KO and EN) so screens never edit one file."""
+    import importlib
+    import pkgutil
+
+    from core import words
+    for module in pkgutil.iter_modules(words.__path__):
+        area = importlib.import_module(f"core.words.{module.name}")
+        for lang, extra in (("ko", area.KO), ("en", area.EN)):
+            clash = set(extra) & set(DICTIONARIES[lang])
+            if clash:
+                raise KeyError(f"core/words/{module.name}.py redefines {sorted(clash)}")
+            DICTIONARIES[lang].update(extra)
+
+
+_load_areas()
+
 _current = threading.local()
 
 

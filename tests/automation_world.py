@@ -128,14 +128,22 @@ class Recorder:
             return [m["Message-ID"] for m in self.messages]
 
 
+class LoopbackController(Controller):
+    """aiosmtpd's Controller on port 0: learn the port the OS chose before the readiness probe."""
+
+    def _trigger_server(self) -> None:
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
 def smtp_server(recorder: Recorder) -> Controller:
-    controller = Controller(recorder, hostname="127.0.0.1", port=0)
+    controller = LoopbackController(recorder, hostname="127.0.0.1", port=0)
     controller.start()
     return controller
 
 
 def smtp_port(controller: Controller) -> int:
-    return controller.server.sockets[0].getsockname()[1]
+    return controller.port
 
 
 def configure_sender(store: Store, port: int, shop_id: str = SHOP, **extra: Any) -> None:

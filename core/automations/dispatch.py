@@ -100,7 +100,8 @@ def send_batch(batch: list[Claimed], journal: Journal, stop: threading.Event | N
 
 def _send_shop(shop_id: str, messages: list[Claimed], journal: Journal,
                stop: threading.Event | None) -> list[Outcome]:
-    from core.channels.email import PermanentSendError, SmtpSession, TransientSendError, build_message
+    from core.channels.email import (DeliveryUnknownError, PermanentSendError, SmtpSession, TransientSendError,
+                                     build_message)
     from core.templates import TemplateError, render_email
     from core.tracking import tracking_context
 
@@ -141,6 +142,13 @@ def _send_shop(shop_id: str, messages: list[Claimed], journal: Journal,
                 except TransientSendError as exc:
                     journal.refused(m.message_id)
                     out.append(Outcome(m.message_id, "failed", str(exc)[:500], "temporary_failure"))
+                    if session.connections_opened == 0:  # the server cannot be reached: spare the rest the wait
+                        out.extend(Outcome(p.message_id, "failed", str(exc)[:500], "temporary_failure")
+                                   for p in pending)
+                        pending = []
+                    continue
+                except DeliveryUnknownError as exc:  # the server may have it: never re-sent automatically
+                    out.append(Outcome(m.message_id, "unknown", str(exc)[:500], "connection_lost_after_data"))
                     continue
                 journal.accepted(m.message_id)
                 out.append(Outcome(m.message_id, "sent"))
