@@ -21,6 +21,9 @@ from core.store import default_path
 # name to the bare file (skipping this script and its sidebar) when the two coincide.
 SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
     ("nav.group.home", [("pages/overview.py", "nav.overview", ":material/dashboard:", "dashboard")]),
+    ("nav.group.marketing", [("pages/automations.py", "nav.automations", ":material/forward_to_inbox:", "automations"),
+                             ("pages/templates.py", "nav.templates", ":material/edit_note:", "templates"),
+                             ("pages/activity.py", "nav.activity", ":material/outbox:", "activity")]),
     ("nav.group.settings", [("pages/integrations.py", "nav.integrations", ":material/hub:", "connections")]),
 ]
 

@@ -1,40 +1,64 @@
 """Members synced per second from the sandbox shop over loopback, rate limit off, by the real Cafe24 client.
 
-Starts the sandbox in this process (its HTTP server on its own threads), connects it through the real
-OAuth flow, then times a members-only sync into a fresh store file: everything the product does on a
-real sync (HTTP, JSON, normalization, batched upserts with checkpoints) except the network distance.
+Starts the sandbox as its own process (`python -m core sandbox --frozen --no-rate-limit`, as a mall is
+another machine), connects it through the real OAuth flow, then times a members-only sync into a fresh
+store file: everything the product does on a real sync (HTTP, JSON, normalization, batched upserts with
+checkpoints) except the network distance.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import resource
+import socket
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core.sandbox.server import SandboxServer  # noqa: E402
 from core.sandbox_setup import connect_sandbox  # noqa: E402
 from core.store import Store  # noqa: E402
 from core.sync_jobs import run_sync  # noqa: E402
 
 
+def start_sandbox(members: int) -> tuple[str, subprocess.Popen]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "core", "sandbox", "--port", str(port), "--members", str(members),
+                                "--frozen", "--no-rate-limit"], cwd=Path(__file__).resolve().parent.parent,
+                               stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            httpx.get(f"{url}/sandbox/app", timeout=1)
+            break
+        except httpx.HTTPError:
+            if process.poll() is not None or time.perf_counter() - started > 120:
+                raise SystemExit("the sandbox did not start")
+            time.sleep(0.2)
+    print(f"{members:,} members: sandbox up in {time.perf_counter() - started:.1f} s")
+    return url, process
+
+
 def bench(members: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CONSOLE_SECRETS"] = str(Path(tmp) / "secrets.json")
-        started = time.perf_counter()
-        server = SandboxServer(members, 7, rate_limit=False, frozen=True)
-        print(f"{members:,} members: sandbox built in {time.perf_counter() - started:.1f} s")
+        url, sandbox = start_sandbox(members)
         try:
             store = Store(Path(tmp) / "bench.duckdb")
-            connect_sandbox(store, server.url)
+            connect_sandbox(store, url)
             started = time.perf_counter()
             result = run_sync(store, "sandbox", started_by="bench", entities=["members"])
             took = time.perf_counter() - started
         finally:
-            server.stop()
+            sandbox.terminate()
+            sandbox.wait()
         assert result.status == "succeeded", result.error
         with store.unit() as con:
             landed = con.execute("SELECT count(*) FROM members").fetchone()[0]

@@ -28,7 +28,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from core.sandbox.server import serve
     serve(host=args.host, port=args.port, members=args.members, seed=args.seed,
-          rate_limit=not args.no_rate_limit, start=args.now)
+          rate_limit=not args.no_rate_limit, start=args.now, frozen=args.frozen)
     return 0
 
 
@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--members", type=int, default=5000, help="how many members the mall starts with")
     p.add_argument("--seed", type=int, default=7, help="the seed that makes the mall (same seed, same mall)")
     p.add_argument("--no-rate-limit", action="store_true", help="turn off the Cafe24 call-limit bucket")
+    p.add_argument("--frozen", action="store_true", help="keep the mall still (no new members, orders or deliveries)")
     p.set_defaults(run=cmd_sandbox)
 
     p = sub.add_parser("sync", parents=[common], help="sync connected shops into the store now",

@@ -25,9 +25,9 @@ import dataclasses
 import html
 import logging
 import re
+import threading
 from email.parser import BytesParser
 from email.policy import HTTP
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -309,6 +309,19 @@ class PublicServer(ThreadingHTTPServer):
     def __init__(self, store: Store, address: tuple[str, int]) -> None:
         super().__init__(address, _RequestHandler)
         self.store = store
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        """Stop serving (waits for the serve loop, not for requests in flight) and release the port."""
+        if self.thread is not None:
+            self.shutdown()
+            self.thread.join(timeout=5)
+        self.server_close()
 
 
 def make_server(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> PublicServer:
@@ -317,6 +330,16 @@ def make_server(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT)
     for module in ROUTE_MODULES:
         importlib.import_module(module)
     return PublicServer(store, (host, port))
+
+
+def start_in_thread(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> PublicServer:
+    """Serve in a daemon thread (the scheduler's way); `server.stop()` ends it. Port 0 picks a free port."""
+    server = make_server(store, host, port)
+    server.thread = threading.Thread(target=server.serve_forever, name="public-endpoints", daemon=True)
+    server.thread.start()
+    event(log, "public.serving", host=host, port=server.server_address[1],
+          public_base_url=tracking.public_base_url())
+    return server
 
 
 def serve(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:

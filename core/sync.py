@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import queue
 import threading
+import time
 import uuid
 from typing import Any, Callable, Iterable, Iterator
 
@@ -41,8 +42,11 @@ class SyncResult:
     error: str | None = None
 
 
+BATCH_SECONDS = 2.0
+
+
 def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str = "cli",
-              entities: Iterable[str] | None = None, batch_rows: int = 10_000,
+              entities: Iterable[str] | None = None, batch_rows: int = 50_000,
               progress: Progress | None = None) -> SyncResult:
     """Sync `entities` (default: all the client offers) of one shop, recording a sync run."""
     result = SyncResult(str(uuid.uuid4()), shop_id, "running")
@@ -87,11 +91,14 @@ def _sync_entity(store: Store, shop_id: str, client: ShopClient, entity: str, re
     with store.unit() as con:
         cursor = load_cursor(con, shop_id, entity)
     batch: list[Page] = []
+    # Each store unit costs ~0.1 s to open and checkpoint, so pages are written in big batches; but a slow
+    # platform still gets its pages landed (and checkpointed) every few seconds, so a crash loses little.
+    since = time.monotonic()
     for page in _prefetched(client.pages(entity, cursor)):
         batch.append(page)
-        if sum(p.size for p in batch) >= batch_rows:
+        if sum(p.size for p in batch) >= batch_rows or time.monotonic() - since >= BATCH_SECONDS:
             _write_batch(store, shop_id, entity, batch, result, progress)
-            batch = []
+            batch, since = [], time.monotonic()
     if batch:
         _write_batch(store, shop_id, entity, batch, result, progress)
 

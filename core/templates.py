@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html as html_lib
 import re
 import tomllib
@@ -34,20 +35,15 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from core.clock import DEFAULT_TZ, local
+from core.i18n import t
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
 AD_PREFIX = "(광고)"
 STARTER_DIR = Path(__file__).resolve().parent / "starter_templates"
 _TEMPLATE_FILENAME = "<template>"
 
-# The parts of a template, as the editor names them in errors.
-PART_LABELS = {"subject": "제목", "preheader": "미리보기 문구", "html": "HTML 본문", "text": "텍스트 본문"}
-
-COPY = {
-    "line_error": "{part} {line}번째 줄: {detail}",
-    "part_error": "{part}: {detail}",
-    "unknown_trigger": "알 수 없는 트리거 '{trigger}' (가능한 값: {known})",
-    "ad_needs": "광고성 메일에는 {what}이(가) 있어야 합니다",
+# What recipients read is Korean whatever the console's language (정보통신망법 제50조 wording).
+MAIL_COPY = {
     "ad_footer_html": (
         "이 메일은 광고성 정보 수신에 동의하신 회원님께 발송되었습니다.<br>"
         "더 이상 받지 않으시려면 <a href=\"{url}\" style=\"color:#6b7280;text-decoration:underline;\">수신거부</a>를 "
@@ -57,38 +53,35 @@ COPY = {
     "sender_line": "보낸 사람: {name} · {contact}",
 }
 
-_COMMON_FIELDS = [
-    ("member.name", "회원 이름"),
-    ("member.email", "회원 이메일"),
-    ("member.member_key", "회원 번호(쇼핑몰 회원 ID)"),
-    ("shop.name", "쇼핑몰 이름"),
-    ("shop.url", "쇼핑몰 주소 (없을 수 있으니 {% if shop.url is defined %}로 감싸 주세요)"),
-    ("unsubscribe_url", "수신거부 링크 (광고 메일 하단에는 자동으로 들어갑니다)"),
-]
-_ORDER_FIELDS = [
-    ("order.order_key", "주문번호"),
-    ("order.total", "주문 금액 (예: {{ order.total|won }})"),
-    ("order.ordered_at", "주문 일시 (예: {{ order.ordered_at|date }})"),
-    ("order.items", "주문 상품 목록: 각 항목의 name, image_url, price, quantity, option_text"),
-]
-_CART_FIELDS = [
-    ("cart.items", "장바구니 상품 목록: 각 항목의 name, image_url, price, quantity, option_text"),
-    ("cart.total", "장바구니 금액 (예: {{ cart.total|won }})"),
-    ("cart.recovery_url", "장바구니로 돌아가는 링크"),
-]
-_DAYS_FIELD = [("days", "조건 일수 (N일)")]
+_COMMON_FIELDS = ("member.name", "member.email", "member.member_key", "shop.name", "shop.url", "unsubscribe_url")
+_ORDER_FIELDS = ("order.order_key", "order.total", "order.ordered_at", "order.items", "products")
+_CART_FIELDS = ("cart.items", "cart.total", "cart.recovery_url")
 
-# Which context keys each trigger's messages carry, beyond member, shop and the links.
-MERGE_FIELDS: dict[str, list[tuple[str, str]]] = {
+# Which merge fields each trigger's messages carry (core.automations.context builds the same keys).
+_FIELDS_BY_TRIGGER: dict[str, tuple[str, ...]] = {
     "purchased": _COMMON_FIELDS + _ORDER_FIELDS,
-    "no_first_purchase": _COMMON_FIELDS + _DAYS_FIELD,
-    "no_repurchase": _COMMON_FIELDS + _DAYS_FIELD + [(f, "마지막 " + d) for f, d in _ORDER_FIELDS],
-    "signup": list(_COMMON_FIELDS),
+    "no_first_purchase": _COMMON_FIELDS + ("days",),
+    "no_repurchase": _COMMON_FIELDS + ("days",) + _ORDER_FIELDS,
+    "signup": _COMMON_FIELDS,
     "cart_abandoned": _COMMON_FIELDS + _CART_FIELDS,
     "delivered": _COMMON_FIELDS + _ORDER_FIELDS,
 }
 
-FILTER_HELP = [("won", "금액을 '12,900원'으로"), ("date", "일시를 '2026년 1월 10일'로 (쇼핑몰 시간대)")]
+
+def merge_fields(trigger: str, lang: str | None = None) -> list[tuple[str, str]]:
+    """(field, description) for the editor, in the console's language (or `lang`)."""
+    _check_trigger(trigger)
+    out = []
+    for field in _FIELDS_BY_TRIGGER[trigger]:
+        text = t(f"messaging.field.{field}", lang)
+        if trigger == "no_repurchase" and field in _ORDER_FIELDS:
+            text = t("messaging.field.last_order", lang, what=text)
+        out.append((field, text))
+    return out
+
+
+def filter_help(lang: str | None = None) -> list[tuple[str, str]]:
+    return [(name, t(f"messaging.filter.{name}", lang)) for name in ("won", "date", "default")]
 
 
 class TemplateError(ValueError):
@@ -164,10 +157,20 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 # ---------------------------------------------------------------- compile and render with line numbers
 
 def _error(part: str, line: int | None, detail: str) -> TemplateError:
-    label = PART_LABELS.get(part, part)
-    message = (COPY["line_error"].format(part=label, line=line, detail=detail) if line
-               else COPY["part_error"].format(part=label, detail=detail))
+    label = t(f"messaging.part.{part}")
+    message = (t("messaging.error.line", part=label, line=line, detail=detail) if line
+               else t("messaging.error.part", part=label, detail=detail))
     return TemplateError(message, line=line, part=part, detail=detail)
+
+
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+def _explain(exc: jinja2.TemplateError) -> str:
+    """Jinja's message, or for a misspelt or foreign merge field a sentence naming it."""
+    message = exc.message or str(exc)
+    match = _UNDEFINED_NAME.search(message) if isinstance(exc, jinja2.UndefinedError) else None
+    return t("messaging.error.undefined", name=match.group(1) or match.group(2)) if match else message
 
 
 def _render_line(exc: BaseException) -> int | None:
@@ -179,15 +182,21 @@ def _render_line(exc: BaseException) -> int | None:
     return line
 
 
+@functools.lru_cache(maxsize=512)
+def _compile(source: str, autoescape: bool) -> jinja2.Template:
+    # Compiling costs ~10 ms a part; a batch sends one template to many members.
+    return (_HTML_ENV if autoescape else _TEXT_ENV).from_string(source)
+
+
 def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnvironment) -> str:
     try:
-        compiled = env.from_string(source)
+        compiled = _compile(source, env is _HTML_ENV)
     except jinja2.TemplateSyntaxError as exc:
         raise _error(part, exc.lineno, exc.message or str(exc)) from None
     try:
         return compiled.render(context)
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
-        raise _error(part, _render_line(exc), exc.message or str(exc)) from None
+        raise _error(part, _render_line(exc), _explain(exc)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise _error(part, _render_line(exc), f"{type(exc).__name__}: {exc}") from None
 
@@ -316,9 +325,9 @@ def _preheader_html(preheader: str) -> str:
 
 
 def _ad_footer_html(sender: dict, unsubscribe_url: str) -> str:
-    sender_line = COPY["sender_line"].format(name=html_lib.escape(sender["sender_name"]),
+    sender_line = MAIL_COPY["sender_line"].format(name=html_lib.escape(sender["sender_name"]),
                                              contact=html_lib.escape(sender["sender_contact"]))
-    notice = COPY["ad_footer_html"].format(url=html_lib.escape(unsubscribe_url, quote=True))
+    notice = MAIL_COPY["ad_footer_html"].format(url=html_lib.escape(unsubscribe_url, quote=True))
     return ('<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
             'style="width:100%;max-width:600px;margin:0 auto;">'
             '<tr><td style="padding:20px 24px 32px;font-family:-apple-system,\'Apple SD Gothic Neo\','
@@ -327,8 +336,8 @@ def _ad_footer_html(sender: dict, unsubscribe_url: str) -> str:
 
 
 def _ad_footer_text(sender: dict, unsubscribe_url: str) -> str:
-    return ("\n--\n" + COPY["sender_line"].format(name=sender["sender_name"], contact=sender["sender_contact"])
-            + "\n" + COPY["ad_footer_text"].format(url=unsubscribe_url) + "\n")
+    return ("\n--\n" + MAIL_COPY["sender_line"].format(name=sender["sender_name"], contact=sender["sender_contact"])
+            + "\n" + MAIL_COPY["ad_footer_text"].format(url=unsubscribe_url) + "\n")
 
 
 def _open_pixel_html(url: str) -> str:
@@ -341,13 +350,13 @@ def advertising_subject(subject: str) -> str:
 
 
 def _check_advertising(context: dict, sender: dict) -> None:
-    missing = [what for what, ok in (
-        ("보낸 사람 이름(sender_name)", sender.get("sender_name")),
-        ("보낸 사람 연락처(sender_contact)", sender.get("sender_contact")),
-        ("수신거부 링크(unsubscribe_url)", context.get("unsubscribe_url")),
+    missing = [t(f"messaging.error.ad_{what}") for what, ok in (
+        ("sender_name", sender.get("sender_name")),
+        ("sender_contact", sender.get("sender_contact")),
+        ("unsubscribe", context.get("unsubscribe_url")),
     ) if not (isinstance(ok, str) and ok.strip())]
     if missing:
-        raise TemplateError(COPY["ad_needs"].format(what=", ".join(missing)))
+        raise TemplateError(t("messaging.error.ad_needs", what=", ".join(missing)))
 
 
 # ---------------------------------------------------------------- public API
@@ -390,7 +399,12 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
 
 def _check_trigger(trigger: str) -> None:
     if trigger not in TRIGGERS:
-        raise ValueError(COPY["unknown_trigger"].format(trigger=trigger, known=", ".join(TRIGGERS)))
+        raise ValueError(t("messaging.error.unknown_trigger", trigger=trigger, known=", ".join(TRIGGERS)))
+
+
+# The seam's Korean lists (notes/ISSUE4.md); pages call merge_fields(trigger) for the console's language.
+MERGE_FIELDS: dict[str, list[tuple[str, str]]] = {trigger: merge_fields(trigger, "ko") for trigger in TRIGGERS}
+FILTER_HELP = filter_help("ko")
 
 
 SAMPLE_SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
@@ -402,28 +416,36 @@ def validate(subject: str, html: str, text: str | None, trigger: str, *,
     """Refuse a template that would not render for a sample member of this trigger."""
     _check_trigger(trigger)
     if not (subject or "").strip():
-        raise _error("subject", None, "비어 있습니다")
+        raise _error("subject", None, t("messaging.error.empty"))
     if not (html or "").strip():
-        raise _error("html", None, "비어 있습니다")
-    render_email({"subject": subject, "preheader": preheader, "html": html, "text": text},
-                 sample_context(trigger), advertising=True, sender=SAMPLE_SENDER)
+        raise _error("html", None, t("messaging.error.empty"))
+    template = {"subject": subject, "preheader": preheader, "html": html, "text": text}
+    # Twice: a full sample, then one where the optional data is missing (no shop URL, no member
+    # name, no images or options), as real members often are, so an unguarded optional field fails here.
+    for sparse in (False, True):
+        render_email(template, sample_context(trigger, sparse=sparse), advertising=True, sender=SAMPLE_SENDER)
 
 
 def _sample_items() -> list[dict]:
+    # The keys core.automations.context gives cart items; order items add product_key.
     return [
         {"name": "린넨 오버핏 셔츠", "image_url": "https://images.haru-shop.example/p/1001.jpg",
-         "price": 39000, "quantity": 1, "option_text": "색상: 아이보리 / 사이즈: M",
-         "url": "https://haru-shop.example/product/1001"},
+         "price": 39000, "quantity": 1, "option_text": "색상: 아이보리 / 사이즈: M"},
         {"name": "데일리 코튼 양말 3종 세트", "image_url": "https://images.haru-shop.example/p/2040.jpg",
-         "price": 12900, "quantity": 2, "option_text": "",
-         "url": "https://haru-shop.example/product/2040"},
+         "price": 12900, "quantity": 2, "option_text": ""},
     ]
 
 
-def sample_context(trigger: str) -> dict:
-    """A believable member and the data this trigger carries, for validation and preview."""
+def sample_context(trigger: str, *, sparse: bool = False) -> dict:
+    """A believable member and the data this trigger carries, for validation and preview.
+
+    `sparse`: the same member with the optional data missing (shop.url absent, empty name,
+    items without image or option), the way many real records arrive.
+    """
     _check_trigger(trigger)
     items = _sample_items()
+    if sparse:
+        items = [{**item, "image_url": "", "option_text": ""} for item in items]
     total = sum(i["price"] * i["quantity"] for i in items)
     context: dict[str, Any] = {
         "member": {"name": "김하늘", "email": "haneul.kim@example.com", "member_key": "haneul01"},
@@ -432,14 +454,19 @@ def sample_context(trigger: str) -> dict:
         "open_pixel_url": "https://crm.haru-shop.example/o/sample.gif?s=sample",
         "tracked": lambda url: url,
     }
+    if sparse:
+        context["member"]["name"] = ""
+        del context["shop"]["url"]
+    order_items = [{**item, "product_key": key} for item, key in zip(items, ("P1001", "P2040"))]
     order = {"order_key": "20260110-0001234", "total": total, "ordered_at": "2026-01-10T14:32:00+09:00",
-             "items": items}
+             "items": order_items}
     if trigger in ("purchased", "delivered", "no_repurchase"):
         context["order"] = order
+        context["products"] = order_items
     if trigger in ("no_first_purchase", "no_repurchase"):
         context["days"] = 14 if trigger == "no_first_purchase" else 30
     if trigger == "cart_abandoned":
-        context["cart"] = {"items": items, "total": total,
+        context["cart"] = {"cart_key": "basket-abc123", "items": items, "total": total,
                            "recovery_url": "https://haru-shop.example/order/basket.html?recover=abc123"}
     return context
 

@@ -1,16 +1,21 @@
-"""연동 관리 (Integrations): connect the sandbox or a Cafe24 mall, see each shop's syncs, sync now."""
+"""연동 관리 (Integrations): connect a shop of any platform, test it, and watch each shop's syncs on its card."""
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
 from core import clock, connections, i18n
 from core import overview as ov
 from core.i18n import t
+from core.status import scheduler_state
 from core.store import Store, default_path
 
 db = str(default_path())
 CAFE24_FIELDS = ("cafe24_mall_id", "cafe24_shop_id", "cafe24_name", "cafe24_client_id", "cafe24_client_secret")
-PLATFORM_NAMES = {"cafe24": "Cafe24", "godomall": "Godomall", "naver": "Naver Smartstore", "wix": "Wix", "csv": "CSV"}
+PLATFORM_NAMES = connections.PLATFORM_NAMES
+STATE_COLORS = {"ok": "green", "failing": "red", "never": "gray", "syncing": "blue", "needs_authorization": "orange",
+                "paused": "gray", "csv": "violet"}
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -21,6 +26,16 @@ def load_shops(db: str) -> list[dict]:
 @st.cache_data(ttl=10, show_spinner=False)
 def load_history(db: str, shop_id: str) -> list[dict]:
     return ov.sync_history(db, shop_id, limit=20)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_schedule(db: str) -> dict[str, dict]:
+    return connections.sync_schedule(db)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_address_book(db: str, shop_id: str) -> dict:
+    return connections.godomall_address_book(Store(db), shop_id)
 
 
 def refresh() -> None:
@@ -37,28 +52,38 @@ def platform_label(shop: dict) -> str:
     return PLATFORM_NAMES.get(shop["platform"], shop["platform"])
 
 
-def history_table(shop_id: str) -> None:
-    runs = load_history(db, shop_id)
+def failure(headline: str, error: str | None, entity: str | None, platform: str | None = None) -> None:
+    st.error(f"**{headline}** — {connections.explain_error(error, entity, platform=platform)}\n\n"
+             f"{t('integrations.error_detail', detail=error or '')}", icon=":material/error:")
+
+
+def flash(shop_id: str) -> None:
+    kind, text = st.session_state.pop(f"flash:{shop_id}", (None, None))
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+
+
+# ---- a shop's card ------------------------------------------------------------------------------------
+
+def history_table(shop: dict) -> None:
+    runs = load_history(db, shop["shop_id"])
     if not runs:
         st.caption(t("integrations.no_history"))
         return
     st.dataframe([{
-        t("col.started_at"): i18n.local_time(r["started_at"]),
-        t("col.finished_at"): i18n.local_time(r["finished_at"]),
+        t("col.started_at"): i18n.local_time(r["started_at"], shop["timezone"]),
+        t("col.finished_at"): i18n.local_time(r["finished_at"], shop["timezone"]),
         t("col.status"): t(f"status.{r['status']}"),
         t("col.started_by"): t(f"started_by.{r['started_by']}"),
         t("col.records"): r["records"],
         t("col.pages"): r["pages"],
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
-        t("col.error"): connections.explain_error(r["error"]) if r["error"] else "",
+        t("col.error"): connections.explain_error(r["error"], platform=shop["platform"]) if r["error"] else "",
     } for r in runs], hide_index=True, width="stretch")
 
 
-def sync_button(shop: dict) -> bool:
-    """The "sync now" button; when pressed, syncs with a progress bar. True if a sync ran."""
-    if not st.button(t("integrations.sync_now"), key=f"sync:{shop['shop_id']}", type="primary",
-                     icon=":material/sync:"):
-        return False
+def run_sync(shop: dict) -> None:
+    """"Sync now", with a progress bar; a failure shows on the card as its last error."""
     bar = st.progress(0.0, text=t("integrations.syncing"))
     tracker = connections.SyncProgress()
 
@@ -75,20 +100,166 @@ def sync_button(shop: dict) -> bool:
     else:
         bar.empty()
         if not result.run_id:  # it never started (no client for the platform...), so no run records it
-            failure(t("integrations.sync_failed"), result.error, None)
-    return True
+            failure(t("integrations.sync_failed"), result.error, None, shop["platform"])
 
 
-def failure(headline: str, error: str | None, entity: str | None) -> None:
-    st.error(f"**{headline}** — {connections.explain_error(error, entity)}\n\n"
-             f"{t('integrations.error_detail', detail=error or '')}", icon=":material/error:")
+def show_check(check: connections.ConnectionCheck) -> None:
+    if check.ok:
+        st.success(t("integrations.test_ok"), icon=":material/check_circle:")
+        if check.detail:
+            st.caption(check.detail)
+    else:
+        failure(t("integrations.test_failed"), check.detail, None, check.platform)
 
 
-def flash(shop_id: str) -> None:
-    kind, text = st.session_state.pop(f"flash:{shop_id}", (None, None))
-    if kind == "success":
-        st.success(text, icon=":material/check_circle:")
+def next_sync_words(shop: dict, job: dict | None, now: dt.datetime) -> str:
+    kind, when = connections.next_sync(shop, job, now)
+    if kind == "at":
+        return t("integrations.next_at", when=i18n.until(when, now), at=i18n.local_time(when, shop["timezone"])[11:])
+    return t({"manual": "integrations.next_manual", "paused": "integrations.next_paused",
+              "due": "integrations.next_due_now"}[kind])
 
+
+def figures(shop: dict, job: dict | None, now: dt.datetime) -> None:
+    run, csv = shop["last_run"], shop["platform"] == "csv"
+    cols = st.columns(5)
+    label = t("integrations.last_import" if csv else "integrations.last_sync")
+    if run:
+        cols[0].metric(label, i18n.ago(run["finished_at"] or run["started_at"], now),
+                       delta=t(f"status.{run['status']}"), delta_arrow="off",
+                       delta_color="normal" if run["status"] == "succeeded" else "inverse")
+    else:
+        cols[0].metric(label, t("status.never"))
+    cols[1].metric(t("integrations.last_success"),
+                   i18n.local_time(shop["last_success_at"], shop["timezone"]) or t("status.never"))
+    cols[2].metric(t("integrations.next_sync"), next_sync_words(shop, job, now))
+    counts = shop["counts"]
+    cols[3].metric(t("overview.members"), i18n.count(counts["members"]))
+    cols[4].metric(t("overview.orders"), i18n.count(counts["orders"]))
+    st.caption(" · ".join(f"{t('entity.' + name)} {i18n.count(n)}" for name, n in counts.items()))
+
+
+def credentials_line(shop: dict) -> None:
+    shown = connections.credentials_shown(shop)
+    if shown:
+        st.caption(f"{t('integrations.credentials')}: " + " · ".join(f"{t(label)} `{value}`" for label, value in shown))
+
+
+def interval_changed(shop_id: str) -> None:
+    minutes = st.session_state[f"interval:{shop_id}"]
+    try:
+        connections.set_sync_interval(Store(db), shop_id, minutes)
+    except connections.InvalidInput as exc:
+        st.session_state[f"flash:{shop_id}"] = ("error", exc.message())
+        return
+    refresh()
+    st.session_state[f"flash:{shop_id}"] = ("success", t("integrations.interval_saved",
+                                                          every=connections.interval_words(minutes)))
+
+
+def interval_setting(shop: dict) -> None:
+    current = shop["sync_interval_minutes"]
+    choices = sorted(set(connections.SYNC_INTERVALS) | {current})
+    st.selectbox(t("integrations.interval"), choices, index=choices.index(current), key=f"interval:{shop['shop_id']}",
+                 format_func=connections.interval_words, on_change=interval_changed, args=(shop["shop_id"],))
+
+
+def godomall_box(shop: dict) -> None:
+    """Imports left today, the address book's age, and the import itself behind a confirm step."""
+    shop_id = shop["shop_id"]
+    book = load_address_book(db, shop_id)
+    cols = st.columns(2)
+    left = book["left"]
+    cols[0].metric(t("integrations.gm_imports_left"),
+                   t("integrations.gm_left_value", left="?" if left is None else left, limit=book["limit"]))
+    cols[1].metric(t("integrations.gm_last_updated"),
+                   i18n.local_time(book["last_updated"], shop["timezone"]) or t("integrations.gm_never"))
+    if left is None:
+        st.warning(t("integrations.gm_keys_missing"), icon=":material/key_off:")
+        return
+    if book["stale"]:
+        st.info(t("godomall.stale", days=book["days"]) if book["days"] is not None
+                else t("integrations.gm_never_imported"), icon=":material/update:")
+    if left == 0:
+        st.error(t("godomall.quota_exceeded", limit=book["limit"]), icon=":material/block:")
+    confirm_key = f"gm_confirm:{shop_id}"
+    if not st.session_state.get(confirm_key):
+        if st.button(t("integrations.gm_import"), key=f"gm_import:{shop_id}", disabled=left == 0,
+                     icon=":material/contacts:"):
+            st.session_state[confirm_key] = True
+            st.rerun()
+        return
+    st.warning(connections.godomall_warning(Store(db), shop_id), icon=":material/warning:")
+    yes, no = st.columns(2)
+    if no.button(t("integrations.gm_cancel"), key=f"gm_cancel:{shop_id}"):
+        st.session_state.pop(confirm_key, None)
+        st.rerun()
+    if yes.button(t("integrations.gm_confirm"), key=f"gm_go:{shop_id}", type="primary"):
+        st.session_state.pop(confirm_key, None)
+        run_import(shop)
+
+
+def run_import(shop: dict) -> None:
+    expected = max(1, shop["counts"]["members"])
+    bar = st.progress(0.0, text=t("integrations.gm_importing", records=0))
+
+    def on_progress(records: int) -> None:
+        bar.progress(min(0.99, records / max(expected, records + 1)),
+                     text=t("integrations.gm_importing", records=records))
+
+    outcome = connections.import_godomall(Store(db), shop["shop_id"], on_progress)
+    refresh()
+    if outcome.status == "succeeded":
+        bar.progress(1.0)
+        st.success(t("integrations.gm_done", records=outcome.records, removed=outcome.removed),
+                   icon=":material/check_circle:")
+        return
+    bar.empty()
+    if outcome.status == "refused":
+        st.error(outcome.refusal, icon=":material/block:")
+    else:
+        failure(t("integrations.gm_failed"), outcome.error, "members", "godomall")
+
+
+def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
+    shop_id, csv = shop["shop_id"], shop["platform"] == "csv"
+    with st.container(border=True):
+        st.subheader(t("integrations.shop_card", name=shop["name"], platform=platform_label(shop)))
+        state = connections.shop_state(shop)
+        st.badge(t(f"integrations.state_{state}"), color=STATE_COLORS.get(state, "gray"))
+        flash(shop_id)
+        if csv:
+            st.caption(t("integrations.no_sync_for_csv"))
+        else:
+            left, right = st.columns(2)
+            sync = left.button(t("integrations.sync_now"), key=f"sync:{shop_id}", type="primary", icon=":material/sync:")
+            test = right.button(t("integrations.test_connection"), key=f"test:{shop_id}", icon=":material/lan:")
+            if test:
+                with st.spinner(t("integrations.testing")):
+                    show_check(connections.check_connection(Store(db), shop_id))
+            if sync:
+                run_sync(shop)
+                # figures below are read after the sync, so they are the fresh ones
+                shop = next((s for s in load_shops(db) if s["shop_id"] == shop_id), shop)
+        figures(shop, job, now)
+        credentials_line(shop)
+        run = shop["last_run"]
+        if run and run["status"] == "failed":
+            failure(t("integrations.last_error"), run["error"], run["entity"], shop["platform"])
+        elif job and job.get("last_status") == "failed" and not csv:
+            st.warning(f"{t('integrations.scheduler_job_failed')} {connections.explain_error(job['last_error'])}")
+        if shop["platform"] == "godomall":
+            godomall_box(shop)
+        if shop["platform"] == "cafe24" and not connections.is_sandbox(shop):
+            with st.expander(t("integrations.authorize_step"), expanded=not connections.is_authorized(shop_id)):
+                authorize_box(shop)
+        if not csv:
+            interval_setting(shop)
+        with st.expander(t("integrations.history")):
+            history_table(shop)
+
+
+# ---- connecting ---------------------------------------------------------------------------------------
 
 def authorize_box(shop: dict) -> None:
     """Cafe24's approval link and the field for the code it sends back."""
@@ -114,40 +285,11 @@ def authorize_box(shop: dict) -> None:
             except connections.InvalidInput as exc:
                 invalid(exc)
             except Exception as exc:  # the client words its failures for an operator, without secrets
-                failure(t("integrations.authorize_failed"), str(exc), None)
+                failure(t("integrations.authorize_failed"), str(exc), None, "cafe24")
             else:
                 st.session_state.pop(state_key, None)
                 refresh()
                 st.success(t("integrations.authorized", name=shop["name"]))
-
-
-def shop_card(shop: dict, now) -> None:
-    with st.container(border=True):
-        st.subheader(t("integrations.shop_card", name=shop["name"], platform=platform_label(shop)))
-        flash(shop["shop_id"])
-        if sync_button(shop):  # figures below are read after the sync, so they are the fresh ones
-            shop = next((s for s in load_shops(db) if s["shop_id"] == shop["shop_id"]), shop)
-        run = shop["last_run"]
-        cols = st.columns(4)
-        if run:
-            cols[0].metric(t("integrations.last_sync"), i18n.ago(run["finished_at"] or run["started_at"], now),
-                           delta=t(f"status.{run['status']}"), delta_arrow="off",
-                           delta_color="normal" if run["status"] == "succeeded" else "inverse")
-        else:
-            cols[0].metric(t("integrations.last_sync"), t("status.never"))
-        cols[1].metric(t("integrations.last_success"),
-                       i18n.local_time(shop["last_success_at"], shop["timezone"]) or t("status.never"))
-        counts = shop["counts"]
-        cols[2].metric(t("overview.members"), i18n.count(counts["members"]))
-        cols[3].metric(t("overview.orders"), i18n.count(counts["orders"]))
-        st.caption(" · ".join(f"{t('entity.' + name)} {i18n.count(n)}" for name, n in counts.items()))
-        if run and run["status"] == "failed":
-            failure(t("integrations.last_error"), run["error"], run["entity"])
-        if shop["platform"] == "cafe24" and not connections.is_sandbox(shop):
-            with st.expander(t("integrations.authorize_step"), expanded=run is None):
-                authorize_box(shop)
-        with st.expander(t("integrations.history")):
-            history_table(shop["shop_id"])
 
 
 def connected(shop_id: str, message: str) -> None:
@@ -200,19 +342,69 @@ def cafe24_form() -> None:
                 connected(shop.shop_id, t("integrations.cafe24_saved", name=shop.name))
 
 
+def platform_form(platform: str) -> None:
+    """Godomall, Naver Smartstore or Wix: the credentials, "test connection", and "connect" (tested first)."""
+    fields = connections.FORM_FIELDS[platform]
+    keys = {f.name: f"{platform}_{f.name}" for f in fields}
+    others = {"shop_id": f"{platform}_shop_id", "name": f"{platform}_name", "base_url": f"{platform}_base_url"}
+    # After a connect every field is emptied (the secrets above all); after an error they keep what was typed.
+    if st.session_state.pop(f"{platform}_form_saved", False):
+        for key in (*keys.values(), *others.values()):
+            st.session_state[key] = ""
+    st.caption(t(f"integrations.{platform}_help"))
+    with st.form(f"connect_{platform}"):
+        shop_id = st.text_input(t("integrations.shop_id"), key=others["shop_id"], placeholder=platform,
+                                help=t("integrations.shop_id_help"))
+        name = st.text_input(t("integrations.shop_name"), key=others["name"], placeholder=PLATFORM_NAMES[platform])
+        values = {f.name: st.text_input(t(f.label), key=keys[f.name], type="password" if f.secret else "default",
+                                        help=t("integrations.secret_kept") if f.secret else None)
+                  for f in fields}
+        with st.expander(t("integrations.advanced")):
+            base_url = st.text_input(t("integrations.api_base", default=connections.default_base_url(platform)),
+                                     key=others["base_url"], help=t("integrations.api_base_help"))
+        left, right = st.columns(2)
+        test = left.form_submit_button(t("integrations.test_connection"), icon=":material/lan:")
+        connect = right.form_submit_button(t("integrations.connect_platform"), type="primary", icon=":material/link:")
+    if not (test or connect):
+        return
+    try:
+        with st.spinner(t("integrations.testing")):
+            if test:
+                show_check(connections.check_credentials(Store(db), platform, shop_id, values, base_url=base_url))
+                return
+            shop, _ = connections.connect_platform(Store(db), platform, shop_id, name, values, base_url=base_url)
+    except connections.InvalidInput as exc:
+        invalid(exc)
+    except connections.ConnectionFailed as exc:
+        failure(t("integrations.test_failed"), exc.check.detail, None, platform)
+    else:
+        st.session_state[f"{platform}_form_saved"] = True
+        connected(shop.shop_id, t("integrations.connected_platform", name=shop.name, platform=PLATFORM_NAMES[platform]))
+
+
+# ---- the page -----------------------------------------------------------------------------------------
+
 st.title(t("integrations.title"))
 st.caption(t("integrations.subtitle"))
 shops = load_shops(db)
 st.header(t("integrations.connected"))
 if not shops:
     st.info(t("integrations.none"), icon=":material/info:")
+elif any(s["platform"] != "csv" for s in shops) and not scheduler_state(Store(db))["alive"]:
+    st.warning(t("integrations.scheduler_off"), icon=":material/schedule:")
 now = clock.now()
+schedule = load_schedule(db)
 for shop in shops:
-    shop_card(shop, now)
+    shop_card(shop, now, schedule.get(shop["shop_id"]))
 
 st.header(t("integrations.connect"))
-sandbox_tab, cafe24_tab = st.tabs([t("integrations.tab_sandbox"), t("integrations.tab_cafe24")])
-with sandbox_tab:
+tabs = st.tabs([t("integrations.tab_sandbox"), t("integrations.tab_cafe24"), t("integrations.tab_godomall"),
+                t("integrations.tab_naver"), t("integrations.tab_wix")])
+with tabs[0]:
     sandbox_form()
-with cafe24_tab:
+with tabs[1]:
     cafe24_form()
+for tab, platform in zip(tabs[2:], ("godomall", "naver", "wix")):
+    with tab:
+        platform_form(platform)
+st.caption(t("integrations.csv_elsewhere"))

@@ -157,7 +157,7 @@ def test_a_sync_killed_midway_resumes_from_its_checkpoint(store: Store, store_pa
     server = start(members=25_000, at=dt.datetime.now(dt.timezone.utc))
     try:
         connect_sandbox(store, server.url)
-        server.faults.delay = 0.08
+        server.faults.delay = 0.3  # slow pages: the engine lands a batch every couple of seconds
         child = subprocess.Popen([sys.executable, "-m", "core", "sync", "--entity", "members"], cwd=ROOT,
                                  env=python_env(store_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         killed = threading.Event()

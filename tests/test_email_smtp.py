@@ -1,135 +1,21 @@
 """E-mail through a real SMTP server on loopback (aiosmtpd): plain, STARTTLS and implicit TLS with AUTH."""
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import email
-import email.policy
-import ipaddress
 import re
-import shutil
 import socket
-import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from core import templates, tracking
 from core.channels.email import (DeliveryUnknownError, PermanentSendError, SmtpSession, SmtpSettings,
                                  TransientSendError, build_message, send_test)
+from tests.smtp_server import PASSWORD, USER, authenticator, certificate, parse, server_tls, smtp_server  # noqa: F401
 
 pytestmark = pytest.mark.timeout(30)
 
-USER, PASSWORD = "mailer", "s3cret-pass-9821"
 SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
           "sender_contact": "서울특별시 마포구 월드컵북로 12, 02-1234-5678"}
-
-
-# ---------------------------------------------------------------- a real SMTP server on loopback
-
-class Recorder:
-    """An aiosmtpd handler that keeps what arrived and can refuse or hang up on cue."""
-
-    def __init__(self) -> None:
-        self.arrived: list[dict] = []
-        self.refuse_rcpt: dict[str, str] = {}
-        self.hang_up_after_reply = False      # close the connection after answering DATA
-        self.hang_up_before_reply = False     # close the connection instead of answering DATA
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse_rcpt:
-            return self.refuse_rcpt[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.arrived.append({"peer": session.peer, "mail_from": envelope.mail_from,
-                             "rcpt_tos": list(envelope.rcpt_tos), "raw": envelope.original_content,
-                             "authenticated": session.authenticated})
-        if self.hang_up_before_reply:
-            server.transport.close()
-            return "250 OK"  # never reaches the client
-        if self.hang_up_after_reply:
-            asyncio.get_running_loop().call_soon(server.transport.close)
-        return "250 OK"
-
-
-class LoopbackController(Controller):
-    """aiosmtpd's Controller on port 0: learn the port the OS chose before the readiness probe."""
-
-    def _trigger_server(self) -> None:
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
-
-
-def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() \
-        and auth_data.password == PASSWORD.encode()
-    return AuthResult(success=ok, handled=False)
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (cryptography if installed, else the openssl CLI)."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        if not shutil.which("openssl"):
-            pytest.skip("neither the cryptography package nor the openssl CLI is available")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-                        "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key_path),
-                        "-out", str(cert_path)], check=True, capture_output=True)
-        return cert_path, key_path
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, content_commitment=False,
-                                         key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-def _server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(str(certificate[0]), str(certificate[1]))
-    return context
-
-
-@pytest.fixture
-def smtp_server():
-    """Start a loopback SMTP server with the given options; stopped after the test."""
-    started = []
-
-    def start(**options) -> tuple[Recorder, LoopbackController]:
-        recorder = Recorder()
-        controller = LoopbackController(recorder, hostname="127.0.0.1", port=0, **options)
-        controller.start()
-        started.append(controller)
-        return recorder, controller
-
-    yield start
-    for controller in started:
-        controller.stop()
 
 
 # ---------------------------------------------------------------- messages
@@ -146,10 +32,6 @@ def _message(store_path: Path, to: str = "haneul.kim@example.com", message_id: s
                             list_unsubscribe_mailto="mailto:unsubscribe@haru-shop.example?subject=unsubscribe"
                             if advertising else None)
     return message, rendered, links
-
-
-def _parse(raw: bytes) -> email.message.EmailMessage:
-    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def _raw_headers(raw: bytes) -> str:
@@ -170,7 +52,7 @@ def test_plain_delivery_has_both_parts_korean_headers_preheader_and_unsubscribe_
     assert raw.isascii()  # 7-bit clean: no SMTPUTF8 or 8BITMIME needed on the way
     headers = _raw_headers(raw)
     assert "Subject: =?utf-8?b?" in headers and "From: =?utf-8?b?" in headers  # RFC 2047 encoded words
-    arrived = _parse(raw)
+    arrived = parse(raw)
     assert arrived["Subject"] == "(광고) 김하늘님, 장바구니에 담아 두신 상품이 기다리고 있어요"
     assert arrived["From"].addresses[0].display_name == "하루상점"
     assert arrived["From"].addresses[0].addr_spec == "hello@haru-shop.example"
@@ -194,14 +76,14 @@ def test_non_advertising_message_has_no_unsubscribe_headers(store_path: Path, sm
     recorder, controller = smtp_server()
     message, _, _ = _message(store_path, advertising=False)
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
-    arrived = _parse(recorder.arrived[0]["raw"])
+    arrived = parse(recorder.arrived[0]["raw"])
     assert arrived["List-Unsubscribe"] is None and arrived["List-Unsubscribe-Post"] is None
     assert not arrived["Subject"].startswith("(광고)")
 
 
 def test_starttls_with_auth_reuses_one_connection(store_path: Path, smtp_server, certificate) -> None:
-    recorder, controller = smtp_server(tls_context=_server_tls(certificate), require_starttls=True,
-                                       auth_required=True, authenticator=_authenticator)
+    recorder, controller = smtp_server(tls_context=server_tls(certificate), require_starttls=True,
+                                       auth_required=True, authenticator=authenticator())
     settings = SmtpSettings("127.0.0.1", controller.port, "starttls", USER, PASSWORD, timeout=5,
                             ca_file=str(certificate[0]))
     with SmtpSession(settings) as session:
@@ -211,15 +93,15 @@ def test_starttls_with_auth_reuses_one_connection(store_path: Path, smtp_server,
     assert [g["rcpt_tos"] for g in recorder.arrived] == [[f"member{n}@example.com"] for n in range(3)]
     assert len({g["peer"] for g in recorder.arrived}) == 1  # one TCP connection carried all three
     assert all(g["authenticated"] for g in recorder.arrived)
-    assert [_parse(g["raw"])["Message-ID"] for g in recorder.arrived] == [
+    assert [parse(g["raw"])["Message-ID"] for g in recorder.arrived] == [
         f"<m{n}@haru-shop.example>" for n in range(3)]
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_implicit_tls_with_auth(store_path: Path, smtp_server, certificate) -> None:
     # aiosmtpd only counts STARTTLS as TLS for AUTH; on an implicit-TLS port the whole connection is TLS.
-    recorder, controller = smtp_server(ssl_context=_server_tls(certificate), auth_required=True,
-                                       auth_require_tls=False, authenticator=_authenticator)
+    recorder, controller = smtp_server(ssl_context=server_tls(certificate), auth_required=True,
+                                       auth_require_tls=False, authenticator=authenticator())
     settings = SmtpSettings("127.0.0.1", controller.port, "tls", USER, PASSWORD, timeout=5,
                             ca_file=str(certificate[0]))
     send_test(settings, _message(store_path)[0])
@@ -227,22 +109,23 @@ def test_implicit_tls_with_auth(store_path: Path, smtp_server, certificate) -> N
 
 
 def test_wrong_password_is_permanent_and_never_in_the_message(store_path: Path, smtp_server, certificate) -> None:
-    _, controller = smtp_server(tls_context=_server_tls(certificate), require_starttls=True,
-                                auth_required=True, authenticator=_authenticator)
+    _, controller = smtp_server(tls_context=server_tls(certificate), require_starttls=True,
+                                auth_required=True, authenticator=authenticator())
     wrong = "wr0ng-Pa55word-xyz"
     settings = SmtpSettings("127.0.0.1", controller.port, "starttls", USER, wrong, timeout=5,
                             ca_file=str(certificate[0]))
     with pytest.raises(PermanentSendError) as caught:
         send_test(settings, _message(store_path)[0])
-    assert caught.value.code == 535
+    assert caught.value.code == 535 and caught.value.kind == "auth"
     assert wrong not in str(caught.value) and wrong not in repr(settings)
 
 
 def test_certificate_that_does_not_verify_is_permanent(store_path: Path, smtp_server, certificate) -> None:
-    _, controller = smtp_server(tls_context=_server_tls(certificate), require_starttls=True)
+    _, controller = smtp_server(tls_context=server_tls(certificate), require_starttls=True)
     settings = SmtpSettings("127.0.0.1", controller.port, "starttls", timeout=5)  # the system CAs only
-    with pytest.raises(PermanentSendError, match="certificate"):
+    with pytest.raises(PermanentSendError, match="certificate") as caught:
         send_test(settings, _message(store_path)[0])
+    assert caught.value.kind == "tls"
 
 
 def test_starttls_asked_but_not_offered_is_permanent(store_path: Path, smtp_server) -> None:
@@ -310,3 +193,67 @@ def test_bad_addresses_and_message_ids_are_clear_errors() -> None:
                       message_id="<bad id>", list_unsubscribe_url=None)
     with pytest.raises(ValueError, match="security"):
         SmtpSettings("127.0.0.1", 25, "ssl")
+
+
+@pytest.mark.parametrize("reply, error, code", [("451 4.3.0 try again later", TransientSendError, 451),
+                                                ("554 5.7.1 message refused as spam", PermanentSendError, 554)])
+def test_reply_to_the_message_itself_decides_transient_or_permanent(store_path: Path, smtp_server, reply, error,
+                                                                    code) -> None:
+    recorder, controller = smtp_server()
+    recorder.data_reply = reply
+    with SmtpSession(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5)) as session:
+        with pytest.raises(error) as caught:
+            session.send(_message(store_path)[0])
+        assert caught.value.code == code and reply.split(" ", 2)[2] in str(caught.value)
+        recorder.data_reply = None
+        session.send(_message(store_path, message_id="after")[0])  # the same connection serves the next one
+        assert session.connections_opened == 1
+    assert recorder.message_ids() == ["<after@haru-shop.example>"]
+
+
+def test_reconnects_only_once_when_the_server_is_gone(store_path: Path, smtp_server) -> None:
+    recorder, controller = smtp_server()
+    with SmtpSession(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5)) as session:
+        session.send(_message(store_path, message_id="first")[0])
+        controller.stop()  # the idle connection drops and nobody answers a new one
+        with pytest.raises(TransientSendError, match=f"127.0.0.1:{controller.port}"):
+            session.send(_message(store_path, message_id="second")[0])
+        assert session.connections_opened == 1
+    assert recorder.message_ids() == ["<first@haru-shop.example>"]
+
+
+def test_long_korean_subject_and_sender_name_with_specials_arrive_intact(store_path: Path, smtp_server) -> None:
+    recorder, controller = smtp_server()
+    subject = ("(광고) 김하늘님, 지난주 장바구니에 담아 두신 린넨 오버핏 셔츠와 데일리 코튼 양말 세트가 "
+               "곧 품절될 수 있어요 — 오늘 자정까지 무료배송 🎁")
+    name = '하루상점 "공식", 고객센터'
+    rendered = templates.RenderedEmail(subject, "<html><body><p>본문</p></body></html>", "본문\n", "")
+    message = build_message(to="haneul.kim@example.com", to_name="김하늘", from_name=name,
+                            from_email="hello@haru-shop.example", rendered=rendered, message_id="long-1",
+                            list_unsubscribe_url=None)
+    send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
+    raw = recorder.arrived[0]["raw"]
+    assert raw.isascii() and all(len(line) <= 78 for line in _raw_headers(raw).split("\r\n"))
+    arrived = parse(raw)
+    assert arrived["Subject"] == subject
+    assert arrived["From"].addresses[0].display_name == name
+    assert arrived["To"].addresses[0].display_name == "김하늘"
+    assert arrived.get_body(("plain",)).get_content().replace("\r\n", "\n") == "본문\n"
+
+
+def test_console_send_test_renders_a_sample_and_explains_failures_in_korean(store_path: Path, smtp_server) -> None:
+    from core.channels.email import build_test_message, explain
+    recorder, controller = smtp_server()
+    message = build_test_message(templates.starter_template("signup"), "signup", to="ops@haru-shop.example",
+                                 sender=SENDER)
+    send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
+    arrived = recorder.messages()[0]
+    assert arrived["Subject"] == "[테스트] (광고) 김하늘님, 하루상점에 오신 것을 환영합니다"
+    assert arrived["To"].addresses[0].addr_spec == "ops@haru-shop.example"
+    assert arrived["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    recorder.refuse_rcpt["ops@haru-shop.example"] = "550 5.1.1 no such user"
+    with pytest.raises(PermanentSendError) as caught:
+        send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
+    assert explain(caught.value, "ko").startswith("메일 서버가 이 메일을 거부했습니다.")
+    assert "550" in explain(caught.value, "ko") and "no such user" in explain(caught.value, "en")

@@ -20,7 +20,7 @@ from core.shops import get_shop, save_shop
 from core.store import Store
 from core.sync import sync_shop
 from tests.conftest import KST, python_env
-from tests.fakes.naver import CLIENT_ID, CLIENT_SECRET, NaverFake, items_of, order_of
+from tests.fakes.naver import CLIENT_ID, CLIENT_SECRET, NaverFake
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -47,7 +47,7 @@ def expected(fake: NaverFake) -> dict[str, dict]:
     items = {fake.pid(k): STATUS[fake.status(k)] for k in range(fake.n_items)}
     orders = {}
     for j in range(fake.n_orders):
-        statuses = [items[fake.pid(k)] for k in items_of(j)]
+        statuses = [items[fake.pid(k)] for k in fake.items_of(j)]
         live = [s for s in statuses if s not in ("cancelled", "returned")]
         orders[fake.oid(j)] = (RANK[min(RANK.index(s) for s in live)] if live else
                                "returned" if "returned" in statuses else "cancelled")
@@ -80,7 +80,7 @@ def assert_orders_whole(store: Store, fake: NaverFake) -> None:
         counts = con.execute("""SELECT o.order_key, count(i.item_key) FROM orders o
                                 LEFT JOIN order_items i USING (shop_id, order_key) GROUP BY 1""").fetchall()
     for order_key, n in counts:
-        assert n == len(items_of(int(order_key) - 2026010150000000)), order_key
+        assert n == len(fake.items_of(int(order_key) - 2026010150000000)), order_key
 
 
 def run_errors(store: Store) -> list[str]:
@@ -257,7 +257,10 @@ def test_a_page_that_changes_between_calls(store, fixed_clock):
 @pytest.mark.timeout(90)
 def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
     fixed_clock.set(AFTER_DATA)
-    with NaverFake(orders=4800, members=900) as fake:
+    # Every change must fall before the child's --now (AFTER_DATA), or the child stops early and never asks
+    # for the stalled page: 4,800 orders ten seconds apart all change on 2026-01-01 (22 feed pages of 300).
+    with NaverFake(orders=4800, members=900, step_s=10) as fake:
+        assert fake.end_ms < AFTER_DATA.timestamp() * 1000
         save_shop(store, SHOP, "naver", "스마트스토어", settings={
             "base_url": fake.url + "/external", "rate_limit": 0, "orders_since": SINCE.isoformat(),
             "timeout": 5, "max_retries": 1, "workers": 8})

@@ -1,19 +1,19 @@
 """The public endpoints over a real store and a real HTTP server on loopback."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from core import shops, tracking, unsubscribe
-from core.public import PIXEL_GIF, make_server
+from core import clock, shops, tracking, unsubscribe
+from core.public import PIXEL_GIF, start_in_thread
 from core.store import Store
 from tests.conftest import python_env
 
@@ -22,14 +22,12 @@ pytestmark = pytest.mark.timeout(30)
 
 @pytest.fixture
 def public(store: Store):
-    server = make_server(store, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:
-        yield client
-    server.shutdown()
-    server.server_close()
+    server = start_in_thread(store, "127.0.0.1", 0)
+    try:
+        with httpx.Client(base_url=server.url, follow_redirects=False, timeout=10) as client:
+            yield client
+    finally:
+        server.stop()
 
 
 def _path(url: str) -> str:
@@ -173,3 +171,101 @@ def test_public_command_serves(store_path: Path, store: Store) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# ---------------------------------------------------------------- attribution: clicks through the endpoint, orders in the store
+
+def _sent(store: Store, message_id: str, automation_id: str, member_key: str | None, recipient: str,
+          occurrence_key: str, sent_at: dt.datetime) -> None:
+    with store.unit() as con:
+        con.execute("""INSERT INTO outbox (message_id, idempotency_key, automation_id, shop_id, member_key,
+                           occurrence_key, channel, recipient, state, became_true_at, due_at, attempts,
+                           created_at, updated_at, sent_at)
+                       VALUES (?, ?, ?, 'haru', ?, ?, 'email', ?, 'sent', ?, ?, 1, ?, ?, ?)""",
+                    [message_id, f"{automation_id}:{occurrence_key}", automation_id, member_key, occurrence_key,
+                     recipient] + [sent_at] * 5)
+
+
+def _automation(store: Store, automation_id: str, trigger: str, now: dt.datetime) -> None:
+    with store.unit() as con:
+        con.execute("INSERT INTO automations (automation_id, shop_id, name, trigger, status, created_at, "
+                    "updated_at) VALUES (?, 'haru', ?, ?, 'running', ?, ?)",
+                    [automation_id, automation_id, trigger, now, now])
+
+
+def _orders(store: Store, *rows: dict) -> None:
+    from core.sync import write_rows
+    base = {"member_key": None, "email": None, "status": "paid", "cart_key": None}
+    with store.unit() as con:
+        write_rows(con, "haru", {"orders": [{**base, **r, "paid_at": r["ordered_at"]} for r in rows]}, clock.now())
+
+
+def _click(public: httpx.Client, message_id: str, member_key: str | None) -> None:
+    tracked = tracking.tracking_context(message_id, "haru", member_key or "guest")["tracked"](
+        "https://haru-shop.example/product/1001")
+    assert public.get(_path(tracked)).status_code == 302
+
+
+def _credits(store: Store) -> dict[str, tuple[str, float]]:
+    with store.unit() as con:
+        return {o: (m, float(r)) for o, m, r in con.execute(
+            "SELECT order_key, message_id, revenue FROM attributions ORDER BY order_key").fetchall()}
+
+
+def test_orders_within_five_days_after_a_click_are_credited_once_to_the_last_clicked_message(
+        store: Store, public: httpx.Client, fixed_clock) -> None:
+    from core.attribution import attribute
+    from core.automations import jobs
+    day = fixed_clock.now()  # 2026-01-10 09:00 KST
+    shops.save_shop(store, "haru", "csv", "하루상점")
+    _automation(store, "a-repurchase", "no_repurchase", day)
+    _automation(store, "a-cart", "cart_abandoned", day)
+    _sent(store, "m1", "a-repurchase", "haneul01", "haneul@example.com", "o-prev", day)
+    _sent(store, "m2", "a-repurchase", "minsu02", "minsu@example.com", "o-prev2", day)
+    _sent(store, "m3", "a-cart", None, "guest@example.com", "cart-9", day)
+    _sent(store, "m4", "a-repurchase", "jiwoo03", "jiwoo@example.com", "o-prev3", day)  # sent, never clicked
+
+    _click(public, "m1", "haneul01")          # day 0 09:00
+    _click(public, "m3", None)
+    fixed_clock.advance(days=3)
+    _click(public, "m2", "minsu02")           # day 3 09:00
+    _orders(store,
+            {"order_key": "o-before", "member_key": "haneul01", "ordered_at": day - dt.timedelta(hours=1),
+             "total_amount": 11000},                                            # before the click
+            {"order_key": "o-in", "member_key": "haneul01", "ordered_at": day + dt.timedelta(days=2),
+             "total_amount": 39000},                                            # 2 days after m1's click
+            {"order_key": "o-cart", "email": "Guest@example.com", "cart_key": "cart-9",
+             "ordered_at": day + dt.timedelta(hours=2), "total_amount": 64800},  # the guest's recovered cart
+            {"order_key": "o-noclick", "member_key": "jiwoo03", "ordered_at": day + dt.timedelta(days=1),
+             "total_amount": 5000})                                             # got m4, never clicked
+    assert attribute(store) == 2
+    assert _credits(store) == {"o-in": ("m1", 39000.0), "o-cart": ("m3", 64800.0)}
+
+    # Day 3: haneul clicks a later message; then orders arrive, one at the window's very edge.
+    _sent(store, "m5", "a-repurchase", "haneul01", "haneul@example.com", "o-in", day + dt.timedelta(days=3))
+    _click(public, "m5", "haneul01")          # day 3 09:00
+    fixed_clock.advance(days=3)  # day 6 09:00
+    _orders(store,
+            {"order_key": "o-late", "member_key": "haneul01", "ordered_at": day + dt.timedelta(days=5, hours=1),
+             "total_amount": 25000},           # 5 d 1 h after m1 but 2 d 1 h after m5: the last click wins
+            {"order_key": "o-edge", "member_key": "minsu02", "ordered_at": day + dt.timedelta(days=8),
+             "total_amount": 7000})            # exactly 5 days after m2's click: still inside
+    fixed_clock.advance(days=3)  # day 9: both orders have happened
+    assert jobs.attribute(store) == 2          # the scheduler's job is the same function
+    assert _credits(store)["o-late"] == ("m5", 25000.0) and _credits(store)["o-edge"] == ("m2", 7000.0)
+
+    # Once: running again, or another click later, never credits an order twice or moves it.
+    _click(public, "m2", "minsu02")
+    assert attribute(store) == 0 and len(_credits(store)) == 4
+
+    # Outside the window: 5 days and a minute after minsu's first click, with no click since day 9.
+    _orders(store, {"order_key": "o-out", "member_key": "minsu02",
+                    "ordered_at": fixed_clock.now() + dt.timedelta(days=5, minutes=1), "total_amount": 1000})
+    fixed_clock.advance(days=6)
+    assert attribute(store) == 0 and "o-out" not in _credits(store)
+
+    # A cancelled order loses its credit: revenue is what the shop kept.
+    _orders(store, {"order_key": "o-in", "member_key": "haneul01", "ordered_at": day + dt.timedelta(days=2),
+                    "total_amount": 39000, "status": "cancelled"})
+    attribute(store)
+    assert set(_credits(store)) == {"o-cart", "o-late", "o-edge"}

@@ -155,11 +155,11 @@ def test_no_prefix_or_footer_when_not_advertising() -> None:
 
 def test_advertising_without_sender_contact_or_unsubscribe_link_is_refused() -> None:
     context = sample_context("signup")
-    with pytest.raises(TemplateError, match="sender_contact"):
+    with pytest.raises(TemplateError, match="발신자 연락처"):
         render_email(starter_template("signup"), context, advertising=True,
                      sender={**SENDER, "sender_contact": " "})
     del context["unsubscribe_url"]
-    with pytest.raises(TemplateError, match="unsubscribe_url"):
+    with pytest.raises(TemplateError, match="수신거부 링크"):
         render_email(starter_template("signup"), context, advertising=True, sender=SENDER)
 
 
@@ -225,3 +225,31 @@ def MERGE_FIELD_NAMES(trigger: str) -> list[str]:
 def test_unknown_trigger_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="birthday"):
         validate("제목", "<p>x</p>", None, "birthday")
+
+
+def test_optional_data_used_without_a_guard_is_refused_at_save() -> None:
+    # Real members often lack a name, and shops have no storefront URL on record: a template that
+    # only works with them would fail at send time, so validation renders a sparse sample too.
+    with pytest.raises(TemplateError, match="url") as caught:
+        validate("제목", '<p>안녕하세요</p>\n<a href="{{ shop.url }}">가기</a>', None, "signup")
+    assert caught.value.line == 2
+    validate("제목", '{% if shop.url is defined %}<a href="{{ shop.url }}">가기</a>{% endif %}', None, "signup")
+    sparse = sample_context("purchased", sparse=True)
+    rendered = render_email(starter_template("purchased"), sparse, advertising=False, sender=SENDER)
+    assert rendered.subject.startswith("고객님,") and 'class="thumb"' not in rendered.html and "님님" not in rendered.html
+
+
+def test_errors_and_merge_fields_follow_the_console_language() -> None:
+    from core import i18n
+    fields = dict(templates.merge_fields("cart_abandoned", "en"))
+    assert fields["cart.recovery_url"] == "link back to the cart"
+    assert dict(templates.MERGE_FIELDS["cart_abandoned"])["cart.recovery_url"] == "장바구니로 돌아가는 링크"
+    assert dict(templates.merge_fields("no_repurchase", "ko"))["order.total"].startswith("마지막 주문의")
+    previous = i18n.language()
+    i18n.set_language("en")
+    try:
+        with pytest.raises(TemplateError) as caught:
+            validate("Hello", "<p>\n{{ coupon_code }}</p>", None, "signup")
+        assert str(caught.value) == "HTML body, line 2: 'coupon_code' is not a merge field of this trigger"
+    finally:
+        i18n.set_language(previous)

@@ -12,7 +12,6 @@ DISPATCH_EVERY = dt.timedelta(seconds=5)
 ATTRIBUTE_EVERY = dt.timedelta(minutes=10)
 PURGE_EVERY = dt.timedelta(days=1)
 
-ATTRIBUTION_WINDOW = dt.timedelta(days=5)   # an order within 5 days after a click is credited to the message
 CART_RETENTION = dt.timedelta(days=30)
 
 
@@ -29,31 +28,9 @@ def run_dispatch(store: Store) -> str:
 
 
 def attribute(store: Store, now: dt.datetime | None = None) -> int:
-    """Credit each recent order to the last clicked message of its member (or its cart) within the window."""
-    now = now or clock.now()
-    since = now - ATTRIBUTION_WINDOW - dt.timedelta(days=2)  # re-scan: orders can sync late
-    with store.unit() as con:
-        before = con.execute("SELECT count(*) FROM attributions").fetchone()[0]
-        con.execute("""
-            INSERT INTO attributions (shop_id, order_key, message_id, revenue, attributed_at)
-            WITH clicks AS (
-                SELECT ob.shop_id, ob.member_key, ob.occurrence_key, ob.message_id, te.occurred_at AS clicked_at
-                FROM tracking_events te JOIN outbox ob USING (message_id)
-                WHERE te.kind = 'click' AND te.occurred_at >= $since - $window),
-            recent AS (
-                SELECT shop_id, order_key, member_key, cart_key, ordered_at, total_amount FROM orders
-                WHERE ordered_at >= $since AND ordered_at <= $now AND status NOT IN ('cancelled', 'returned')),
-            pairs AS (
-                SELECT o.*, c.message_id, c.clicked_at FROM recent o
-                JOIN clicks c ON c.shop_id = o.shop_id AND c.member_key = o.member_key
-                UNION ALL
-                SELECT o.*, c.message_id, c.clicked_at FROM recent o
-                JOIN clicks c ON c.shop_id = o.shop_id AND c.occurrence_key = o.cart_key)
-            SELECT shop_id, order_key, arg_max(message_id, clicked_at), any_value(total_amount), $now
-            FROM pairs WHERE clicked_at <= ordered_at AND ordered_at <= clicked_at + $window
-            GROUP BY shop_id, order_key
-            ON CONFLICT DO NOTHING""", {"since": since, "now": now, "window": ATTRIBUTION_WINDOW})
-        return con.execute("SELECT count(*) FROM attributions").fetchone()[0] - before
+    """Credit recent orders to the message clicked last within the window (the rule lives in core.attribution)."""
+    from core.attribution import attribute as credit_orders
+    return credit_orders(store, now)
 
 
 def run_attribute(store: Store) -> str:

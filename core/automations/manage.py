@@ -297,7 +297,10 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
         tz = (con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [a.shop_id]).fetchone() or
               [clock.DEFAULT_TZ])[0]
         delay = dt.timedelta(minutes=a.delay_minutes)
-        start_true, end_true = now, end - delay
+        # A running automation has planned what became true up to `evaluated_until`; what became true
+        # since is not planned yet but will be at the next tick (due now if its due time has passed).
+        start_true = min(now, a.evaluated_until) if a.status == "running" and a.evaluated_until else now
+        end_true = end - delay
         predicted = "SELECT NULL::VARCHAR AS member_key, NULL::VARCHAR AS occurrence_key, " \
                     "NULL::VARCHAR AS recipient, NULL::TIMESTAMPTZ AS became_true_at WHERE FALSE"
         params: dict[str, Any] = {}
@@ -308,7 +311,9 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
         sql = f"""
             WITH future AS (
                 SELECT member_key, recipient, became_true_at + to_minutes($delay) AS due_at, 'predicted' AS source
-                FROM ({predicted})),
+                FROM ({predicted}) p
+                WHERE NOT EXISTS (SELECT 1 FROM outbox ob WHERE ob.automation_id = $aid
+                                  AND ob.occurrence_key = p.occurrence_key)),
             planned AS (
                 SELECT member_key, recipient, due_at, 'planned' AS source FROM outbox
                 WHERE automation_id = $aid AND state IN ('pending', 'failed') AND due_at <= $end),

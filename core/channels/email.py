@@ -63,11 +63,18 @@ POLICY = _MailPolicy(linesep="\r\n", cte_type="7bit", utf8=False)
 # ---------------------------------------------------------------- errors
 
 class SendError(Exception):
-    """A message was not handed over; `code` is the SMTP reply code when there was one."""
+    """A message was not handed over; `code` is the SMTP reply code when there was one.
 
-    def __init__(self, message: str, *, code: int | None = None) -> None:
+    `kind` says what went wrong in terms the console explains (`explain(exc)`): auth, tls,
+    no_starttls, no_auth, unreachable, refused, temporary, unknown.
+    """
+
+    default_kind = "temporary"
+
+    def __init__(self, message: str, *, code: int | None = None, kind: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.kind = kind or self.default_kind
 
 
 class TransientSendError(SendError):
@@ -77,6 +84,8 @@ class TransientSendError(SendError):
 class PermanentSendError(SendError):
     """Retrying will not help: a 5xx reply, bad credentials, a TLS certificate that does not verify."""
 
+    default_kind = "refused"
+
 
 class DeliveryUnknownError(SendError):
     """The connection was lost after the whole message was sent and before the server's answer.
@@ -85,6 +94,8 @@ class DeliveryUnknownError(SendError):
     the dispatcher marks it `unknown` for the operator. Deliberately neither
     transient nor permanent, so a generic retry cannot resend it.
     """
+
+    default_kind = "unknown"
 
 
 # ---------------------------------------------------------------- settings
@@ -231,7 +242,8 @@ class SmtpSession:
             smtp.ehlo()
             if s.security == "starttls":
                 if not smtp.has_extn("starttls"):
-                    raise PermanentSendError(f"{self._where()} does not offer STARTTLS; choose 'tls' or 'none'")
+                    raise PermanentSendError(f"{self._where()} does not offer STARTTLS; choose 'tls' or 'none'",
+                                             kind="no_starttls")
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if s.username:
@@ -243,22 +255,23 @@ class SmtpSession:
             self._close_quietly(smtp)
             raise PermanentSendError(self._scrub(
                 f"{self._where()} refused the login for '{s.username}' ({exc.smtp_code}: "
-                f"{_reply_text(exc.smtp_error)})"), code=exc.smtp_code) from None
+                f"{_reply_text(exc.smtp_error)})"), code=exc.smtp_code, kind="auth") from None
         except smtplib.SMTPNotSupportedError:
             self._close_quietly(smtp)
             raise PermanentSendError(f"{self._where()} does not offer login (AUTH) on this connection; "
-                                     "check the security setting") from None
+                                     "check the security setting", kind="no_auth") from None
         except smtplib.SMTPResponseException as exc:
             self._close_quietly(smtp)
             raise self._reply_error(exc.smtp_code, exc.smtp_error, "the greeting/EHLO") from None
         except ssl.SSLCertVerificationError as exc:
             self._close_quietly(smtp)
             raise PermanentSendError(f"{self._where()}'s TLS certificate does not verify: "
-                                     f"{exc.verify_message}") from None
+                                     f"{exc.verify_message}", kind="tls") from None
         except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS broke, dropped
             self._close_quietly(smtp)
             raise TransientSendError(self._scrub(
-                f"cannot reach the mail server {self._where()}: {type(exc).__name__}: {exc}")) from None
+                f"cannot reach the mail server {self._where()}: {type(exc).__name__}: {exc}"),
+                kind="unreachable") from None
         self.connections_opened += 1
         return smtp
 
@@ -359,11 +372,40 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
+def explain(exc: SendError, lang: str | None = None) -> str:
+    """What went wrong, in the console's words, with the server's own answer after it."""
+    from core.i18n import t
+    return t("messaging.send.detail", lang, explanation=t(f"messaging.send.{exc.kind}", lang), detail=str(exc))
+
+
+def build_test_message(template: dict, trigger: str, *, to: str, sender: dict, advertising: bool = True,
+                 shop_id: str = "_test", context: dict | None = None) -> EmailMessage:
+    """The console's "send test": the template rendered for a sample (or chosen) member, to one address.
+
+    The subject starts with "[테스트]"; the links are real signed links of a test recipient, so the
+    operator can try the unsubscribe page and tracked links without touching a member.
+    """
+    import uuid
+
+    from core.i18n import t
+    from core.templates import render_email, sample_context
+    from core.tracking import tracking_context
+    message_id = f"test-{uuid.uuid4().hex[:16]}"
+    links = tracking_context(message_id, shop_id, f"_test:{to.strip().lower()}")
+    rendered = render_email(template, {**(context or sample_context(trigger)), **links},
+                            advertising=advertising, sender=sender)
+    rendered = dataclasses.replace(rendered, subject=f"{t('messaging.test_subject_prefix')} {rendered.subject}")
+    return build_message(to=to, from_name=sender["sender_name"], from_email=sender["sender_email"],
+                         rendered=rendered, message_id=message_id,
+                         list_unsubscribe_url=links["unsubscribe_url"] if advertising else None)
+
+
 def send_test(settings: SmtpSettings, message: EmailMessage) -> None:
     """The console's "send test": one message over a fresh connection; raises SendError with the reason."""
     with SmtpSession(settings) as session:
         session.send(message)
 
 
-__all__ = ["SmtpSettings", "SmtpSession", "build_message", "send_test", "flatten", "SendError",
+__all__ = ["SmtpSettings", "SmtpSession", "build_message", "build_test_message", "send_test", "explain", "flatten",
+           "SendError",
            "TransientSendError", "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]

@@ -1,53 +1,71 @@
 """Godomall 5 (NHN Commerce) through its Open API at openhub.godo.co.kr/godomall5.
 
-Where each rule comes from (read through the `search` tool):
+Where each rule comes from (read through the `search` tool; the official spec is a PDF,
+"godomall5 openAPI spec v1.0 2025-06-16", and devcenter.godo.co.kr pages, seen here through public
+exports and reading logs of them, e.g. the repository papa6229-beep/godo, docs/godomall_order_search_spec.md
+and docs/GODOMALL_OPENAPI_FULL_SPEC_READING_LOG_V1.md):
 
-- Order_Search spec (devcenter.godo.co.kr/godomall5/openapi/spec/order_search, an export of that page kept
-  in a public repository): `POST https://openhub.godo.co.kr/godomall5/order/Order_Search.php` (sandbox
-  `http://sbopenhub.godo.co.kr/...`), authentication by two parameters on every call: `partner_key` (the
-  partner's key) and `key` (the user key issued when the shop approves the API). Parameters: dateType
-  (`order` | `modify`), startDate / endDate (dates; required without orderNo), orderStatus, size, and
-  `lastOrder`: "with size, orders after this order number" meaning orderNo < lastOrder (newest first);
-  the answer's lastOrder says whether another page exists. Each order_data holds orderNo, memNo,
-  orderStatus, orderEmail, settlePrice, paymentDt, orderInfoData (orderName, orderEmail, orderCellPhone)
-  and orderGoodsData items (sno, goodsNo, goodsNm, goodsCnt, goodsPrice, optionInfo, orderStatus,
-  deliveryCompleteDt, finishDt). The orderStatus code table (o1 입금대기 ... z5 교환추가완료) is mapped in
-  `ORDER_STATUS_MAP`; a code outside it is a BadResponse naming the order and the code.
-- The XML envelope `<data><header><code>000</code><msg>..</msg>...</header><return><goods_data>...`
-  and its `total` in the header, `page` / `size` paging of Goods_Search: public clients of
-  `goods/Goods_Search.php` (they POST form fields, read `data/header/code == "000"` and page until an
-  answer is shorter than `size`).
-- Members: `member/Member_Search.php`, records `member_data` with Godomall's member columns as the Godomall
-  source shows them (memNo, memId, memNm, email, cellPhone, groupNm, maillingFl / smsFl 'y'|'n', entryDt,
-  modDt). No public copy of its spec was found: its paging (page / size, header total) follows
-  Goods_Search and its changed-since filter (dateType=modDt, startDate, endDate) follows Order_Search.
-  UNVERIFIED against the live API.
-- Categories: `goods/Category_Search.php`, category_data with cateCd / cateNm; the depth is the code length
-  / 3 (001, 001001, 001001001, 001001001001: 대/중/소/세분류), the parent is the code without its last 3.
-- Call limit and error codes: no published figure was found. Pacing defaults to `DEFAULT_RATE` calls a
-  second (settings `rate_limit`); a 429 (with Retry-After) and 5xx are retried by PlatformHTTP. A header
-  code other than 000 is an error: codes in `AUTH_CODES` (and any msg naming the key) mean the keys were
-  refused (AuthError), anything else is a BadResponse carrying Godomall's msg. UNVERIFIED code values.
+- Transport: every call is a form POST to `https://openhub.godo.co.kr/godomall5/<area>/<Api>.php` (sandbox
+  `http://sbopenhub.godo.co.kr/godomall5/...`), UTF-8, answered in XML. Authentication is two body
+  parameters on every call: `partner_key` (the partner's key) and `key` (the user key issued when the shop
+  approves the API). Keys travel in the body only, so no URL an error could quote ever carries them.
+- The envelope: `<data><header><code>000</code><msg>..</msg>[<total>, <max_page>, <now_page> | <lastOrder>]
+  </header><return><{entity}_data>..</{entity}_data>..</return></data>`. RETURN codes: 000 success;
+  999 user key not valid; 998 partner key not valid; 997 the key's period of use is over (expired);
+  996 the calling server's IP is not allowed; 995 no permission for this API (all `AuthError`, worded in
+  `AUTH_CODES`); 201 an order window longer than 30 days; 202 neither period nor order number. A public
+  client treats 204 as "no orders" (an empty page); so does this one. Any other code is a BadResponse
+  carrying Godomall's msg (with the keys scrubbed out of it).
+- Rate limit: a token bucket, more than 100 calls a second answers 429; answers carry the header
+  `ratelimit-available-level`, and EXHAUSTED means the next calls will be 429s. The client paces at
+  `DEFAULT_RATE` (95/s, 5% under the limit), holds its bucket for a second when it sees EXHAUSTED, and
+  leaves 429 + Retry-After and 5xx to PlatformHTTP (bounded retries with backoff).
+- Order_Search (`order/Order_Search.php`, the devcenter spec export): dateType `order` | `modify`,
+  startDate / endDate (dates, at most 30 days apart), sort `orderNo desc`, `size`, and `lastOrder`:
+  "with size, orders after this order number", i.e. orderNo < lastOrder; the answer's header lastOrder
+  (true / false) says whether another page exists. order_data: orderNo, memNo (0 for a guest), memId,
+  memGroupNm, orderStatus, orderEmail, settlePrice, paymentDt, orderDate (the order's date, seen in real
+  answers; the export's table omits it, so `regDt` is read when it is absent), orderInfoData (orderName,
+  orderEmail, orderCellPhone, smsFl), orderGoodsData lines (sno, goodsNo, goodsNm, goodsCnt, goodsPrice,
+  optionInfo as JSON, orderStatus, deliveryCompleteDt, finishDt). The status code table (o1 입금대기 ...
+  z5 교환추가완료) is mapped in `ORDER_STATUS_MAP`; a code outside it is a BadResponse naming the order.
+- Goods_Search (`goods/Goods_Search.php`): page / size paging with the header total; goods_data goodsNo,
+  goodsCd, goodsNm, goodsPrice, fixedPrice, cateCd, allCateCd, brandCd, makerNm, originNm, regDt, modDt.
+- Category_Search (`goods/Category_Search.php`): category_data with cateCd / cateNm; the depth is the
+  code length / 3 (001, 001001, 001001001, 001001001001: 대/중/소/세분류), the parent is the code minus 3.
+- Members: the public godomall5 spec lists no member API (goods, order, board, common only); the address
+  book import ("고도몰에서 불러오기") that partners such as Stibee offer reads members through an API given to
+  partners. This client calls it `member/Member_Search.php` with the envelope above, page / size paging
+  like Goods_Search, a changed-since filter like Order_Search (dateType=modDt, startDate, endDate), and
+  Godomall's member columns (memNo, memId, memNm, email, cellPhone, groupNm, maillingFl / smsFl 'y' | 'n',
+  entryDt, modDt). UNVERIFIED against the live API: if a partner's copy of the spec says otherwise, only
+  `PATHS["members"]`, `member_row` and the fake change.
 
-XML is parsed with defusedxml (the stdlib's expat-backed ElementTree with entity expansion and external
-references refused), so a hostile or broken answer is a BadResponse, never a billion-laughs.
+XML with a DTD (the only way to declare entities) is parsed with defusedxml, which refuses entity
+expansion and external references, so a hostile or broken answer is a BadResponse, never a billion-laughs;
+answers without one go through the stdlib's C parser (defusedxml's pure-Python parser costs 60 µs a member).
 
 Paging and checkpoints:
 - members: pages by memNo ascending. A full pass runs page 1.. with the header total remembered; if the
   total drops between calls (members deleted under us), the offset window shifted left, so the client
   steps back enough pages to re-read what moved (re-reading is harmless: rows are upserted by key). After
   a pass the cursor keeps the pass's start date; the next sync asks only members modified since that date
-  (a day of overlap, because the filter takes dates).
-- orders: dateType=modify windows of at most `order_window_days` up to today, newest first, keyset by
-  lastOrder inside a window; the cursor keeps the window and the last order number read.
-- products and categories: read whole on every sync (no changed-since filter is documented for them).
+  (a day of overlap, because the filter takes dates). Known gap: a deletion balanced by a signup during
+  the same pass leaves the total unchanged and can shift one member past the reader; the next import (a
+  full pass) or that member's next change brings it in.
+- orders: dateType=modify windows of at most `order_window_days` (30) up to today in the shop's zone,
+  newest first, keyset by lastOrder inside a window; the cursor keeps the window and the last order read.
+  When the windows reach today the cursor stays on today, so the next sync re-reads today's changes.
+- products and categories: read whole on every sync (no changed-since paging is documented for them).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import time
 from typing import Any, Iterator
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, fromstring
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -60,12 +78,26 @@ from core.shops import Shop
 
 PLATFORM = "godomall"
 DEFAULT_BASE_URL = "https://openhub.godo.co.kr/godomall5"
-DEFAULT_RATE = 5.0           # calls a second; no published figure, see the docstring
+DOCUMENTED_RATE = 100.0      # calls a second before Godomall answers 429
+DEFAULT_RATE = 95.0          # paced 5% under it
 DEFAULT_PAGE_SIZE = 100
-DEFAULT_ORDER_WINDOW_DAYS = 31
+DEFAULT_ORDER_WINDOW_DAYS = 30  # Order_Search refuses longer windows (code 201)
 DEFAULT_HISTORY_DAYS = 365 * 2
 SUCCESS = "000"
-AUTH_CODES = frozenset({"100", "101", "102", "103"})
+EMPTY = "204"                # "no orders": an empty page, not an error
+EXHAUSTED_HOLD_S = 1.0       # how long to stop calling after `ratelimit-available-level: EXHAUSTED`
+
+# RETURN codes that mean the keys (or this server) are refused, in words an operator can act on.
+AUTH_CODES: dict[str, str] = {
+    "999": "Godomall refused the user key (key) for {what}: it is not valid. Check the user key in the console",
+    "998": "Godomall refused the partner key (partner_key) for {what}: it is not valid. "
+           "Check the partner key in the console",
+    "997": "Godomall refused the keys for {what}: the user key's period of use is over (expired). "
+           "Renew the key in Godomall's admin and enter it again",
+    "996": "Godomall refused {what} because this server's IP address is not allowed for the API. "
+           "Ask NHN Commerce to allow it",
+    "995": "Godomall refused {what}: the keys have no permission for this API. Check the API approval in Godomall",
+}
 
 PATHS = {
     "members": "/member/Member_Search.php",
@@ -102,10 +134,19 @@ def account_fingerprint(partner_key: str, user_key: str) -> str:
 
 # ---- XML ------------------------------------------------------------------------------------------
 
+def _parse(body: bytes) -> Element:
+    # Entity expansion and external references need a DTD, and a DTD needs '<!DOCTYPE', visible as bytes in
+    # any encoding expat reads except UTF-16/32 (which carry NULs). Answers without either go through the C
+    # parser (defusedxml's is pure Python: 60 µs a member, a minute per million); the rest through defusedxml.
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body or b"\x00" in body:
+        return DET.fromstring(body)
+    return fromstring(body)
+
+
 def parse_answer(body: bytes, what: str, *, hide: tuple[str, ...] = ()) -> tuple[dict[str, str], list[Element]]:
     """The header fields and the record elements of one answer; errors worded for an operator."""
     try:
-        root = DET.fromstring(body)
+        root = _parse(body)
     except (ParseError, DefusedXmlException, ValueError) as exc:
         kind = "refused XML (entities or DTD)" if isinstance(exc, DefusedXmlException) else "something that is not XML"
         raise BadResponse(f"Godomall answered {what} with {kind} ({len(body)} bytes)") from None
@@ -114,11 +155,12 @@ def parse_answer(body: bytes, what: str, *, hide: tuple[str, ...] = ()) -> tuple
         raise BadResponse(f"Godomall answered {what} without a <header>")
     header = {child.tag: (child.text or "").strip() for child in header_el}
     code = header.get("code", "")
+    if code == EMPTY:
+        return header, []
     if code != SUCCESS:
         msg = _scrub(header.get("msg", ""), hide)
-        if code in AUTH_CODES or "key" in msg.lower() or "인증" in msg:
-            raise AuthError(f"Godomall refused the partner key / user key for {what} (code {code}: {msg}); "
-                            "check both keys in the console")
+        if code in AUTH_CODES:
+            raise AuthError(AUTH_CODES[code].format(what=what) + f" (code {code})")
         raise BadResponse(f"Godomall answered {what} with error code {code or '(none)'}: {msg or 'no message'}")
     ret = root.find("return")
     return header, (list(ret) if ret is not None else [])
@@ -152,7 +194,7 @@ def member_row(r: dict[str, Any], tz: str) -> dict[str, Any]:
         "email": norm.email(r.get("email")),
         "name": norm.text(r.get("memNm")),
         "phone": norm.phone(r.get("cellPhone")),
-        "member_group": norm.text(r.get("groupNm")),
+        "member_group": norm.text(r.get("groupNm") or r.get("memGroupNm")),
         "signed_up_at": norm.instant(r.get("entryDt") or r.get("regDt"), tz, what=f"{what} entryDt"),
         "email_consent": norm.flag(r.get("maillingFl")),
         "sms_consent": norm.flag(r.get("smsFl")),
@@ -180,7 +222,7 @@ def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[st
             "order_key": key,
             "product_key": norm.text(g.get("goodsNo")),
             "product_name": norm.text(g.get("goodsNm")),
-            "option_text": norm.text(g.get("optionInfo")),
+            "option_text": option_text(g.get("optionInfo")),
             "quantity": int(norm.amount(g.get("goodsCnt") or 1, what=f"{what} goodsCnt")),
             "unit_price": norm.amount(g.get("goodsPrice"), what=f"{what} goodsPrice"),
             "status": order_status(g.get("orderStatus") or r.get("orderStatus"), f"{what} item {item_key}"),
@@ -194,7 +236,8 @@ def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[st
         "member_key": member if member not in ("", "0") else None,
         "email": norm.email(r.get("orderEmail") or info.get("orderEmail")),
         "status": order_status(norm.require(r, "orderStatus", what=what), what),
-        "ordered_at": norm.instant(norm.require(r, "regDt", what=what), tz, what=f"{what} regDt"),
+        "ordered_at": norm.instant(r.get("orderDate") or norm.require(r, "regDt", what=f"{what} (no orderDate)"),
+                                   tz, what=f"{what} orderDate"),
         "paid_at": norm.instant(r.get("paymentDt"), tz, what=f"{what} paymentDt"),
         "delivered_at": max(delivered) if delivered else None,
         "total_amount": norm.amount(r.get("settlePrice"), what=f"{what} settlePrice"),
@@ -203,6 +246,28 @@ def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[st
         "raw": {k: v for k, v in r.items() if k != "orderGoodsData"},
     }
     return order, items
+
+
+def option_text(value: Any) -> str | None:
+    """optionInfo is JSON (a list of [name, value, ...] per option); shown as 'name: value, ...'."""
+    text = norm.text(value)
+    if not text or text[:1] not in "[{":
+        return text
+    try:
+        options = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(options, dict):
+        options = list(options.values())
+    parts = []
+    for option in options if isinstance(options, list) else []:
+        if isinstance(option, (list, tuple)) and len(option) >= 2:
+            parts.append(f"{option[0]}: {option[1]}")
+        elif isinstance(option, dict):
+            parts.append(": ".join(str(v) for v in list(option.values())[:2]))
+        else:
+            parts.append(str(option))
+    return ", ".join(parts) or None
 
 
 def product_row(r: dict[str, Any], tz: str) -> dict[str, Any]:
@@ -257,21 +322,34 @@ class GodomallClient:
                  page_size: int = DEFAULT_PAGE_SIZE, order_window_days: int = DEFAULT_ORDER_WINDOW_DAYS,
                  history_days: int = DEFAULT_HISTORY_DAYS, timeout: float = 10.0, max_retries: int = 4,
                  backoff: float = 0.5) -> None:
-        if not partner_key or not user_key:
-            raise AuthError("Godomall needs both the partner key and the user key; one of them is empty")
-        self._auth = {"partner_key": partner_key, "key": user_key}
+        # Missing keys fail the first call, not the constructor, so a sync records them as a failed run.
+        self._missing_keys = not partner_key or not user_key
+        self._auth = {"partner_key": partner_key or "", "key": user_key or ""}
         self.tz = timezone
         self.page_size = max(1, int(page_size))
         self.order_window_days = max(1, int(order_window_days))
         self.history_days = int(history_days)
-        limiter = RateLimiter(rate_limit, burst=1) if rate_limit else None
+        self.limiter = RateLimiter(rate_limit, burst=1) if rate_limit else None
         self.http = PlatformHTTP(PLATFORM, base_url.rstrip("/"), timeout=timeout, max_retries=max_retries,
-                                 backoff=backoff, limiter=limiter)
+                                 backoff=backoff, limiter=self.limiter, on_response=self._watch_level)
         self.calls = 0
+        self.exhausted = 0  # answers that said the bucket is empty
+
+    def _watch_level(self, response: Any) -> None:
+        # Godomall warns before it starts answering 429: stop calling for a moment instead of hitting them.
+        if response.headers.get("ratelimit-available-level", "").strip().upper() == "EXHAUSTED":
+            self.exhausted += 1
+            if self.limiter:
+                self.limiter.hold(EXHAUSTED_HOLD_S)
+            else:
+                time.sleep(EXHAUSTED_HOLD_S)
 
     # One call: form-encoded POST, so the keys travel in the body and never in a URL an error could quote.
     def call(self, entity: str, params: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
         what = PATHS[entity].rsplit("/", 1)[-1].removesuffix(".php")
+        if self._missing_keys:
+            raise AuthError("Godomall needs both the partner key and the user key, and one of them was never "
+                            "entered (credential missing); enter both in the console")
         response = self.http.request("POST", PATHS[entity], data={**self._auth, **params})
         self.calls += 1
         if response.status_code in (401, 403):
@@ -381,9 +459,13 @@ class GodomallClient:
         _, records = self.call("categories", {})
         yield Page({"categories": category_rows(records)}, {"done": True})
 
-    def count_members(self) -> int:
-        header, records = self.call("members", {"page": 1, "size": 1})
+    def count(self, entity: str) -> int:
+        """How many `entity` records Godomall holds (one call of one record: a cheap authenticated check)."""
+        header, records = self.call(entity, {"page": 1, "size": 1})
         return _int(header.get("total"), len(records))
+
+    def count_members(self) -> int:
+        return self.count("members")
 
     def close(self) -> None:
         self.http.close()
@@ -411,12 +493,18 @@ def client_for(shop: Shop, **overrides: Any) -> GodomallClient:
     return GodomallClient(keys.get("partner_key", ""), keys.get("user_key", ""), **options)
 
 
-def test_connection(shop: Shop) -> str:
-    """A cheap authenticated call for the console's "test connection" button."""
+def test_connection(shop: Shop, lang: str | None = None) -> str:
+    """Two cheap authenticated calls for the console's "test connection" button.
+
+    Raises AuthError (keys refused, expired, IP not allowed) or SyncError (unreachable, not XML) in plain
+    words; returns what Godomall holds, in the console's language.
+    """
+    from core.i18n import t  # the client itself never needs the console's words
     client = client_for(shop, max_retries=1)
     try:
-        members = client.count_members()
+        products = client.count("products")
+        members = client.count("members")
     finally:
         client.close()
-    return f"Godomall answered: {members:,} members"
+    return t("godomall.connection_ok", lang, products=f"{products:,}", members=f"{members:,}")
 

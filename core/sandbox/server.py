@@ -572,10 +572,10 @@ RECORD_KEYS = {"customersprivacy": "member_id", "orders": "order_id", "products"
 
 
 def serve(host: str = "127.0.0.1", port: int = 8624, members: int = 5000, seed: int = 7,
-          rate_limit: bool = True, start: dt.datetime | None = None) -> None:
+          rate_limit: bool = True, start: dt.datetime | None = None, frozen: bool = False) -> None:
     """Serve the sandbox until interrupted (`python -m core sandbox`)."""
     started = time.monotonic()
-    server = SandboxServer(members, seed, start=start, rate_limit=rate_limit, host=host, port=port)
+    server = SandboxServer(members, seed, start=start, rate_limit=rate_limit, frozen=frozen, host=host, port=port)
     counts = server.counts()
     print(f"sandbox mall '{server.mall_id}' at {server.url} — {counts['members']:,} members, "
           f"{counts['orders']:,} orders, {counts['products']:,} products "

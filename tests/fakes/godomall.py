@@ -1,14 +1,18 @@
 """A fake Godomall 5 Open API on loopback, speaking the shapes `core.integrations.godomall` documents.
 
-Real HTTP (ThreadingHTTPServer, keep-alive) on 127.0.0.1 port 0. Every call is a form POST (or GET) to
-/godomall5/{member/Member_Search, order/Order_Search, goods/Goods_Search, goods/Category_Search}.php with
-`partner_key` and `key`; answers are the openhub XML envelope `<data><header><code>000</code><msg>…</msg>
-<total>…</total></header><return>…</return></data>`.
+Real HTTP (ThreadingHTTPServer, keep-alive) on 127.0.0.1 port 0. Every call is a form POST (GET works
+too) to /godomall5/{member/Member_Search, order/Order_Search, goods/Goods_Search, goods/Category_Search}.php
+with `partner_key` and `key`; answers are the openhub XML envelope `<data><header><code>000</code>
+<msg>…</msg><total>…</total>…</header><return>…</return></data>`, with the documented RETURN codes
+(999 user key, 998 partner key, 997 expired key, 201 an order window over 30 days, 202 no period), and a
+token bucket of `rate_limit` calls a second that answers 429 + Retry-After when empty and sets
+`ratelimit-available-level: EXHAUSTED` on the answer that empties it.
 
 Records are deterministic: member i (memNo i+1) is generated on demand, so a million members cost no
-memory until they change; member 1 is the canonical 김민지. Switches inject the faults the sync must
-survive: `fail(kind, ...)` for 429 + Retry-After, 500, 503, a slow answer, a body that is not XML, an
-entity bomb, keys that stop working ('auth'); `after_calls(n, fn)` changes the records between calls.
+memory until they change; member 1 is the canonical 김민지. Switches inject the faults a sync must
+survive: `fail(kind, ...)` for 429 + Retry-After, 500, 503, a slow answer (past the client's timeout),
+a hang (until cleared, for SIGKILL tests), a body that is not XML, an entity bomb, keys that expire
+mid-sync ('expired'); `after_calls(n, fn)` changes the records between calls (a page that changes).
 """
 from __future__ import annotations
 
@@ -28,6 +32,9 @@ SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ["민준", "서연", "도윤", "지우", "하준", "서윤", "지호", "하은", "예준", "수아", "시우", "지안"]
 GROUPS = ["일반회원", "우수회원", "VIP"]
 BASE_SIGNUP = dt.datetime(2025, 1, 1, 9, 0, 0)
+BASE_ORDER = dt.datetime(2025, 6, 1, 12, 0)
+ORDER_STATUSES = ["o1", "p1", "g1", "d1", "d2", "s1", "c1", "r3", "b4", "e5", "z2", "f3"]
+MAX_WINDOW_DAYS = 30
 
 CANONICAL = {  # the member every platform's tests normalize identically
     "memNo": "1", "memId": "minji", "memNm": "김민지", "email": "Minji.Kim@Example.com",
@@ -55,37 +62,56 @@ def generated_member(i: int) -> dict[str, str]:
     }
 
 
+_NAMES = [s + g for g in GIVEN for s in SURNAMES]
+
+
+def generated_member_xml(i: int, idx: int) -> str:
+    """generated_member(i) rendered as render("member_data", idx, ...) does, without the dicts (a million
+    members a minute needs the fake to spend a few microseconds on each)."""
+    no = i + 1
+    minutes = i
+    day, rest = divmod(minutes + 9 * 60, 24 * 60)
+    at = f"{BASE_SIGNUP.date() + dt.timedelta(days=day)} {rest // 60:02d}:{rest % 60:02d}:00"
+    name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // 7) % len(GIVEN)]
+    return (f'<member_data idx="{idx}"><memNo>{no}</memNo><memId>user{no}</memId><memNm>{name}</memNm>'
+            f"<email>Member{no}@Example.com</email><cellPhone>010-{(no // 10000) % 10000:04d}-{no % 10000:04d}"
+            f"</cellPhone><groupNm>{GROUPS[i % 3]}</groupNm><maillingFl>{'y' if i % 3 else 'n'}</maillingFl>"
+            f"<smsFl>{'y' if i % 2 else 'n'}</smsFl><entryDt>{at}</entryDt><modDt>{at}</modDt></member_data>")
+
+
 def generated_order(i: int, members: int) -> dict[str, Any]:
-    no = str(2501010000000000 + i + 1)
-    statuses = ["o1", "p1", "g1", "d1", "d2", "s1", "c1", "r3"]
-    status = statuses[i % len(statuses)]
-    at = (dt.datetime(2025, 6, 1, 12, 0) + dt.timedelta(hours=i)).strftime("%Y-%m-%d %H:%M:%S")
-    mem = str(i % max(1, members) + 1) if i % 5 else "0"  # every fifth order is a guest's
+    """Order i: one to three lines, a status from the code table, every fifth a guest's (memNo 0)."""
+    no = str(2506011200000000 + i + 1)
+    status = ORDER_STATUSES[i % len(ORDER_STATUSES)]
+    at = (BASE_ORDER + dt.timedelta(hours=5 * i)).strftime("%Y-%m-%d %H:%M:%S")
+    mem = str(i % max(1, members) + 1) if i % 5 else "0"
+    email = f"Member{mem}@Example.com" if mem != "0" else f"Guest{i}@Example.com"
     goods = []
     for line in range(1 + i % 3):
         goods.append({"sno": str((i + 1) * 10 + line), "orderNo": no, "goodsNo": str(1000 + (i + line) % 20),
                       "goodsNm": f"상품 {(i + line) % 20}", "goodsCnt": str(1 + line), "goodsPrice": "15000.00",
-                      "optionInfo": "색상: 블랙" if line else "", "orderStatus": status,
+                      "optionInfo": '[["색상","블랙","0"]]' if line else "", "orderStatus": status,
                       "deliveryCompleteDt": at if status in ("d2", "s1") else ""})
-    return {"orderNo": no, "memNo": mem, "orderStatus": status, "orderEmail": f"Member{mem}@Example.com",
-            "settlePrice": f"{sum(15000 * int(g['goodsCnt']) for g in goods)}.00", "regDt": at, "modDt": at,
-            "paymentDt": at if status != "o1" else "",
-            "orderInfoData": {"orderName": "주문자", "orderEmail": f"Member{mem}@Example.com",
-                              "orderCellPhone": "010-0000-0000"},
+    return {"orderNo": no, "memNo": mem, "memId": f"user{mem}" if mem != "0" else "",
+            "orderStatus": status, "orderEmail": email,
+            "settlePrice": f"{sum(15000 * int(g['goodsCnt']) for g in goods)}.00", "orderDate": at,
+            "paymentDt": at if status not in ("o1", "f3") else "",
+            "orderInfoData": {"orderName": "주문자", "orderEmail": email, "orderCellPhone": "010-0000-0000",
+                              "smsFl": "y"},
             "orderGoodsData": goods}
 
 
 def generated_product(i: int) -> dict[str, str]:
     cat = CATEGORIES[i % len(CATEGORIES)][0]
-    return {"goodsNo": str(1000 + i), "goodsNm": f"상품 {i}", "goodsNmEn": f"Product {i}", "makerNm": "메이커",
-            "goodsModelNo": f"M-{i}", "goodsPrice": "15000.00", "cateCd": cat, "allCateCd": cat,
-            "listImageData": f"https://img.example.com/{1000 + i}.jpg", "originNm": "국내산",
-            "modDt": "2025-05-01 10:00:00"}
+    return {"goodsNo": str(1000 + i), "goodsCd": f"G{i:05d}", "goodsNm": f"상품 {i}", "goodsNmEn": f"Product {i}",
+            "makerNm": "메이커", "goodsModelNo": f"M-{i}", "goodsPrice": "15000.00", "fixedPrice": "18000.00",
+            "cateCd": cat, "allCateCd": cat, "listImageData": f"https://img.example.com/{1000 + i}.jpg",
+            "originNm": "국내산", "regDt": "2025-05-01 10:00:00", "modDt": "2025-05-01 10:00:00"}
 
 
 @dataclasses.dataclass
 class Fault:
-    kind: str              # 429 | 500 | 503 | slow | hang | garbage | bomb | auth
+    kind: str              # 429 | 500 | 503 | slow | hang | garbage | bomb | expired
     path: str | None       # only calls whose path contains this
     after: int             # let this many matching calls through first
     times: int             # then fail this many (-1: until cleared)
@@ -101,10 +127,12 @@ class FakeGodomall:
         self.member_overrides: dict[int, dict[str, str]] = {}
         self.deleted: set[int] = set()
         self._key_cache: list[int] | None = None
-        self.orders: dict[str, dict[str, Any]] = {o["orderNo"]: o for o in (generated_order(i, members)
-                                                                             for i in range(orders))}
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.order_modified: dict[str, str] = {}  # orderNo -> the date it last changed (dateType=modify)
+        for i in range(orders):
+            self.put_order(generated_order(i, members))
         self.products = [generated_product(i) for i in range(products)]
-        self.categories = [{"cateCd": c, "cateNm": n} for c, n in CATEGORIES]
+        self.categories = [{"cateCd": c, "cateNm": n, "cateDisplayFl": "y"} for c, n in CATEGORIES]
         self.rate_limit, self.max_size, self.slow_seconds = rate_limit, max_size, slow_seconds
         self.faults: list[Fault] = []
         self.hooks: list[tuple[int, Callable[["FakeGodomall"], None]]] = []
@@ -133,9 +161,10 @@ class FakeGodomall:
         return [self.member(n) for n in self.member_keys()]
 
     def upsert_member(self, no: int, **fields: str) -> None:
-        base = dict(self.member(no)) if no <= self.base_members or no in self.member_overrides \
-            else generated_member(no - 1)
+        base = dict(self.member(no))
         base.update(fields, memNo=str(no))
+        if no not in self.member_keys() and "memId" not in fields:
+            base["memId"] = f"user{no}"
         self.member_overrides[no] = base
         self.deleted.discard(no)
         self._key_cache = None
@@ -144,9 +173,22 @@ class FakeGodomall:
         self.deleted.add(no)
         self._key_cache = None
 
+    def put_order(self, order: dict[str, Any], modified: str | None = None) -> None:
+        self.orders[order["orderNo"]] = order
+        self.order_modified[order["orderNo"]] = modified or order["orderDate"][:10]
+
+    def change_order(self, order_no: str, status: str, on: str) -> None:
+        """The order (and its lines) move to `status` on the date `on` (YYYY-MM-DD)."""
+        order = self.orders[order_no]
+        order["orderStatus"] = status
+        for line in order["orderGoodsData"]:
+            line["orderStatus"] = status
+        self.order_modified[order_no] = on
+
     # ---- switches -------------------------------------------------------------------------------
     def fail(self, kind: str, *, path: str | None = None, after: int = 0, times: int = 1,
              retry_after: str = "1") -> None:
+        self._release.clear()
         self.faults.append(Fault(kind, path, after, times, retry_after))
 
     def clear_faults(self) -> None:
@@ -154,7 +196,7 @@ class FakeGodomall:
         self._release.set()
 
     def after_calls(self, n: int, fn: Callable[["FakeGodomall"], None]) -> None:
-        """Run `fn` once, just before answering call number n+1 (changes records between calls)."""
+        """Run `fn` once, just before answering call number (calls so far + n + 1): records change between calls."""
         self.hooks.append((self.calls + n, fn))
 
     # ---- server ---------------------------------------------------------------------------------
@@ -168,6 +210,7 @@ class FakeGodomall:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms ACK waits
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -182,12 +225,15 @@ class FakeGodomall:
             def _answer(self, form: str) -> None:
                 params = {k: v[-1] for k, v in parse_qs(form, keep_blank_values=True).items()}
                 status, headers, body = fake.handle(urlsplit(self.path).path, params)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout, SIGKILL)
+                    self.close_connection = True
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -195,6 +241,7 @@ class FakeGodomall:
         return self
 
     def stop(self) -> None:
+        self._release.set()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
@@ -206,16 +253,17 @@ class FakeGodomall:
         self.stop()
 
     # ---- answering ------------------------------------------------------------------------------
-    def _take_token(self) -> bool:
+    def _take_token(self) -> tuple[bool, bool]:
+        """(allowed, the bucket is now empty)."""
         if not self.rate_limit:
-            return True
+            return True, False
         now = time.monotonic()
         self._tokens = min(self.rate_limit, self._tokens + (now - self._last) * self.rate_limit)
         self._last = now
         if self._tokens >= 1:
             self._tokens -= 1
-            return True
-        return False
+            return True, self._tokens < 1
+        return False, True
 
     def handle(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         xml = {"Content-Type": "text/xml; charset=utf-8"}
@@ -224,15 +272,19 @@ class FakeGodomall:
             for due, fn in [h for h in self.hooks if h[0] < self.calls]:
                 self.hooks.remove((due, fn))
                 fn(self)
-            if not self._take_token():
+            allowed, empty = self._take_token()
+            if not allowed:
                 self.throttled += 1
-                return 429, {"Retry-After": "1", **xml}, b"<data><header><code>429</code></header></data>"
+                return 429, {"Retry-After": "1", "ratelimit-available-level": "EXHAUSTED", **xml}, \
+                    envelope("429", "Too Many Requests", "")
+            if empty:
+                xml = {**xml, "ratelimit-available-level": "EXHAUSTED"}
             fault = self._due_fault(path)
         if fault is not None:
             if fault.kind == "429":
-                return 429, {"Retry-After": fault.retry_after, **xml}, b"too many requests"
+                return 429, {"Retry-After": fault.retry_after, **xml}, b"Too Many Requests"
             if fault.kind in ("500", "503"):
-                return int(fault.kind), {"Content-Type": "text/html"}, b"<html>error</html>"
+                return int(fault.kind), {"Content-Type": "text/html"}, b"<html><body>error</body></html>"
             if fault.kind == "slow":
                 time.sleep(self.slow_seconds)
             if fault.kind == "hang":  # stalls until cleared, so a test can kill the client mid-page
@@ -242,10 +294,12 @@ class FakeGodomall:
                 return 200, {"Content-Type": "text/html"}, b"Service temporarily unavailable (maintenance)"
             if fault.kind == "bomb":
                 return 200, xml, BOMB
-            if fault.kind == "auth":
-                return 200, xml, envelope("101", "인증 실패: 사용 기간이 지난 key 입니다", "")
-        if params.get("partner_key") != self.partner_key or params.get("key") != self.user_key:
-            return 200, xml, envelope("101", "인증 실패: partner_key 또는 key가 올바르지 않습니다", "")
+            if fault.kind == "expired":
+                return 200, xml, envelope("997", "인증키 사용기간이 맞지 않습니다.", "")
+        if params.get("partner_key") != self.partner_key:
+            return 200, xml, envelope("998", "제휴사 인증키가 유효하지 않습니다.", "")
+        if params.get("key") != self.user_key:
+            return 200, xml, envelope("999", "인증키가 유효하지 않습니다.", "")
         with self.lock:
             self.served += 1
             self.requests.append((path.rsplit("/", 1)[-1].removesuffix(".php"),
@@ -275,27 +329,45 @@ class FakeGodomall:
                 lo, hi = p["startDate"], p.get("endDate") or "9999-12-31"
                 keys = [k for k in keys if lo <= self.member(k)["modDt"][:10] <= hi]
             chunk = keys[(page - 1) * size: page * size]
-            body = "".join(render("member_data", i + 1, self.member(k)) for i, k in enumerate(chunk))
-            return envelope("000", "성공", body, total=len(keys))
+            body = "".join(render("member_data", i + 1, self.member_overrides[k]) if k in self.member_overrides
+                           or k == 1 else generated_member_xml(k - 1, i + 1) for i, k in enumerate(chunk))
+            return envelope("000", "성공", body, total=len(keys), max_page=-(-len(keys) // size), now_page=page)
         if path.endswith("/order/Order_Search.php"):
-            field = "modDt" if p.get("dateType") == "modify" else "regDt"
-            lo, hi = p.get("startDate") or "0000-00-00", p.get("endDate") or "9999-12-31"
-            found = sorted((o for o in self.orders.values() if lo <= o[field][:10] <= hi),
-                           key=lambda o: int(o["orderNo"]), reverse=True)
-            if p.get("lastOrder"):
-                found = [o for o in found if int(o["orderNo"]) < int(p["lastOrder"])]
-            chunk = found[:size]
-            body = "".join(render("order_data", i + 1, o) for i, o in enumerate(chunk))
-            return envelope("000", "성공", body, total=len(found),
-                            lastOrder="true" if len(found) > size else "false")
+            return self._orders(p)
         if path.endswith("/goods/Goods_Search.php"):
             chunk = self.products[(page - 1) * size: page * size]
             body = "".join(render("goods_data", i + 1, g) for i, g in enumerate(chunk))
-            return envelope("000", "성공", body, total=len(self.products))
+            return envelope("000", "성공", body, total=len(self.products),
+                            max_page=-(-len(self.products) // size), now_page=page)
         if path.endswith("/goods/Category_Search.php"):
             body = "".join(render("category_data", i + 1, c) for i, c in enumerate(self.categories))
             return envelope("000", "성공", body, total=len(self.categories))
         return envelope("404", f"없는 API 입니다: {path}", "")
+
+    def _orders(self, p: dict[str, str]) -> bytes:
+        if not (p.get("startDate") and p.get("endDate")) and not p.get("orderNo"):
+            return envelope("202", "조회 기간 또는 주문번호는 필수입니다.", "")
+        if p.get("startDate"):
+            lo, hi = dt.date.fromisoformat(p["startDate"]), dt.date.fromisoformat(p["endDate"])
+            if (hi - lo).days >= MAX_WINDOW_DAYS:
+                return envelope("201", "주문 조회 기간은 30일을 초과할 수 없습니다.", "")
+            lo_s, hi_s = lo.isoformat(), hi.isoformat()
+            if p.get("dateType") == "modify":
+                found = [o for no, o in self.orders.items() if lo_s <= self.order_modified[no] <= hi_s]
+            else:
+                found = [o for o in self.orders.values() if lo_s <= o["orderDate"][:10] <= hi_s]
+        else:
+            found = [self.orders[p["orderNo"]]] if p["orderNo"] in self.orders else []
+        found.sort(key=lambda o: int(o["orderNo"]), reverse=p.get("sort", "orderNo desc") != "orderNo asc")
+        if not p.get("size"):
+            body = "".join(render("order_data", i + 1, o) for i, o in enumerate(found))
+            return envelope("000", "성공", body)
+        size = max(1, int(p["size"]))
+        if p.get("lastOrder"):
+            found = [o for o in found if int(o["orderNo"]) < int(p["lastOrder"])]
+        chunk = found[:size]
+        body = "".join(render("order_data", i + 1, o) for i, o in enumerate(chunk))
+        return envelope("000", "성공", body, lastOrder="true" if len(found) > size else "false")
 
 
 def render(tag: str, idx: int, rec: dict[str, Any]) -> str:
@@ -305,8 +377,10 @@ def render(tag: str, idx: int, rec: dict[str, Any]) -> str:
             parts.extend(render(k, j + 1, item) for j, item in enumerate(v))
         elif isinstance(v, dict):
             parts.append(render(k, 1, v))
+        elif v in (None, ""):
+            parts.append(f"<{k}/>")
         else:
-            parts.append(f"<{k}>{escape(str(v))}</{k}>" if v not in (None, "") else f"<{k}/>")
+            parts.append(f"<{k}><![CDATA[{v}]]></{k}>" if any(c in str(v) for c in "<&>") else f"<{k}>{v}</{k}>")
     parts.append(f"</{tag}>")
     return "".join(parts)
 
@@ -315,3 +389,29 @@ def envelope(code: str, msg: str, body: str, **header: Any) -> bytes:
     extra = "".join(f"<{k}>{v}</{k}>" for k, v in header.items())
     return (f'<?xml version="1.0" encoding="utf-8"?><data><header><code>{code}</code><msg>{escape(msg)}</msg>'
             f"{extra}</header><return>{body}</return></data>").encode()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m tests.fakes.godomall --members N`: serve in its own process (benchmarks: no shared GIL).
+
+    Prints the base URL on stdout, then serves until stdin closes.
+    """
+    import argparse
+    import sys
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.godomall")
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--orders", type=int, default=0)
+    parser.add_argument("--products", type=int, default=0)
+    parser.add_argument("--rate-limit", type=float, default=0.0, help="calls a second (0: no limit)")
+    parser.add_argument("--max-size", type=int, default=500)
+    args = parser.parse_args(argv)
+    fake = FakeGodomall(args.members, args.orders, args.products, rate_limit=args.rate_limit or None,
+                        max_size=args.max_size).start()
+    print(fake.base_url, flush=True)
+    sys.stdin.read()
+    print(f"calls={fake.calls} throttled={fake.throttled}", flush=True)
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()

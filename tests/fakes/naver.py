@@ -1,7 +1,7 @@
 """A fake Naver Commerce API on loopback, following the documented shapes (see core/integrations/naver.py).
 
 Records are a deterministic function of their index, so a million members cost no memory: order j has
-two product orders when j % 3 == 0, else one; it belongs to member j % members; all its product orders
+two product orders when j % 3 == 0, else one (times `wide`, for orders with many lines); it belongs to member j % members; all its product orders
 last changed at start + j * step. A product order moved later by `change_item` leaves its place and shows
 up again at its new change time (times after every generated one).
 
@@ -56,19 +56,23 @@ def parse_ms(text: str) -> int:
     return int(dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-def first_item(j: int) -> int:
+def first_item(j: int, wide: int = 1) -> int:
     b, r = divmod(j, 3)
-    return 4 * b + (0, 2, 3)[r]
+    return wide * (4 * b + (0, 2, 3)[r])
 
 
-def items_of(j: int) -> list[int]:
-    f = first_item(j)
-    return [f, f + 1] if j % 3 == 0 else [f]
+def items_of(j: int, wide: int = 1) -> list[int]:
+    """Product orders of order j: 2 * wide when j % 3 == 0, else wide."""
+    f = first_item(j, wide)
+    return list(range(f, f + (2 if j % 3 == 0 else 1) * wide))
 
 
-def order_of(k: int) -> tuple[int, int]:
-    b, r = divmod(k, 4)
-    return (3 * b, r) if r < 2 else (3 * b + r - 1, 0)
+def order_of(k: int, wide: int = 1) -> tuple[int, int]:
+    """(order, position within it) of product order k."""
+    unit, within = divmod(k, wide)
+    b, r = divmod(unit, 4)
+    j, idx = (3 * b, r) if r < 2 else (3 * b + r - 1, 0)
+    return j, idx * wide + within
 
 
 class _Bucket:
@@ -92,8 +96,8 @@ class NaverFake:
     def __init__(self, *, orders: int = 30, members: int | None = None, products: int = 12,
                  start: dt.datetime = dt.datetime(2026, 1, 1, tzinfo=KST), step_s: float = 60.0,
                  clients: dict[str, str] | None = None, rate_limit: float | None = None,
-                 token_ttl: float = 10800.0) -> None:
-        self.n_orders = orders
+                 token_ttl: float = 10800.0, wide: int = 1) -> None:
+        self.n_orders, self.wide = orders, max(1, wide)
         self.n_members = members or max(1, orders)
         self.n_products = products
         self.start_ms, self.step_ms = int(start.timestamp() * 1000), int(step_s * 1000)
@@ -101,6 +105,7 @@ class NaverFake:
         self.rate_limit, self.token_ttl = rate_limit, token_ttl
         self.tokens: dict[str, tuple[str, float]] = {}
         self.overrides: dict[int, tuple[str, int]] = {}
+        self._totals: dict[int, int] = {}
         self.moved: list[tuple[int, str, int]] = []  # (changed_ms, productOrderId, k), sorted
         self.categories = _categories()
         self.leaves = [c["id"] for c in self.categories if c["last"]]
@@ -166,9 +171,12 @@ class NaverFake:
 
     # ---- the records --------------------------------------------------------------------------------
 
+    def items_of(self, j: int) -> list[int]:
+        return items_of(j, self.wide)
+
     @property
     def n_items(self) -> int:
-        return first_item(self.n_orders)
+        return first_item(self.n_orders, self.wide)
 
     @property
     def end_ms(self) -> int:
@@ -193,7 +201,7 @@ class NaverFake:
     def status(self, k: int) -> str:
         if k in self.overrides:
             return self.overrides[k][0]
-        j, idx = order_of(k)
+        j, idx = order_of(k, self.wide)
         if idx == 1 and j % 5 == 0:
             return "RETURNED"
         return STATUS_CYCLE[j % len(STATUS_CYCLE)]
@@ -218,12 +226,12 @@ class NaverFake:
                 "regDate": kst(self.start_ms - 86400000), "modifiedDate": kst(self.start_ms - 3600000 + p * 1000)}
 
     def detail(self, k: int) -> dict[str, Any]:
-        j, idx = order_of(k)
+        j, idx = order_of(k, self.wide)
         changed = self.start_ms + j * self.step_ms
         paid = changed - 3 * 86400000
         status = self.status(k)
         m = self.member(j % self.n_members)
-        total = sum(self._unit_price(i) * self._quantity(i) for i in items_of(j))
+        total = self._order_total(j)
         p = k % self.n_products
         order = {"orderId": self.oid(j), "orderDate": kst(paid - 60000), "paymentDate": kst(paid),
                  "paymentMeans": "신용카드 간편결제", "payLocationType": "MOBILE", "orderDiscountAmount": 0,
@@ -246,6 +254,12 @@ class NaverFake:
             out["delivery"] = delivery
         return out
 
+    def _order_total(self, j: int) -> int:
+        total = self._totals.get(j)
+        if total is None:  # an order holds up to 2 * wide lines: summed once, not once per line
+            total = self._totals[j] = sum(self._unit_price(i) * self._quantity(i) for i in self.items_of(j))
+        return total
+
     def _unit_price(self, k: int) -> int:
         return 1000 * (1 + (k % self.n_products) % 50)
 
@@ -263,7 +277,7 @@ class NaverFake:
         j = lo
         while j <= hi and len(out) <= limit:
             at = self.start_ms + j * self.step_ms
-            for k in items_of(j):
+            for k in self.items_of(j):
                 if k not in self.overrides and keep(at, self.pid(k)):
                     out.append((at, self.pid(k), k))
             j += 1
@@ -280,7 +294,7 @@ class NaverFake:
             out = out[:limit]
         rows = []
         for at, pid, k in out:
-            j, _ = order_of(k)
+            j, _ = order_of(k, self.wide)
             status = self.status(k)
             paid = self.start_ms + j * self.step_ms - 3 * 86400000
             rows.append({"orderId": self.oid(j), "productOrderId": pid, "lastChangedType": CHANGE_TYPE.get(status, "CLAIM_COMPLETED"),
@@ -471,7 +485,7 @@ class _Handler(BaseHTTPRequestHandler):
             j = int(path.split("/")[-2]) - 2026010150000000
             if not 0 <= j < fake.n_orders:
                 return 404, _error("104104", "주문을 찾을 수 없습니다.")
-            return 200, {"timestamp": now, "data": [fake.pid(k) for k in items_of(j)], "traceId": trace}
+            return 200, {"timestamp": now, "data": [fake.pid(k) for k in fake.items_of(j)], "traceId": trace}
         if api == "products":
             req = json.loads(body or b"{}")
             page, size = int(req.get("page") or 1), int(req.get("size") or 50)

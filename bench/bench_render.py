@@ -1,0 +1,138 @@
+"""Messages rendered and accepted by a local SMTP server per second (issue 4 aim: 500/s or more).
+
+    /tmp/venv/bin/python bench/bench_render.py [--messages 3000]
+
+Each message goes the dispatcher's way: signed links (core.tracking.tracking_context),
+the cart starter template rendered for one member (Jinja2 sandbox, CSS inlined, links
+tracked, advertising footer), a multipart message built (core.channels.email.build_message)
+and handed over one reused SMTP connection (core.channels.email.SmtpSession). The SMTP
+server is aiosmtpd in its own process (so it does not share this one's GIL), counting
+what it accepted; the figure is only trusted if its count matches.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def serve(port_file: str) -> None:
+    """The SMTP server process: accept everything, count it, print the count on SIGTERM."""
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        accepted = 0
+        octets = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Counter.accepted += 1
+            Counter.octets += len(envelope.original_content or b"")
+            return "250 OK"
+
+    class Loopback(Controller):
+        def _trigger_server(self) -> None:
+            self.port = self.server.sockets[0].getsockname()[1]
+            super()._trigger_server()
+
+    controller = Loopback(Counter(), hostname="127.0.0.1", port=0, data_size_limit=0)
+    controller.start()
+    Path(port_file).write_text(str(controller.port))
+    done = asyncio.Event()
+
+    def stop(*_: object) -> None:
+        controller.stop()
+        print(f"{Counter.accepted} {Counter.octets}", flush=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        time.sleep(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench_render_"))
+    os.environ["CONSOLE_SECRETS"] = str(work / "secrets.json")   # the link-signing key lives here
+    from core import templates, tracking
+    from core.channels.email import SmtpSession, SmtpSettings, build_message
+
+    port_file = work / "port"
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)], stdout=subprocess.PIPE,
+                              text=True)
+    deadline = time.monotonic() + 20
+    while not port_file.exists() or not port_file.read_text():
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise SystemExit("the SMTP server process did not start")
+        time.sleep(0.05)
+    port = int(port_file.read_text())
+
+    sender = templates.SAMPLE_SENDER
+    starter = templates.starter_template("cart_abandoned")
+    base = templates.sample_context("cart_abandoned")
+    tracking.signing_key()  # created once, as in a running scheduler
+
+    def message(n: int):
+        member_key = f"member{n:06d}"
+        links = tracking.tracking_context(f"msg{n:08d}", "haru", member_key)
+        context = {**base, **links, "member": {"name": f"회원{n}", "email": f"{member_key}@example.com",
+                                              "member_key": member_key}}
+        rendered = templates.render_email(starter, context, advertising=True, sender=sender)
+        return build_message(to=f"{member_key}@example.com", from_name=sender["sender_name"],
+                             from_email=sender["sender_email"], rendered=rendered, message_id=f"msg{n:08d}",
+                             list_unsubscribe_url=links["unsubscribe_url"])
+
+    for n in range(50):  # warm up: Jinja compiles, css-inline, the code paths
+        message(n)
+
+    # Rendering alone (what the dispatcher does with the store closed, before SMTP).
+    t0 = time.perf_counter()
+    for n in range(args.messages):
+        message(n)
+    render_s = time.perf_counter() - t0
+
+    # Rendered and handed to the server over one reused connection, as the dispatcher does per shop.
+    settings = SmtpSettings("127.0.0.1", port, "none", timeout=30)
+    per_message = []
+    t0 = time.perf_counter()
+    with SmtpSession(settings) as session:
+        for n in range(args.messages):
+            t1 = time.perf_counter()
+            session.send(message(n))
+            per_message.append(time.perf_counter() - t1)
+    total_s = time.perf_counter() - t0
+
+    server.send_signal(signal.SIGTERM)
+    out, _ = server.communicate(timeout=20)
+    accepted, octets = (int(x) for x in out.split())
+    if accepted != args.messages:
+        raise SystemExit(f"the server accepted {accepted} of {args.messages} messages")
+
+    per_message.sort()
+    print(f"messages:                  {args.messages} (cart starter, advertising, {octets // accepted:,} bytes each)")
+    print(f"rendered only:             {args.messages / render_s:,.0f} messages/s "
+          f"({render_s / args.messages * 1000:.2f} ms each)")
+    print(f"rendered + accepted (SMTP): {args.messages / total_s:,.0f} messages/s over 1 connection "
+          f"(median {statistics.median(per_message) * 1000:.2f} ms, "
+          f"p99 {per_message[int(len(per_message) * 0.99)] * 1000:.2f} ms)")
+    print(f"server accepted:           {accepted} messages, {octets / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""CSV import: members, orders and order items from files (the format is docs/csv-format.md).
+
+read_csv (bytes -> CsvFile: encoding, headers, rows with their lines) → suggest_mapping (headers ->
+fields) → check / check_for_shop (good rows in normal form, bad rows with line and reasons) →
+import_checked (one unit of work, recorded as a sync run). import_csv does all four.
+"""
+from core.csv_import.fields import FIELDS, KINDS, Field, fields, suggest_mapping
+from core.csv_import.importer import (PLATFORM, ImportResult, NotCsvShop, bad_rows_summary, check_for_shop,
+                                      create_csv_shop, csv_shop, csv_shops, import_checked, import_csv)
+from core.csv_import.reading import LINE, CsvError, CsvFile, read_csv
+from core.csv_import.validate import BadRow, Checked, MappingError, check, field_label
+
+__all__ = ["FIELDS", "KINDS", "LINE", "PLATFORM", "BadRow", "Checked", "CsvError", "CsvFile", "Field",
+           "ImportResult", "MappingError", "NotCsvShop", "bad_rows_summary", "check", "check_for_shop",
+           "create_csv_shop", "csv_shop", "csv_shops", "field_label", "fields", "import_checked", "import_csv",
+           "read_csv", "suggest_mapping"]

@@ -1,0 +1,400 @@
+"""자동 이메일 (Automations): the list with results, pause / resume, who would receive each one,
+and the wizard in Stibee's order: 주소록 → 발송 조건 → 발송 정보 → 내용 → 시작하기."""
+from __future__ import annotations
+
+import base64
+
+import streamlit as st
+
+from core import automation_views as views
+from core import i18n
+from core import templates as tpl
+from core.i18n import t
+from core.store import default_path
+
+db = str(default_path())
+STEPS = len(views.WIZARD_STEPS)
+CUSTOM = "custom"
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_rows(db: str, shop_id: str | None, lang: str) -> list[dict]:
+    i18n.set_language(lang)
+    return views.automation_rows(db, shop_id)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_books(db: str) -> list[dict]:
+    return views.address_books(db)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_preview(db: str, automation_id: str, days: int, tz: str) -> dict:
+    return views.recipients_preview(db, automation_id, days, tz)
+
+
+def refresh() -> None:
+    st.cache_data.clear()
+
+
+def flash() -> None:
+    kind, text = st.session_state.pop("auto_flash", (None, None))
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+    elif kind == "error":
+        st.error(text, icon=":material/error:")
+
+
+# ------------------------------------------------------------------ the list
+
+def rate(value: float | None) -> str | None:
+    return None if value is None else t("auto.rate", rate=value)
+
+
+def change_status(row: dict, status: str) -> None:
+    try:
+        views.set_status(db, row["automation_id"], status)
+    except ValueError as exc:
+        st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=str(exc)))
+    else:
+        st.session_state["auto_flash"] = ("success", t("auto.status_changed", name=row["name"],
+                                                       status=views.status_label(status)))
+    refresh()
+
+
+def automation_card(row: dict) -> None:
+    with st.container(border=True):
+        head, actions = st.columns([4, 1], vertical_alignment="center")
+        head.subheader(t("auto.card", name=row["name"]), anchor=False)
+        head.caption(t("auto.card_caption", status=row["status_label"], trigger=row["trigger_label"],
+                       detail=row["detail"],
+                       advertising=t("auto.advertising" if row["is_advertising"] else "auto.not_advertising")))
+        aid = row["automation_id"]
+        if row["status"] == "running":
+            actions.button(t("auto.pause"), key=f"pause:{aid}", icon=":material/pause:",
+                           on_click=change_status, args=(row, "paused"))
+        elif row["status"] == "paused":
+            actions.button(t("auto.resume"), key=f"resume:{aid}", icon=":material/play_arrow:", type="primary",
+                           on_click=change_status, args=(row, "running"), help=t("auto.paused_note"))
+        else:
+            actions.button(t("auto.start"), key=f"start:{aid}", icon=":material/play_arrow:", type="primary",
+                           on_click=change_status, args=(row, "running"))
+        cols = st.columns(7)
+        cols[0].metric(t("auto.m.sent"), i18n.count(row["sent"]))
+        cols[1].metric(t("auto.m.skipped"), i18n.count(row["skipped_total"]))
+        cols[2].metric(t("auto.m.failed"), i18n.count(row["failed"]))
+        cols[3].metric(t("auto.m.opened"), i18n.count(row["opened"]), delta=rate(row["open_rate"]),
+                       delta_color="off", delta_arrow="off")
+        cols[4].metric(t("auto.m.clicked"), i18n.count(row["clicked"]), delta=rate(row["click_rate"]),
+                       delta_color="off", delta_arrow="off")
+        cols[5].metric(t("auto.m.converted"), i18n.count(row["converted"]))
+        cols[6].metric(t("auto.m.revenue"), i18n.won(row["revenue"]))
+        notes = []
+        if row["pending"]:
+            notes.append(t("auto.m.pending", n=i18n.count(row["pending"])))
+        if row["unknown"]:
+            notes.append(t("auto.m.unknown", n=i18n.count(row["unknown"])))
+        if row["reasons_text"]:
+            notes.append(t("auto.skipped_by", reasons=row["reasons_text"]))
+        if notes:
+            st.caption(" · ".join(notes))
+
+
+def who_would_receive(rows: list[dict], tz: str) -> None:
+    st.subheader(t("auto.preview.title"), anchor=False, help=t("auto.preview.help"))
+    names = {r["automation_id"]: f"{r['name']} ({r['status_label']})" for r in rows}
+    left, right = st.columns([3, 2])
+    aid = left.selectbox(t("auto.preview.automation"), list(names), format_func=names.get, key="preview_automation")
+    days = right.radio(t("auto.preview.window"), [1, 7], horizontal=True, key="preview_days",
+                       format_func=lambda d: t("auto.preview.24h" if d == 1 else "auto.preview.7d"))
+    try:
+        result = load_preview(db, aid, days, tz)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.metric(t("auto.preview.total"), i18n.count(result["total"]))
+    if not result["total"]:
+        st.caption(t("auto.preview.none"))
+        return
+    day, count = t("auto.preview.day"), t("auto.preview.count")
+    st.bar_chart([{day: d["day"].isoformat(), count: d["count"]} for d in result["by_day"]], x=day, y=count,
+                 height=220, color="#2563eb")
+    st.caption(t("auto.preview.sample", n=len(result["sample"])))
+    st.dataframe([{t("col.member_name"): s["name"] or "", t("col.email"): s["email"],
+                   t("col.due_at"): views.local_time(s["due_at"], tz),
+                   t("col.source"): t(f"auto.preview.source.{s['source']}")} for s in result["sample"]],
+                 hide_index=True, width="stretch")
+
+
+def list_view(shop_id: str, tz: str) -> None:
+    rows = load_rows(db, shop_id, i18n.language())
+    if not rows:
+        st.info(t("auto.none"), icon=":material/mail:")
+        return
+    for row in rows:
+        automation_card(row)
+    st.divider()
+    who_would_receive(rows, tz)
+
+
+# ------------------------------------------------------------------ the wizard
+
+def draft() -> dict:
+    return st.session_state.setdefault("wiz", {})
+
+
+def init(key: str, value) -> None:
+    """A widget's starting value from the draft (widget state is dropped while its step is hidden)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def starter_for(trigger: str) -> dict:
+    return tpl.starter_template(trigger)
+
+
+def step_address_book(d: dict, books: list[dict]) -> None:
+    names = {b["shop_id"]: b for b in books}
+    init("wiz_shop", d.get("shop_id") or st.session_state.get("shop_id") or books[0]["shop_id"])
+    shop = st.selectbox(t("wiz.address_book"), list(names), key="wiz_shop",
+                        format_func=lambda s: f"{names[s]['name']} ({s})")
+    b = names[shop]
+    st.caption(t("wiz.address_book_stats", members=i18n.count(b["members"]), emails=i18n.count(b["emails"]),
+                 consents=i18n.count(b["consents"])))
+    init("wiz_name", d.get("name", ""))
+    st.text_input(t("wiz.name"), key="wiz_name")
+
+
+def collect_address_book(d: dict) -> None:
+    d["shop_id"] = st.session_state.get("wiz_shop")
+    d["name"] = st.session_state.get("wiz_name", "")
+
+
+def step_trigger(d: dict) -> None:
+    init("wiz_trigger", d.get("trigger", "purchased"))
+    trigger = st.radio(t("wiz.trigger"), list(views.TRIGGERS), key="wiz_trigger", format_func=views.trigger_label)
+    st.caption(t(f"auto.trigger_help.{trigger}"))
+    params = d.get("trigger_params") or {}
+    if trigger in views.DAY_TRIGGERS:
+        days = params.get("days", 7)
+        init("wiz_days_choice", days if days in views.WIZARD_DAYS else CUSTOM)
+        choice = st.radio(t("wiz.days"), [*views.WIZARD_DAYS, CUSTOM], key="wiz_days_choice", horizontal=True,
+                          format_func=lambda v: t("wiz.days_custom") if v == CUSTOM else t("wiz.days_label", days=v))
+        if choice == CUSTOM:
+            init("wiz_days_value", days)
+            st.number_input(t("wiz.days_value"), min_value=1, max_value=365, step=1, key="wiz_days_value")
+    elif trigger == "purchased":
+        options = views.catalog(db, d["shop_id"])
+        products, categories = dict(options["products"]), dict(options["categories"])
+        init("wiz_products", [k for k in params.get("product_keys", []) if k in products])
+        init("wiz_categories", [k for k in params.get("category_keys", []) if k in categories])
+        st.multiselect(t("wiz.products"), list(products), key="wiz_products", format_func=products.get)
+        st.multiselect(t("wiz.categories"), list(categories), key="wiz_categories", format_func=categories.get)
+    elif trigger == "cart_abandoned":
+        init("wiz_threshold", params.get("threshold_minutes", 60))
+        st.number_input(t("wiz.threshold"), min_value=5, max_value=7 * 24 * 60, step=5, key="wiz_threshold")
+    init("wiz_delay", (d.get("delay_minutes") or 0) // 60)
+    st.number_input(t("wiz.delay"), min_value=0, max_value=365 * 24, step=1, key="wiz_delay")
+
+
+def collect_trigger(d: dict) -> None:
+    s = st.session_state
+    trigger = s.get("wiz_trigger", "purchased")
+    if trigger != d.get("trigger"):  # a new trigger brings its own starter subject and content
+        for key in ("subject", "preheader", "html", "text", "template_source"):
+            d.pop(key, None)
+    d["trigger"] = trigger
+    choice = s.get("wiz_days_choice", 7)
+    days = int(s.get("wiz_days_value", 7)) if choice == CUSTOM else choice
+    d["trigger_params"] = views.trigger_params(
+        trigger, days=days, product_keys=s.get("wiz_products"), category_keys=s.get("wiz_categories"),
+        threshold_minutes=int(s["wiz_threshold"]) if "wiz_threshold" in s else None)
+    d["delay_minutes"] = int(s.get("wiz_delay", 0)) * 60
+    if not d.get("name"):
+        d["name"] = t("wiz.name_default", trigger=views.trigger_label(trigger))
+
+
+def step_send_info(d: dict) -> None:
+    starter = starter_for(d["trigger"])
+    sender = views.sender_defaults(db, d["shop_id"])
+    init("wiz_subject", d.get("subject", starter["subject"]))
+    init("wiz_sender_name", d.get("sender_name", sender["sender_name"]))
+    init("wiz_sender_email", d.get("sender_email", sender["sender_email"]))
+    init("wiz_preheader", d.get("preheader", starter["preheader"]))
+    init("wiz_advertising", d.get("is_advertising", True))
+    st.text_input(t("wiz.subject"), key="wiz_subject", help=t("wiz.subject_help"))
+    left, right = st.columns(2)
+    left.text_input(t("wiz.sender_name"), key="wiz_sender_name")
+    right.text_input(t("wiz.sender_email"), key="wiz_sender_email")
+    st.text_input(t("wiz.preheader"), key="wiz_preheader", help=t("wiz.preheader_help"))
+    st.checkbox(t("wiz.advertising"), key="wiz_advertising", help=t("wiz.advertising_help"))
+
+
+def collect_send_info(d: dict) -> None:
+    s = st.session_state
+    d.update(subject=s.get("wiz_subject", ""), sender_name=s.get("wiz_sender_name", ""),
+             sender_email=(s.get("wiz_sender_email") or "").strip(), preheader=s.get("wiz_preheader", ""),
+             is_advertising=bool(s.get("wiz_advertising", True)))
+
+
+def load_source() -> None:
+    """The template picked as the starting point replaces the editor's content."""
+    d = draft()
+    source = st.session_state["wiz_source"]
+    chosen = wizard_sources(d)[source]
+    st.session_state["wiz_html"] = chosen["html"]
+    st.session_state["wiz_text"] = chosen.get("text") or ""
+
+
+def wizard_sources(d: dict) -> dict[str, dict]:
+    starter = starter_for(d["trigger"])
+    sources = {"starter": {**starter, "label": t("wiz.starter", name=starter["name"])}}
+    for saved in views.saved_templates(db, d["shop_id"]):
+        if saved["trigger"] == d["trigger"]:
+            sources[saved["template_id"]] = {**saved, "label": t("wiz.saved", name=saved["name"])}
+    return sources
+
+
+def email_frame(html: str, height: int = 560) -> None:
+    # A data: URL gets an opaque origin: the e-mail's HTML cannot reach the console's page.
+    st.iframe("data:text/html;charset=utf-8;base64," + base64.b64encode(html.encode()).decode(), height=height)
+
+
+def step_content(d: dict) -> None:
+    sources = wizard_sources(d)
+    init("wiz_source", d.get("template_source", "starter"))
+    if st.session_state["wiz_source"] not in sources:
+        st.session_state["wiz_source"] = "starter"
+    init("wiz_html", d.get("html", sources[st.session_state["wiz_source"]]["html"]))
+    init("wiz_text", d.get("text", sources[st.session_state["wiz_source"]].get("text") or ""))
+    edit, look = st.columns(2)
+    with edit:
+        st.selectbox(t("wiz.template_from"), list(sources), key="wiz_source",
+                     format_func=lambda k: sources[k]["label"], on_change=load_source)
+        st.text_area(t("wiz.html"), key="wiz_html", height=420)
+        st.text_area(t("wiz.text"), key="wiz_text", height=160)
+        with st.expander(t("tpl.fields")):
+            st.markdown("\n".join(f"- `{{{{ {f} }}}}` — {desc}" for f, desc in views.merge_fields(d["trigger"])))
+    with look:
+        st.markdown(f"**{t('tpl.preview')}**")
+        template = {"subject": d.get("subject", ""), "preheader": d.get("preheader", ""),
+                    "html": st.session_state["wiz_html"], "text": st.session_state["wiz_text"] or None}
+        rendered, problem = views.render_preview(template, d["trigger"], None,
+                                                 advertising=d.get("is_advertising", True),
+                                                 sender=views.preview_sender(db, d["shop_id"]))
+        if problem:
+            st.warning(t("tpl.preview_failed", problem=problem))
+        else:
+            st.markdown(t("tpl.preview_subject", subject=rendered.subject))
+            email_frame(rendered.html)
+
+
+def collect_content(d: dict) -> None:
+    s = st.session_state
+    d.update(template_source=s.get("wiz_source", "starter"), html=s.get("wiz_html", ""),
+             text=s.get("wiz_text", ""))
+
+
+def step_start(d: dict, books: list[dict]) -> None:
+    st.markdown(f"**{t('wiz.review')}**")
+    shop = next((b for b in books if b["shop_id"] == d["shop_id"]), {"name": d["shop_id"]})
+    lines = [(t("wiz.name"), d["name"]), (t("wiz.address_book"), shop["name"]),
+             (t("wiz.trigger"), f"{views.trigger_label(d['trigger'])} · "
+                                f"{views.trigger_detail(d['trigger'], d['trigger_params'], d['delay_minutes'])}"),
+             (t("wiz.subject"), d["subject"]), (t("wiz.sender_name"), d["sender_name"]),
+             (t("wiz.sender_email"), d["sender_email"]), (t("wiz.preheader"), d.get("preheader") or "—"),
+             (t("wiz.advertising"), t("auto.advertising" if d["is_advertising"] else "auto.not_advertising"))]
+    st.markdown("\n".join(f"- {t('wiz.review_line', label=label, value=value)}" for label, value in lines))
+    left, right = st.columns(2)
+    if left.button(t("wiz.start"), type="primary", icon=":material/play_arrow:", key="wiz_start"):
+        finish(d, start=True)
+    if right.button(t("wiz.save_draft"), key="wiz_save_draft"):
+        finish(d, start=False)
+
+
+def finish(d: dict, *, start: bool) -> None:
+    try:
+        views.create_from_wizard(db, d, start=start)
+    except views.WizardProblem as exc:
+        st.session_state["wiz_step"] = exc.step
+        st.session_state["auto_flash"] = ("error", t("wiz.problem", problem=str(exc)))
+        st.rerun()
+    name = d["name"]
+    reset_wizard()
+    refresh()
+    st.session_state["auto_flash"] = ("success", t("wiz.started" if start else "wiz.saved_draft", name=name))
+    st.session_state["auto_next_view"] = "list"
+    st.rerun()
+
+
+def reset_wizard() -> None:
+    for key in [k for k in st.session_state if str(k).startswith("wiz")]:
+        del st.session_state[key]
+
+
+COLLECT = {0: collect_address_book, 1: collect_trigger, 2: collect_send_info, 3: collect_content}
+
+
+def move(d: dict, step: int, forward: bool) -> None:
+    COLLECT[step](d)
+    if forward:
+        try:
+            views.check_step(step, d)
+        except views.WizardProblem as exc:
+            st.error(t("wiz.problem", problem=str(exc)), icon=":material/edit_note:")
+            return
+    st.session_state["wiz_step"] = step + (1 if forward else -1)
+    st.rerun()
+
+
+def wizard_view(books: list[dict]) -> None:
+    d = draft()
+    step = st.session_state.setdefault("wiz_step", 0)
+    st.markdown("  →  ".join(f"**{t(f'wiz.step.{i}')}**" if i == step else t(f"wiz.step.{i}")
+                             for i in range(STEPS)))
+    st.progress((step + 1) / STEPS)
+    with st.container(border=True):
+        if step == 0:
+            step_address_book(d, books)
+        elif step == 1:
+            step_trigger(d)
+        elif step == 2:
+            step_send_info(d)
+        elif step == 3:
+            step_content(d)
+        else:
+            step_start(d, books)
+    back, cancel, forward = st.columns([1, 1, 1])
+    if step > 0 and back.button(t("wiz.back"), key="wiz_back", icon=":material/arrow_back:"):
+        if step in COLLECT:
+            move(d, step, forward=False)
+        else:
+            st.session_state["wiz_step"] = step - 1
+            st.rerun()
+    if cancel.button(t("wiz.cancel"), key="wiz_cancel"):
+        reset_wizard()
+        st.rerun()
+    if step < STEPS - 1 and forward.button(t("wiz.next"), key="wiz_next", type="primary",
+                                           icon=":material/arrow_forward:"):
+        move(d, step, forward=True)
+
+
+# ------------------------------------------------------------------ the page
+
+st.title(t("auto.title"))
+st.caption(t("auto.subtitle"))
+books = load_books(db)
+if not books:
+    st.info(t("auto.no_shop"), icon=":material/hub:")
+    st.stop()
+shop_id = st.session_state.get("shop_id") or books[0]["shop_id"]
+tz = next((b["timezone"] for b in books if b["shop_id"] == shop_id), "Asia/Seoul")
+if "auto_next_view" in st.session_state:
+    st.session_state["auto_view"] = st.session_state.pop("auto_next_view")
+view = st.radio("view", ["list", "new"], key="auto_view", horizontal=True, label_visibility="collapsed",
+                format_func=lambda v: t("auto.view.list" if v == "list" else "auto.view.new"))
+flash()
+if view == "list":
+    list_view(shop_id, tz)
+else:
+    wizard_view(books)

@@ -1,0 +1,96 @@
+"""The scheduler killed with SIGKILL at random moments during dispatch, twenty times, restarted each time.
+
+What must hold (DESIGN.md "Automations"): a customer gets a message once or not at all. The loopback
+SMTP server must never receive a Message-ID twice; after the restarts every message is `sent`, still
+`pending`, or `unknown` (a crash with the message in the SMTP connection's hands: at most one per open
+connection per crash, here one connection), and an `unknown` is never re-sent automatically.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core import clock
+from core.automations.evaluate import evaluate_all
+from tests import automation_world as w
+from tests.automation_world import at
+from tests.conftest import python_env
+
+pytestmark = pytest.mark.timeout(180)
+
+MEMBERS = 800
+CRASHES = 20
+NOW = at(1, 11)
+
+
+def _launch(store_path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "core", "scheduler", "--once", "--now", NOW.isoformat()],
+                            env=python_env(store_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _arrived(recorder: w.Recorder) -> int:
+    with recorder.lock:
+        return len(recorder.messages)
+
+
+def test_sigkill_during_dispatch_never_sends_twice(store, store_path, fixed_clock) -> None:
+    rng = random.Random(int(os.environ.get("CRASH_SEED", "4")))
+    recorder = w.Recorder(delay=0.002)
+    controller = w.smtp_server(recorder)
+    try:
+        fixed_clock.set(at(1, 9))
+        w.seed_shop(store)
+        w.configure_sender(store, w.smtp_port(controller))
+        aid = w.automation(store, "signup", advertising=False)
+        w.write(store, members=[w.member(f"m{i:04d}", at(1, 10)) for i in range(MEMBERS)])
+        fixed_clock.set(NOW)
+        assert evaluate_all(store)["planned"] == MEMBERS
+
+        kills, states_after_restart = 0, []
+        while kills < CRASHES:
+            before = _arrived(recorder)
+            child = _launch(store_path)
+            deadline = time.monotonic() + 30
+            while _arrived(recorder) == before and child.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)  # wait until this child is dispatching
+            assert child.poll() is None, "the child finished before it could be killed: " + \
+                child.stderr.read().decode()[-1500:]
+            time.sleep(rng.uniform(0, 0.6))  # somewhere in sending, flushing, claiming the next batch
+            child.send_signal(signal.SIGKILL)
+            child.wait(10)
+            child.stderr.close()
+            kills += 1
+            # what a restart sees once it has reconciled the journal (done here in-process, as it would)
+            from core.automations.outbox import Journal, reconcile
+            reconcile(store, Journal.for_store(store_path), clock.now())
+            states_after_restart.append(collections.Counter(s for s, _ in w.states(store, aid).values()))
+
+        final = w.cli_once(store_path, NOW, timeout=120)  # the last restart runs to the end
+        assert final.returncode == 0, final.stderr[-2000:]
+    finally:
+        controller.stop()
+
+    for counts in states_after_restart:
+        assert set(counts) <= {"sent", "pending", "unknown"}, counts
+    received = collections.Counter(mid.strip("<>").split("@")[0] for mid in recorder.message_ids())
+    assert received and max(received.values()) == 1, "a message reached the SMTP server twice"
+
+    rows = w.outbox(store, aid)
+    by_state = collections.defaultdict(set)
+    for r in rows:
+        by_state[r["state"]].add(r["message_id"])
+    assert set(by_state) <= {"sent", "unknown"}, {k: len(v) for k, v in by_state.items()}
+    assert len(by_state["unknown"]) <= CRASHES                   # one open SMTP connection per crash
+    assert by_state["sent"] <= set(received)                     # every `sent` really arrived, once
+    assert set(received) <= by_state["sent"] | by_state["unknown"]
+    assert all(r["reason"] == "crashed_during_send" for r in rows if r["state"] == "unknown")
+    assert len(rows) == MEMBERS
+    print(f"\n{kills} kills: {len(by_state['sent'])} sent, {len(by_state['unknown'])} unknown "
+          f"({len(by_state['unknown'] & set(received))} of them had arrived)")
