@@ -21,10 +21,11 @@ from core.store import default_path
 # name to the bare file (skipping this script and its sidebar) when the two coincide.
 SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
     ("nav.group.home", [("pages/overview.py", "nav.overview", ":material/dashboard:", "dashboard")]),
-    ("nav.group.marketing", [("pages/automations.py", "nav.automations", ":material/forward_to_inbox:", "automations"),
-                             ("pages/templates.py", "nav.templates", ":material/edit_note:", "templates"),
-                             ("pages/activity.py", "nav.activity", ":material/outbox:", "activity")]),
-    ("nav.group.settings", [("pages/integrations.py", "nav.integrations", ":material/hub:", "connections")]),
+    ("nav.group.marketing", [("pages/automations.py", "nav.automations", ":material/forward_to_inbox:", "auto-emails"),
+                             ("pages/templates.py", "nav.templates", ":material/edit_note:", "email-templates"),
+                             ("pages/activity.py", "nav.activity", ":material/outbox:", "send-activity")]),
+    ("nav.group.settings", [("pages/integrations.py", "nav.integrations", ":material/hub:", "connections"),
+                            ("pages/csv_import.py", "nav.csv_import", ":material/upload_file:", "csv-import")]),
 ]
 
 st.set_page_config(page_title=i18n.t("app.title", st.session_state.get("lang")), page_icon="🛍️",
@@ -82,8 +83,8 @@ def scheduler_box(db: str, lang: str) -> None:
     scheduler_now = dt.datetime.fromisoformat(beat["last_tick_at"]) + (
         wall - dt.datetime.fromisoformat(beat["written_at"]))
     jobs = beat.get("next_jobs") or []
-    lines = [t("sidebar.job_failed", job=j["job"]) if j.get("last_status") == "failed"
-             else t("sidebar.job_due", job=j["job"], when=i18n.until(j["next_due_at"], scheduler_now))
+    lines = [t("sidebar.job_failed", job=i18n.job_name(j["job"])) if j.get("last_status") == "failed"
+             else t("sidebar.job_due", job=i18n.job_name(j["job"]), when=i18n.until(j["next_due_at"], scheduler_now))
              for j in jobs[:5]]
     st.caption(f"{t('sidebar.next_jobs')}: " + (" · ".join(lines) if lines else t("sidebar.no_jobs")))
 

@@ -414,6 +414,16 @@ def t(key: str, lang: str | None = None, **fmt: object) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def job_name(job: str, lang: str | None = None) -> str:
+    """A scheduler job ('sync:sandbox', 'automations:dispatch') in words; an unknown job keeps its name."""
+    kind, _, subject = job.partition(":")
+    if kind == "sync":
+        return t("job.sync", lang, shop=subject)
+    key = f"job.{job}"
+    text = t(key, lang)
+    return job if text == key else text
+
+
 def missing_keys() -> dict[str, list[str]]:
     """Keys one language has and another lacks, by language."""
     every = set().union(*DICTIONARIES.values())

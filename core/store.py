@@ -134,6 +134,28 @@ class _FileLock:
             self._fd = None
 
 
+class UnitConnection:
+    """The connection a unit of work gets: DuckDB's own, except that `sql()` may follow an unread `execute()`.
+
+    DuckDB 2 refuses a relation while an execute() result is still pending, and units routinely read one
+    row (`fetchone()`) and go on; finishing the pending result first is what every caller means.
+    """
+
+    __slots__ = ("_con",)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+    def sql(self, *args: Any, **kwargs: Any) -> duckdb.DuckDBPyRelation:
+        self._con.complete()
+        return self._con.sql(*args, **kwargs)
+
+    query = sql
+
+
 class Store:
     """A DuckDB file and the discipline to share it.
 
@@ -157,7 +179,7 @@ class Store:
         lock = _FileLock(self.lock_path, self.role)
         lock.acquire(self.timeout)
         try:
-            con = self._connect()
+            con = UnitConnection(self._connect())
             try:
                 self._migrate_once(con)
                 con.execute("BEGIN TRANSACTION")

@@ -232,3 +232,29 @@ def test_a_wrong_client_secret_fails_the_run_with_a_clear_message(
     assert "client secret" in error and "invalid_client" in error
     assert "not-the-secret" not in error and secrets.get("sandbox")["refresh_token"] not in error
     assert all(_snapshot(store, t) == before[t] for t in TABLES)
+
+
+def test_the_scheduler_syncs_the_sandbox_when_due_and_not_again_before_its_interval(
+        store: Store, store_path: Path, sandbox: SandboxServer, shop, fixed_clock: clock.FixedClock) -> None:
+    def tick(at: dt.datetime) -> str:
+        out = subprocess.run([sys.executable, "-m", "core", "scheduler", "--once", "--now", at.isoformat()],
+                             cwd=ROOT, env=python_env(store_path), capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+
+    def synced() -> dict[str, int]:
+        # The same tick purges carts idle for over 30 days, so carts are checked apart.
+        return {k: v for k, v in _counts(store).items() if not k.startswith("cart")}
+
+    first = fixed_clock.now()
+    assert "sync:sandbox: ok" in tick(first)
+    assert synced() == {k: v for k, v in sandbox.counts().items() if k in TABLES and not k.startswith("cart")}
+    assert 0 < _counts(store)["carts"] <= sandbox.counts()["carts"]
+    assert "sync:sandbox" not in tick(first + dt.timedelta(minutes=5))  # the interval is 15 minutes
+
+    sandbox.advance(days=1)
+    assert "sync:sandbox: ok" in tick(first + dt.timedelta(days=1))
+    assert synced() == {k: v for k, v in sandbox.counts().items() if k in TABLES and not k.startswith("cart")}
+    with store.unit() as con:
+        runs = con.execute("SELECT started_by, status FROM sync_runs ORDER BY started_at").fetchall()
+    assert runs == [("scheduler", "succeeded"), ("scheduler", "succeeded")]
