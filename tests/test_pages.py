@@ -257,7 +257,7 @@ def test_sidebar_warns_when_no_scheduler_runs(store, store_path, fixed_clock):
     at = app().run()
     assert not at.sidebar.warning
     assert at.sidebar.success[0].value == "스케줄러 실행 중"
-    assert any("sync:demo · 12분 뒤" in c.value for c in at.sidebar.caption)
+    assert any("demo 동기화 · 12분 뒤" in c.value for c in at.sidebar.caption)
 
 
 def test_integrations_lists_the_shop_with_its_last_error(store, fixed_clock):

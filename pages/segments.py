@@ -1,0 +1,175 @@
+"""세그먼트 (Segments): a filter builder over members and their orders, with count, sample, charts, save and export."""
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from core import clock, i18n, segment_charts, segments
+from core import overview as ov
+from core.i18n import t
+from core.segment_form import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
+from core.store import default_path
+
+db = str(default_path())
+FORM_KEY = "segment_form."  # widget keys: FORM_KEY + field
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def options(db: str, shop_id: str) -> dict:
+    return segments.filter_options(db, shop_id)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def explore(db: str, shop_id: str, rule_json: str) -> segments.Exploration:
+    return segments.explore(db, rule_json, shop_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def charts(db: str, shop_id: str, rule_json: str) -> dict:
+    now = clock.now()
+    return {"rf": segment_charts.recency_frequency(db, rule_json, shop_id, now),
+            "cohorts": segment_charts.cohort_repurchase(db, rule_json, shop_id, now)["matrix"]}
+
+
+def load_form(form: dict) -> None:
+    for field, value in form.items():
+        st.session_state[FORM_KEY + field] = value
+
+
+def tri_state(field: str, yes: str = "segments.yes", no: str = "segments.no") -> None:
+    words = {"any": t("segments.any"), "yes": t(yes), "no": t(no)}
+    st.selectbox(t(f"segments.{field}" if field != "has_open_cart" else "segments.open_cart"), TRI_STATE,
+                 key=FORM_KEY + field, format_func=words.get)
+
+
+def filters(opts: dict) -> dict:
+    """The form; returns its values by field."""
+    st.subheader(t("segments.filters"))
+    left, right = st.columns(2)
+    left.date_input(t("segments.signed_up_from"), key=FORM_KEY + "signed_up_from", format="YYYY-MM-DD")
+    right.date_input(t("segments.signed_up_to"), key=FORM_KEY + "signed_up_to", format="YYYY-MM-DD")
+    left.date_input(t("segments.last_order_after"), key=FORM_KEY + "last_order_after", format="YYYY-MM-DD")
+    right.date_input(t("segments.last_order_before"), key=FORM_KEY + "last_order_before", format="YYYY-MM-DD")
+    left.number_input(t("segments.orders_min"), min_value=0, step=1, key=FORM_KEY + "orders_min")
+    right.number_input(t("segments.orders_max"), min_value=0, step=1, key=FORM_KEY + "orders_max")
+    left.number_input(t("segments.spent_min"), min_value=0, step=10_000, key=FORM_KEY + "spent_min")
+    right.number_input(t("segments.spent_max"), min_value=0, step=10_000, key=FORM_KEY + "spent_max")
+    products, categories = opts["products"], opts["categories"]
+    choose = t("segments.choose")
+    st.multiselect(t("segments.products"), list(products), key=FORM_KEY + "product_keys", placeholder=choose,
+                   format_func=lambda k: products.get(k, k))
+    st.multiselect(t("segments.categories"), list(categories), key=FORM_KEY + "category_keys", placeholder=choose,
+                   format_func=lambda k: categories[k]["path"] if k in categories else k)
+    st.multiselect(t("segments.groups"), opts["groups"], key=FORM_KEY + "member_groups", placeholder=choose)
+    tri_state("has_open_cart", "segments.has", "segments.has_not")
+    for field in FLAG_FIELDS[1:]:
+        tri_state(field)
+    st.button(t("segments.reset"), on_click=load_form, args=(empty_form(),), icon=":material/restart_alt:")
+    return {field: st.session_state.get(FORM_KEY + field) for field in empty_form()}
+
+
+def sample_table(found: segments.Exploration, tz: str) -> None:
+    st.markdown(f"**{t('segments.sample')}**")
+    if not found.count:
+        st.info(t("segments.no_members"), icon=":material/person_off:")
+        return
+    columns = ["member_key", "name", "email", "member_group", "signed_up_at", "last_order_at", "orders", "spent",
+               "email_consent"]
+    config = {c: t(f"segments.col.{c}") for c in columns}
+    for column in ("signed_up_at", "last_order_at"):  # on the shop's wall clock, as marketers read it
+        config[column] = st.column_config.DatetimeColumn(t(f"segments.col.{column}"), format="YYYY-MM-DD HH:mm",
+                                                         timezone=tz)
+    config["spent"] = st.column_config.NumberColumn(t("segments.col.spent"), format="₩%,d")
+    st.dataframe(found.sample.select(columns), hide_index=True, width="stretch", column_config=config)
+
+
+def rf_chart(rf) -> None:
+    st.markdown(f"**{t('segments.rf')}**", help=t("segments.rf_help"))
+    frame = rf.with_columns(rf["recency"].replace({"none": t("segments.never")}))
+    chart = alt.Chart(frame.to_pandas()).mark_rect().encode(
+        x=alt.X("frequency:N", sort=list(frame["frequency"].unique(maintain_order=True)), title=t("segments.frequency")),
+        y=alt.Y("recency:N", sort=list(frame["recency"].unique(maintain_order=True)), title=t("segments.recency")),
+        color=alt.Color("members:Q", scale=alt.Scale(scheme="blues"), title=t("segments.members")),
+        tooltip=["recency", "frequency", "members"])
+    text = chart.mark_text(baseline="middle").encode(text="members:Q", color=alt.value("#111827"))
+    st.altair_chart(chart + text, width="stretch")
+
+
+def cohort_chart(matrix) -> None:
+    st.markdown(f"**{t('segments.cohorts')}**", help=t("segments.cohorts_help"))
+    frame = matrix.drop_nulls("share").filter(matrix.drop_nulls("share")["members"] > 0)
+    if frame.is_empty():
+        st.caption(t("segments.no_members"))
+        return
+    chart = alt.Chart(frame.to_pandas()).mark_rect().encode(
+        x=alt.X("months_since_signup:O", title=t("segments.months_since")),
+        y=alt.Y("cohort:O", title=t("segments.cohort")),
+        color=alt.Color("share:Q", scale=alt.Scale(scheme="greens"), title=t("segments.repurchase"),
+                        legend=alt.Legend(format="%")),
+        tooltip=["cohort", "months_since_signup", "members", "repurchased", alt.Tooltip("share:Q", format=".1%")])
+    st.altair_chart(chart, width="stretch")
+
+
+def save_and_export(shop_id: str, rule: dict) -> None:
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    name = left.text_input(t("segments.name"), key="segment_name", max_chars=segments.MAX_NAME)
+    if right.button(t("segments.save"), type="primary", icon=":material/group_add:"):
+        try:
+            saved = segments.save_segment(db, shop_id, name, rule)
+        except segments.RuleError as exc:
+            st.error(t("segments.bad_rule", problems=exc), icon=":material/error:")
+        else:
+            st.success(t("segments.saved" if saved["created"] else "segments.updated", name=saved["name"]),
+                       icon=":material/check_circle:")
+    st.download_button(t("segments.export"), data=lambda: segments.export_csv(db, rule, shop_id, i18n.language()),
+                        file_name=f"segment-{shop_id}.csv", mime="text/csv", icon=":material/download:")
+
+
+def saved_list(shop_id: str) -> None:
+    st.subheader(t("segments.saved_list"))
+    saved = segments.list_segments(db, shop_id)
+    if not saved:
+        st.caption(t("segments.none_saved"))
+    for segment in saved:
+        name, load, delete = st.columns([4, 1, 1], vertical_alignment="center")
+        name.markdown(f"**{segment['name']}**")
+        load.button(t("segments.load"), key=f"load.{segment['segment_id']}", on_click=load_form,
+                    args=(form_from_rule(segment["rule"]),))
+        if delete.button(t("segments.delete"), key=f"delete.{segment['segment_id']}"):
+            segments.delete_segment(db, segment["segment_id"])
+            st.rerun()
+
+
+st.title(t("segments.title"))
+st.caption(t("segments.subtitle"))
+shop_id = st.session_state.get("shop_id")
+shop = next((s for s in ov.shops(db) if s["shop_id"] == shop_id), None)
+if shop is None:
+    st.info(t("segments.no_shop"), icon=":material/hub:")
+    st.stop()
+
+for field, value in empty_form().items():
+    st.session_state.setdefault(FORM_KEY + field, value)
+form_column, result_column = st.columns([1, 2], gap="large")
+with form_column:
+    form = filters(options(db, shop_id))
+rule = rule_from_form(form)
+with result_column:
+    try:
+        rule_json = segments.as_rule(rule).to_json()
+    except segments.RuleError as exc:
+        st.error(t("segments.bad_rule", problems=exc), icon=":material/error:")
+        st.stop()
+    found = explore(db, shop_id, rule_json)
+    counts = st.columns(2)
+    counts[0].metric(t("segments.count"), i18n.count(found.count), border=True)
+    counts[1].metric(t("segments.share"), f"{found.share:.1%}", border=True)
+    sample_table(found, shop["timezone"])
+    drawn = charts(db, shop_id, rule_json)
+    left, right = st.columns(2)
+    with left:
+        rf_chart(drawn["rf"])
+    with right:
+        cohort_chart(drawn["cohorts"])
+    save_and_export(shop_id, rule)
+    saved_list(shop_id)
