@@ -275,12 +275,18 @@ def _stats_cte(shop_id: str | None) -> tuple[str, list[Any]]:
 _STATS_JOIN = "LEFT JOIN stats s ON s.shop_id = m.shop_id AND s.member_key = m.member_key"
 
 
-def _bought(products_from: str, params: list[Any]) -> tuple[str, list[Any]]:
-    """EXISTS a counted order of this member with a standing item whose product is in `products_from`."""
-    return (f"""EXISTS (SELECT 1 FROM orders o
-        JOIN order_items oi ON oi.shop_id = o.shop_id AND oi.order_key = o.order_key
-        WHERE o.shop_id = m.shop_id AND o.member_key = m.member_key AND o.status IN {_COUNTED}
-          AND {_ITEM_STANDS} AND {products_from})""", params)
+def _bought(q: _Sql, name: str, products_from: str, params: list[Any], shop_id: str | None) -> None:
+    """The member has a counted order with a standing item whose product is in `products_from`.
+
+    The matching items are found first, in a materialized CTE, and only they are joined to their
+    orders: left to itself DuckDB joins every item to its order before filtering (10x slower at 10M).
+    """
+    shop = " AND oi.shop_id = ?" if shop_id else ""
+    q.ctes.append((f"""{name} AS MATERIALIZED (
+    SELECT shop_id, order_key FROM order_items oi WHERE {_ITEM_STANDS} AND {products_from}{shop})""",
+                   params + ([shop_id] if shop_id else [])))
+    q.where.append((f"""(m.shop_id, m.member_key) IN (SELECT o.shop_id, o.member_key FROM {name} b
+        JOIN orders o ON o.shop_id = b.shop_id AND o.order_key = b.order_key WHERE o.status IN {_COUNTED})""", []))
 
 
 def _unsubscribed(channels: tuple[str, ...]) -> str:
@@ -336,10 +342,11 @@ def _compile(rule: Rule, shop_id: str | None, tz: str, *, with_stats: bool = Fal
     if rule.spent_max is not None:
         w.append(("coalesce(s.spent, 0) <= ?", [rule.spent_max]))
     if rule.product_keys:
-        w.append(_bought("oi.product_key IN (SELECT unnest(?::VARCHAR[]))", [list(rule.product_keys)]))
+        _bought(q, "bought_products", "oi.product_key IN (SELECT unnest(?::VARCHAR[]))", [list(rule.product_keys)],
+                shop_id)
     if rule.category_keys:
-        w.append(_bought("EXISTS (SELECT 1 FROM category_products cp WHERE cp.shop_id = oi.shop_id "
-                         "AND cp.product_key = oi.product_key)", []))
+        _bought(q, "bought_in_categories",
+                "(oi.shop_id, oi.product_key) IN (SELECT shop_id, product_key FROM category_products)", [], shop_id)
     if rule.has_open_cart is not None:
         w.append(("{}EXISTS (SELECT 1 FROM carts c WHERE c.shop_id = m.shop_id AND c.member_key = m.member_key "
                   "AND c.status = 'open')".format("" if rule.has_open_cart else "NOT "), []))
