@@ -1,0 +1,140 @@
+"""방치된 카트 (Abandoned carts): recovery figures by day, the reminder automation, and the carts list."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import cart_recovery, carts, clock, i18n
+from core import automation_views as views
+from core import overview as ov
+from core.attribution import ATTRIBUTION_WINDOW
+from core.automations.manage import AutomationError
+from core.i18n import t
+from core.store import Store, default_path
+
+db = str(default_path())
+PERIODS = (7, 30, 90)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def stats(db: str, shop_id: str, days: int) -> dict:
+    return carts.recovery_stats(Store(db, role="console"), shop_id, days, clock.now())
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def cart_list(db: str, shop_id: str, which: str):
+    return carts.list_carts(Store(db, role="console"), shop_id, which, clock.now())
+
+
+def figures(totals: dict) -> None:
+    funnel, outcome = st.columns(4), st.columns([1, 1, 2])
+    funnel[0].metric(t("carts.abandoned"), i18n.count(totals["abandoned"]), border=True)
+    funnel[1].metric(t("carts.reached"), i18n.count(totals["reached"]), border=True)
+    funnel[2].metric(t("carts.clicked"), i18n.count(totals["clicked"]), border=True)
+    funnel[3].metric(t("carts.recovered"), i18n.count(totals["recovered"]), border=True)
+    outcome[0].metric(t("carts.rate"), f"{totals['rate']:.1%}", border=True)
+    outcome[1].metric(t("carts.revenue"), i18n.won(totals["revenue"]), border=True)
+
+
+def by_day_chart(by_day) -> None:
+    st.subheader(t("carts.by_day"))
+    names = {"abandoned": t("carts.abandoned"), "reached": t("carts.reached"), "recovered": t("carts.recovered")}
+    frame = by_day.select("day", *names).rename({"day": t("carts.day"), **names})
+    st.line_chart(frame, x=t("carts.day"), y=list(names.values()), height=260, y_label=t("carts.count"))
+
+
+def delay_words(minutes: int) -> str:
+    return t("carts.hours", n=minutes // 60) if minutes % 60 == 0 else t("carts.minutes", n=minutes)
+
+
+def reminder_box(shop_id: str) -> None:
+    st.subheader(t("carts.setup"))
+    store = Store(db, role="console")
+    made = cart_recovery.recovery_automations(store, shop_id)
+    for automation in made:
+        on = st.toggle(t("carts.automation_line", name=automation["name"], delay=delay_words(automation["delay_minutes"])),
+                       value=automation["status"] == "running", key=f"cart_auto.{automation['automation_id']}")
+        if on != (automation["status"] == "running"):
+            cart_recovery.switch(store, automation["automation_id"], on)
+            st.rerun()
+    if made:
+        st.page_link("pages/automations.py", label=t("carts.customize"), icon=":material/edit:")
+        return
+    st.caption(t("carts.setup_none"))
+    sender = views.sender_defaults(store, shop_id)
+    with st.form("cart_quick_setup", border=False):
+        left, right = st.columns(2)
+        name = left.text_input(t("carts.sender_name"), value=sender["sender_name"])
+        address = right.text_input(t("carts.sender_email"), value=sender["sender_email"])
+        second = st.checkbox(t("carts.second"))
+        hours = st.number_input(t("carts.second_hours"), min_value=2, max_value=72, value=24, step=1)
+        if st.form_submit_button(t("carts.quick_setup"), type="primary", icon=":material/bolt:"):
+            try:
+                cart_recovery.quick_setup(store, shop_id, sender_name=name, sender_email=address,
+                                          second_reminder_hours=int(hours) if second else None)
+            except (AutomationError, ValueError) as exc:
+                st.error(t("carts.setup_failed", error=exc), icon=":material/error:")
+            else:
+                st.success(t("carts.setup_done"), icon=":material/check_circle:")
+                st.rerun()
+
+
+def carts_table(shop_id: str, tz: str) -> None:
+    st.subheader(t("carts.list"))
+    which = st.segmented_control(t("carts.filter"), carts.CART_FILTERS, default="all", key="cart_filter",
+                                 format_func=lambda f: t(f"carts.filter.{f}")) or "all"
+    frame = cart_list(db, shop_id, which)
+    if frame.is_empty():
+        st.caption(t("carts.none"))
+        return
+    columns = ["cart_key", "email", "total_amount", "items", "abandoned_at", "emailed_at", "clicked_at", "recovered",
+               "recovered_amount", "purge_at"]
+    config = {c: t(f"carts.col.{c}") for c in columns}
+    for column in ("abandoned_at", "emailed_at", "clicked_at", "purge_at"):
+        config[column] = st.column_config.DatetimeColumn(t(f"carts.col.{column}"), format="YYYY-MM-DD HH:mm",
+                                                         timezone=tz)
+    for column in ("total_amount", "recovered_amount"):
+        config[column] = st.column_config.NumberColumn(t(f"carts.col.{column}"), format="₩%,d")
+    st.dataframe(frame.select(columns), hide_index=True, width="stretch", column_config=config)
+    st.download_button(t("carts.export"), data=carts.carts_csv(frame, tz), file_name=f"carts-{shop_id}.csv",
+                       mime="text/csv", icon=":material/download:")
+    keys = frame["cart_key"].to_list()
+    picked = st.selectbox(t("carts.pick"), keys, key="cart_pick",
+                          format_func=lambda k: f"{k} · {frame.filter(frame['cart_key'] == k)['email'][0]}")
+    if picked:
+        cart_detail(shop_id, frame.filter(frame["cart_key"] == picked).row(0, named=True))
+
+
+def cart_detail(shop_id: str, cart: dict) -> None:
+    items = carts.cart_items(Store(db, role="console"), shop_id, cart["cart_key"])
+    st.markdown(f"**{t('carts.items')}**")
+    for item in items.iter_rows(named=True):
+        image, text = st.columns([1, 8], vertical_alignment="center")
+        if item["image_url"]:
+            image.image(item["image_url"], width=56)
+        option = f" · {item['option_text']}" if item["option_text"] else ""
+        text.markdown(f"{item['name']}{option} · {i18n.won(item['unit_price'])} × {item['quantity']}")
+    if cart["recovery_url"]:
+        st.caption(t("carts.link"))
+        st.code(cart["recovery_url"], language=None)  # the code block has a copy button
+    else:
+        st.caption(t("carts.no_link"))
+
+
+st.title(t("carts.title"))
+shop_id = st.session_state.get("shop_id")
+shop = next((s for s in ov.shops(db) if s["shop_id"] == shop_id), None)
+if shop is None:
+    st.info(t("carts.no_shop"), icon=":material/hub:")
+    st.stop()
+
+days = st.segmented_control(t("carts.period"), PERIODS, default=30, key="cart_period",
+                            format_func=lambda n: t("carts.days", n=n)) or 30
+data = stats(db, shop_id, days)
+st.caption(t("carts.subtitle", minutes=data["threshold_minutes"], days=ATTRIBUTION_WINDOW.days))
+figures(data["totals"])
+left, right = st.columns([3, 2], gap="large")
+with left:
+    by_day_chart(data["by_day"])
+with right:
+    reminder_box(shop_id)
+carts_table(shop_id, data["timezone"])
