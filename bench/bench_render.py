@@ -12,8 +12,8 @@ what it accepted; the figure is only trusted if its count matches.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -47,8 +47,6 @@ def serve(port_file: str) -> None:
     controller = Loopback(Counter(), hostname="127.0.0.1", port=0, data_size_limit=0)
     controller.start()
     Path(port_file).write_text(str(controller.port))
-    done = asyncio.Event()
-
     def stop(*_: object) -> None:
         controller.stop()
         print(f"{Counter.accepted} {Counter.octets}", flush=True)
@@ -102,25 +100,28 @@ def main() -> None:
         message(n)
 
     # Rendering alone (what the dispatcher does with the store closed, before SMTP).
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for n in range(args.messages):
         message(n)
-    render_s = time.perf_counter() - t0
+    render_s, render_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     # Rendered and handed to the server over one reused connection, as the dispatcher does per shop.
     settings = SmtpSettings("127.0.0.1", port, "none", timeout=30)
     per_message = []
-    t0 = time.perf_counter()
+    server_cpu_before = _cpu_of(server.pid)
+    t0, c0 = time.perf_counter(), time.process_time()
     with SmtpSession(settings) as session:
         for n in range(args.messages):
             t1 = time.perf_counter()
             session.send(message(n))
             per_message.append(time.perf_counter() - t1)
-    total_s = time.perf_counter() - t0
+    total_s, client_cpu = time.perf_counter() - t0, time.process_time() - c0
+    server_cpu = _cpu_of(server.pid) - server_cpu_before
 
     server.send_signal(signal.SIGTERM)
     out, _ = server.communicate(timeout=20)
     accepted, octets = (int(x) for x in out.split())
+    shutil.rmtree(work, ignore_errors=True)
     if accepted != args.messages:
         raise SystemExit(f"the server accepted {accepted} of {args.messages} messages")
 
@@ -132,6 +133,17 @@ def main() -> None:
           f"(median {statistics.median(per_message) * 1000:.2f} ms, "
           f"p99 {per_message[int(len(per_message) * 0.99)] * 1000:.2f} ms)")
     print(f"server accepted:           {accepted} messages, {octets / 1e6:.1f} MB")
+    # The machine is shared: CPU seconds say what one free core would do.
+    print(f"per CPU-second:            rendering {args.messages / render_cpu:,.0f}/s; rendered + accepted "
+          f"{args.messages / (client_cpu + server_cpu):,.0f}/s (client {client_cpu / args.messages * 1000:.2f} ms "
+          f"+ SMTP server {server_cpu / args.messages * 1000:.2f} ms CPU per message)")
+    print(f"load average:              {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

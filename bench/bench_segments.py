@@ -1,4 +1,5 @@
-"""The segment explorer at 1,000,000 members and 10,000,000 orders: count + sample, and the two charts.
+"""The analyst's screens at 1,000,000 members, 10,000,000 orders and 500,000 carts: the segment explorer's
+count + sample and charts, and the cart recovery statistics.
 
 Builds the store with DuckDB SQL (range()), then times what the explorer page asks for when the
 analyst combines four conditions: signed up in a year, at least 2 orders, spent 100,000 or more,
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core import segment_charts, segments  # noqa: E402
+from core import carts, segment_charts, segments  # noqa: E402
 from core.shops import save_shop  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -94,6 +95,9 @@ def main() -> None:
               lambda: segment_charts.recency_frequency(store, four, SHOP, NOW))
         timed("cohort repurchase (12 months), no condition",
               lambda: segment_charts.cohort_repurchase(store, {}, SHOP, NOW))
+        stats = timed("cart recovery statistics, 90 days", lambda: carts.recovery_stats(store, SHOP, 90, NOW))
+        print(f"  {stats['totals']['abandoned']:,} abandoned, {stats['totals']['recovered']:,} recovered")
+        timed("carts list (all, newest 500)", lambda: carts.list_carts(store, SHOP, "all", NOW))
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 

@@ -76,6 +76,29 @@ def cmd_public(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from core.automations.config_io import dumps, export_config
+    text = dumps(export_config(_store(args, "cli"), args.shop))
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from core.automations.config_io import ConfigError, apply_file
+    try:
+        report = apply_file(_store(args, "cli"), args.file, dry_run=args.dry_run)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(("checked, nothing written (--dry-run): " if args.dry_run else "applied: ") + report.summary())
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from core.status import overview
     print(json.dumps(overview(_store(args, "cli")), ensure_ascii=False, indent=2, default=str))
@@ -135,6 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8625)
     p.set_defaults(run=cmd_public)
+
+    p = sub.add_parser("export", parents=[common], help="write automations, templates and sender settings as TOML",
+                       description="Export automations, templates and sender settings (no passwords) as TOML, "
+                                   "to review and version them; `apply` reads the file back.")
+    p.add_argument("--shop", help="only this shop id")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("apply", parents=[common], help="apply a TOML file of automations, templates, sender settings",
+                       description="Check every entry of the file (errors name the entry and the field) and, "
+                                   "only if all are valid, create or update them in one go.")
+    p.add_argument("file", help="the TOML file, as written by `export`")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.set_defaults(run=cmd_apply)
     return parser
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core import clock, i18n
+from core import clock, i18n, segments
 from core import templates as tpl
 from core.automations import manage
 from core.automations.context import attach_contexts
@@ -30,6 +31,11 @@ SAMPLE_SIZE = 20
 _FIELD_STEP = {"name": 0, "shop_id": 0, "trigger": 1, "trigger_params": 1, "delay_minutes": 1,
                "max_lateness_minutes": 1, "subject": 2, "sender_name": 2, "sender_email": 2,
                "is_advertising": 2, "template": 3, "template_id": 3}
+
+
+def _first(rows: list[tuple]) -> tuple | None:
+    # DuckDB 2 keeps a half-read result open and refuses the next statement: always read it all.
+    return rows[0] if rows else None
 
 
 # ------------------------------------------------------------------ labels
@@ -89,7 +95,6 @@ def _reason_counts(value: Any) -> dict[str, int]:
 
 
 def _params(value: Any) -> dict[str, Any]:
-    import json
     if isinstance(value, str):
         return json.loads(value or "{}")
     return dict(value or {})
@@ -150,6 +155,11 @@ def address_books(store: StoreLike) -> list[dict[str, Any]]:
     return [dict(zip(keys, r)) for r in rows]
 
 
+def address_book_groups(store: StoreLike, shop_id: str) -> list[dict[str, Any]]:
+    """The shop's saved segments, offered as groups of its address book (an automation's audience)."""
+    return segments.list_segments(open_store(store), shop_id)
+
+
 def catalog(store: StoreLike, shop_id: str) -> dict[str, list[tuple[str, str]]]:
     """(key, label) of the shop's products and categories, for the 상품 구매함 filter."""
     with open_store(store).unit() as con:
@@ -164,8 +174,8 @@ def sender_defaults(store: StoreLike, shop_id: str) -> dict[str, Any]:
     """The shop's saved sender (name, e-mail, contact), or the shop's name and blanks."""
     with open_store(store).unit() as con:
         row = _first(con.execute("""SELECT s.name, ss.sender_name, ss.sender_email, ss.sender_contact
-                             FROM shops s LEFT JOIN sender_settings ss USING (shop_id) WHERE s.shop_id = ?""",
-                          [shop_id]).fetchall())
+                                    FROM shops s LEFT JOIN sender_settings ss USING (shop_id) WHERE s.shop_id = ?""",
+                                 [shop_id]).fetchall())
     if row is None:
         return {"sender_name": "", "sender_email": "", "sender_contact": "", "configured": False}
     return {"sender_name": row[1] or row[0], "sender_email": row[2] or "", "sender_contact": row[3] or "",
@@ -211,16 +221,16 @@ def check_step(step: int, draft: dict[str, Any]) -> None:
             manage.check_automation(probe, known_shops={draft.get("shop_id")}, known_templates={"probe"})
         except manage.AutomationError as exc:
             raise WizardProblem(_step_of(str(exc)), str(exc)) from None
+        # The subject and preview text are templates too: a misspelt merge field is caught here.
+        problem = template_problem(draft.get("subject") or "", "<p></p>", None, draft.get("trigger") or "signup",
+                                   draft.get("preheader"))
+        if problem and problem.part in ("subject", "preheader"):
+            raise WizardProblem(2, problem.message)
     elif step == 3:
         problem = template_problem(draft.get("subject") or "", draft.get("html") or "", draft.get("text"),
                                    draft.get("trigger") or "signup", draft.get("preheader"))
         if problem:
-            raise WizardProblem(3, problem.message)
-
-
-def _first(rows: list[tuple]) -> tuple | None:
-    # DuckDB 2 keeps a half-read result open and refuses the next statement: always read it all.
-    return rows[0] if rows else None
+            raise WizardProblem(2 if problem.part in ("subject", "preheader") else 3, problem.message)
 
 
 def _step_of(message: str) -> int:
@@ -233,19 +243,33 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
     for step in range(4):
         check_step(step, draft)
     s = open_store(store)
-    template_id = manage.save_template(
-        s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"], trigger=draft["trigger"],
-        subject=draft["subject"], preheader=draft.get("preheader") or "", html=draft["html"],
-        text=draft.get("text") or None)
+    template_id = _unchanged_saved_template(s, draft)
+    if template_id is None:
+        template_id = manage.save_template(
+            s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
+            trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
+            html=draft["html"], text=draft.get("text") or None)
     try:
         return manage.create_automation(
             s, shop_id=draft["shop_id"], name=draft["name"].strip(), trigger=draft["trigger"],
             trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
             sender_name=draft["sender_name"], sender_email=draft["sender_email"], template_id=template_id,
             preheader=draft.get("preheader") or "", delay_minutes=int(draft.get("delay_minutes") or 0),
-            is_advertising=bool(draft.get("is_advertising", True)), start=start)
+            is_advertising=bool(draft.get("is_advertising", True)), start=start,
+            audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
     except manage.AutomationError as exc:
         raise WizardProblem(_step_of(str(exc)), str(exc)) from None
+
+
+def _unchanged_saved_template(store: StoreLike, draft: dict[str, Any]) -> str | None:
+    """A saved template the wizard started from and left as it was is reused, not copied."""
+    source = draft.get("template_source")
+    if not source or source == "starter":
+        return None
+    saved = next((t_ for t_ in saved_templates(store, draft["shop_id"]) if t_["template_id"] == source), None)
+    if saved and saved["html"] == draft["html"] and (saved["text"] or "") == (draft.get("text") or ""):
+        return source
+    return None
 
 
 # ------------------------------------------------------------------ templates
@@ -323,17 +347,19 @@ def member_context(store: StoreLike, shop_id: str, member_key: str, trigger: str
     s = open_store(store)
     with s.unit() as con:
         found = _first(con.execute("SELECT email FROM members WHERE shop_id = ? AND member_key = ?",
-                            [shop_id, member_key]).fetchall())
+                                   [shop_id, member_key]).fetchall())
         if found is None:
             return sample, ["member"]
         occurrence = member_key
         if trigger in ("purchased", "delivered", "no_repurchase"):
             row = _first(con.execute("""SELECT order_key FROM orders WHERE shop_id = ? AND member_key = ?
-                                 ORDER BY ordered_at DESC, order_key LIMIT 1""", [shop_id, member_key]).fetchall())
+                                        ORDER BY ordered_at DESC, order_key LIMIT 1""",
+                                     [shop_id, member_key]).fetchall())
             occurrence = row[0] if row else None
         elif trigger == "cart_abandoned":
             row = _first(con.execute("""SELECT cart_key FROM carts WHERE shop_id = ? AND member_key = ?
-                                 ORDER BY last_activity_at DESC, cart_key LIMIT 1""", [shop_id, member_key]).fetchall())
+                                        ORDER BY last_activity_at DESC, cart_key LIMIT 1""",
+                                     [shop_id, member_key]).fetchall())
             occurrence = row[0] if row else None
         params = {"days": days} if days is not None else {}
         claimed = Claimed("preview", "preview", shop_id, member_key, occurrence or "-", trigger, found[0] or "",

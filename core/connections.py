@@ -188,8 +188,9 @@ def _settings(shop: Shop | dict[str, Any]) -> dict[str, Any]:
 
 def is_sandbox(shop: Shop | dict[str, Any]) -> bool:
     """The Cafe24 client talks to a shop's own `base_url` only for the sandbox (core.integrations.cafe24)."""
+    platform = shop.platform if isinstance(shop, Shop) else shop.get("platform")
     settings = _settings(shop)
-    return bool(settings.get("sandbox") or settings.get("base_url"))
+    return platform == "cafe24" and bool(settings.get("sandbox") or settings.get("base_url"))
 
 
 def authorize_link(shop: Shop | dict[str, Any], state: str, env: dict[str, str] | None = None) -> str:
@@ -241,12 +242,36 @@ class SyncProgress:
         return min(0.99, index * share + share * in_entity / (in_entity + 4))
 
 
+# A run still 'running' after this long belongs to a process that died (the next sync closes it).
+RUNNING_AT_MOST = dt.timedelta(hours=1)
+
+
+def running_sync(store: Store, shop_id: str) -> dict[str, Any] | None:
+    """The shop's sync in progress elsewhere (the scheduler, another tab), if any."""
+    with store.unit() as con:
+        row = con.execute("""SELECT started_by, started_at FROM sync_runs WHERE shop_id = ? AND status = 'running'
+                             ORDER BY started_at DESC LIMIT 1""", [shop_id]).fetchone()
+    if row is None or clock.now() - row[1] > RUNNING_AT_MOST:
+        return None
+    return {"started_by": row[0], "started_at": row[1]}
+
+
 def sync_now(store: Store, shop_id: str, progress: Callable[[str, int, int], None] | None = None) -> SyncResult:
-    """Run one sync of a shop from the console; a shop that cannot be synced at all comes back failed."""
+    """Run one sync of a shop from the console; a shop that cannot be synced at all comes back failed.
+
+    A sync already running for the shop is left alone (starting another would mark it interrupted):
+    the result is a refusal that names who runs it since when.
+    """
     from core.sync_jobs import run_sync
+    busy = running_sync(store, shop_id)
+    if busy:
+        return SyncResult(run_id="", shop_id=shop_id, status="failed",
+                          error=f"a sync of this shop is already running (started by {busy['started_by']} at "
+                                f"{busy['started_at'].isoformat(timespec='seconds')})")
     try:
         return run_sync(store, shop_id, started_by="console", progress=progress)
-    except (KeyError, ValueError, ImportError) as exc:  # no such shop, or no client for its platform
+    except (KeyError, ValueError, ImportError, SyncError) as exc:
+        # no such shop, no client for its platform, or a client that cannot start (no key saved)
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         return SyncResult(run_id="", shop_id=shop_id, status="failed", error=message)
 
@@ -257,6 +282,7 @@ def sync_now(store: Store, shop_id: str, progress: Callable[[str, int, int], Non
 # The sync engine records only the message of a failure, so the wording of the
 # platform clients (core/integrations) is what is matched here.
 _ERROR_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("integrations.error_running", ("already running",)),
     ("error.interrupted", ("interrupted",)),
     ("error.busy", ("is busy",)),
     ("error.no_client", ("no client for platform",)),
@@ -354,15 +380,9 @@ class ConnectionCheck:
     platform: str
     detail: str
 
-    def explained(self, lang: str | None = None) -> str:
-        return t("integrations.test_ok", lang) if self.ok else explain_error(self.detail, lang=lang,
-                                                                               platform=self.platform)
-
 
 def default_base_url(platform: str) -> str:
     """Where the platform's API lives unless the operator names another address (a test server, a proxy)."""
-    if platform == "cafe24":
-        return "https://{mall_id}.cafe24api.com"
     return importlib.import_module(_PLATFORM_MODULES[platform]).DEFAULT_BASE_URL
 
 
@@ -489,7 +509,7 @@ def _check_staged(platform: str, shop_id: str, clean: Mapping[str, str], setting
 def check_credentials(store: Store, platform: str, shop_id: str, values: Mapping[str, str | None], *,
                       base_url: str | None = "", settings: Mapping[str, Any] | None = None,
                       timezone: str = clock.DEFAULT_TZ) -> ConnectionCheck:
-    """"Test connection" on a form: validate, then try the credentials typed (nothing is saved)."""
+    """The form's "test connection": validate, then try the credentials typed (nothing is saved)."""
     shop_id = validate_shop_id(shop_id) if (shop_id or "").strip() else platform
     base_url = validate_url(base_url) if (base_url or "").strip() else None
     existing = _existing_shop(store, shop_id)
@@ -503,7 +523,7 @@ def check_credentials(store: Store, platform: str, shop_id: str, values: Mapping
 
 
 def check_connection(store: Store, shop_id: str) -> ConnectionCheck:
-    """"Test connection" on a card: the saved credentials of a connected shop."""
+    """A card's "test connection": the saved credentials of a connected shop."""
     shop = get_shop(store, shop_id)
     return _run_check(shop, (str(v) for v in secrets.get(shop_id).values() if v))
 
@@ -654,15 +674,15 @@ def set_sync_interval(store: Store, shop_id: str, minutes: int) -> None:
 # ---- Godomall's address book on its card ------------------------------------------------------------
 
 def godomall_address_book(store: Store, shop_id: str) -> dict[str, Any]:
-    """Imports left today (None without keys), the daily limit, the last update, and whether it is stale."""
+    """Imports left today (None without keys), the daily limit, the last update, and the re-import
+    suggestion when the address book is old or was never imported (None when it is fresh)."""
     from core import godomall_imports as gi
     try:
         left: int | None = gi.imports_left(store, shop_id)
     except gi.MissingKeys:
         left = None
-    last = gi.last_updated(store, shop_id)
-    return {"left": left, "limit": gi.DAILY_LIMIT, "last_updated": last, "stale": gi.is_stale(store, shop_id),
-            "days": (clock.now() - last).days if last else None}
+    return {"left": left, "limit": gi.DAILY_LIMIT, "last_updated": gi.last_updated(store, shop_id),
+            "suggestion": gi.stale_warning(store, shop_id)}
 
 
 def godomall_warning(store: Store, shop_id: str) -> str:

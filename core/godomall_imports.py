@@ -6,6 +6,9 @@ The rules (Stibee × Godomall help pages, shared/reference 001 and 003):
 - an import replaces the address book, which resets its groups, so the console warns before it runs;
 - the address book shows its last-updated date, and the console suggests a re-import when it is old.
 
+"The day" is the calendar day in Korea time (Asia/Seoul, or the shop's zone), so the quota comes back at
+midnight KST, not UTC. The account is a one-way fingerprint of the key pair (never the keys).
+
 "Replaces" here: an import reads every member Godomall has (a full Member_Search pass) and upserts them,
 groups included (members.member_group becomes Godomall's group); at the end of a successful pass, in the
 same transaction as its last page, the shop's members Godomall did not return are removed. A failed
@@ -30,7 +33,7 @@ from core.i18n import t
 from core.integrations.base import SyncError
 from core.integrations.godomall import PLATFORM, GodomallClient, account_fingerprint, client_for
 from core.log import event
-from core.shops import Shop, get_shop, list_shops, save_shop
+from core.shops import Shop, get_shop, list_shops, save_shop, validate_shop_id
 from core.store import Store
 from core.sync import _prefetched, write_rows
 
@@ -88,18 +91,22 @@ def connect(store: Store, shop_id: str, name: str, *, partner_key: str, user_key
             base_url: str | None = None, settings: dict[str, Any] | None = None,
             timezone: str = clock.DEFAULT_TZ) -> Shop:
     """Save a Godomall shop (keys to the secrets file), refusing a second address book for one account."""
+    validate_shop_id(shop_id)
     partner_key, user_key = (partner_key or "").strip(), (user_key or "").strip()
     if not partner_key or not user_key:
         raise MissingKeys()
-    account = account_fingerprint(partner_key, user_key)
-    for other in list_shops(store):
-        if other.platform == PLATFORM and other.shop_id != shop_id and _account_or_none(other.shop_id) == account:
-            raise DuplicateGodomallAccount(shop=other.name)
+    _refuse_second_book(store, shop_id, account_fingerprint(partner_key, user_key))
     secrets.put(shop_id, partner_key=partner_key, user_key=user_key)
     merged = dict(settings or {})
     if base_url:
         merged["base_url"] = base_url.rstrip("/")
     return save_shop(store, shop_id, PLATFORM, name, settings=merged, timezone=timezone)
+
+
+def _refuse_second_book(store: Store, shop_id: str, account: str) -> None:
+    for other in list_shops(store):
+        if other.platform == PLATFORM and other.shop_id != shop_id and _account_or_none(other.shop_id) == account:
+            raise DuplicateGodomallAccount(shop=other.name)
 
 
 def _account_or_none(shop_id: str) -> str | None:
@@ -141,6 +148,16 @@ def imports_left(store: Store, shop_id: str) -> int:
     return max(0, DAILY_LIMIT - used)
 
 
+def _shop_in(con: duckdb.DuckDBPyConnection, shop_id: str) -> Shop:
+    row = con.execute("""SELECT shop_id, platform, name, timezone, settings, sync_interval_minutes, enabled
+                         FROM shops WHERE shop_id = ?""", [shop_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no shop '{shop_id}' is connected")
+    if row[1] != PLATFORM:
+        raise ValueError(f"shop '{shop_id}' is a {row[1]} shop, not a Godomall shop")
+    return Shop(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"), row[5], row[6])
+
+
 def _godomall_shop(store: Store, shop_id: str) -> Shop:
     shop = get_shop(store, shop_id)
     if shop.platform != PLATFORM:
@@ -153,10 +170,16 @@ def _godomall_shop(store: Store, shop_id: str) -> Shop:
 def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = None,
                  progress: Progress | None = None, batch_rows: int = 10_000) -> ImportResult:
     """Run one import now: refused past the day's quota or while another runs; otherwise recorded."""
-    shop = _godomall_shop(store, shop_id)
     account = account_of(shop_id)
     result = ImportResult(str(uuid.uuid4()), shop_id, "running")
+    # One store unit for every check and the quota's record (each unit costs ~0.1 s on a busy machine).
     with store.unit() as con:
+        shop = _shop_in(con, shop_id)
+        others = con.execute("SELECT shop_id, name FROM shops WHERE platform = ? AND shop_id <> ?",
+                             [PLATFORM, shop_id]).fetchall()
+        for other_id, other_name in others:  # keys may have been saved by another path than connect()
+            if _account_or_none(other_id) == account:
+                raise DuplicateGodomallAccount(shop=other_name)
         now = clock.now()
         con.execute("""UPDATE godomall_imports SET status = 'failed', finished_at = ?,
                            error = 'interrupted: the process running this import ended before it finished'
@@ -250,18 +273,27 @@ def import_warning(store: Store, shop_id: str, lang: str | None = None) -> str:
 
 
 def last_updated(store: Store, shop_id: str) -> dt.datetime | None:
-    """When the address book last matched Godomall: a finished import, or a finished member sync pass."""
+    """When the address book last matched Godomall in full: the end of the last successful import (UTC).
+
+    The scheduled sync keeps members fresh, but only an import removes the members who left Godomall
+    (withdrawn members must not receive advertising), so the address book dates from its last import.
+    """
     with store.unit() as con:
         imported = con.execute("SELECT max(finished_at) FROM godomall_imports WHERE shop_id = ? "
                                "AND status = 'succeeded'", [shop_id]).fetchone()[0]
-        row = con.execute("SELECT cursor, updated_at FROM sync_checkpoints WHERE shop_id = ? AND entity = 'members'",
-                          [shop_id]).fetchone()
-    synced = row[1] if row and json.loads(row[0]).get("done") else None
-    found = [d.astimezone(dt.timezone.utc) for d in (imported, synced) if d is not None]
-    return max(found) if found else None
+    return imported.astimezone(dt.timezone.utc) if imported is not None else None
 
 
 def is_stale(store: Store, shop_id: str, days: int = STALE_DAYS) -> bool:
     """True when the address book was never imported or is older than `days`: suggest a re-import."""
     when = last_updated(store, shop_id)
     return when is None or clock.now() - when > dt.timedelta(days=days)
+
+
+def stale_warning(store: Store, shop_id: str, lang: str | None = None, days: int = STALE_DAYS) -> str | None:
+    """What the console shows before sending to this address book when it is old (None when it is fresh)."""
+    when = last_updated(store, shop_id)
+    if when is None:
+        return t("godomall.never_imported", lang)
+    age = (clock.now() - when).days
+    return t("godomall.stale", lang, days=age) if clock.now() - when > dt.timedelta(days=days) else None

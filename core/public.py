@@ -231,6 +231,7 @@ def tracked_click(store: Store, request: Request) -> Response:
 #   GET  /w/<token>                  the warranty certificate page (issue: loyalty)
 #   POST /hooks/<shop_id>/<platform> the shops' webhooks (issue: integrations)
 ROUTE_MODULES: list[str] = []
+ROUTE_MODULES.append("core.loyalty.certificate")  # GET /w/<code>, the warranty certificate (issue 5)
 
 
 # ---------------------------------------------------------------- the server

@@ -43,11 +43,12 @@ class Outcome:
 
 
 def _sync_jobs(store: Store) -> list[Job]:
+    from core.integrations import syncs_over_network
     from core.shops import list_shops
     from core.sync_jobs import sync_job
 
     return [Job(f"sync:{shop.shop_id}", dt.timedelta(minutes=shop.sync_interval_minutes), sync_job(shop.shop_id))
-            for shop in list_shops(store) if shop.enabled]
+            for shop in list_shops(store) if shop.enabled and syncs_over_network(shop.platform)]
 
 
 # Each source lists the jobs it wants run; later capabilities add theirs here.
@@ -60,6 +61,14 @@ def _automation_jobs(store: Store) -> list[Job]:
 
 
 JOB_SOURCES.append(_automation_jobs)
+
+
+def _loyalty_jobs(store: Store) -> list[Job]:
+    from core.loyalty.jobs import loyalty_jobs
+    return loyalty_jobs(store)
+
+
+JOB_SOURCES.append(_loyalty_jobs)
 
 # The running scheduler's stop event, for jobs that must notice SIGTERM between messages (dispatch).
 current_stop: threading.Event | None = None

@@ -92,7 +92,7 @@ def retry_box(shop_id: str, tz: str) -> None:
                                    f"{r['state_label']} · {r['reason_label']} · {views.local_time(r['due_at'], tz)}"
                   for r in failed}
         picked = st.multiselect(t("activity.retry_pick"), list(labels), format_func=labels.get,
-                                key="activity_retry_pick")
+                                key="activity_retry_pick", placeholder=t("wiz.pick"))
         if st.button(t("activity.retry"), key="activity_retry", type="primary", icon=":material/replay:",
                      disabled=not picked):
             n = views.retry(db, picked)
@@ -118,14 +118,14 @@ def unknown_box(shop_id: str, tz: str) -> None:
         st.subheader(t("activity.unknown_title"), anchor=False)
         st.warning(t("activity.unknown_help"), icon=":material/help:")
         for r in unknown:
-            line, sent, not_sent = st.columns([4, 1, 1], vertical_alignment="center")
+            line, sent, not_sent = st.columns([5, 2, 2], vertical_alignment="center")
             line.markdown(t("activity.unknown_line", recipient=r["recipient"],
                             automation=r["automation"] or r["automation_id"],
                             when=views.local_time(r["updated_at"], tz)))
-            sent.button(t("activity.mark_sent"), key=f"resolve_sent:{r['message_id']}",
+            sent.button(t("activity.mark_sent"), key=f"resolve_sent:{r['message_id']}", width="stretch",
                         on_click=resolve, args=(r["message_id"], True))
             not_sent.button(t("activity.mark_not_sent"), key=f"resolve_not_sent:{r['message_id']}",
-                            on_click=resolve, args=(r["message_id"], False))
+                            width="stretch", on_click=resolve, args=(r["message_id"], False))
 
 
 st.title(t("activity.title"))

@@ -161,12 +161,17 @@ def step_address_book(d: dict, books: list[dict]) -> None:
     b = names[shop]
     st.caption(t("wiz.address_book_stats", members=i18n.count(b["members"]), emails=i18n.count(b["emails"]),
                  consents=i18n.count(b["consents"])))
+    groups = {g["segment_id"]: g["name"] for g in views.address_book_groups(db, shop)}
+    init("wiz_group", d.get("segment_id"))
+    st.selectbox(t("wiz.group"), [None, *groups], key="wiz_group", help=t("wiz.group_help"),
+                 format_func=lambda g: t("wiz.group_all") if g is None else groups.get(g, g))
     init("wiz_name", d.get("name", ""))
     st.text_input(t("wiz.name"), key="wiz_name")
 
 
 def collect_address_book(d: dict) -> None:
     d["shop_id"] = st.session_state.get("wiz_shop")
+    d["segment_id"] = st.session_state.get("wiz_group")
     d["name"] = st.session_state.get("wiz_name", "")
 
 
@@ -186,10 +191,16 @@ def step_trigger(d: dict) -> None:
     elif trigger == "purchased":
         options = views.catalog(db, d["shop_id"])
         products, categories = dict(options["products"]), dict(options["categories"])
-        init("wiz_products", [k for k in params.get("product_keys", []) if k in products])
-        init("wiz_categories", [k for k in params.get("category_keys", []) if k in categories])
-        st.multiselect(t("wiz.products"), list(products), key="wiz_products", format_func=products.get)
-        st.multiselect(t("wiz.categories"), list(categories), key="wiz_categories", format_func=categories.get)
+        if not products and not categories:
+            st.info(t("wiz.no_catalog"), icon=":material/inventory_2:")
+        if products:
+            init("wiz_products", [k for k in params.get("product_keys", []) if k in products])
+            st.multiselect(t("wiz.products"), list(products), key="wiz_products", format_func=products.get,
+                           placeholder=t("wiz.pick"))
+        if categories:
+            init("wiz_categories", [k for k in params.get("category_keys", []) if k in categories])
+            st.multiselect(t("wiz.categories"), list(categories), key="wiz_categories",
+                           format_func=categories.get, placeholder=t("wiz.pick"))
     elif trigger == "cart_abandoned":
         init("wiz_threshold", params.get("threshold_minutes", 60))
         st.number_input(t("wiz.threshold"), min_value=5, max_value=7 * 24 * 60, step=5, key="wiz_threshold")
@@ -350,8 +361,9 @@ def move(d: dict, step: int, forward: bool) -> None:
 def wizard_view(books: list[dict]) -> None:
     d = draft()
     step = st.session_state.setdefault("wiz_step", 0)
-    st.markdown("  →  ".join(f"**{t(f'wiz.step.{i}')}**" if i == step else t(f"wiz.step.{i}")
-                             for i in range(STEPS)))
+    # "1. 주소록" at the start of a line would be read as a numbered list: escape the dots.
+    labels = [t(f"wiz.step.{i}").replace(".", "\\.", 1) for i in range(STEPS)]
+    st.markdown("  →  ".join(f"**{label}**" if i == step else label for i, label in enumerate(labels)))
     st.progress((step + 1) / STEPS)
     with st.container(border=True):
         if step == 0:

@@ -58,9 +58,16 @@ def failure(headline: str, error: str | None, entity: str | None, platform: str 
 
 
 def flash(shop_id: str) -> None:
+    """A message left by the run before a rerun (a connect, an import, a changed interval)."""
     kind, text = st.session_state.pop(f"flash:{shop_id}", (None, None))
     if kind == "success":
         st.success(text, icon=":material/check_circle:")
+    elif kind == "refused":
+        st.error(text, icon=":material/block:")
+    elif kind == "failed":
+        failure(t("integrations.gm_failed"), text, "members", "godomall")
+    elif kind == "error":
+        st.error(text, icon=":material/error:")
 
 
 # ---- a shop's card ------------------------------------------------------------------------------------
@@ -83,7 +90,7 @@ def history_table(shop: dict) -> None:
 
 
 def run_sync(shop: dict) -> None:
-    """"Sync now", with a progress bar; a failure shows on the card as its last error."""
+    """The card's "sync now", with a progress bar; a failure shows on the card as its last error."""
     bar = st.progress(0.0, text=t("integrations.syncing"))
     tracker = connections.SyncProgress()
 
@@ -112,12 +119,16 @@ def show_check(check: connections.ConnectionCheck) -> None:
         failure(t("integrations.test_failed"), check.detail, None, check.platform)
 
 
-def next_sync_words(shop: dict, job: dict | None, now: dt.datetime) -> str:
+def next_sync_words(shop: dict, job: dict | None, now: dt.datetime) -> tuple[str, str]:
+    """(short words for the metric, the plan in full for the line under it)."""
     kind, when = connections.next_sync(shop, job, now)
+    every = connections.interval_words(shop["sync_interval_minutes"])
     if kind == "at":
-        return t("integrations.next_at", when=i18n.until(when, now), at=i18n.local_time(when, shop["timezone"])[11:])
-    return t({"manual": "integrations.next_manual", "paused": "integrations.next_paused",
-              "due": "integrations.next_due_now"}[kind])
+        return i18n.until(when, now), t("integrations.next_plan", every=every,
+                                         at=i18n.local_time(when, shop["timezone"]))
+    short = t({"manual": "integrations.next_manual", "paused": "integrations.next_paused",
+               "due": "integrations.next_due_now"}[kind])
+    return short, (t("integrations.next_plan_due", every=every) if kind == "due" else "")
 
 
 def figures(shop: dict, job: dict | None, now: dt.datetime) -> None:
@@ -132,11 +143,13 @@ def figures(shop: dict, job: dict | None, now: dt.datetime) -> None:
         cols[0].metric(label, t("status.never"))
     cols[1].metric(t("integrations.last_success"),
                    i18n.local_time(shop["last_success_at"], shop["timezone"]) or t("status.never"))
-    cols[2].metric(t("integrations.next_sync"), next_sync_words(shop, job, now))
+    short, plan = next_sync_words(shop, job, now)
+    cols[2].metric(t("integrations.next_sync"), short)
     counts = shop["counts"]
     cols[3].metric(t("overview.members"), i18n.count(counts["members"]))
     cols[4].metric(t("overview.orders"), i18n.count(counts["orders"]))
-    st.caption(" · ".join(f"{t('entity.' + name)} {i18n.count(n)}" for name, n in counts.items()))
+    st.caption(" · ".join([f"{t('entity.' + name)} {i18n.count(n)}" for name, n in counts.items()]
+                          + ([plan] if plan else [])))
 
 
 def credentials_line(shop: dict) -> None:
@@ -177,9 +190,8 @@ def godomall_box(shop: dict) -> None:
     if left is None:
         st.warning(t("integrations.gm_keys_missing"), icon=":material/key_off:")
         return
-    if book["stale"]:
-        st.info(t("godomall.stale", days=book["days"]) if book["days"] is not None
-                else t("integrations.gm_never_imported"), icon=":material/update:")
+    if book["suggestion"]:
+        st.info(book["suggestion"], icon=":material/update:")
     if left == 0:
         st.error(t("godomall.quota_exceeded", limit=book["limit"]), icon=":material/block:")
     confirm_key = f"gm_confirm:{shop_id}"
@@ -208,30 +220,25 @@ def run_import(shop: dict) -> None:
                      text=t("integrations.gm_importing", records=records))
 
     outcome = connections.import_godomall(Store(db), shop["shop_id"], on_progress)
+    # The card's figures (members, imports left, last updated) were drawn before the import: draw them again.
     refresh()
-    if outcome.status == "succeeded":
-        bar.progress(1.0)
-        st.success(t("integrations.gm_done", records=outcome.records, removed=outcome.removed),
-                   icon=":material/check_circle:")
-        return
-    bar.empty()
-    if outcome.status == "refused":
-        st.error(outcome.refusal, icon=":material/block:")
-    else:
-        failure(t("integrations.gm_failed"), outcome.error, "members", "godomall")
+    st.session_state[f"flash:{shop['shop_id']}"] = {
+        "succeeded": ("success", t("integrations.gm_done", records=outcome.records, removed=outcome.removed)),
+        "refused": ("refused", outcome.refusal),
+    }.get(outcome.status, ("failed", outcome.error))
+    st.rerun()
 
 
 def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
     shop_id, csv = shop["shop_id"], shop["platform"] == "csv"
     with st.container(border=True):
         st.subheader(t("integrations.shop_card", name=shop["name"], platform=platform_label(shop)))
-        state = connections.shop_state(shop)
-        st.badge(t(f"integrations.state_{state}"), color=STATE_COLORS.get(state, "gray"))
+        badge = st.empty()  # filled once the card knows how a sync started here ended
         flash(shop_id)
         if csv:
             st.caption(t("integrations.no_sync_for_csv"))
         else:
-            left, right = st.columns(2)
+            left, right, _ = st.columns([1, 1, 3])
             sync = left.button(t("integrations.sync_now"), key=f"sync:{shop_id}", type="primary", icon=":material/sync:")
             test = right.button(t("integrations.test_connection"), key=f"test:{shop_id}", icon=":material/lan:")
             if test:
@@ -241,10 +248,14 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
                 run_sync(shop)
                 # figures below are read after the sync, so they are the fresh ones
                 shop = next((s for s in load_shops(db) if s["shop_id"] == shop_id), shop)
+        state = connections.shop_state(shop)
+        badge.badge(t(f"integrations.state_{state}"), color=STATE_COLORS.get(state, "gray"))
         figures(shop, job, now)
         credentials_line(shop)
         run = shop["last_run"]
-        if run and run["status"] == "failed":
+        if csv and run and run["error"]:  # the CSV import words its bad rows (line and reason) itself
+            st.warning(f"**{t('integrations.last_import')}** — {run['error']}", icon=":material/rule:")
+        elif run and run["status"] == "failed":
             failure(t("integrations.last_error"), run["error"], run["entity"], shop["platform"])
         elif job and job.get("last_status") == "failed" and not csv:
             st.warning(f"{t('integrations.scheduler_job_failed')} {connections.explain_error(job['last_error'])}")

@@ -11,11 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import automation_views as views
-from core import i18n
+from core import i18n, tracking
+from core.attribution import attribute
 from core.automations import manage
 from core.automations.evaluate import evaluate_all
 from core.automations.outbox import Journal, claim, reconcile
-from core.clock import FixedClock
 from tests import automation_world as w
 from tests.conftest import ROOT
 
@@ -98,6 +98,30 @@ def test_member_preview_uses_the_members_real_order(world):
     assert context["member"]["name"] == "김민지" and from_sample == ["order"]
 
 
+def test_wizard_checks_every_step_and_reuses_an_unchanged_saved_template(world):
+    starter = w.starter_template("signup")
+    draft = {"shop_id": w.SHOP, "name": "가입 환영", "trigger": "signup", "trigger_params": {},
+             "delay_minutes": 0, "subject": starter["subject"], "preheader": starter["preheader"],
+             "sender_name": "하루상점", "sender_email": "hello@haru-shop.example", "is_advertising": False,
+             "template_source": "starter", "html": starter["html"], "text": starter["text"]}
+    with pytest.raises(views.WizardProblem) as caught:
+        views.create_from_wizard(world, {**draft, "trigger": "no_repurchase", "trigger_params": {"days": 400}})
+    assert caught.value.step == 1 and "days" in str(caught.value)
+    with pytest.raises(views.WizardProblem) as caught:
+        views.create_from_wizard(world, {**draft, "html": "<p>{{ cart.total }}</p>"})  # no cart in a welcome
+    assert caught.value.step == 3 and "HTML 본문 1번째 줄" in str(caught.value)
+    assert views.automation_rows(world, w.SHOP) == [] and views.saved_templates(world, w.SHOP) == []
+
+    views.create_from_wizard(world, draft)
+    [saved] = views.saved_templates(world, w.SHOP)
+    views.create_from_wizard(world, {**draft, "name": "가입 환영 2", "template_source": saved["template_id"]})
+    assert len(views.saved_templates(world, w.SHOP)) == 1  # left as it was: reused
+    views.create_from_wizard(world, {**draft, "name": "가입 환영 3", "template_source": saved["template_id"],
+                                     "html": starter["html"].replace("환영", "반가워요", 1)})
+    assert len(views.saved_templates(world, w.SHOP)) == 2  # edited: saved as its own template
+    assert [r["status"] for r in views.automation_rows(world, w.SHOP)] == ["running"] * 3
+
+
 # ---- Automations ----------------------------------------------------------------------------
 
 def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
@@ -107,8 +131,7 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     at.radio(key="auto_view").set_value("new").run()
 
     # 1. 주소록
-    assert "회원 5명 · 이메일 있음 5명 · 광고 수신 동의 4명" in at.caption[-1].value or \
-        any("광고 수신 동의 4명" in c.value for c in at.caption)
+    assert "회원 5명 · 이메일 있음 5명 · 광고 수신 동의 4명" in [c.value for c in at.caption]
     assert at.selectbox(key="wiz_shop").value == w.SHOP
     button(at, "다음").click().run()
     assert "자동 이메일 이름을 입력하세요" in at.error[0].value  # a step is not left with a hole in it
@@ -129,6 +152,11 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     button(at, "다음").click().run()
     assert "sender_email" in at.error[0].value
     at.text_input(key="wiz_sender_email").input("hello@haru-shop.example")
+    subject = at.text_input(key="wiz_subject").value
+    at.text_input(key="wiz_subject").input("{{ member.nmae }}님, 아직 둘러보는 중이신가요?")
+    button(at, "다음").click().run()
+    assert "제목" in at.error[0].value and "nmae" in at.error[0].value  # a misspelt merge field, caught here
+    at.text_input(key="wiz_subject").input(subject)
     button(at, "다음").click().run()
 
     # 4. 내용: the starter template, editable, with a live preview
@@ -153,7 +181,8 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     [template] = views.saved_templates(world, w.SHOP)
     assert "첫 구매 혜택을 챙기세요!" in template["html"] and template["used_by"] == ["가입 후 첫 구매 유도"]
     assert "가입 후 첫 구매 유도" in at.subheader[0].value
-    assert "실행 중" in at.caption[1].value or any("실행 중 · 첫 구매 안 함" in c.value for c in at.caption)
+    assert "실행 중 · 첫 구매 안 함 · 가입 후 7일 이내 구매 없음 · 조건 충족 즉시 발송 · 광고성" in \
+        [c.value for c in at.caption]
 
     # Who would receive it: m1 (joined Jan 5), m2 (Jan 6), m3 (Jan 7) reach 7 days within the week;
     # m4 refused advertising, m5 joined long ago. None within 24 hours.
@@ -167,6 +196,44 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     assert list(sample["구분"]) == ["예상"] * 3
 
 
+def test_wizard_purchase_filter_saved_as_draft_then_started(world):
+    w.write(world, categories=[{"category_key": "c-top", "name": "상의", "depth": 1, "path": "상의"}],
+            products=[{"product_key": "p-shirt", "name": "린넨 셔츠", "category_keys": ["c-top"]},
+                      {"product_key": "p-socks", "name": "코튼 양말", "category_keys": []}])
+    at = open_page("pages/automations.py")
+    at.radio(key="auto_view").set_value("new").run()
+    at.text_input(key="wiz_name").input("셔츠 구매 후기 요청")
+    button(at, "다음").click().run()
+    assert at.radio(key="wiz_trigger").value == "purchased"
+    assert at.multiselect(key="wiz_products").options == ["린넨 셔츠", "코튼 양말"]
+    at.multiselect(key="wiz_products").select("p-shirt")
+    at.multiselect(key="wiz_categories").select("c-top")
+    at.number_input(key="wiz_delay").set_value(72).run()
+    button(at, "다음").click().run()
+    at.text_input(key="wiz_sender_name").input("하루상점")
+    at.text_input(key="wiz_sender_email").input("hello@haru-shop.example")
+    at.checkbox(key="wiz_advertising").uncheck()
+    button(at, "다음").click().run()
+    # Back to the trigger step and forward again: what was chosen is still there.
+    button(at, "이전").click().run()
+    button(at, "이전").click().run()
+    assert at.multiselect(key="wiz_products").value == ["p-shirt"] and at.number_input(key="wiz_delay").value == 72
+    button(at, "다음").click().run()
+    assert at.checkbox(key="wiz_advertising").value is False
+    button(at, "다음").click().run()
+    button(at, "다음").click().run()
+    button(at, "시작하지 않고 저장").click().run()
+    assert not at.exception, at.exception
+    assert "작성 중" in at.success[0].value
+    [row] = views.automation_rows(world, w.SHOP)
+    assert (row["status"], row["trigger_params"], row["delay_minutes"], row["is_advertising"]) == (
+        "draft", {"product_keys": ["p-shirt"], "category_keys": ["c-top"]}, 72 * 60, False)
+    assert any("작성 중 · 상품 구매함 · 상품 1개 · 카테고리 1개 · 조건 충족 72시간 뒤 발송 · 정보성" == c.value
+               for c in at.caption)
+    button(at, "시작하기").click().run()
+    assert manage.get_automation(world, row["automation_id"])["status"] == "running"
+
+
 def test_pause_and_resume_from_the_list(world):
     aid = w.automation(world, "signup")
     at = open_page("pages/automations.py")
@@ -174,9 +241,16 @@ def test_pause_and_resume_from_the_list(world):
     assert not at.exception, at.exception
     assert manage.get_automation(world, aid)["status"] == "paused"
     assert any("일시 중지" in s.value for s in at.success)
+    assert any(c.value.startswith("일시 중지 · 회원 가입함") for c in at.caption)
     button(at, "다시 시작").click().run()
     assert manage.get_automation(world, aid)["status"] == "running"
-    assert any(c.value.startswith("실행 중") for c in at.caption)
+    assert any(c.value.startswith("실행 중 · 회원 가입함") for c in at.caption)
+
+    # The same list in English, through the sidebar's language switch.
+    at.sidebar.radio(key="language_switch").set_value("en").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Automated emails" and button(at, "Pause")
+    assert any(c.value.startswith("Running · Signed up") for c in at.caption)
 
 
 # ---- Templates ------------------------------------------------------------------------------
@@ -237,12 +311,14 @@ def sent_world(world, store_path, fixed_clock):
         assert len(recorder.messages) == 2
     finally:
         smtp.stop()
-    w.write(world, orders=[w.order("o5", "m5", w.at(10, 9, 12))])
-    fixed_clock.set(w.at(10, 9, 15))
+    # m5 orders right after; m2's retry (due 09:11) is not yet due when this one is claimed.
+    w.write(world, orders=[w.order("o5", "m5", w.at(10, 9, 10) + dt.timedelta(seconds=20))])
+    fixed_clock.set(w.at(10, 9, 10) + dt.timedelta(seconds=30))
     evaluate_all(world)
     journal = Journal.for_store(store_path)
     with world.unit() as con:
-        [claimed] = [c for c in claim(con, fixed_clock.now(), 10) if c.member_key == "m5"]
+        [claimed] = claim(con, fixed_clock.now(), 10)
+    assert claimed.member_key == "m5"
     journal.attempt(claimed.message_id)  # handed to SMTP... and the process died here
     journal.close()
     reconcile(world, journal, fixed_clock.now())
@@ -281,3 +357,20 @@ def test_activity_filters_retries_and_resolves(sent_world, world):
     settled = {r["member_key"]: r for r in views.activity(world, w.SHOP)}["m5"]
     assert (settled["state"], settled["reason_label"]) == ("cancelled", "운영자 확인: 보내지 않음")
     assert not any(b.label == "보내지 않음으로 표시" for b in at.button)
+
+
+def test_list_shows_results_from_outbox_opens_clicks_and_attributed_orders(sent_world, world, fixed_clock):
+    sent = {r["member_key"]: r["message_id"] for r in views.activity(world, w.SHOP, state="sent")}
+    tracking.record_open(world, sent["m1"], at=w.at(10, 9, 20))
+    tracking.record_open(world, sent["m1"], at=w.at(10, 9, 21))  # opened twice: one message opened
+    tracking.record_open(world, sent["m3"], at=w.at(10, 9, 22))
+    tracking.record_click(world, sent["m1"], "https://haru-shop.example/product/1001", at=w.at(10, 9, 23))
+    w.write(world, orders=[w.order("o1-again", "m1", w.at(10, 11), total=45000)])
+    fixed_clock.set(w.at(10, 11, 5))
+    assert attribute(world) == 1
+
+    at = open_page("pages/automations.py")
+    values = {m.label: m.value for m in at.metric}
+    assert (values["발송"], values["건너뜀·취소"], values["실패"]) == ("2", "1", "1")
+    assert (values["열람"], values["클릭"], values["구매 전환"], values["전환 매출"]) == ("2", "1", "1", "₩45,000")
+    assert "확인 필요 1건 · 건너뛴 이유: 광고 수신 미동의 1" in [c.value for c in at.caption]

@@ -230,14 +230,21 @@ def test_long_korean_subject_and_sender_name_with_specials_arrive_intact(store_p
     rendered = templates.RenderedEmail(subject, "<html><body><p>본문</p></body></html>", "본문\n", "")
     message = build_message(to="haneul.kim@example.com", to_name="김하늘", from_name=name,
                             from_email="hello@haru-shop.example", rendered=rendered, message_id="long-1",
-                            list_unsubscribe_url=None)
+                            list_unsubscribe_url=None, reply_to="help@haru-shop.example")
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
+    ascii_name = build_message(to="minsu@example.com", to_name='Park, "Minsu" (VIP)', from_name="Haru Shop",
+                               from_email="hello@haru-shop.example", rendered=rendered, message_id="ascii-1",
+                               list_unsubscribe_url=None)
+    send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), ascii_name)
+    assert parse(recorder.arrived[1]["raw"])["To"].addresses[0].display_name == 'Park, "Minsu" (VIP)'
+    assert recorder.arrived[1]["rcpt_tos"] == ["minsu@example.com"]
     raw = recorder.arrived[0]["raw"]
     assert raw.isascii() and all(len(line) <= 78 for line in _raw_headers(raw).split("\r\n"))
     arrived = parse(raw)
     assert arrived["Subject"] == subject
     assert arrived["From"].addresses[0].display_name == name
     assert arrived["To"].addresses[0].display_name == "김하늘"
+    assert arrived["Reply-To"].addresses[0].addr_spec == "help@haru-shop.example"
     assert arrived.get_body(("plain",)).get_content().replace("\r\n", "\n") == "본문\n"
 
 

@@ -3,22 +3,27 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import inspect
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from typing import Callable
 
 import httpx
 import pytest
 
+import core.sync
+
 from core import secrets
-from core.integrations import make_client
-from core.integrations.base import AuthError, BadResponse
+from core.integrations.base import AuthError
 from core.integrations.naver import NaverClient, order_status, sign
-from core.shops import get_shop, save_shop
+from core.shops import save_shop
 from core.store import Store
 from core.sync import sync_shop
+from core.sync_jobs import run_sync
 from tests.conftest import KST, python_env
 from tests.fakes.naver import CLIENT_ID, CLIENT_SECRET, NaverFake
 
@@ -27,6 +32,9 @@ pytestmark = pytest.mark.timeout(60)
 SINCE = dt.datetime(2025, 12, 31, tzinfo=KST)
 AFTER_DATA = dt.datetime(2026, 1, 2, 9, 0, tzinfo=KST)  # the fake's orders change on 2026-01-01
 SHOP = "naver-1"
+# Rows the engine writes per transaction by default (what `python -m core sync` uses).
+ENGINE_BATCH_ROWS = inspect.signature(sync_shop).parameters["batch_rows"].default
+ENGINE_BATCH_SECONDS = getattr(core.sync, "BATCH_SECONDS", None)  # or sooner, when pages come slowly
 
 # What each product order status means in the console (the spec the client follows, restated here).
 STATUS = {"PAYMENT_WAITING": "pending", "PAYED": "paid", "DELIVERING": "shipping", "DELIVERED": "delivered",
@@ -81,6 +89,13 @@ def assert_orders_whole(store: Store, fake: NaverFake) -> None:
                                 LEFT JOIN order_items i USING (shop_id, order_key) GROUP BY 1""").fetchall()
     for order_key, n in counts:
         assert n == len(fake.items_of(int(order_key) - 2026010150000000)), order_key
+
+
+ORDERS = ["orders"]  # the fault tests sync only the entity their faults hit
+
+
+def of_orders(tables: dict[str, dict]) -> dict[str, dict]:
+    return {t: tables[t] for t in ("orders", "order_items", "members")}
 
 
 def run_errors(store: Store) -> list[str]:
@@ -195,32 +210,52 @@ def test_pacing_follows_the_rate_naver_announces(fixed_clock):
         c.close()
 
 
+# Each fault hits part-way through the orders walk: 60 orders six hours apart fill 16 daily windows of the
+# feed (a page each), and the engine commits every ~3 pages.
 FAULTS = {
-    "500": dict(kind=500, times=5, path="order-ids", after=12),
-    "503": dict(kind=503, times=5, path="product-orders/query", after=1),
-    "429 with Retry-After": dict(kind=429, times=5, path="order-ids", after=20, retry_after=0.05),
-    "slow past the timeout": dict(kind="slow", times=3, path="last-changed", after=1, seconds=0.8),
-    "not JSON": dict(kind="garbage", times=1, path="last-changed", after=1),
+    "500": dict(kind=500, times=5, path="order-ids", after=30),
+    "503": dict(kind=503, times=5, path="product-orders/query", after=8),
+    "429 with Retry-After": dict(kind=429, times=5, path="order-ids", after=30, retry_after=0.05),
+    "slow past the timeout": dict(kind="slow", times=3, path="last-changed", after=8, seconds=0.8),
+    "not JSON": dict(kind="garbage", times=1, path="last-changed", after=8),
 }
+FAULT_WORDS = {"500": "failed with HTTP 500", "503": "failed with HTTP 503",
+               "429 with Retry-After": "too many requests", "slow past the timeout": "did not answer",
+               "not JSON": "not JSON"}
 
 
 @pytest.mark.parametrize("name", FAULTS)
 def test_a_fault_fails_the_sync_in_plain_words_and_the_next_one_completes(store, fixed_clock, name):
-    fixed_clock.set(AFTER_DATA)
-    with NaverFake(orders=60, members=20) as fake:
+    fixed_clock.set(dt.datetime(2026, 1, 17, tzinfo=KST))
+    with NaverFake(orders=60, members=20, step_s=6 * 3600) as fake:
         fake.fault(**FAULTS[name])
         c = client(fake, timeout=0.3)
-        first = sync_shop(store, SHOP, c, batch_rows=60)
+        first = sync_shop(store, SHOP, c, entities=ORDERS, batch_rows=40)
         assert first.status == "failed"
-        assert "Naver" in first.error and CLIENT_SECRET not in first.error
-        assert first.pages > 0 or name == "503"  # it failed part-way, after committing pages
+        assert "Naver" in first.error and FAULT_WORDS[name] in first.error and CLIENT_SECRET not in first.error
+        assert 0 < first.pages  # it failed part-way, after committing pages
         assert_orders_whole(store, fake)
+        with store.unit() as con:
+            committed = con.execute("SELECT count(*) FROM orders").fetchone()[0]
+        assert 0 < committed < 60
         fake.clear_faults()
-        second = sync_shop(store, SHOP, c, batch_rows=60)
+        second = sync_shop(store, SHOP, c, entities=ORDERS, batch_rows=40)
         c.close()
         assert second.status == "succeeded", second.error
-        assert stored(store) == expected(fake)
+        assert of_orders(stored(store)) == of_orders(expected(fake))
     assert all(CLIENT_SECRET not in e for e in run_errors(store))
+
+
+def test_a_429_with_retry_after_is_waited_out_and_the_sync_completes(store, fixed_clock):
+    fixed_clock.set(AFTER_DATA)
+    with NaverFake(orders=12, members=5) as fake:
+        fake.fault(429, times=1, path="order-ids", after=3, retry_after=0.2)
+        c = client(fake, max_retries=2)
+        result = sync_shop(store, SHOP, c, entities=ORDERS)
+        c.close()
+        assert result.status == "succeeded", result.error
+        assert c.api("order_ids").throttled == 1 and c.api("order_ids").retries == 1
+        assert of_orders(stored(store)) == of_orders(expected(fake))
 
 
 def test_an_expired_token_mid_sync_is_renewed(store, fixed_clock):
@@ -228,11 +263,11 @@ def test_an_expired_token_mid_sync_is_renewed(store, fixed_clock):
     with NaverFake(orders=60, members=20) as fake:
         fake.expire_tokens_after(25)
         c = client(fake)
-        result = sync_shop(store, SHOP, c, batch_rows=60)
+        result = sync_shop(store, SHOP, c, entities=ORDERS, batch_rows=60)
         c.close()
         assert result.status == "succeeded", result.error
         assert fake.requests["token"] == 2
-        assert stored(store) == expected(fake)
+        assert of_orders(stored(store)) == of_orders(expected(fake))
 
 
 def test_a_page_that_changes_between_calls(store, fixed_clock):
@@ -246,32 +281,62 @@ def test_a_page_that_changes_between_calls(store, fixed_clock):
 
         fake.after_feed(change)
         c = client(fake)
-        result = sync_shop(store, SHOP, c, batch_rows=60)
+        result = sync_shop(store, SHOP, c, entities=ORDERS, batch_rows=60)
         c.close()
         assert result.status == "succeeded", result.error
         got = stored(store)
-        assert got == expected(fake)
+        assert of_orders(got) == of_orders(expected(fake))
         assert got["order_items"][fake.pid(0)] == "confirmed"
+
+
+def kill_after_first_commit(child: subprocess.Popen, entity: str, stall: Callable[[], None],
+                            stalled: threading.Event, wait_s: float = 60) -> str:
+    """SIGKILL `child` once it has committed a batch and is stalled on a later page; its stderr back.
+
+    `python -m core sync` prints a progress line after each committed batch: the first one arms the stall,
+    so the child dies with a checkpoint behind it and fetched-but-unwritten pages in hand, whatever the
+    engine's batch size."""
+    lines: list[str] = []
+
+    def read() -> None:
+        armed = False
+        for raw in child.stderr:
+            lines.append(raw.decode(errors="replace"))
+            if not armed and lines[-1].strip().startswith(f"{entity}:"):
+                armed = True
+                stall()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert stalled.wait(wait_s), "the child never reached the stalled page: " + "".join(lines)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+    reader.join(5)
+    return "".join(lines)
 
 
 @pytest.mark.timeout(90)
 def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
     fixed_clock.set(AFTER_DATA)
-    # Every change must fall before the child's --now (AFTER_DATA), or the child stops early and never asks
-    # for the stalled page: 4,800 orders ten seconds apart all change on 2026-01-01 (22 feed pages of 300).
-    with NaverFake(orders=4800, members=900, step_s=10) as fake:
+    # The engine commits every ENGINE_BATCH_ROWS rows or, when pages come slowly, every
+    # ENGINE_BATCH_SECONDS: one feed page answered slower than that makes the first commit come early, so
+    # 18 feed pages suffice. Orders of 50-100 lines keep the per-order calls few; all change on 2026-01-01,
+    # before the child's --now.
+    rows_per_order = 50 * 4 / 3 + 2  # lines + the order + its member
+    rows = 18 * 310 if ENGINE_BATCH_SECONDS else ENGINE_BATCH_ROWS + 18 * 310
+    orders = int(rows / rows_per_order) + 1
+    with NaverFake(orders=orders, members=orders, wide=50, step_s=10) as fake:
         assert fake.end_ms < AFTER_DATA.timestamp() * 1000
+        if ENGINE_BATCH_SECONDS:
+            fake.fault("slow", times=1, path="last-changed", after=4, seconds=ENGINE_BATCH_SECONDS + 0.3)
         save_shop(store, SHOP, "naver", "스마트스토어", settings={
             "base_url": fake.url + "/external", "rate_limit": 0, "orders_since": SINCE.isoformat(),
             "timeout": 5, "max_retries": 1, "workers": 8})
         secrets.put(SHOP, store_path.with_name("secrets.json"), client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-        fake.hang_feed_at(19)  # the CLI writes 10,000 rows a batch: ~14 feed pages are committed by then
         cmd = [sys.executable, "-m", "core", "sync", "--shop", SHOP, "--entity", "orders",
                "--now", AFTER_DATA.isoformat()]
         child = subprocess.Popen(cmd, env=python_env(store_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert fake.hung.wait(60), "the child never reached the stalled page"
-        os.kill(child.pid, signal.SIGKILL)
-        out, err = child.communicate(timeout=10)
+        err = kill_after_first_commit(child, "orders", fake.hang_feed_next, fake.hung)
         with store.unit() as con:
             committed = con.execute("SELECT count(*) FROM order_items").fetchone()[0]
             cursor = con.execute("SELECT cursor FROM sync_checkpoints WHERE entity = 'orders'").fetchone()
@@ -279,15 +344,14 @@ def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
         assert_orders_whole(store, fake)
 
         fake.clear_faults()
-        done = subprocess.run(cmd, env=python_env(store_path), capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stdout + done.stderr
+        # The next sync (the shop as saved, through make_client) resumes from the checkpoint.
+        resumed = run_sync(store, SHOP, entities=["orders"])
+        assert resumed.status == "succeeded", resumed.error
         got, want = stored(store), expected(fake)
         assert got["order_items"] == want["order_items"] and got["orders"] == want["orders"]
         assert got["members"] == want["members"]
         with store.unit() as con:
-            runs = con.execute("SELECT status, error FROM sync_runs ORDER BY started_at").fetchall()
+            runs = con.execute("SELECT status, error, records FROM sync_runs ORDER BY started_at").fetchall()
         assert runs[0][0] == "failed" and "interrupted" in runs[0][1] and runs[-1][0] == "succeeded"
-        logs = err.decode() + done.stdout + done.stderr
-        assert CLIENT_SECRET not in logs and all(CLIENT_SECRET not in (e or "") for _, e in runs)
-        # make_client wires the saved shop and its secrets to this module
-        assert isinstance(make_client(get_shop(store, SHOP)), NaverClient)
+        assert runs[0][2] > 0 and runs[-1][2] < len(want["orders"]) + len(want["members"])  # not all again
+        assert CLIENT_SECRET not in err and all(CLIENT_SECRET not in (e or "") for _, e, _ in runs)

@@ -60,7 +60,7 @@ def addr(key: str) -> str:
 # ---------------------------------------------------------------- one shop, six triggers, a week of ticks
 
 START = at(1, 9)
-TICKS = [at(2, 9), at(3, 9), at(4, 12), at(5, 9), at(6, 9), at(7, 20)]
+TICKS = [at(2, 9), at(3, 9), at(4, 12), at(5, 9), at(7, 20)]
 
 # (written before the tick at or after this instant, table, row)
 EVENTS: list[tuple[dt.datetime, str, dict[str, Any]]] = [
@@ -285,21 +285,29 @@ def test_pause_skips_what_became_true_meanwhile_and_resume_does_not_backfill(sho
 def test_catch_up_after_downtime_within_the_maximum_lateness(shop, store_path) -> None:
     store, recorder = shop
     carts = w.automation(store, "cart_abandoned")                      # default lateness 6 h
+    later = w.automation(store, "cart_abandoned", delay_minutes=120)   # due two hours after it became true
     welcome = w.automation(store, "signup")                            # default lateness 24 h
     strict = w.automation(store, "signup", max_lateness_minutes=60)    # an operator's own limit
-    w.write(store, members=[w.member(k, at(1, 8) - dt.timedelta(days=30)) for k in ("ca1", "ca2")])
-    run_tick(store_path, at(1, 9, 30))
-    # the scheduler is down from 09:30 to 03:00 the next day; meanwhile:
-    w.write(store, members=[w.member("s1", at(1, 10))],
-            carts=[w.cart("c1", "ca1", at(1, 10)), w.cart("c2", "ca2", at(1, 22))])
+    w.write(store, members=[w.member(k, at(1, 8) - dt.timedelta(days=30)) for k in ("ca0", "ca1", "ca2")],
+            carts=[w.cart("c0", "ca0", at(1, 9, 10))])                 # true at 10:10
+    run_tick(store_path, at(1, 11))
+    assert w.states(store, carts) == {"c0": ("sent", None)}
+    assert w.states(store, later) == {"c0": ("pending", None)}         # due at 12:10
+    # the scheduler is down from 11:00 to 03:00 the next day; meanwhile:
+    w.write(store, members=[w.member("s1", at(1, 11, 30))],
+            carts=[w.cart("c1", "ca1", at(1, 11, 30)), w.cart("c2", "ca2", at(1, 22))])
     out = run_tick(store_path, at(2, 3))
     assert "automations:evaluate: ok" in out
-    assert w.states(store, carts) == {"c1": ("skipped", "too_late"),     # true at 11:00, 16 h late
+    assert w.states(store, carts) == {"c0": ("sent", None),
+                                      "c1": ("skipped", "too_late"),     # true at 12:30, 14.5 h late
                                       "c2": ("sent", None)}                # true at 23:00, 4 h late
-    assert w.states(store, welcome) == {"s1": ("sent", None)}             # 17 h late, within a day
+    assert w.states(store, later) == {"c0": ("skipped", "too_late"),     # planned in time, due while down
+                                      "c1": ("skipped", "too_late"),
+                                      "c2": ("skipped", "frequency_cap")}  # ca2 got the first reminder now
+    assert w.states(store, welcome) == {"s1": ("sent", None)}             # 15.5 h late, within a day
     assert w.states(store, strict) == {"s1": ("skipped", "too_late")}
-    assert sent_to(store, recorder, carts) == {addr("ca2"): 1}
-    assert sent_to(store, recorder, strict) == {}
+    assert sent_to(store, recorder, carts) == {addr("ca0"): 1, addr("ca2"): 1}
+    assert sent_to(store, recorder, later) == {} and sent_to(store, recorder, strict) == {}
 
 
 def test_cancelled_when_the_reason_is_gone_before_it_is_due(shop, store_path) -> None:
@@ -408,10 +416,10 @@ def test_preview_counts_by_day_and_sample(store, fixed_clock) -> None:
     assert [r["member_key"] for r in day["sample"]] == ["p-late", "p-past", "p1", "p2", "p3"]
     assert {r["source"] for r in day["sample"]} == {"planned", "predicted"}
     week_ = manage.preview_recipients(store, aid, days=7, sample_size=3)
-    assert week_["total"] == 9
+    assert week_["total"] == 8  # p6 becomes true exactly at the end of the window; p-out just after it
     assert week_["by_day"] == [{"day": "2026-01-10", "count": 4}, {"day": "2026-01-11", "count": 1},
                                {"day": "2026-01-12", "count": 1}, {"day": "2026-01-15", "count": 1},
-                               {"day": "2026-01-16", "count": 1}, {"day": "2026-01-17", "count": 1}]
+                               {"day": "2026-01-17", "count": 1}]
     assert len(week_["sample"]) == 3
     first = week_["sample"][0]
     assert first["email"] == addr(first["member_key"]) and first["name"] == f"회원 {first['member_key']}"

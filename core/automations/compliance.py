@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from core.automations.triggers import CANCEL_SQL, DEFAULT_MAX_LATENESS_MINUTES
+from core.automations.triggers import CANCEL_SQL, DEFAULT_MAX_LATENESS_MINUTES, cancel_lookback_sql
 
 NIGHT_START_HOUR, NIGHT_END_HOUR = 21, 8
 DEFAULT_CAP_HOURS = 24
@@ -38,7 +38,14 @@ def _mark(con: duckdb.DuckDBPyConnection, select_sql: str, state: str, params: d
 
 def cancel_obsolete(con: duckdb.DuckDBPyConnection, now: dt.datetime, until: dt.datetime | None = None) -> int:
     """Cancel pending sends due by `until` (default: now) whose reason is gone (the member ordered, ...)."""
-    return _mark(con, CANCEL_SQL, "cancelled", {"until": until or now, "now": now})
+    until = until or now
+    # The earliest order that could matter, as a constant: DuckDB prunes the orders scan with it.
+    since = con.execute(f"""
+        SELECT min(ob.became_true_at - {cancel_lookback_sql()}) FROM outbox ob JOIN automations a USING (automation_id)
+        WHERE ob.state IN ('pending', 'failed') AND ob.due_at <= $until""", {"until": until}).fetchall()[0][0]
+    if since is None:
+        return 0
+    return _mark(con, CANCEL_SQL, "cancelled", {"until": until, "now": now, "since": since})
 
 
 def cancel_not_running(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
@@ -64,7 +71,8 @@ def skip_without_consent(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> in
         LEFT JOIN (SELECT DISTINCT shop_id, member_key FROM unsubscribes WHERE channel IN ('email', 'all')) u
             ON u.shop_id = ob.shop_id
             AND u.member_key = coalesce(ob.member_key, 'email:' || lower(ob.recipient))  -- guests: see dispatch
-        WHERE {_DUE} AND (u.member_key IS NOT NULL OR (ob.is_advertising AND NOT coalesce(m.email_consent, FALSE)))""",
+        WHERE {_DUE} AND ob.channel = 'email'  -- Alimtalk notices judge their own channel when planned
+          AND (u.member_key IS NOT NULL OR (ob.is_advertising AND NOT coalesce(m.email_consent, FALSE)))""",
                  "skipped", {"now": now})
 
 

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from core import clock
+from core.automations.audience import check_audience, stage_audience
 from core.automations.triggers import (AUTOMATION_COLUMNS, TRIGGERS, WIZARD_DAYS, Automation, TriggerError,
                                        automation_from_row, bind, candidates_sql,
-                                       validate_params)
+                                       validate_params, with_recipients)
+from core.segments import RuleError
 from core.store import Store
 
 STATUSES = ("draft", "running", "paused")
@@ -47,6 +49,10 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
     except TriggerError as exc:
         field = "trigger" if out.get("trigger") not in TRIGGERS else "trigger_params"
         raise AutomationError(f"{field}: {exc}") from None
+    try:
+        out["audience"] = check_audience(out.get("audience"))
+    except (RuleError, ValueError) as exc:
+        raise AutomationError(f"audience: {exc}") from None
     for field, low, high in (("delay_minutes", 0, 365 * 24 * 60), ("max_lateness_minutes", 1, 30 * 24 * 60)):
         value = out.get(field, 0 if field == "delay_minutes" else None)
         if value is None:
@@ -67,7 +73,7 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
         raise AutomationError("sender_name: 발신자 이름이 비어 있습니다")
     if not _EMAIL.match(out.get("sender_email") or ""):
         raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
-    if out.get("template_id") not in known_templates:
+    if out.get("template_id") is not None and out.get("template_id") not in known_templates:
         raise AutomationError(f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})")
     if out["status"] == "running" and out.get("template_id") is None:
         raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
@@ -103,11 +109,12 @@ def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
         raise AutomationError("smtp_security: none, starttls, tls 중 하나여야 합니다")
     out.setdefault("smtp_security", "starttls")
     port = out.get("smtp_port")
-    if port is not None and (not isinstance(port, int) or not 1 <= port <= 65535):
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
         raise AutomationError(f"smtp_port: 1..65535 (got {port!r})")
-    out.setdefault("frequency_cap_enabled", True)
+    if not isinstance(out.setdefault("frequency_cap_enabled", True), bool):
+        raise AutomationError(f"frequency_cap_enabled: true 또는 false여야 합니다 (got {out['frequency_cap_enabled']!r})")
     hours = out.setdefault("frequency_cap_hours", 24)
-    if not isinstance(hours, int) or not 1 <= hours <= 24 * 30:
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 30:
         raise AutomationError(f"frequency_cap_hours: 1..720 (got {hours!r})")
     return out
 
@@ -116,7 +123,7 @@ def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
 
 _AUTOMATION_FIELDS = ("automation_id", "shop_id", "name", "trigger", "trigger_params", "delay_minutes",
                       "max_lateness_minutes", "is_advertising", "status", "template_id", "subject", "preheader",
-                      "sender_name", "sender_email")
+                      "sender_name", "sender_email", "audience")
 _TEMPLATE_FIELDS = ("template_id", "shop_id", "name", "trigger", "subject", "preheader", "html", "text")
 SENDER_FIELDS = ("shop_id", "sender_name", "sender_email", "sender_contact", "smtp_host", "smtp_port",
                  "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours")
@@ -127,6 +134,8 @@ def write_automation(con, a: dict[str, Any], now: dt.datetime) -> None:
     old = con.execute("SELECT status FROM automations WHERE automation_id = ?", [a["automation_id"]]).fetchone()
     values = [a.get(f) for f in _AUTOMATION_FIELDS]
     values[_AUTOMATION_FIELDS.index("trigger_params")] = json.dumps(a["trigger_params"], ensure_ascii=False)
+    if a.get("audience") is not None:
+        values[_AUTOMATION_FIELDS.index("audience")] = json.dumps(a["audience"], ensure_ascii=False)
     cols = ", ".join(_AUTOMATION_FIELDS)
     updates = ", ".join(f"{f} = excluded.{f}" for f in _AUTOMATION_FIELDS if f != "automation_id")
     con.execute(f"""INSERT INTO automations ({cols}, created_at, updated_at)
@@ -186,13 +195,15 @@ def save_sender_settings(store: Store, shop_id: str, **fields: Any) -> None:
 def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, subject: str, sender_name: str,
                       sender_email: str, template_id: str | None, trigger_params: dict | None = None,
                       preheader: str = "", delay_minutes: int = 0, is_advertising: bool = True,
-                      max_lateness_minutes: int | None = None, start: bool = False) -> str:
+                      max_lateness_minutes: int | None = None, start: bool = False,
+                      audience: dict | None = None) -> str:
     """The wizard's last step: 주소록(shop) → 발송 조건(trigger+params) → 발송 정보 → 내용(template) → 시작."""
     fields = {"automation_id": f"a-{uuid.uuid4().hex[:10]}", "shop_id": shop_id, "name": name,
               "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
               "sender_name": sender_name, "sender_email": sender_email, "preheader": preheader,
               "template_id": template_id, "delay_minutes": delay_minutes, "is_advertising": is_advertising,
-              "max_lateness_minutes": max_lateness_minutes, "status": "running" if start else "draft"}
+              "max_lateness_minutes": max_lateness_minutes, "status": "running" if start else "draft",
+              "audience": audience}
     with store.unit() as con:
         shops, templates = _known(con)
         a = check_automation(fields, known_shops=shops, known_templates=templates)
@@ -289,13 +300,13 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
     now = clock.now()
     end = now + dt.timedelta(days=days)
     with store.unit() as con:
-        row = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
-                          [automation_id]).fetchone()
-        if row is None:
+        rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
+                           [automation_id]).fetchall()
+        if not rows:
             raise AutomationError(f"automation '{automation_id}' does not exist")
-        a = automation_from_row(row)
-        tz = (con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [a.shop_id]).fetchone() or
-              [clock.DEFAULT_TZ])[0]
+        a = automation_from_row(rows[0])
+        tz = ([r[0] for r in con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [a.shop_id]).fetchall()]
+              or [clock.DEFAULT_TZ])[0]
         delay = dt.timedelta(minutes=a.delay_minutes)
         # A running automation has planned what became true up to `evaluated_until`; what became true
         # since is not planned yet but will be at the next tick (due now if its due time has passed).
@@ -306,8 +317,10 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
         params: dict[str, Any] = {}
         if end_true > start_true:
             predicted, params = candidates_sql(a, start_true, end_true)
+            predicted = with_recipients(predicted)
         params.update({"aid": a.automation_id, "shop": a.shop_id, "now": now, "end": end, "adv": a.is_advertising,
                        "delay": a.delay_minutes})
+        audience = stage_audience(con, a.automation_id, a.shop_id, "e.member_key")
         sql = f"""
             WITH future AS (
                 SELECT member_key, recipient, became_true_at + to_minutes($delay) AS due_at, 'predicted' AS source
@@ -320,7 +333,7 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
             everyone AS (SELECT * FROM future UNION ALL SELECT * FROM planned)
             SELECT e.member_key, m.name, e.recipient AS email, greatest(e.due_at, $now) AS due_at, e.source
             FROM everyone e LEFT JOIN members m ON m.shop_id = $shop AND m.member_key = e.member_key
-            WHERE e.recipient IS NOT NULL
+            WHERE e.recipient IS NOT NULL{audience}
               AND NOT EXISTS (SELECT 1 FROM unsubscribes u WHERE u.shop_id = $shop AND u.member_key = e.member_key
                               AND u.channel IN ('email', 'all'))
               AND (NOT $adv OR coalesce(m.email_consent, FALSE))

@@ -13,9 +13,9 @@ an "A id" line right before a message is handed to the SMTP server, "S id"
 once the server accepted it, "R id" when it refused it with a definite reply.
 On start-up (and before every claim) `reconcile` settles rows still `sending`:
 accepted → sent, refused → failed (retried), attempted but neither → unknown,
-never attempted → pending again. With one SMTP connection open at a time, a
-crash leaves at most one message attempted-but-not-accepted, so at most one
-`unknown` per crash.
+never attempted → pending again. Each open SMTP connection has at most one
+message in flight, so a crash leaves at most one message attempted-but-not-
+accepted, hence at most one `unknown`, per open connection.
 
 Why no fsync per line: the crash this guards against is the process dying
 (SIGKILL, OOM, a bug); what `write(2)` handed the kernel survives that. An
@@ -58,9 +58,13 @@ class Journal:
     def for_store(cls, store_path: Path) -> "Journal":
         return cls(store_path.with_name(store_path.name + ".send-journal"))
 
-    def _write(self, mark: str, message_id: str) -> None:
+    def open(self) -> None:
+        """Open before several threads write (each line is one O_APPEND write, so lines never interleave)."""
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def _write(self, mark: str, message_id: str) -> None:
+        self.open()
         os.write(self._fd, f"{mark} {message_id}\n".encode())
 
     def attempt(self, message_id: str) -> None:
@@ -99,7 +103,9 @@ def reconcile(store: Store, journal: Journal, now: dt.datetime) -> dict[str, int
     """Settle rows a dead process left `sending`, from what the journal says happened."""
     marks = journal.read()
     with store.unit() as con:
-        sending = [r[0] for r in con.execute("SELECT message_id FROM outbox WHERE state = 'sending'").fetchall()]
+        # Only e-mail rows: the Alimtalk sender settles its own from its own journal (core.loyalty.notify).
+        sending = [r[0] for r in con.execute(
+            "SELECT message_id FROM outbox WHERE state = 'sending' AND channel = 'email'").fetchall()]
         if not sending:
             counts = {}
         else:
@@ -197,7 +203,7 @@ def flush(store: Store, outcomes: list[Outcome], attempts: dict[str, int], now: 
         state, next_at, reason = o.state, None, o.reason
         tries = attempts.get(o.message_id, 1)
         if state == "failed" and tries >= MAX_ATTEMPTS:
-            state, reason = "dead", reason or f"gave up after {tries} tries"
+            state, reason = "dead", "gave_up_after_retries"  # last_error keeps the last answer
         elif state == "failed":
             next_at = now + backoff(tries)
         rows.append({"message_id": o.message_id, "state": state, "reason": reason, "error": o.error,

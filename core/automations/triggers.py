@@ -117,7 +117,12 @@ def validate_params(trigger: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.datetime) -> tuple[str, dict[str, Any]]:
-    """The trigger's SQL and parameters: occurrences becoming true in (window_from, window_to]."""
+    """The trigger's SQL and parameters: occurrences becoming true in (window_from, window_to], as
+    (member_key, occurrence_key, email, became_true_at); `email` is the occurrence's own address (a guest
+    order's or cart's), the member's current one is joined later (`with_recipients`).
+
+    Every scan of orders is bounded in time ("an order placed since the signup / the last order / the cart
+    activity"), so DuckDB's zone maps skip the years of older orders instead of reading all of them."""
     p: dict[str, Any] = {"shop": a.shop_id, "from": window_from, "to": window_to}
     t = a.trigger
     if t == "purchased":
@@ -131,36 +136,33 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
                 WHERE oi.shop_id = $shop AND (list_contains($products::VARCHAR[], oi.product_key)
                       OR coalesce(list_has_any(pr.category_keys, $categories::VARCHAR[]), FALSE)))"""
         sql = f"""
-            WITH o AS (SELECT * FROM orders o WHERE o.shop_id = $shop AND o.paid_at > $from AND o.paid_at <= $to
-                       AND o.{_LIVE} {product_filter})
-            SELECT o.member_key, o.order_key AS occurrence_key, coalesce(m.email, o.email) AS recipient,
-                   o.paid_at AS became_true_at
-            FROM o LEFT JOIN members m ON m.shop_id = o.shop_id AND m.member_key = o.member_key"""
+            SELECT o.member_key, o.order_key AS occurrence_key, o.email, o.paid_at AS became_true_at
+            FROM orders o WHERE o.shop_id = $shop AND o.paid_at > $from AND o.paid_at <= $to
+                AND o.{_LIVE} {product_filter}"""
     elif t == "delivered":
-        sql = f"""
-            WITH o AS (SELECT * FROM orders o WHERE o.shop_id = $shop AND o.delivered_at > $from
-                       AND o.delivered_at <= $to AND o.status IN ('delivered', 'confirmed'))
-            SELECT o.member_key, o.order_key AS occurrence_key, coalesce(m.email, o.email) AS recipient,
-                   o.delivered_at AS became_true_at
-            FROM o LEFT JOIN members m ON m.shop_id = o.shop_id AND m.member_key = o.member_key"""
+        sql = """
+            SELECT o.member_key, o.order_key AS occurrence_key, o.email, o.delivered_at AS became_true_at
+            FROM orders o WHERE o.shop_id = $shop AND o.delivered_at > $from AND o.delivered_at <= $to
+                AND o.status IN ('delivered', 'confirmed')"""
     elif t == "signup":
         sql = """
-            SELECT m.member_key, m.member_key AS occurrence_key, m.email AS recipient, m.signed_up_at AS became_true_at
+            SELECT m.member_key, m.member_key AS occurrence_key, m.email, m.signed_up_at AS became_true_at
             FROM members m WHERE m.shop_id = $shop AND m.signed_up_at > $from AND m.signed_up_at <= $to"""
     elif t == "no_first_purchase":
         days = dt.timedelta(days=int(a.params["days"]))
         p.update({"sfrom": window_from - days, "sto": window_to - days, "days": int(a.params["days"])})
         sql = f"""
             WITH cand AS (
-                SELECT m.member_key, m.email AS recipient, m.signed_up_at + to_days($days) AS became_true_at
+                SELECT m.member_key, m.email, m.signed_up_at + to_days($days) AS became_true_at
                 FROM members m WHERE m.shop_id = $shop AND m.signed_up_at > $sfrom AND m.signed_up_at <= $sto),
-            first_order AS (
+            bought AS (  -- a member's orders come after the signup, so only orders since the earliest one matter
                 SELECT o.member_key, min(o.ordered_at) AS first_at FROM orders o
-                WHERE o.shop_id = $shop AND o.{_LIVE} AND o.member_key IN (SELECT member_key FROM cand)
+                WHERE o.shop_id = $shop AND o.ordered_at > $sfrom AND o.ordered_at <= $to AND o.{_LIVE}
+                    AND o.member_key IN (SELECT member_key FROM cand)
                 GROUP BY o.member_key)
-            SELECT c.member_key, c.member_key AS occurrence_key, c.recipient, c.became_true_at
-            FROM cand c LEFT JOIN first_order f ON f.member_key = c.member_key
-            WHERE f.first_at IS NULL OR f.first_at > c.became_true_at"""
+            SELECT c.member_key, c.member_key AS occurrence_key, c.email, c.became_true_at
+            FROM cand c LEFT JOIN bought b ON b.member_key = c.member_key
+            WHERE b.first_at IS NULL OR b.first_at > c.became_true_at"""
     elif t == "no_repurchase":
         days = dt.timedelta(days=int(a.params["days"]))
         p.update({"sfrom": window_from - days, "sto": window_to - days, "days": int(a.params["days"])})
@@ -171,38 +173,57 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
                     AND o.{_LIVE} AND o.ordered_at > $sfrom AND o.ordered_at <= $sto),
             later AS (
                 SELECT o.member_key, o.order_key, o.ordered_at FROM orders o
-                WHERE o.shop_id = $shop AND o.{_LIVE} AND o.member_key IN (SELECT member_key FROM cand)),
+                WHERE o.shop_id = $shop AND o.{_LIVE} AND o.ordered_at > $sfrom AND o.ordered_at <= $to
+                    AND o.member_key IN (SELECT member_key FROM cand)),
             superseded AS (
                 SELECT DISTINCT c.order_key FROM cand c JOIN later l ON l.member_key = c.member_key
                 WHERE l.order_key <> c.order_key AND l.ordered_at >= c.ref_at AND l.ordered_at <= c.became_true_at)
-            SELECT c.member_key, c.order_key AS occurrence_key, m.email AS recipient, c.became_true_at
-            FROM cand c JOIN members m ON m.shop_id = $shop AND m.member_key = c.member_key
-            WHERE c.order_key NOT IN (SELECT order_key FROM superseded)"""
+            SELECT c.member_key, c.order_key AS occurrence_key, NULL::VARCHAR AS email, c.became_true_at
+            FROM cand c WHERE c.order_key NOT IN (SELECT order_key FROM superseded)"""
     elif t == "cart_abandoned":
         threshold = dt.timedelta(minutes=int(a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)))
         p.update({"sfrom": window_from - threshold, "sto": window_to - threshold,
                   "threshold": int(threshold.total_seconds() // 60)})
         sql = f"""
-            WITH cand AS (
-                SELECT c.member_key, c.cart_key, coalesce(c.email, m.email) AS recipient, c.last_activity_at,
+            WITH cand AS (  -- a guest cart without an e-mail cannot be reminded: not even an occurrence
+                SELECT c.member_key, c.cart_key, c.email, c.last_activity_at,
                        c.last_activity_at + to_minutes($threshold) AS became_true_at
-                FROM carts c LEFT JOIN members m ON m.shop_id = c.shop_id AND m.member_key = c.member_key
+                FROM carts c
                 WHERE c.shop_id = $shop AND c.status = 'open' AND c.order_key IS NULL
                     AND c.last_activity_at > $sfrom AND c.last_activity_at <= $sto
-                    AND coalesce(c.email, m.email) IS NOT NULL),
+                    AND (c.email IS NOT NULL OR c.member_key IS NOT NULL)),
             ordered AS (
                 SELECT o.member_key, o.cart_key, o.ordered_at FROM orders o
-                WHERE o.shop_id = $shop AND o.{_LIVE} AND (o.member_key IN (SELECT member_key FROM cand)
-                      OR o.cart_key IN (SELECT cart_key FROM cand))),
+                WHERE o.shop_id = $shop AND o.{_LIVE} AND o.ordered_at > $sfrom AND o.ordered_at <= $to
+                    AND (o.member_key IN (SELECT member_key FROM cand) OR o.cart_key IN (SELECT cart_key FROM cand))),
             gone AS (
                 SELECT DISTINCT c.cart_key FROM cand c JOIN ordered o
                   ON (o.cart_key = c.cart_key) OR (o.member_key = c.member_key AND o.ordered_at >= c.last_activity_at
                                                    AND o.ordered_at <= c.became_true_at))
-            SELECT c.member_key, c.cart_key AS occurrence_key, c.recipient, c.became_true_at
+            SELECT c.member_key, c.cart_key AS occurrence_key, c.email, c.became_true_at
             FROM cand c WHERE c.cart_key NOT IN (SELECT cart_key FROM gone)"""
     else:
         raise TriggerError(f"trigger '{t}' is not one of {', '.join(TRIGGERS)}")
     return sql, p
+
+
+def with_recipients(candidates: str) -> str:
+    """Candidates with the address to write to: the member's current e-mail, else the occurrence's own."""
+    return f"""
+        SELECT c.member_key, c.occurrence_key, coalesce(m.email, c.email) AS recipient, c.became_true_at
+        FROM ({candidates}) c LEFT JOIN members m ON m.shop_id = $shop AND m.member_key = c.member_key"""
+
+
+# How far back an order can matter to a pending send of each trigger: placed since the signup, the last
+# order or the cart activity; for "the order was cancelled", the order itself (placed at most 90 days
+# before it was paid or delivered). Bounds the orders `CANCEL_SQL` reads.
+def cancel_lookback_sql() -> str:
+    return """CASE a.trigger
+        WHEN 'no_first_purchase' THEN to_days(CAST(json_extract(a.trigger_params, '$.days') AS INTEGER))
+        WHEN 'no_repurchase' THEN to_days(CAST(json_extract(a.trigger_params, '$.days') AS INTEGER))
+        WHEN 'cart_abandoned' THEN to_minutes(coalesce(CAST(json_extract(a.trigger_params, '$.threshold_minutes')
+                                                            AS INTEGER), 60))
+        ELSE INTERVAL 90 DAY END"""
 
 
 # Why a planned send is no longer wanted, per trigger, over the pending/failed outbox rows that are
@@ -216,8 +237,9 @@ CANCEL_SQL = f"""
             AND a.trigger IN ('no_first_purchase', 'no_repurchase', 'cart_abandoned', 'purchased', 'delivered')),
     rel AS (
         SELECT o.shop_id, o.order_key, o.member_key, o.cart_key, o.ordered_at, o.{_LIVE} AS live FROM orders o
-        WHERE o.member_key IN (SELECT member_key FROM pend) OR o.order_key IN (SELECT occurrence_key FROM pend)
-            OR o.cart_key IN (SELECT occurrence_key FROM pend WHERE trigger = 'cart_abandoned')),
+        WHERE o.ordered_at >= $since AND (o.member_key IN (SELECT member_key FROM pend)
+            OR o.order_key IN (SELECT occurrence_key FROM pend)
+            OR o.cart_key IN (SELECT occurrence_key FROM pend WHERE trigger = 'cart_abandoned'))),
     reasons AS (
         SELECT p.message_id, 'member_ordered' AS reason FROM pend p JOIN rel o
             ON o.shop_id = p.shop_id AND o.member_key = p.member_key AND o.live

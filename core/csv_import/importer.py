@@ -8,6 +8,7 @@ shows in the shop's sync history beside the platform syncs.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import uuid
 
@@ -15,12 +16,13 @@ import duckdb
 import polars as pl
 
 from core import clock
-from core.csv_import.fields import KEYS, TABLES
+from core.csv_import.fields import KEYS, TABLES, suggest_mapping
 from core.csv_import.reading import LINE, CsvFile, read_csv
 from core.csv_import.validate import Checked, check
 from core.i18n import t
 from core.log import event
-from core.shops import Shop, get_shop, list_shops, save_shop, validate_shop_id
+from core.connections import validate_name, validate_shop_id
+from core.shops import Shop, get_shop, list_shops, save_shop
 from core.store import Store, StoreError, upsert
 
 log = logging.getLogger("core.csv_import")
@@ -58,10 +60,7 @@ def csv_shops(store: Store) -> list[Shop]:
 
 def create_csv_shop(store: Store, shop_id: str, name: str) -> Shop:
     """A new CSV shop (or the same one again); a shop id already used by a platform shop is refused."""
-    shop_id = validate_shop_id((shop_id or "").strip())
-    name = (name or "").strip()
-    if not name:
-        raise ValueError(t("csv.shop.no_name"))
+    shop_id, name = validate_shop_id(shop_id), validate_name(name)  # InvalidInput, worded for the console
     try:
         existing = get_shop(store, shop_id)
     except KeyError:
@@ -134,7 +133,7 @@ def import_checked(store: Store, shop_id: str, checked: Checked, *, all_or_nothi
     return _logged(result)
 
 
-def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked, now) -> None:
+def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked, now: dt.datetime) -> None:
     """Upsert the good rows by key; an order's items in the file replace its stored items (unless one of
     its lines was bad); an order without a member key is linked to the one member with its e-mail."""
     kind, table, key = checked.kind, TABLES[checked.kind], KEYS[checked.kind]
@@ -164,11 +163,10 @@ def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked
             con.unregister("_csv_orders")
 
 
-def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile, mapping: dict[str, str | None] | None = None,
-               *, all_or_nothing: bool = False, file_name: str = "",
+def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile,
+               mapping: dict[str, str | None] | None = None, *, all_or_nothing: bool = False, file_name: str = "",
                lang: str | None = None) -> tuple[Checked, ImportResult]:
     """Read, check and import a file in one call (the mapping defaults to the one suggested)."""
-    from core.csv_import.fields import suggest_mapping
     csv_file = data if isinstance(data, CsvFile) else read_csv(data, file_name)
     mapping = mapping if mapping is not None else suggest_mapping(kind, csv_file.headers)
     checked = check_for_shop(store, shop_id, kind, csv_file, mapping, lang)
@@ -184,17 +182,11 @@ def bad_rows_summary(checked: Checked, file_name: str = "", lang: str | None = N
     return " ".join([head, " / ".join(lines), more]).strip()
 
 
-def history(store: Store, shop_id: str, limit: int = 20) -> list[dict]:
-    """The shop's imports (and any other runs), newest first, as the sync history shows them."""
-    from core.overview import sync_history
-    return sync_history(store, shop_id, limit)
-
-
 def _cap(text: str) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
 
 
-def _insert_run(con: duckdb.DuckDBPyConnection, result: ImportResult, started) -> None:
+def _insert_run(con: duckdb.DuckDBPyConnection, result: ImportResult, started: dt.datetime) -> None:
     con.execute("""INSERT INTO sync_runs (run_id, shop_id, started_by, status, started_at, finished_at, entity,
                                           pages, records, error)
                    VALUES (?, ?, 'csv', ?, ?, ?, ?, 1, ?, ?)""",
@@ -202,7 +194,7 @@ def _insert_run(con: duckdb.DuckDBPyConnection, result: ImportResult, started) -
                  result.imported, result.error])
 
 
-def _record(store: Store, result: ImportResult, started) -> None:
+def _record(store: Store, result: ImportResult, started: dt.datetime) -> None:
     with store.unit() as con:
         _insert_run(con, result, started)
 

@@ -62,12 +62,14 @@ def decode(data: bytes) -> tuple[str, str]:
             raise CsvError("csv.error.encoding", line=data[:exc.start + len(_BOM)].count(b"\n") + 1) from None
     try:
         return "utf-8", data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_stop = exc.start
     try:
         return "cp949", data.decode("cp949")
     except UnicodeDecodeError as exc:
-        raise CsvError("csv.error.encoding", line=data[:exc.start].count(b"\n") + 1) from None
+        # The encoding that read further is the file's; where it stopped is the line to fix.
+        stop = max(utf8_stop, exc.start)
+        raise CsvError("csv.error.encoding", line=data[:stop].count(b"\n") + 1) from None
 
 
 def read_csv(data: bytes, name: str = "") -> CsvFile:
@@ -75,9 +77,9 @@ def read_csv(data: bytes, name: str = "") -> CsvFile:
     encoding, text = decode(data)
     if "\n" not in text and "\r" in text:  # classic Mac line ends, as old Mac Excel writes them
         text = text.replace("\r", "\n")
-    if not text.strip():
+    if not text or text.isspace():  # (no strip: that would copy a 100 MB text)
         raise CsvError("csv.error.empty")
-    first = text.split("\n", 1)[0]
+    first = text[:text.find("\n")] if "\n" in text[:1_000_000] else text[:1_000_000]
     delimiter = "\t" if "," not in first and "\t" in first else ","
     utf8 = data[len(_BOM):] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
     frame = _fast(utf8, text, delimiter)
@@ -99,6 +101,7 @@ def _fast(utf8: bytes, text: str, delimiter: str) -> pl.DataFrame | None:
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if lines != frame.height + 1:
         return None
+    frame.columns = [f"column_{i}" for i in range(frame.width)]  # the caller names them after the header
     return frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
 
 
@@ -136,8 +139,8 @@ def _careful(text: str, delimiter: str) -> tuple[pl.DataFrame, dict[int, int]]:
 
 def _header_row(text: str, delimiter: str) -> list[str]:
     """The header's cells as written (polars renames repeated names its own way)."""
-    try:
-        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:  # a header is far shorter than a megabyte; StringIO of the whole text would copy it
+        return next(csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
         raise CsvError("csv.error.unreadable", line=1, problem=str(exc)) from None
 

@@ -3,10 +3,8 @@
 Every value is normalized exactly as core/integrations/normalize.py does for a platform (e-mail trimmed
 and lower-cased, phone as domestic digits, text trimmed, amounts without thousands separators, instants
 in UTC with a naive time read in the shop's zone), so a member imported from a CSV file looks the same
-in the store as the same member synced from a mall. The work is done by polars expressions over whole
-columns (a million rows take about a second); only cells the expressions cannot read (an unusual date
-form) are handed to normalize.instant one distinct value at a time, and only bad rows are worded in
-Python. tests/test_csv_import.py holds the expressions to normalize.py's answers.
+in the store as the same member synced from a mall. Columns are read whole by core/csv_import/readers.py
+(polars, no Python loop over rows); only bad rows are worded in Python.
 
 A row is bad (and reported with its line and every reason) when a required value is missing, a value
 cannot be read (date, amount, quantity, consent, order status, e-mail address), its key is also on
@@ -16,30 +14,19 @@ not in the store.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import re
 from typing import Any
 
 import polars as pl
 
 from core.clock import DEFAULT_TZ
-from core.csv_import.fields import FLAG_WORDS, KEYS, STATUS_WORDS, Field, fields
+from core.csv_import import readers
+from core.csv_import.fields import KEYS, fields
 from core.csv_import.reading import LINE, CsvFile
 from core.i18n import t
-from core.integrations import normalize
-from core.integrations.base import BadResponse
 
-# An address a mail server could deliver to: something@domain.tld, no spaces, one '@'.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-_NO_DATE = ("0000-00-00", "0000-00-00 00:00:00")  # what Korean mall exports write for "never"
-_DATE_HEAD = r"^(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\.?(?:\s*T\s*|\s+)?"
-_OFFSET = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
-_NAIVE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-_AWARE_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M%z")
-_KOREAN_CLOCK = re.compile(r"^(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})\.?\s*(오전|오후|AM|PM)\s*"
-                           r"(\d{1,2}):(\d{2})(?::(\d{2}))?$", re.I)
-UTC = pl.Datetime("us", "UTC")
+UTC = readers.UTC
 MAX_OTHER_LINES = 5
+Problem = tuple[str, str, str, "str | None"]  # (flag column, reason key, field, header)
 
 
 class MappingError(ValueError):
@@ -74,10 +61,6 @@ class Checked:
     # order items: orders with a bad item line; their stored items are kept rather than replaced by the rest
     partial_orders: frozenset[str] = frozenset()
 
-    @property
-    def bad_lines(self) -> list[int]:
-        return [b.line for b in self.bad]
-
 
 def field_label(name: str, lang: str | None = None) -> str:
     return t(f"csv.field.{name}", lang)
@@ -103,148 +86,70 @@ def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: s
     the bad ones with their line and reasons. For order items, `orders` (order_key, status, delivered_at)
     are the shop's stored orders the items may belong to."""
     chosen = check_mapping(kind, mapping, csv_file.headers)
-    frame = csv_file.frame
-    present = [_present(pl.col(h)) for h in csv_file.headers]
-    nonblank = pl.any_horizontal(present) if present else pl.lit(False)
-    frame = frame.filter(nonblank)
-    blank = csv_file.frame.height - frame.height
+    cleaned = {h: readers.clean(csv_file.frame[h]) for h in set(chosen.values())}
+    keep = ~_blank(csv_file.frame, cleaned)
+    frame = csv_file.frame.filter(keep)
+    cleaned = {h: c.filter(keep) for h, c in cleaned.items()}
 
-    values: dict[str, pl.Expr] = {}
-    problems: list[tuple[pl.Expr, str, str, str | None]] = []  # (is bad, reason key, field, header)
+    columns: list[pl.Series] = []
+    problems: list[Problem] = []
+
+    def problem(flags: pl.Series, key: str, field: str, header: str | None) -> None:
+        name = f"p{len(problems)}"
+        columns.append(flags.fill_null(False).alias(name))
+        problems.append((name, key, field, header))
+
     for field in fields(kind):
         header = chosen.get(field.name)
         if header is None:
             continue
-        value, unreadable = _read(field, pl.col(header), tz)
-        values[field.name] = value
+        cells = cleaned[header]
+        value, unreadable = readers.READERS[field.reader](cells, tz)
+        columns.append(value.alias(f"v:{field.name}"))
         if field.required or field.name == KEYS[kind]:  # a mapped key column must fill every row
-            problems.append((~_present(pl.col(header)), "csv.reason.missing", field.name, header))
+            problem(cells.is_null(), "csv.reason.missing", field.name, header)
         if unreadable is not None:
-            problems.append((unreadable, f"csv.reason.bad_{field.reader}", field.name, header))
-        if field.reader == "instant":  # judged after the slow pass over what the formats missed
-            problems.append((pl.col(f"p:{field.name}"), "csv.reason.bad_instant", field.name, header))
+            problem(unreadable, f"csv.reason.bad_{field.reader}", field.name, header)
+    frame = frame.with_columns(columns)
+    columns = []
 
-    frame = frame.with_columns(**{f"v:{k}": v for k, v in values.items()})
-    frame = _late_instants(frame, kind, chosen, tz)
     frame = _derived(frame, kind, chosen, orders)
     key = KEYS[kind]
     frame = _duplicates(frame, key)
-    problems.append((pl.col("p:duplicate").is_not_null(), "csv.reason.duplicate", key, None))
+    key_field = "email" if kind == "members" and "member_key" not in chosen else key  # what the operator sees
+    problem(frame["p:duplicate"].is_not_null(), "csv.reason.duplicate", key_field, None)
     if kind == "order_items":
-        problems.append((~pl.col("v:order_key").is_null() & pl.col("o:missing"), "csv.reason.unknown_order",
-                         "order_key", chosen["order_key"]))
-        problems.append((pl.col("v:product_key").is_null() & pl.col("v:product_name").is_null(),
-                         "csv.reason.no_product", "product_name", None))
+        problem(frame["v:order_key"].is_not_null() & frame["o:missing"], "csv.reason.unknown_order",
+                "order_key", chosen["order_key"])
+        problem(frame["v:product_key"].is_null() & frame["v:product_name"].is_null(), "csv.reason.no_product",
+                "product_name", None)
     if csv_file.ragged:
         ragged = pl.DataFrame({LINE: list(csv_file.ragged), "p:ragged": list(csv_file.ragged.values())},
                               schema={LINE: pl.Int64, "p:ragged": pl.Int64})
         frame = frame.join(ragged, on=LINE, how="left", maintain_order="left")
-        problems.append((pl.col("p:ragged").is_not_null(), "csv.reason.too_many_values", "", None))
+        problem(frame["p:ragged"].is_not_null(), "csv.reason.too_many_values", "", None)
+    frame = frame.with_columns(columns).with_columns(pl.any_horizontal([p[0] for p in problems]).alias("p:any"))
 
-    flags = [p.fill_null(False).alias(f"p{n}") for n, (p, *_rest) in enumerate(problems)]
-    frame = frame.with_columns(flags).with_columns(pl.any_horizontal([f"p{n}" for n in range(len(problems))])
-                                                   .alias("p:any"))
-    bad = _word_bad_rows(frame.filter(pl.col("p:any")), problems, len(csv_file.headers), lang)
-    good = frame.filter(~pl.col("p:any"))
-    good = good.select(
+    bad_frame = frame.filter(pl.col("p:any"))
+    bad = _word_bad_rows(bad_frame, problems, len(csv_file.headers), lang)
+    good = frame.filter(~pl.col("p:any")).select(
         *[pl.col(f"v:{c}").alias(c) for c in _store_columns(kind, chosen)],
         pl.struct([pl.col(h) for h in csv_file.headers]).struct.json_encode().alias("raw"),
         pl.col(LINE))
-    partial: frozenset[str] = frozenset()
-    if kind == "order_items":
-        partial = frozenset(frame.filter(pl.col("p:any"))["v:order_key"].drop_nulls().to_list())
-    return Checked(kind, frame.height, blank, good, tuple(bad), partial)
+    partial = frozenset(bad_frame["v:order_key"].drop_nulls().to_list()) if kind == "order_items" else frozenset()
+    return Checked(kind, frame.height, csv_file.frame.height - frame.height, good, tuple(bad), partial)
 
 
-# ---- one column at a time --------------------------------------------------------------------------
-
-def _present(col: pl.Expr) -> pl.Expr:
-    return col.str.strip_chars().str.len_chars().fill_null(0) > 0
-
-
-def _clean(col: pl.Expr) -> pl.Expr:
-    """A cell trimmed; an empty cell is null, as normalize.text makes it None."""
-    stripped = col.str.strip_chars()
-    return pl.when(stripped.str.len_chars() > 0).then(stripped)
-
-
-def _read(field: Field, col: pl.Expr, tz: str) -> tuple[pl.Expr, pl.Expr | None]:
-    """(the value in normal form, whether a present value could not be read) for one field's column."""
-    clean = _clean(col)
-    present = clean.is_not_null()
-    reader = field.reader
-    if reader in ("key", "text"):
-        return clean, None
-    if reader == "email":  # normalize.email: strip, lower
-        value = clean.str.to_lowercase()
-        return value, present & ~value.str.contains(EMAIL_PATTERN).fill_null(False)
-    if reader == "phone":  # normalize.phone: digits only, +82 10 ... -> 010 ...
-        digits = col.str.replace_all(r"\D", "")
-        domestic = (pl.when(digits.str.starts_with("82") & (digits.str.len_chars() >= 11))
-                    .then(pl.lit("0") + digits.str.slice(2)).otherwise(digits))
-        return pl.when(domestic.str.len_chars() > 0).then(domestic), None
-    if reader == "flag":
-        value = clean.str.to_lowercase().replace_strict(FLAG_WORDS, default=None, return_dtype=pl.Boolean)
-        return value.fill_null(False), present & value.is_null()
-    if reader in ("amount", "count"):  # normalize.amount: commas away, then a number
-        number = clean.str.replace_all(r"[,\s원₩]", "").cast(pl.Float64, strict=False)
-        unreadable = present & (number.is_null() | ~number.is_finite().fill_null(False))
-        if reader == "amount":
-            return number.fill_null(0.0), unreadable
-        unreadable = unreadable | (present & ((number != number.floor()) | (number < 0)).fill_null(True))
-        return number.cast(pl.Int64, strict=False).fill_null(1), unreadable
-    if reader == "status":
-        value = clean.str.to_lowercase().replace_strict(STATUS_WORDS, default=None, return_dtype=pl.Utf8)
-        return value, present & value.is_null()
-    if reader == "instant":
-        return _instant(clean, tz), None  # unreadable cells are judged after the slow pass (_late_instants)
-    raise ValueError(f"no reader '{reader}'")
-
-
-def _instant(clean: pl.Expr, tz: str) -> pl.Expr:
-    """normalize.instant over a column: ISO 8601 (or / and . between date parts), an offset if written,
-    else the shop's zone. Cells none of these formats read stay null here and go to the slow pass."""
-    text = (pl.when(~clean.is_in(_NO_DATE)).then(clean)
-            .str.replace(_DATE_HEAD, "${1}-${2}-${3} ").str.strip_chars().str.replace(r"Z$", "+00:00"))
-    aware = pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _AWARE_FORMATS])
-    naive = pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in _NAIVE_FORMATS])
-    local = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-    return pl.when(text.str.contains(_OFFSET)).then(aware.dt.convert_time_zone("UTC")).otherwise(local).cast(UTC)
-
-
-def slow_instant(value: str, tz: str) -> dt.datetime | None:
-    """One cell the column formats missed: normalize.instant itself, after reading 오전/오후 (AM/PM) as
-    Korean Excel writes them. None if it is no date and time at all."""
-    match = _KOREAN_CLOCK.match(value.strip())
-    if match:
-        y, mo, d, half, h, mi, s = match.groups()
-        hour = int(h) % 12 + (12 if half.upper() in ("오후", "PM") else 0)
-        value = f"{int(y):04d}-{int(mo):02d}-{int(d):02d}T{hour:02d}:{int(mi):02d}:{int(s or 0):02d}"
-    try:
-        return normalize.instant(value, tz)
-    except (BadResponse, ValueError, OverflowError):
-        return None
-
-
-def _late_instants(frame: pl.DataFrame, kind: str, chosen: dict[str, str], tz: str) -> pl.DataFrame:
-    """Give the cells the column formats could not read to slow_instant, one distinct value each;
-    what it cannot read either is marked unreadable (column p:<field>)."""
-    for field in fields(kind):
-        header = chosen.get(field.name)
-        if field.reader != "instant" or header is None:
-            continue
-        clean = _clean(pl.col(header))
-        unread = clean.is_not_null() & ~clean.is_in(_NO_DATE) & pl.col(f"v:{field.name}").is_null()
-        leftovers = frame.filter(unread).select(clean.alias("cell")).unique()
-        if leftovers.height:
-            read = pl.DataFrame({"cell": leftovers["cell"],
-                                 "late": [slow_instant(c, tz) for c in leftovers["cell"]]},
-                                schema={"cell": pl.Utf8, "late": UTC})
-            frame = (frame.with_columns(clean.alias("cell")).join(read, on="cell", how="left", maintain_order="left")
-                     .with_columns(pl.coalesce(f"v:{field.name}", "late").alias(f"v:{field.name}"))
-                     .drop("cell", "late"))
-        frame = frame.with_columns((unread & pl.col(f"v:{field.name}").is_null()).alias(f"p:{field.name}"))
-    return frame
+def _blank(frame: pl.DataFrame, cleaned: dict[str, pl.Series]) -> pl.Series:
+    """Rows with nothing in any cell (an empty line, or a line of separators and spaces)."""
+    mapped_empty = pl.DataFrame(list(cleaned.values())).select(
+        pl.all_horizontal(pl.all().is_null())).to_series() if cleaned else pl.Series([True] * frame.height)
+    candidates = mapped_empty.arg_true()
+    if candidates.len() == 0:
+        return mapped_empty
+    rest = frame[candidates].select(pl.all_horizontal(
+        [pl.col(c).str.strip_chars().str.len_bytes().fill_null(0) == 0 for c in frame.columns if c != LINE]))
+    return mapped_empty.scatter(candidates, rest.to_series())
 
 
 def _derived(frame: pl.DataFrame, kind: str, chosen: dict[str, str], orders: pl.DataFrame | None) -> pl.DataFrame:
@@ -277,10 +182,13 @@ def _derived(frame: pl.DataFrame, kind: str, chosen: dict[str, str], orders: pl.
 def _duplicates(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     """Column p:duplicate: for a key on more than one line, every line holding it (else null)."""
     column = f"v:{key}"
-    lines = (frame.filter(pl.col(column).is_not_null()).group_by(column)
-             .agg(pl.col(LINE).alias("p:duplicate")).filter(pl.col("p:duplicate").list.len() > 1))
-    if lines.is_empty():
+    keys = frame[column].drop_nulls()
+    if keys.n_unique() == keys.len():  # the usual file: counting distinct keys is far cheaper than marking
         return frame.with_columns(pl.lit(None, pl.List(pl.Int64)).alias("p:duplicate"))
+    repeated = frame[column].is_duplicated() & frame[column].is_not_null()
+    if not repeated.any():
+        return frame.with_columns(pl.lit(None, pl.List(pl.Int64)).alias("p:duplicate"))
+    lines = frame.filter(repeated).group_by(column).agg(pl.col(LINE).alias("p:duplicate"))
     return frame.join(lines, on=column, how="left", maintain_order="left")
 
 
@@ -295,18 +203,11 @@ def _store_columns(kind: str, chosen: dict[str, str]) -> list[str]:
 
 # ---- bad rows in words -----------------------------------------------------------------------------
 
-def _word_bad_rows(bad: pl.DataFrame, problems: list[tuple[pl.Expr, str, str, str | None]], width: int,
-                   lang: str | None) -> list[BadRow]:
+def _word_bad_rows(bad: pl.DataFrame, problems: list[Problem], width: int, lang: str | None) -> list[BadRow]:
     """Each bad row with every reason, in the console's words (Python, but only over the bad rows)."""
-    out = []
-    for row in bad.sort(LINE).iter_rows(named=True):
-        reasons = []
-        for n, (_, key, field, header) in enumerate(problems):
-            if not row[f"p{n}"]:
-                continue
-            reasons.append(_reason(key, field, header, row, width, lang))
-        out.append(BadRow(row[LINE], tuple(reasons)))
-    return out
+    return [BadRow(row[LINE], tuple(_reason(key, field, header, row, width, lang)
+                                    for flag, key, field, header in problems if row[flag]))
+            for row in bad.sort(LINE).iter_rows(named=True)]
 
 
 def _reason(key: str, field: str, header: str | None, row: dict[str, Any], width: int, lang: str | None) -> str:
@@ -315,9 +216,18 @@ def _reason(key: str, field: str, header: str | None, row: dict[str, Any], width
     if key == "csv.reason.duplicate":
         others = sorted(set(row["p:duplicate"]) - {row[LINE]})
         shown = ", ".join(str(n) for n in others[:MAX_OTHER_LINES]) + (" …" if len(others) > MAX_OTHER_LINES else "")
-        fmt.update(value=row.get(f"v:{field}"), lines=shown)
+        fmt.update(value=row.get(f"v:{field}"), lines=shown)  # the key as stored (trimmed, e-mail lower-cased)
     elif key == "csv.reason.too_many_values":
         fmt.update(count=width + row["p:ragged"], width=width)
     elif key == "csv.reason.unknown_order":
         fmt.update(value=row.get("v:order_key"))
     return t(key, lang, **fmt)
+
+
+def first_rows(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], n: int = 10,
+               lang: str | None = None) -> pl.DataFrame:
+    """The file's first `n` rows as mapped: the line, then each mapped field's cells under the field's name."""
+    return csv_file.frame.head(n).select(
+        pl.col(LINE).alias(t("csv.col.line", lang)),
+        *[pl.col(mapping[f.name]).alias(field_label(f.name, lang)) for f in fields(kind)
+          if mapping.get(f.name) in csv_file.headers])

@@ -14,6 +14,14 @@ _MODULES = {
     "wix": "core.integrations.wix",
 }
 
+# Platforms whose records arrive only as files the operator imports (core.csv_import): nothing to sync.
+FILE_PLATFORMS = frozenset({"csv"})
+
+
+def syncs_over_network(platform: str) -> bool:
+    """Whether the scheduler syncs shops of this platform (a CSV shop is filled by imports, never synced)."""
+    return platform not in FILE_PLATFORMS
+
 
 def make_client(shop: Shop) -> ShopClient:
     """The client for a connected shop, with its secrets loaded from the secrets file."""

@@ -46,7 +46,9 @@ expansion and external references, so a hostile or broken answer is a BadRespons
 answers without one go through the stdlib's C parser (defusedxml's pure-Python parser costs 60 µs a member).
 
 Paging and checkpoints:
-- members: pages by memNo ascending. A full pass runs page 1.. with the header total remembered; if the
+- members: pages by memNo ascending, up to `workers` (4) asked at once and handled in order, so one call's
+  latency does not cap the call rate (a single caller reaches ~78% of 100/s here, four reach 95%). A
+  full pass runs page 1.. with the header total remembered; if the
   total drops between calls (members deleted under us), the offset window shifted left, so the client
   steps back enough pages to re-read what moved (re-reading is harmless: rows are upserted by key). After
   a pass the cursor keeps the pass's start date; the next sync asks only members modified since that date
@@ -63,7 +65,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterator
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
@@ -81,6 +85,7 @@ DEFAULT_BASE_URL = "https://openhub.godo.co.kr/godomall5"
 DOCUMENTED_RATE = 100.0      # calls a second before Godomall answers 429
 DEFAULT_RATE = 95.0          # paced 5% under it
 DEFAULT_PAGE_SIZE = 100
+DEFAULT_WORKERS = 4          # member pages asked at once: one call's latency must not cap the call rate
 DEFAULT_ORDER_WINDOW_DAYS = 30  # Order_Search refuses longer windows (code 201)
 DEFAULT_HISTORY_DAYS = 365 * 2
 SUCCESS = "000"
@@ -189,16 +194,19 @@ def record(el: Element) -> dict[str, Any]:
 def member_row(r: dict[str, Any], tz: str) -> dict[str, Any]:
     key = norm.require(r, "memNo", what="a Godomall member")
     what = f"Godomall member {key}"
+    entry, modified = r.get("entryDt") or r.get("regDt"), r.get("modDt")
+    signed_up_at = norm.instant(entry, tz, what=f"{what} entryDt")
     return {
         "member_key": str(key),
         "email": norm.email(r.get("email")),
         "name": norm.text(r.get("memNm")),
         "phone": norm.phone(r.get("cellPhone")),
         "member_group": norm.text(r.get("groupNm") or r.get("memGroupNm")),
-        "signed_up_at": norm.instant(r.get("entryDt") or r.get("regDt"), tz, what=f"{what} entryDt"),
+        "signed_up_at": signed_up_at,
         "email_consent": norm.flag(r.get("maillingFl")),
         "sms_consent": norm.flag(r.get("smsFl")),
-        "updated_at": norm.instant(r.get("modDt"), tz, what=f"{what} modDt"),
+        # most members were never changed after signing up: one parse for both (a million a minute)
+        "updated_at": signed_up_at if modified == entry else norm.instant(modified, tz, what=f"{what} modDt"),
         "raw": r,
     }
 
@@ -321,7 +329,7 @@ class GodomallClient:
                  timezone: str = clock.DEFAULT_TZ, rate_limit: float | None = DEFAULT_RATE,
                  page_size: int = DEFAULT_PAGE_SIZE, order_window_days: int = DEFAULT_ORDER_WINDOW_DAYS,
                  history_days: int = DEFAULT_HISTORY_DAYS, timeout: float = 10.0, max_retries: int = 4,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5, workers: int = DEFAULT_WORKERS) -> None:
         # Missing keys fail the first call, not the constructor, so a sync records them as a failed run.
         self._missing_keys = not partner_key or not user_key
         self._auth = {"partner_key": partner_key or "", "key": user_key or ""}
@@ -329,10 +337,13 @@ class GodomallClient:
         self.page_size = max(1, int(page_size))
         self.order_window_days = max(1, int(order_window_days))
         self.history_days = int(history_days)
-        self.limiter = RateLimiter(rate_limit, burst=1) if rate_limit else None
+        self.workers = max(1, int(workers))
+        # A burst of one call per worker keeps several in flight and stays far inside Godomall's bucket.
+        self.limiter = RateLimiter(rate_limit, burst=self.workers) if rate_limit else None
         self.http = PlatformHTTP(PLATFORM, base_url.rstrip("/"), timeout=timeout, max_retries=max_retries,
                                  backoff=backoff, limiter=self.limiter, on_response=self._watch_level)
         self.calls = 0
+        self._count = threading.Lock()
         self.exhausted = 0  # answers that said the bucket is empty
 
     def _watch_level(self, response: Any) -> None:
@@ -351,7 +362,8 @@ class GodomallClient:
             raise AuthError("Godomall needs both the partner key and the user key, and one of them was never "
                             "entered (credential missing); enter both in the console")
         response = self.http.request("POST", PATHS[entity], data={**self._auth, **params})
-        self.calls += 1
+        with self._count:
+            self.calls += 1
         if response.status_code in (401, 403):
             raise AuthError(f"Godomall refused the keys for {what} (HTTP {response.status_code}); "
                             "check the partner key and user key in the console")
@@ -377,7 +389,11 @@ class GodomallClient:
 
     # members: offset pages by memNo; full pass first, then modified-since passes.
     def member_pages(self, cursor: dict[str, Any] | None, *, full: bool = False) -> Iterator[tuple[list[dict], dict]]:
-        """(normalized member rows, cursor) per page; `full` forces a complete pass (the import)."""
+        """(normalized member rows, cursor) per page, in order; `full` forces a complete pass (the import).
+
+        Up to `workers` pages are asked at once (their numbers are known from the total), and handled in
+        page order, so a failure leaves the checkpoint on the first page not handled.
+        """
         cursor = dict(cursor or {})
         today = self._today().isoformat()
         if full or not cursor:
@@ -389,25 +405,46 @@ class GodomallClient:
         params: dict[str, Any] = {"size": self.page_size, "sort": "memNo asc"}
         if cursor.get("since"):
             params.update(dateType="modDt", startDate=cursor["since"], endDate=cursor["pass_started"])
-        while True:
-            header, records = self.call("members", {**params, "page": page})
-            now_total = _int(header.get("total"), len(records))
-            if total is not None and now_total < total and page > 1:
-                # Members vanished under the listing: step back over the rows that shifted left.
-                back = -(-(total - now_total) // self.page_size)
-                page, total = max(1, page - back), now_total
-                continue
-            total = now_total
-            rows = [member_row(r, self.tz) for r in records]
-            done = len(records) < self.page_size or page * self.page_size >= total
-            cursor = {**cursor, "page": page + 1, "total": total, "done": done}
-            if done:
-                cursor = {"since": cursor["since"], "pass_started": cursor["pass_started"], "done": True,
-                          "total": total}
-            yield rows, cursor
-            if done:
-                return
-            page += 1
+
+        def ask(n: int) -> tuple[dict[str, str], list[dict[str, Any]]]:
+            return self.call("members", {**params, "page": n})
+
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="godomall-members") if self.workers > 1 else None
+        ahead: dict[int, Future] = {}
+        try:
+            while True:
+                if pool is not None and total is not None:
+                    last = max(page, -(-total // self.page_size))
+                    for n in range(page, min(page + self.workers, last + 1)):
+                        if n not in ahead:
+                            ahead[n] = pool.submit(ask, n)
+                header, records = ahead.pop(page).result() if page in ahead else ask(page)
+                now_total = _int(header.get("total"), len(records))
+                if total is not None and now_total < total and page > 1:
+                    # Members vanished under the listing: step back over the rows that shifted left
+                    # (and forget the pages asked ahead, which shifted too).
+                    back = -(-(total - now_total) // self.page_size)
+                    page, total = max(1, page - back), now_total
+                    for future in ahead.values():
+                        future.cancel()
+                    ahead.clear()
+                    continue
+                total = now_total
+                rows = [member_row(r, self.tz) for r in records]
+                done = len(records) < self.page_size or page * self.page_size >= total
+                cursor = {**cursor, "page": page + 1, "total": total, "done": done}
+                if done:
+                    cursor = {"since": cursor["since"], "pass_started": cursor["pass_started"], "done": True,
+                              "total": total}
+                yield rows, cursor
+                if done:
+                    return
+                page += 1
+        finally:
+            if pool is not None:
+                for future in ahead.values():
+                    future.cancel()
+                pool.shutdown(wait=True)
 
     def _members(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         for rows, next_cursor in self.member_pages(cursor):
@@ -488,7 +525,7 @@ def client_for(shop: Shop, **overrides: Any) -> GodomallClient:
                    order_window_days=int(s.get("order_window_days", DEFAULT_ORDER_WINDOW_DAYS)),
                    history_days=int(s.get("history_days", DEFAULT_HISTORY_DAYS)),
                    timeout=float(s.get("timeout", 10.0)), max_retries=int(s.get("max_retries", 4)),
-                   backoff=float(s.get("backoff", 0.5)))
+                   backoff=float(s.get("backoff", 0.5)), workers=int(s.get("workers", DEFAULT_WORKERS)))
     options.update(overrides)
     return GodomallClient(keys.get("partner_key", ""), keys.get("user_key", ""), **options)
 

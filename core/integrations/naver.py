@@ -19,7 +19,9 @@ Where each rule comes from (apicenter.commerce.naver.com, read through the `sear
 - Product order details (seller-get-product-orders-pay-order-seller): `POST
   /v1/pay-order/seller/product-orders/query` with `productOrderIds` (at most 300); `data` is a list of
   `{order, productOrder, delivery, ...}`. productOrderStatus is one of PAYMENT_WAITING, PAYED, DELIVERING,
-  DELIVERED, PURCHASE_DECIDED, EXCHANGED, CANCELED, RETURNED, CANCELED_BY_NOPAYMENT.
+  DELIVERED, PURCHASE_DECIDED, EXCHANGED, CANCELED, RETURNED, CANCELED_BY_NOPAYMENT. The feed's own status can
+  lag behind the details' (Commerce API FAQ, github.com/commerce-api-naver/commerce-api discussion 2437:
+  "prefer the details"), so statuses are always taken from the details.
 - Product order ids of one order (seller-get-product-order-ids-pay-order-seller): `GET
   /v1/pay-order/seller/orders/{orderId}/product-order-ids`, `data` = list of ids.
 - Products (search-product): `POST /v1/products/search` with page (from 1) and size; answer

@@ -33,8 +33,10 @@ Where each rule comes from (dev.wix.com, read through the `search` tool):
   /ecom/v1/abandoned-checkout/query` with `{query: {filter, sort, cursorPaging: {limit <= 100, cursor}}}`,
   answer `{abandonedCheckouts, pagingMetadata: {count, cursors: {next}, hasNext}}`; updatedDate filterable and
   sortable. Fields: id, checkoutId, cartId, status (ABANDONED | RECOVERED), buyerInfo {contactId, email},
-  totalPrice.amount, currency, createdDate, updatedDate, checkoutRecoveredDate, checkoutUrl. The object carries
-  no line items, so each cart's items and images come from its checkout: `GET /ecom/v1/checkouts/{id}` ->
+  totalPrice.amount, currency, createdDate, updatedDate, checkoutRecoveredDate, checkoutUrl. (Search Abandoned
+  Checkouts, `/ecom/v1/abandoned-checkout/search`, adds richer filters the console does not need.) Newer
+  answers carry `lineItems` on the abandoned checkout itself (documented as beta, read-only) and are used as
+  they are; otherwise each cart's items and images come from its checkout: `GET /ecom/v1/checkouts/{id}` ->
   `{checkout: {lineItems[] {id, quantity, productName.original, catalogReference, price.amount, media | image},
   updatedDate}}`; a checkout Wix no longer has (404) leaves the cart without items rather than failing it.
   The Wix help page (shared/reference/004) adds: a cart counts as abandoned one hour after the tab closed, and
@@ -173,30 +175,41 @@ class WixClient:
     def _contacts(self, cursor: dict[str, Any]) -> Iterator[Page]:
         since, pass_start = cursor.get("since"), cursor.get("pass_start")
         created, skip = cursor.get("created"), int(cursor.get("skip") or 0)
-        while True:
-            conditions = []
-            if since:
-                conditions.append({"updatedDate": {"$gte": since}})
-            if created:
-                conditions.append({"createdDate": {"$gte": created}})
-            query: dict[str, Any] = {"sort": [{"fieldName": "createdDate", "order": "ASC"}],
-                                     "paging": {"limit": self.contacts_limit, "offset": skip}}
-            if conditions:
-                query["filter"] = conditions[0] if len(conditions) == 1 else {"$and": conditions}
-            body, response = self.call("POST", CONTACTS_PATH, {"query": query, "fieldsets": ["FULL"]})
-            pass_start = pass_start or _watermark(response)
-            contacts = _list(body, "contacts", CONTACTS_PATH)
-            rows = [member_row(c, self.tz) for c in contacts]
-            for contact in contacts:
-                stamp = norm.require(contact, "createdDate", what=f"Wix contact {contact.get('id')}")
-                skip = skip + 1 if stamp == created else 1
-                created = stamp
-            paging = body.get("pagingMetadata") or {}
-            more = bool(paging.get("hasNext")) if "hasNext" in paging else len(contacts) >= self.contacts_limit
-            if not contacts or not more:
-                yield Page({"members": rows}, {"since": pass_start})
-                return
-            yield Page({"members": rows}, {"since": since, "pass_start": pass_start, "created": created, "skip": skip})
+        # The next page is asked for as soon as this one's keyset is known, and arrives while this one is
+        # normalized: Wix's answer time and ours overlap instead of adding up.
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="wix-contacts") as pool:
+            pending = pool.submit(self._contacts_page, since, created, skip)
+            while True:
+                body, response = pending.result()
+                pass_start = pass_start or _watermark(response)
+                contacts = _list(body, "contacts", CONTACTS_PATH)
+                for contact in contacts:
+                    stamp = norm.require(contact, "createdDate", what=f"Wix contact {contact.get('id')}")
+                    skip = skip + 1 if stamp == created else 1
+                    created = stamp
+                paging = body.get("pagingMetadata") or {}
+                more = bool(paging.get("hasNext")) if "hasNext" in paging else len(contacts) >= self.contacts_limit
+                if contacts and more:
+                    pending = pool.submit(self._contacts_page, since, created, skip)
+                rows = [member_row(c, self.tz) for c in contacts]
+                if not contacts or not more:
+                    yield Page({"members": rows}, {"since": pass_start})
+                    return
+                yield Page({"members": rows},
+                           {"since": since, "pass_start": pass_start, "created": created, "skip": skip})
+
+    def _contacts_page(self, since: str | None, created: str | None, skip: int) -> tuple[Any, httpx.Response]:
+        """Contacts updated since `since`, from the `skip`-th one created at `created` on, oldest first."""
+        conditions = []
+        if since:
+            conditions.append({"updatedDate": {"$gte": since}})
+        if created:
+            conditions.append({"createdDate": {"$gte": created}})
+        query: dict[str, Any] = {"sort": [{"fieldName": "createdDate", "order": "ASC"}],
+                                 "paging": {"limit": self.contacts_limit, "offset": skip}}
+        if conditions:
+            query["filter"] = conditions[0] if len(conditions) == 1 else {"$and": conditions}
+        return self.call("POST", CONTACTS_PATH, {"query": query, "fieldsets": ["FULL"]})
 
     def _cursor_walk(self, path: str, wrapper: str, items_key: str, cursor: dict[str, Any]
                      ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
@@ -235,6 +248,8 @@ class WixClient:
                        checkpoint)
 
     def _checkout(self, abandoned: dict[str, Any]) -> dict[str, Any] | None:
+        if abandoned.get("lineItems"):
+            return None  # the abandoned checkout carries its own lines: no need to ask for its checkout
         checkout_id = abandoned.get("checkoutId")
         if not checkout_id:
             return None
@@ -381,7 +396,7 @@ def cart_rows(abandoned: dict[str, Any], checkout: dict[str, Any] | None,
         "recovery_url": norm.text(abandoned.get("checkoutUrl")), "order_key": None, "raw": abandoned,
     }
     items = []
-    for n, line in enumerate((checkout or {}).get("lineItems") or [], start=1):
+    for n, line in enumerate(abandoned.get("lineItems") or (checkout or {}).get("lineItems") or [], start=1):
         items.append({
             "cart_key": key, "line_no": n,
             "product_key": norm.text((line.get("catalogReference") or {}).get("catalogItemId")),

@@ -164,6 +164,7 @@ class Mall:
         rng = np.random.default_rng(seed)
         self._make_categories()
         self._make_products(rng)
+        self._member_fields: dict[int, dict[str, Any]] = {}  # put_member's people, by member index
         self._make_members(rng, members)
         self._make_orders(rng)
         self._make_carts(rng)
@@ -331,6 +332,21 @@ class Mall:
     def member_count(self, now_s: int) -> int:
         return int(np.searchsorted(self.m_created, now_s, side="right"))
 
+    def put_member(self, signed_up: dt.datetime, **fields: Any) -> str:
+        """Put one specific person in the mall (tests: the same member on several platforms).
+
+        The member who signed up first at or after `signed_up` now signs up exactly then (the sign-up order
+        stays sorted) and answers with `fields` (name, email, cellphone, sms, news_mail, ...) over the
+        generated ones. Their member_id comes back."""
+        at = int(signed_up.timestamp())
+        with self._guard:
+            i = int(np.searchsorted(self.m_created, at, side="left"))
+            if i >= self.m_created.size:
+                raise ValueError(f"no member of this mall signs up at or after {signed_up.isoformat()}")
+            self.m_created[i] = at
+            self._member_fields[i] = dict(fields)
+        return self.member_rows(np.array([i]))[0]["member_id"]
+
     def member_rows(self, idx: np.ndarray) -> list[dict[str, Any]]:
         idx = np.asarray(idx, dtype=np.int64)
         created = iso_kst(self.m_created[idx])
@@ -354,6 +370,7 @@ class Mall:
                 "created_date": created[j], "last_login_date": login[j], "member_authority": "C",
                 "member_authentication": "T", "use_blacklist": "F", "gender": gender, "member_type": "p",
                 "join_path": "M" if mobile[j] else "P", "use_mobile_app": "F", "country_code": "KR",
+                **self._member_fields.get(i, {}),
             })
         return rows
 

@@ -55,10 +55,11 @@ KO: dict[str, str] = {
     "integrations.state_paused": "일시 중지",
     "integrations.state_csv": "CSV 가져오기",
     "integrations.next_sync": "다음 동기화",
-    "integrations.next_due_now": "다음 실행 때",
+    "integrations.next_due_now": "곧",
     "integrations.next_manual": "수동 (CSV)",
     "integrations.next_paused": "중지됨",
-    "integrations.next_at": "{when} ({at})",
+    "integrations.next_plan": "{every} 동기화 · 다음 {at}",
+    "integrations.next_plan_due": "{every} 동기화 · 스케줄러의 다음 실행 때",
     "integrations.scheduler_off": "스케줄러가 실행되고 있지 않아 예약된 동기화가 멈춰 있습니다. "
                                   "서버에서 `python -m core scheduler`를 실행하세요.",
     "integrations.scheduler_job_failed": "스케줄러의 지난 동기화가 실패했습니다.",
@@ -77,7 +78,6 @@ KO: dict[str, str] = {
     "integrations.gm_left_value": "{left}/{limit}",
     "integrations.gm_last_updated": "주소록 업데이트",
     "integrations.gm_never": "불러온 적 없음",
-    "integrations.gm_never_imported": "주소록을 아직 고도몰에서 불러오지 않았습니다. 보내기 전에 불러오세요.",
     "integrations.gm_import": "고도몰에서 불러오기",
     "integrations.gm_confirm": "주소록 바꾸고 불러오기",
     "integrations.gm_cancel": "취소",
@@ -94,6 +94,8 @@ KO: dict[str, str] = {
     "integrations.auth_wix": "Wix가 API 키를 거부했습니다. 키가 삭제되거나 다시 만들어지지 않았는지, 권한과 "
                              "사이트 ID가 맞는지 확인하세요.",
     "integrations.no_test": "이 플랫폼은 아직 연결 테스트를 할 수 없습니다.",
+    "integrations.error_running": "이 쇼핑몰은 지금 다른 곳(스케줄러나 다른 창)에서 동기화하고 있습니다. 그 동기화가 "
+                                  "끝난 뒤 다시 시도하세요.",
 }
 
 EN: dict[str, str] = {
@@ -147,10 +149,11 @@ EN: dict[str, str] = {
     "integrations.state_paused": "Paused",
     "integrations.state_csv": "CSV import",
     "integrations.next_sync": "Next sync",
-    "integrations.next_due_now": "at the next tick",
+    "integrations.next_due_now": "soon",
     "integrations.next_manual": "manual (CSV)",
     "integrations.next_paused": "paused",
-    "integrations.next_at": "{when} ({at})",
+    "integrations.next_plan": "synced {every} · next at {at}",
+    "integrations.next_plan_due": "synced {every} · next at the scheduler's next tick",
     "integrations.scheduler_off": "The scheduler is not running, so scheduled syncs are paused. "
                                   "Start `python -m core scheduler` on the server.",
     "integrations.scheduler_job_failed": "The scheduler's last sync of this shop failed.",
@@ -169,8 +172,6 @@ EN: dict[str, str] = {
     "integrations.gm_left_value": "{left}/{limit}",
     "integrations.gm_last_updated": "Address book updated",
     "integrations.gm_never": "never imported",
-    "integrations.gm_never_imported": "The address book has not been imported from Godomall yet. Import it before "
-                                      "sending.",
     "integrations.gm_import": "Import from Godomall",
     "integrations.gm_confirm": "Replace the address book and import",
     "integrations.gm_cancel": "Cancel",
@@ -187,4 +188,6 @@ EN: dict[str, str] = {
     "integrations.auth_wix": "Wix refused the API key. Check that it was not deleted or regenerated, and its "
                              "permissions and the site id.",
     "integrations.no_test": "This platform cannot test its connection yet.",
+    "integrations.error_running": "This shop is being synced elsewhere right now (by the scheduler or another tab). "
+                                  "Try again when that sync ends.",
 }

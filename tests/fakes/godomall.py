@@ -62,15 +62,11 @@ def generated_member(i: int) -> dict[str, str]:
     }
 
 
-_NAMES = [s + g for g in GIVEN for s in SURNAMES]
-
-
 def generated_member_xml(i: int, idx: int) -> str:
     """generated_member(i) rendered as render("member_data", idx, ...) does, without the dicts (a million
     members a minute needs the fake to spend a few microseconds on each)."""
     no = i + 1
-    minutes = i
-    day, rest = divmod(minutes + 9 * 60, 24 * 60)
+    day, rest = divmod(i + 9 * 60, 24 * 60)  # BASE_SIGNUP (09:00) + i minutes
     at = f"{BASE_SIGNUP.date() + dt.timedelta(days=day)} {rest // 60:02d}:{rest % 60:02d}:00"
     name = SURNAMES[i % len(SURNAMES)] + GIVEN[(i // 7) % len(GIVEN)]
     return (f'<member_data idx="{idx}"><memNo>{no}</memNo><memId>user{no}</memId><memNm>{name}</memNm>'
@@ -121,7 +117,7 @@ class Fault:
 class FakeGodomall:
     def __init__(self, members: int = 50, orders: int = 40, products: int = 25, *,
                  partner_key: str = PARTNER_KEY, user_key: str = USER_KEY, rate_limit: float | None = None,
-                 max_size: int = 500, slow_seconds: float = 2.0) -> None:
+                 burst: float | None = None, max_size: int = 500, slow_seconds: float = 2.0) -> None:
         self.partner_key, self.user_key = partner_key, user_key
         self.base_members = members
         self.member_overrides: dict[int, dict[str, str]] = {}
@@ -134,6 +130,7 @@ class FakeGodomall:
         self.products = [generated_product(i) for i in range(products)]
         self.categories = [{"cateCd": c, "cateNm": n, "cateDisplayFl": "y"} for c, n in CATEGORIES]
         self.rate_limit, self.max_size, self.slow_seconds = rate_limit, max_size, slow_seconds
+        self.delay = 0.0  # seconds added to every answer (a far-away platform)
         self.faults: list[Fault] = []
         self.hooks: list[tuple[int, Callable[["FakeGodomall"], None]]] = []
         self.calls = 0
@@ -142,8 +139,11 @@ class FakeGodomall:
         self.lock = threading.Lock()
         self.requests: list[tuple[str, dict[str, str]]] = []  # (API name, params without the keys)
         self.hung = threading.Event()
+        self.in_flight = 0
+        self._idle = threading.Condition(self.lock)
         self._release = threading.Event()
-        self._tokens = float(rate_limit or 0)
+        self.burst = float(burst or rate_limit or 0)  # the bucket's size: a second's worth unless told
+        self._tokens = self.burst
         self._last = time.monotonic()
         self.server: ThreadingHTTPServer | None = None
 
@@ -258,15 +258,32 @@ class FakeGodomall:
         if not self.rate_limit:
             return True, False
         now = time.monotonic()
-        self._tokens = min(self.rate_limit, self._tokens + (now - self._last) * self.rate_limit)
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate_limit)
         self._last = now
         if self._tokens >= 1:
             self._tokens -= 1
             return True, self._tokens < 1
         return False, True
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no request is being answered (a slow answer outlives the client that gave up on it)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.in_flight == 0, timeout)
+
     def handle(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            return self._handle(path, params)
+        finally:
+            with self._idle:
+                self.in_flight -= 1
+                self._idle.notify_all()
+
+    def _handle(self, path: str, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         xml = {"Content-Type": "text/xml; charset=utf-8"}
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.calls += 1
             for due, fn in [h for h in self.hooks if h[0] < self.calls]:
@@ -329,7 +346,7 @@ class FakeGodomall:
                 lo, hi = p["startDate"], p.get("endDate") or "9999-12-31"
                 keys = [k for k in keys if lo <= self.member(k)["modDt"][:10] <= hi]
             chunk = keys[(page - 1) * size: page * size]
-            body = "".join(render("member_data", i + 1, self.member_overrides[k]) if k in self.member_overrides
+            body = "".join(render("member_data", i + 1, self.member(k)) if k in self.member_overrides
                            or k == 1 else generated_member_xml(k - 1, i + 1) for i, k in enumerate(chunk))
             return envelope("000", "성공", body, total=len(keys), max_page=-(-len(keys) // size), now_page=page)
         if path.endswith("/order/Order_Search.php"):

@@ -1,9 +1,10 @@
 """A fake Naver Commerce API on loopback, following the documented shapes (see core/integrations/naver.py).
 
 Records are a deterministic function of their index, so a million members cost no memory: order j has
-two product orders when j % 3 == 0, else one (times `wide`, for orders with many lines); it belongs to member j % members; all its product orders
-last changed at start + j * step. A product order moved later by `change_item` leaves its place and shows
-up again at its new change time (times after every generated one).
+two product orders when j % 3 == 0, else one (times `wide`, for orders with many lines); it belongs to
+member j % members; all its product orders last changed at start + j * step. A product order moved later
+by `change_item` leaves its place and shows up again at its new change time (times after every generated
+one).
 
 Auth is real: the token endpoint checks the bcrypt signature against the client's secret and the
 timestamp against the wall clock (5 minutes), and tokens expire after `token_ttl` seconds.
@@ -12,7 +13,8 @@ headers; over it, a 429 with `{code: GW.RATE_LIMIT, message, timestamp, traceId}
 
 Faults: `fault(kind, times, path)` with kind 500 / 503 / 429 (with Retry-After) / 'slow' / 'garbage';
 `expire_tokens()`, `expire_tokens_after(n)`; `after_feed(fn)` runs fn after each changed-orders answer (a
-page that changes between calls); `hang_feed_at(n)` stalls the n-th changed-orders call (for SIGKILL tests).
+page that changes between calls); `hang_feed_at(n)` / `hang_feed_next()` stall the n-th / the next
+changed-orders call until `clear_faults()` (for SIGKILL tests).
 """
 from __future__ import annotations
 
@@ -118,6 +120,7 @@ class NaverFake:
         self._api_calls = 0
         self._hang_at: int | None = None
         self.hung = threading.Event()
+        self._release = threading.Event()
         self._guard = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -133,6 +136,7 @@ class NaverFake:
     def __exit__(self, *exc: Any) -> None:
         self._hang_at = None
         self.hung.set()
+        self._release.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -155,6 +159,7 @@ class NaverFake:
         with self._guard:
             self._faults.clear()
             self._expire_after = self._hang_at = None
+        self._release.set()
 
     def expire_tokens(self) -> None:
         with self._guard:
@@ -167,7 +172,14 @@ class NaverFake:
         self._after_feed = fn
 
     def hang_feed_at(self, n: int) -> None:
+        self._release.clear()
         self._hang_at = n
+
+    def hang_feed_next(self) -> None:
+        """Stall the next changed-orders call (until `clear_faults`): a process killed while it waits for it
+        dies mid-walk, with fetched pages it has not written yet."""
+        with self._guard:
+            self.hang_feed_at(self.requests.get("changes", 0) + 1)
 
     # ---- the records --------------------------------------------------------------------------------
 
@@ -463,7 +475,7 @@ class _Handler(BaseHTTPRequestHandler):
                 n = fake.requests["changes"]
             if fake._hang_at is not None and n >= fake._hang_at:
                 fake.hung.set()
-                time.sleep(30)
+                fake._release.wait(30)
             rows, more = fake.feed(from_ms, to_ms, q.get("moreSequence"), min(300, int(q.get("limitCount") or 300)))
             data: dict[str, Any] = {"lastChangeStatuses": rows, "count": len(rows)}
             if more:
@@ -524,8 +536,10 @@ def main() -> None:
     p.add_argument("--orders", type=int, default=1000)
     p.add_argument("--members", type=int, default=None)
     p.add_argument("--rate-limit", type=float, default=None)
+    p.add_argument("--step-s", type=float, default=60.0, help="seconds between two orders' changes")
     args = p.parse_args()
-    with NaverFake(orders=args.orders, members=args.members, rate_limit=args.rate_limit) as fake:
+    with NaverFake(orders=args.orders, members=args.members, rate_limit=args.rate_limit,
+                   step_s=args.step_s) as fake:
         print(fake.url, flush=True)
         try:
             threading.Event().wait()

@@ -15,7 +15,8 @@ updated mid-walk moves to the end instead of shifting the pages.
 Faults: `fault(kind, times=1, path=None, after=0, retry_after=None, seconds=...)` with kind 429 / 500 / 503 /
 'slow' / 'garbage' / 401; `revoke_key_after(n)` (the key stops working after n more requests, as when the
 owner deletes it mid-sync) and `restore_key()`; `after(path, fn)` runs fn after each answer to path (a page that
-changes between calls); `delay` (seconds added to every answer).
+changes between calls); `delay` (seconds added to every answer); `stall_next(path)` holds the next request to
+path until `clear_faults()` (for SIGKILL tests).
 """
 from __future__ import annotations
 
@@ -77,8 +78,42 @@ def contact(i: int) -> dict[str, Any]:
     }
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _contact_template() -> str:
+    """contact(i) as JSON with %-placeholders: a page of 1,000 is formatted, not built and encoded."""
+    sample = contact(0)
+    text = _dumps(sample).replace("%", "%%")
+    values = {"id": sample["id"], "eid": guid(11, 0), "pid": guid(12, 0), "stamp": sample["createdDate"],
+              "first": sample["info"]["name"]["first"], "last": sample["info"]["name"]["last"],
+              "email": sample["primaryInfo"]["email"], "local": sample["primaryInfo"]["phone"],
+              "e164": sample["primaryPhone"]["e164Phone"]}
+    for key, value in values.items():
+        text = text.replace(_dumps(value), f'"%({key})s"')
+    text = text.replace('"subscriptionStatus":"SUBSCRIBED"', '"subscriptionStatus":"%(s_email)s"', 1)
+    text = text.replace('"subscriptionStatus":"NOT_SET"', '"subscriptionStatus":"%(s_phone)s"', 1)
+    return text
+
+
+def contact_json(i: int) -> str:
+    """contact(i), encoded as `_dumps` would encode it."""
+    first, last = GIVEN[i % len(GIVEN)], FAMILY[(i // len(GIVEN)) % len(FAMILY)]
+    local = f"010-{(i // 10000) % 10000:04d}-{i % 10000:04d}"
+    sec = T0_MS // 1000 + i
+    return _CONTACT_TEMPLATE % {
+        "id": guid(1, i), "eid": guid(11, i), "pid": guid(12, i),
+        "stamp": time.strftime("%Y-%m-%dT%H:%M:%S.123Z", time.gmtime(sec)), "first": first, "last": last,
+        "email": f"Member{i}@Example.com", "local": local, "e164": "+82" + local.replace("-", "")[1:],
+        "s_email": SUBSCRIPTION[i % len(SUBSCRIPTION)], "s_phone": SUBSCRIPTION[(i + 1) % len(SUBSCRIPTION)]}
+
+
 def _money(amount: float) -> dict[str, str]:
     return {"amount": f"{amount:g}", "formattedAmount": f"₩{amount:,.0f}"}
+
+
+_CONTACT_TEMPLATE = _contact_template()
 
 
 class _Bucket:
@@ -114,6 +149,9 @@ class WixFake:
         self.revoke_in: int | None = None
         self.key_valid = True
         self.delay = 0.0
+        self.stall_path: str | None = None
+        self.stalled = threading.Event()  # set when a request is being held by `stall_next`
+        self._release = threading.Event()
         self.requests: dict[str, int] = {}
         self.throttled = 0
         self.collections = [{"id": guid(5, c), "name": f"컬렉션 {c}", "slug": f"col-{c}", "visible": True,
@@ -172,7 +210,9 @@ class WixFake:
                                            "createdDate": iso(touched - 600_000)}
         recovered = k % 3 == 2
         created = iso(touched + 3_600_000)
-        return {"id": guid(8, k), "checkoutId": checkout_id, "cartId": guid(9, k),
+        # Newer answers carry the lines themselves (beta field); every fourth from the second one here does.
+        own_lines = {"lineItems": lines} if k % 4 == 1 else {}
+        return {**own_lines, "id": guid(8, k), "checkoutId": checkout_id, "cartId": guid(9, k),
                 "status": "RECOVERED" if recovered else "ABANDONED", "buyerLanguage": "ko",
                 "buyerInfo": {"contactId": buyer["id"], "email": buyer["primaryInfo"]["email"],
                               "visitorId": guid(10, k)},
@@ -239,6 +279,15 @@ class WixFake:
     def clear_faults(self) -> None:
         with self.guard:
             self.faults.clear()
+            self.stall_path = None
+        self._release.set()
+
+    def stall_next(self, path: str) -> None:
+        """Hold the next request to `path` unanswered until `clear_faults` (a process killed meanwhile dies
+        mid-walk, with pages fetched but not written)."""
+        with self.guard:
+            self._release.clear()
+            self.stall_path = path
 
     def revoke_key_after(self, n: int) -> None:
         with self.guard:
@@ -274,6 +323,7 @@ class WixFake:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
+        self._release.set()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
@@ -324,6 +374,13 @@ class WixFake:
                 self.revoke_in -= 1
         if self.delay:
             time.sleep(self.delay)
+        with self.guard:
+            hold = self.stall_path is not None and path.startswith(self.stall_path)
+            if hold:
+                self.stall_path = None
+        if hold:
+            self.stalled.set()
+            self._release.wait(30)
         if self.bucket:
             wait = self.bucket.take()
             if wait:
@@ -354,7 +411,10 @@ class WixFake:
         except (ValueError, TypeError, KeyError) as exc:
             status, answer = 400, {"message": f"invalid request: {exc}", "details": {"validationError": {
                 "fieldViolations": [{"field": "query", "description": str(exc), "ruleName": "VALIDATION_ERROR"}]}}}
-        self._send(handler, status, answer)
+        if isinstance(answer, bytes):  # already encoded (the contacts page, for speed)
+            self._send(handler, status, None, raw=answer)
+        else:
+            self._send(handler, status, answer)
         for fn in self.hooks.get(path, []):
             fn()
 
@@ -409,7 +469,7 @@ class WixFake:
                 return False
         return True
 
-    def _query_contacts(self, query: dict[str, Any]) -> dict[str, Any]:
+    def _query_contacts(self, query: dict[str, Any]) -> bytes:
         paging = query.get("paging") or {}
         limit, offset = self._limit(paging, "contacts", 50), int(paging.get("offset") or 0)
         sort = query.get("sort") or [{"fieldName": "createdDate", "order": "ASC"}]
@@ -424,8 +484,9 @@ class WixFake:
                 if len(page) == limit:
                     more = True
                     break
-                page.append(record)
-        return {"contacts": page, "pagingMetadata": {"count": len(page), "offset": offset, "hasNext": more}}
+                page.append(record if isinstance(record, str) else _dumps(record))
+        meta = {"count": len(page), "offset": offset, "hasNext": more}
+        return ('{"contacts":[' + ",".join(page) + '],"pagingMetadata":' + _dumps(meta) + "}").encode()
 
     def _contact_stream(self, conditions: dict[str, tuple[str, int]]):
         """Live contacts in createdDate order passing `conditions`, touching only the indices that can pass."""
@@ -439,10 +500,20 @@ class WixFake:
         start = first_index("createdDate")
         untouched_from = max(start, first_index("updatedDate"))  # untouched contacts have updated == created
         early = sorted(i for i in self.overrides if start <= i < untouched_from)
-        for i in early + list(range(untouched_from, self.members)):
+        for i in early:
             record = self.overrides.get(i) or contact(i)
             if record["id"] not in self.deleted and self._passes(record, conditions):
                 yield record
+        for i in range(untouched_from, self.members):
+            record = self.overrides.get(i)
+            if record is not None or self.deleted:  # a changed contact, or the slow path while any is deleted
+                record = record or contact(i)
+                if record["id"] not in self.deleted and self._passes(record, conditions):
+                    yield record
+                continue
+            stamp_ms = T0_MS + i * 1000 + 123  # untouched: created == updated
+            if all(stamp_ms > ms or (op == "$gte" and stamp_ms == ms) for op, ms in conditions.values()):
+                yield contact_json(i)
         for record in self.extras:
             if record["id"] not in self.deleted and self._passes(record, conditions):
                 yield record
@@ -481,3 +552,25 @@ class WixFake:
                         key=lambda p: p["numericId"])
         page = chosen[offset:offset + limit]
         return {"products": page, "metadata": {"items": len(page), "offset": offset}, "totalResults": len(chosen)}
+
+
+def main() -> None:
+    """Serve the fake on its own (the benchmark runs it in a separate process): prints its URL."""
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--members", type=int, default=1000)
+    p.add_argument("--per-minute", type=float, default=None, help="the rate limit (default: off)")
+    args = p.parse_args()
+    fake = WixFake(members=args.members, orders=0, carts=0, products=0, collections=0,
+                   rate_limit=args.per_minute is not None, per_minute=args.per_minute or 200)
+    print(fake.start(), flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

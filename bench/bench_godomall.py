@@ -1,0 +1,149 @@
+"""Godomall: members synced per second through the fake on loopback, and the share of the call limit used.
+
+The fake runs as its own process (`python -m tests.fakes.godomall`, as a platform is another machine).
+1. Rate limit off: a members-only sync of 10,000 and 1,000,000 members by the real client into a fresh
+   store file (HTTP, XML, normalization, batched upserts with checkpoints). Also shown: how long the
+   client alone spent producing pages (fetch + parse + normalize, in the engine's prefetch thread), so
+   the engine's share is visible.
+2. Rate limit on: the fake enforces Godomall's documented 100 calls a second (token bucket, 429 +
+   Retry-After when empty); the client paces itself at its default. A sync sized to take ~20 s reports
+   calls a second over the limit, and the 429s received; then the client alone (pages read and
+   normalized, no store) over the same members, to separate the pacing from the engine's speed.
+
+CPU seconds are printed beside the wall clock: on a shared 2-core machine the wall clock mostly says how
+busy the neighbours were, while CPU µs a member says what the code costs.
+
+    /tmp/venv/bin/python bench/bench_godomall.py [--sizes 10000 1000000] [--limited-members 190000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from core.integrations.godomall import DEFAULT_RATE, DOCUMENTED_RATE, GodomallClient  # noqa: E402
+from core.store import Store  # noqa: E402
+from core.sync import sync_shop  # noqa: E402
+from tests.fakes.godomall import PARTNER_KEY, USER_KEY  # noqa: E402
+
+
+def start_fake(members: int, rate_limit: float = 0.0) -> tuple[str, subprocess.Popen]:
+    process = subprocess.Popen([sys.executable, "-m", "tests.fakes.godomall", "--members", str(members),
+                                "--rate-limit", str(rate_limit)], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    return process.stdout.readline().strip(), process
+
+
+def stop_fake(process: subprocess.Popen) -> dict[str, int]:
+    process.stdin.close()
+    tail = process.stdout.read().split()
+    process.wait(timeout=30)
+    return {k: int(v) for k, v in (item.split("=") for item in tail if "=" in item)}
+
+
+class TimedClient:
+    """The real client, with the time its page generator runs (in the prefetch thread) added up."""
+
+    def __init__(self, client: GodomallClient) -> None:
+        self.client, self.busy = client, 0.0
+        self.platform, self.entities = client.platform, client.entities
+
+    def pages(self, entity: str, cursor: Any) -> Iterator:
+        pages = self.client.pages(entity, cursor)
+        while True:
+            started = time.perf_counter()
+            try:
+                page = next(pages)
+            except StopIteration:
+                self.busy += time.perf_counter() - started
+                return
+            self.busy += time.perf_counter() - started
+            yield page
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child_cpu(process: subprocess.Popen) -> float:
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def unlimited(members: int) -> None:
+    url, fake = start_fake(members)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.duckdb", role="bench")
+        store.migrate()
+        client = TimedClient(GodomallClient(PARTNER_KEY, USER_KEY, base_url=url, rate_limit=None))
+        fake_cpu, our_cpu, started = child_cpu(fake), cpu(), time.perf_counter()
+        result = sync_shop(store, "godomall-bench", client, started_by="bench", entities=["members"])
+        took, our_cpu, fake_cpu = time.perf_counter() - started, cpu() - our_cpu, child_cpu(fake) - fake_cpu
+        client.close()
+        size = os.path.getsize(Path(tmp) / "bench.duckdb")
+    counts = stop_fake(fake)
+    assert result.status == "succeeded" and result.records == members, result
+    print(f"{members:>9,} members, rate limit off: {took:6.2f} s, {members / took:9,.0f} members/s "
+          f"({counts.get('calls', 0):,} calls; the client producing pages {client.busy:.2f} s of it; "
+          f"store {size / 2**20:,.0f} MB)\n"
+          f"{'':>11}CPU: client + engine {our_cpu:.1f} s = {our_cpu / members * 1e6:.0f} µs a member "
+          f"({members / our_cpu:,.0f} members per CPU second); the fake {fake_cpu:.1f} s")
+
+
+def limited(members: int) -> None:
+    url, fake = start_fake(members, DOCUMENTED_RATE)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.duckdb", role="bench")
+        store.migrate()
+        client = GodomallClient(PARTNER_KEY, USER_KEY, base_url=url)  # paced at its default
+        started = time.perf_counter()
+        result = sync_shop(store, "godomall-bench", client, started_by="bench", entities=["members"])
+        took = time.perf_counter() - started
+        client.close()
+        assert result.status == "succeeded" and result.records == members, result
+        rate = client.calls / took
+        print(f"{members:>9,} members, rate limit on ({DOCUMENTED_RATE:.0f}/s documented, client paced at "
+              f"{DEFAULT_RATE:.0f}/s), sync into the store: {took:.1f} s, {client.calls:,} calls = {rate:.1f} "
+              f"calls/s = {rate / DOCUMENTED_RATE:.0%} of the allowed rate; EXHAUSTED warnings: "
+              f"{client.exhausted}, retries: {client.http.retries}")
+        alone = GodomallClient(PARTNER_KEY, USER_KEY, base_url=url)
+        time.sleep(1.5)  # let the fake's bucket fill again
+        started = time.perf_counter()
+        read = sum(len(rows) for rows, _ in alone.member_pages(None, full=True))
+        took = time.perf_counter() - started
+        alone.close()
+    counts = stop_fake(fake)
+    assert read == members
+    rate = alone.calls / took
+    print(f"{'':>11}the client alone (no store): {took:.1f} s, {alone.calls:,} calls = {rate:.1f} calls/s = "
+          f"{rate / DOCUMENTED_RATE:.0%} of the allowed rate; EXHAUSTED warnings: {alone.exhausted}, "
+          f"retries: {alone.http.retries}; 429s the fake sent over both runs: {counts.get('throttled', 0)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 1_000_000])
+    parser.add_argument("--limited-members", type=int, default=190_000,
+                        help="members for the rate-limited run (100 a call: 190,000 is ~20 s at 95 calls/s)")
+    args = parser.parse_args()
+    for members in args.sizes:
+        unlimited(members)
+    if args.limited_members:
+        limited(args.limited_members)
+    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

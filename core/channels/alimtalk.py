@@ -1,0 +1,219 @@
+"""Alimtalk (알림톡): NHN Cloud KakaoTalk Bizmessage over HTTP, and a sandbox provider that records locally.
+
+The request and response follow NHN Cloud's "KakaoTalk Bizmessage > 알림톡 > API v2.3 Guide"
+(docs.nhncloud.com; the TOAST-DOCS/Alimtalk guide `ko/alimtalk-api-guide.md`) and its error-code page
+(`ko/error-code.md`):
+
+    POST {base}/alimtalk/v2.3/appkeys/{appkey}/messages          (메시지 치환 발송 요청)
+    X-Secret-Key: <secret key made in the console>
+    X-NC-API-IDEMPOTENCY-KEY: <key>     a second request with the same key within 10 minutes is refused (-1005)
+    {"senderKey": 40 chars, "templateCode": ≤20 chars,
+     "recipientList": [{"recipientNo": ≤15 chars, "templateParameter": {"var": "value"},   # replaces #{var}
+                        "resendParameter": {"isResend": true, "resendSendNo": "..."},      # SMS fallback (대체 발송)
+                        "recipientGroupingKey": ≤100 chars}]}
+    → {"header": {"resultCode": 0, "resultMessage": "SUCCESS", "isSuccessful": true},
+       "message": {"requestId": "...", "sendResults": [{"recipientSeq": 1, "recipientNo": "...",
+                                                          "resultCode": 0, "resultMessage": "SUCCESS",
+                                                          "recipientGroupingKey": "..."}]}}
+
+Header failures named in the error-code page: -1000 invalid appkey, -1001 invalid secret key, -1006 / -2017
+sender profile, -1027 sender blocked (configuration: retried, the operator can fix them), 4 and -2000..-2005
+parameter validation, -3003 no such template, -3004 template parameter error, -3005 template not approved
+(a retry cannot help: dead), -2502 fallback requested but not set up, -1005 the idempotency key was used
+within 10 minutes (the earlier request was received: counted as accepted). HTTP 429 and 5xx are retried.
+
+One message per request, keyed by its outbox message id: with the store's send journal a crash leaves
+at most one message in doubt, and the idempotency key makes a quick retry of a request whose answer was
+lost harmless. A request sent whose answer never came is reported as `DeliveryUnknown`: the customer
+may have it, so it is never re-sent automatically (DESIGN.md "Automations").
+
+Alimtalk is informational (KakaoTalk's rules): no advertising goes through this module; the outbox
+rows it sends are planned with is_advertising = FALSE by core.loyalty.notify.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from core import clock
+
+API_VERSION = "v2.3"
+DEFAULT_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+RETRYABLE_CODES = {-1000, -1001, -1006, -1027, -2017}   # configuration the operator can fix
+ALREADY_RECEIVED = -1005
+
+
+class AlimtalkError(Exception):
+    """A send that did not go through; subclasses say whether trying again can help."""
+
+
+class TransientAlimtalkError(AlimtalkError):
+    """Not sent, and worth retrying later (network, 429/5xx, a configuration the operator can fix)."""
+
+
+class PermanentAlimtalkError(AlimtalkError):
+    """Refused for good (bad template, parameters, recipient)."""
+
+
+class DeliveryUnknown(AlimtalkError):
+    """The request went out and no answer came back: the provider may have sent it."""
+
+
+class ConnectFailed(TransientAlimtalkError):
+    """The provider could not be reached at all (nothing was sent)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AlimtalkMessage:
+    message_id: str                      # the outbox id: idempotency key and recipientGroupingKey
+    template_code: str
+    recipient_no: str
+    params: dict[str, str]
+    sms_fallback: bool = False
+    fallback_send_no: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Accepted:
+    request_id: str | None
+    result_code: int
+    result_message: str
+
+
+class Provider(Protocol):
+    def send(self, message: AlimtalkMessage) -> Accepted: ...
+
+    def close(self) -> None: ...
+
+
+def recipient_number(phone: str | None) -> str | None:
+    """Digits only, +82 / 82 turned into the domestic leading 0; None if nothing usable is left."""
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("82") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    return digits if 8 <= len(digits) <= 15 else None
+
+
+def request_body(sender_key: str, message: AlimtalkMessage) -> dict:
+    recipient: dict = {"recipientNo": message.recipient_no,
+                       "templateParameter": {k: str(v) for k, v in message.params.items()},
+                       "recipientGroupingKey": message.message_id[:100]}
+    if message.sms_fallback:
+        recipient["resendParameter"] = {"isResend": True, "resendSendNo": message.fallback_send_no or ""}
+    return {"senderKey": sender_key, "templateCode": message.template_code, "recipientList": [recipient]}
+
+
+class NhnAlimtalkClient:
+    """The NHN Cloud KakaoTalk Bizmessage (알림톡) client; one connection reused for a batch."""
+
+    def __init__(self, app_key: str, secret_key: str, sender_key: str, base_url: str = DEFAULT_BASE_URL,
+                 timeout: httpx.Timeout | float = TIMEOUT) -> None:
+        if not app_key or not secret_key or not sender_key:
+            raise PermanentAlimtalkError("Alimtalk needs the app key, the secret key and the sender key")
+        self.url = f"{base_url.rstrip('/')}/alimtalk/{API_VERSION}/appkeys/{app_key}/messages"
+        self.sender_key = sender_key
+        self._http = httpx.Client(timeout=timeout, headers={"X-Secret-Key": secret_key,
+                                                            "Content-Type": "application/json;charset=UTF-8"})
+
+    def send(self, message: AlimtalkMessage) -> Accepted:
+        body = json.dumps(request_body(self.sender_key, message), ensure_ascii=False).encode("utf-8")
+        try:
+            response = self._http.post(self.url, content=body,
+                                       headers={"X-NC-API-IDEMPOTENCY-KEY": message.message_id})
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ConnectFailed(f"Alimtalk provider unreachable: {type(exc).__name__}") from None
+        except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise DeliveryUnknown(f"no answer from the Alimtalk provider after sending ({type(exc).__name__})") \
+                from None
+        return interpret(response.status_code, response.text)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def interpret(status: int, text: str) -> Accepted:
+    """The provider's answer as accepted, or the matching error."""
+    if status == 429 or status >= 500:
+        raise TransientAlimtalkError(f"Alimtalk provider answered HTTP {status}")
+    try:
+        data = json.loads(text)
+        header = data["header"]
+    except (ValueError, KeyError, TypeError):
+        if status >= 400:
+            raise PermanentAlimtalkError(f"Alimtalk provider refused the request (HTTP {status})") from None
+        raise TransientAlimtalkError(f"Alimtalk provider answered HTTP {status} with an unreadable body") from None
+    code, text_ = int(header.get("resultCode", -1)), str(header.get("resultMessage") or "")
+    if code == ALREADY_RECEIVED:
+        return Accepted(None, code, "already received (idempotency key seen within 10 minutes)")
+    if not header.get("isSuccessful"):
+        error = TransientAlimtalkError if code in RETRYABLE_CODES else PermanentAlimtalkError
+        raise error(f"Alimtalk refused: {code} {text_}".strip())
+    message = data.get("message") or {}
+    results = message.get("sendResults") or []
+    if not results:
+        raise PermanentAlimtalkError("Alimtalk answered success without a send result")
+    result = results[0]
+    r_code = int(result.get("resultCode", -1))
+    if r_code != 0:
+        raise PermanentAlimtalkError(f"Alimtalk refused the recipient: {r_code} {result.get('resultMessage') or ''}"
+                                     .strip())
+    return Accepted(message.get("requestId"), r_code, str(result.get("resultMessage") or "SUCCESS"))
+
+
+class SandboxProvider:
+    """Records each message as one JSON line in a local file instead of sending it (the demo's provider).
+
+    It checks what the real one would refuse (no template code, no recipient), so a demo shows the
+    same failures a real send would.
+    """
+
+    def __init__(self, path: Path, sender_key: str = "sandbox") -> None:
+        self.path = path
+        self.sender_key = sender_key
+
+    def send(self, message: AlimtalkMessage) -> Accepted:
+        if not message.template_code:
+            raise PermanentAlimtalkError("Alimtalk refused: -3003 Template does not exist.")
+        if not message.recipient_no:
+            raise PermanentAlimtalkError("Alimtalk refused the recipient: -2001 The 'recipientNo' must not be blank.")
+        line = {"recorded_at": clock.now().isoformat(timespec="seconds"),
+                "message_id": message.message_id, "request": request_body(self.sender_key, message)}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
+        return Accepted(f"sandbox-{message.message_id[:12]}", 0, "SUCCESS")
+
+    def close(self) -> None:
+        pass
+
+
+def read_sandbox(path: Path, limit: int = 200) -> list[dict]:
+    """The newest messages the sandbox provider recorded (for the console and tests)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in reversed(lines):
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,46 @@
+"""The scheduler's loyalty jobs: give stamps and issue warranties every minute, send Alimtalk every few seconds.
+
+Issuance for a shop is one unit of work: stamps, rewards, warranties and the notices they cause commit
+together, so a crash leaves all of them or none. What is due is worked out from the store each time
+(delivered items without a row), so a restarted or late scheduler catches up without a cursor.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from core import clock
+from core.store import Store
+
+ISSUE_EVERY = dt.timedelta(minutes=1)
+NOTIFY_EVERY = dt.timedelta(seconds=5)
+
+
+def issue_all(store: Store, now: dt.datetime | None = None) -> dict[str, int]:
+    from core.loyalty import settings, stamps, warranty
+    now = now or clock.now()
+    with store.unit() as con:
+        shops = settings.enabled_shops(con)
+    totals = {"shops": len(shops), "stamps": 0, "rewards": 0, "issued": 0, "pending": 0}
+    for shop_id in shops:
+        with store.unit() as con:
+            for result in (stamps.award(con, shop_id, now), warranty.issue_due(con, shop_id, now)):
+                for key, value in result.items():
+                    totals[key] += value
+    return totals
+
+
+def run_issue(store: Store) -> str:
+    t = issue_all(store)
+    return (f"{t['stamps']} stamp(s), {t['rewards']} reward(s), {t['issued']} warranty(ies) issued, "
+            f"{t['pending']} pending, over {t['shops']} shop(s)")
+
+
+def run_notify(store: Store) -> str:
+    from core import scheduler
+    from core.loyalty.notify import dispatch
+    return dispatch(store, stop=getattr(scheduler, "current_stop", None)).summary()
+
+
+def loyalty_jobs(store: Store) -> list:
+    from core.scheduler import Job
+    return [Job("loyalty:issue", ISSUE_EVERY, run_issue), Job("loyalty:alimtalk", NOTIFY_EVERY, run_notify)]

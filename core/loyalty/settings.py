@@ -1,0 +1,223 @@
+"""Loyalty settings per shop: stamps, warranties and the Alimtalk sender, validated and stored as JSON.
+
+Each kind is one row of `loyalty_settings` (shop, kind). `active_from` is set when a feature is switched
+on: only deliveries from that instant count, so switching on never floods years of past orders with
+stamps, certificates and messages, and a pause is not backfilled (DESIGN.md "Automations": an
+occurrence counts only if it becomes true while the automation runs).
+
+The choices follow Vircle's (버클) settings that marketers know (shared/reference/002): stamps are given
+at 배송완료; a warranty is issued at 배송완료 (immediately or N days after) or waits as 신청대기 for
+수동발급; 전체상품 or categories at any of the four depths; the name from 상품명 / 영문 상품명 /
+공급사 상품명 / 모델명 with promotional phrases removed; image, options, detail fields with labels.
+The Alimtalk secret key is never here: it lives in the secrets file (core.secrets, entry = shop id).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+import duckdb
+
+from core import clock, secrets
+from core.store import Store
+
+KINDS = ("stamp", "warranty", "alimtalk")
+STAMP_MOMENTS = ("delivery_complete",)
+WARRANTY_TIMINGS = ("delivery_complete", "manual")
+SCOPES = ("all", "categories")
+NAME_SOURCES = ("name", "name_en", "supplier_name", "model_name")
+PROVIDERS = ("sandbox", "nhn")
+NOTICE_KINDS = ("stamp", "reward", "warranty")
+NHN_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+SECRET_KEY_NAME = "alimtalk_secret_key"
+# 'OOO' stands for any word (Vircle's own example: OOO착용); '[OOO]' would remove every bracketed tag.
+DEFAULT_STRIP_PHRASES = ("특가할인", "OOO착용", "예약배송", "[당일발송]")
+MAX_DELAY_DAYS = 365
+MAX_CARD_SIZE = 100
+
+
+class SettingsError(ValueError):
+    """A setting is not valid; the message names the field and what is allowed."""
+
+
+@dataclasses.dataclass
+class StampSettings:
+    enabled: bool = False
+    moment: str = "delivery_complete"
+    stamps_per_order: int = 1
+    card_size: int = 10
+    reward: str = ""                      # what a full card earns, e.g. a coupon code
+    active_from: dt.datetime | None = None
+
+    def validate(self) -> "StampSettings":
+        if self.moment not in STAMP_MOMENTS:
+            raise SettingsError(f"stamp moment '{self.moment}' is not one of {', '.join(STAMP_MOMENTS)}")
+        _int_range("stamps_per_order", self.stamps_per_order, 1, 10)
+        _int_range("card_size", self.card_size, 1, MAX_CARD_SIZE)
+        if self.enabled and not self.reward.strip():
+            raise SettingsError("reward must say what a full card earns (e.g. a coupon code) before stamps are on")
+        return self
+
+
+@dataclasses.dataclass
+class WarrantySettings:
+    enabled: bool = False
+    timing: str = "delivery_complete"     # delivery_complete | manual
+    delay_days: int = 0                   # with delivery_complete: 0 = immediately, N = N days after
+    scope: str = "all"                    # all | categories
+    category_keys: list[str] = dataclasses.field(default_factory=list)
+    name_source: str = "name"
+    strip_phrases: list[str] = dataclasses.field(default_factory=lambda: list(DEFAULT_STRIP_PHRASES))
+    show_image: bool = True
+    show_options: bool = True
+    detail_fields: list[dict[str, str]] = dataclasses.field(default_factory=list)  # [{"key", "label"}]
+    show_custom_items: bool = False       # also every other item the product page lists (직접 추가한 항목)
+    extra_fields: list[dict[str, str]] = dataclasses.field(default_factory=list)   # [{"label", "value"}]
+    period_months: int = 12
+    brand: str = ""                       # shown at the top; the shop's name when empty
+    active_from: dt.datetime | None = None
+
+    def validate(self) -> "WarrantySettings":
+        if self.timing not in WARRANTY_TIMINGS:
+            raise SettingsError(f"warranty timing '{self.timing}' is not one of {', '.join(WARRANTY_TIMINGS)}")
+        _int_range("delay_days", self.delay_days, 0, MAX_DELAY_DAYS)
+        _int_range("period_months", self.period_months, 1, 120)
+        if self.scope not in SCOPES:
+            raise SettingsError(f"warranty scope '{self.scope}' is not one of {', '.join(SCOPES)}")
+        if self.scope == "categories" and not self.category_keys:
+            raise SettingsError("category_keys: choose at least one category, or issue for all products")
+        if self.name_source not in NAME_SOURCES:
+            raise SettingsError(f"name_source '{self.name_source}' is not one of {', '.join(NAME_SOURCES)}")
+        self.category_keys = [str(k) for k in dict.fromkeys(self.category_keys)]
+        self.strip_phrases = [p.strip() for p in self.strip_phrases if p and p.strip()]
+        for n, field in enumerate(self.detail_fields, 1):
+            if not str(field.get("key") or "").strip():
+                raise SettingsError(f"detail_fields #{n} names no product detail field")
+            field["label"] = str(field.get("label") or field["key"]).strip()
+        for n, field in enumerate(self.extra_fields, 1):
+            if not str(field.get("label") or "").strip():
+                raise SettingsError(f"extra_fields #{n} has no label")
+        return self
+
+
+@dataclasses.dataclass
+class AlimtalkSettings:
+    enabled: bool = False
+    provider: str = "sandbox"             # sandbox (records locally) | nhn (NHN Cloud KakaoTalk Bizmessage)
+    app_key: str = ""
+    sender_key: str = ""                  # 발신 키 (40 characters)
+    base_url: str = NHN_BASE_URL
+    templates: dict[str, str] = dataclasses.field(default_factory=lambda: {k: "" for k in NOTICE_KINDS})
+    sms_fallback: bool = False            # 대체 발송: the provider sends an SMS when Alimtalk fails
+    fallback_send_no: str = ""            # the SMS sender number registered with the provider
+    active_from: dt.datetime | None = None
+
+    def validate(self) -> "AlimtalkSettings":
+        if self.provider not in PROVIDERS:
+            raise SettingsError(f"Alimtalk provider '{self.provider}' is not one of {', '.join(PROVIDERS)}")
+        unknown = set(self.templates) - set(NOTICE_KINDS)
+        if unknown:
+            raise SettingsError(f"templates: unknown notice kind(s) {sorted(unknown)}; known: {NOTICE_KINDS}")
+        self.templates = {k: str(self.templates.get(k) or "").strip() for k in NOTICE_KINDS}
+        for kind, code in self.templates.items():
+            if len(code) > 20:
+                raise SettingsError(f"templates.{kind}: a template code has at most 20 characters")
+        if self.enabled and self.provider == "nhn":
+            if not self.app_key.strip():
+                raise SettingsError("app_key: NHN Cloud needs the app key of the KakaoTalk Bizmessage service")
+            if len(self.sender_key.strip()) != 40:
+                raise SettingsError("sender_key: the sender key (발신 키) has 40 characters")
+            if not self.base_url.startswith(("http://", "https://")):
+                raise SettingsError("base_url must start with http:// or https://")
+        if self.sms_fallback and not self.fallback_send_no.strip():
+            raise SettingsError("fallback_send_no: SMS fallback needs a sender number registered for SMS")
+        return self
+
+
+_CLASSES = {"stamp": StampSettings, "warranty": WarrantySettings, "alimtalk": AlimtalkSettings}
+Settings = StampSettings | WarrantySettings | AlimtalkSettings
+
+
+def _int_range(name: str, value: Any, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+
+
+def from_dict(kind: str, data: dict[str, Any]) -> Settings:
+    if kind not in _CLASSES:
+        raise SettingsError(f"unknown settings kind '{kind}'; known: {', '.join(KINDS)}")
+    cls = _CLASSES[kind]
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise SettingsError(f"{kind} settings have no field(s) {', '.join(sorted(unknown))}")
+    values = dict(data)
+    if isinstance(values.get("active_from"), str):
+        values["active_from"] = clock.parse_instant(values["active_from"])
+    return cls(**values)
+
+
+def to_json(settings: Settings) -> str:
+    data = dataclasses.asdict(settings)
+    data.pop("enabled")
+    data.pop("active_from")
+    return json.dumps(data, ensure_ascii=False)
+
+
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> Settings:
+    row = con.execute("SELECT enabled, active_from, settings FROM loyalty_settings WHERE shop_id = ? AND kind = ?",
+                      [shop_id, kind]).fetchall()
+    if not row:
+        return _CLASSES[kind]()
+    enabled, active_from, data = row[0]
+    stored = json.loads(data or "{}")
+    names = {f.name for f in dataclasses.fields(_CLASSES[kind])}
+    # Fields a newer version dropped are ignored rather than refusing to load a shop's settings.
+    settings = from_dict(kind, {k: v for k, v in stored.items() if k in names})
+    settings.enabled, settings.active_from = bool(enabled), active_from
+    return settings
+
+
+def load(store: Store, shop_id: str, kind: str) -> Settings:
+    with store.unit() as con:
+        return read(con, shop_id, kind)
+
+
+def save(store: Store, shop_id: str, settings: Settings) -> Settings:
+    """Validate and store; switching on (from off) starts counting deliveries from now."""
+    kind = next(k for k, c in _CLASSES.items() if isinstance(settings, c))
+    settings.validate()
+    now = clock.now()
+    with store.unit() as con:
+        if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchall():
+            raise SettingsError(f"no shop '{shop_id}'")
+        previous = read(con, shop_id, kind)
+        if settings.enabled and not previous.enabled:
+            settings.active_from = now
+        elif settings.enabled:
+            settings.active_from = previous.active_from or now
+        else:
+            settings.active_from = previous.active_from
+        con.execute("""INSERT INTO loyalty_settings VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (shop_id, kind) DO UPDATE SET enabled = excluded.enabled,
+                           active_from = excluded.active_from, settings = excluded.settings,
+                           updated_at = excluded.updated_at""",
+                    [shop_id, kind, settings.enabled, settings.active_from, to_json(settings), now])
+    return settings
+
+
+def enabled_shops(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("""SELECT DISTINCT shop_id FROM loyalty_settings
+                                         WHERE enabled AND kind IN ('stamp', 'warranty') ORDER BY 1""").fetchall()]
+
+
+def save_alimtalk_secret(shop_id: str, secret_key: str) -> None:
+    if not secret_key.strip():
+        raise SettingsError("the Alimtalk secret key (X-Secret-Key) is empty")
+    secrets.put(shop_id, **{SECRET_KEY_NAME: secret_key.strip()})
+
+
+def alimtalk_secret(shop_id: str) -> str | None:
+    return secrets.get(shop_id).get(SECRET_KEY_NAME)

@@ -1,0 +1,220 @@
+"""CSV 가져오기 (CSV import): pick or create a CSV shop, upload a file, map its columns, see the bad rows,
+import. Widgets and layout only: reading, checking and writing are core.csv_import's.
+
+The uploaded file, read once, is kept in session_state[FILE] (a core.csv_import.CsvFile); the check of
+that file under the chosen mapping is kept beside it until the file, the kind, the mapping, the shop,
+the language or the store (an import) changes.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import csv_import as ci
+from core import i18n
+from core import overview as ov
+from core.i18n import t
+from core.store import Store, StoreError, default_path
+
+db = str(default_path())
+FILE = "csv.file"              # the file being imported: a CsvFile
+FROM_UPLOAD = "csv.from_upload"  # FILE came from the upload widget (so removing the upload removes it)
+CHECKED = "csv.checked"        # (what it was checked under, the Checked)
+RESULT = "csv.result"          # the last ImportResult, shown once
+GENERATION = "csv.generation"  # bumped by each import: a check made before it may be stale
+PREVIEW_ROWS = 10
+MAX_BAD_SHOWN = 1000
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_csv_shops(db: str) -> list[tuple[str, str]]:
+    return [(s.shop_id, s.name) for s in ci.csv_shops(Store(db))]
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_history(db: str, shop_id: str) -> list[dict]:
+    return ov.sync_history(db, shop_id, limit=20)
+
+
+def shop_picker() -> str | None:
+    shops = dict(load_csv_shops(db))
+    wanted = st.session_state.pop("csv.select_shop", None)  # a shop just created below
+    if wanted in shops:
+        st.session_state["csv.shop"] = wanted
+    elif st.session_state.get("csv.shop") not in shops:
+        sidebar = st.session_state.get("shop_id")
+        st.session_state["csv.shop"] = sidebar if sidebar in shops else next(iter(shops), None)
+    if shops:
+        st.selectbox(t("csv.shop.pick"), list(shops), key="csv.shop",
+                     format_func=lambda shop_id: f"{shops[shop_id]} ({shop_id})")
+    else:
+        st.info(t("csv.shop.none"), icon=":material/info:")
+    with st.expander(t("csv.shop.new"), expanded=not shops):
+        with st.form("csv.new_shop", border=False):
+            shop_id = st.text_input(t("csv.shop.id"), help=t("csv.shop.id_help"))
+            name = st.text_input(t("csv.shop.name"))
+            if st.form_submit_button(t("csv.shop.create")):
+                try:
+                    shop = ci.create_csv_shop(Store(db), shop_id, name)
+                except ValueError as exc:
+                    st.error(str(exc), icon=":material/edit_note:")
+                else:
+                    st.cache_data.clear()
+                    st.session_state["csv.select_shop"] = st.session_state["select_shop"] = shop.shop_id
+                    st.toast(t("csv.shop.created", name=shop.name))
+                    st.rerun()
+    return st.session_state.get("csv.shop") if shops else None
+
+
+def file_picker() -> ci.CsvFile | None:
+    upload = st.file_uploader(t("csv.upload"), type=["csv", "txt", "tsv"], help=t("csv.upload_help"),
+                              key="csv.upload")
+    current = st.session_state.get(FILE)
+    if upload is None:
+        if st.session_state.get(FROM_UPLOAD):
+            st.session_state.pop(FILE, None)
+            st.session_state[FROM_UPLOAD] = False
+            return None
+        return current
+    data = upload.getvalue()
+    if current is None or current.name != upload.name or current.size != len(data):
+        try:
+            current = ci.read_csv(data, upload.name)
+        except ci.CsvError as exc:
+            st.session_state.pop(FILE, None)
+            st.error(exc.message(), icon=":material/error:")
+            return None
+        st.session_state[FILE], st.session_state[FROM_UPLOAD] = current, True
+        st.session_state.pop(RESULT, None)  # the last import's result belongs to the last file
+    return current
+
+
+def mapping_editor(kind: str, csv_file: ci.CsvFile) -> dict[str, str | None]:
+    """One selectbox per field, preset from the file's headers; the chosen mapping."""
+    st.caption(t("csv.mapping.help"))
+    suggested = ci.suggest_mapping(kind, csv_file.headers)
+    options = [""] + csv_file.headers
+    mapping: dict[str, str | None] = {}
+    columns = st.columns(3)
+    for n, field in enumerate(ci.fields(kind)):
+        key = f"csv.map.{csv_file.digest[:12]}.{kind}.{field.name}"
+        if key not in st.session_state:
+            st.session_state[key] = suggested[field.name] or ""
+        label = ci.field_label(field.name) + (" *" if field.required else "")
+        with columns[n % 3]:
+            st.selectbox(label, options, key=key, format_func=lambda h: h or t("csv.mapping.none"))
+        mapping[field.name] = st.session_state[key] or None
+    if kind == "members" and not mapping["member_key"]:
+        st.caption(t("csv.mapping.key_from_email"))
+    if kind == "order_items" and not mapping["item_key"]:
+        st.caption(t("csv.mapping.item_key_derived"))
+    return mapping
+
+
+def checked_file(shop_id: str, kind: str, csv_file: ci.CsvFile, mapping: dict[str, str | None]) -> ci.Checked:
+    """The file checked under this mapping, reused across reruns until something it depends on changes."""
+    under = (csv_file.digest, shop_id, kind, tuple(sorted((f, h or "") for f, h in mapping.items())),
+             i18n.language(), st.session_state.get(GENERATION, 0))
+    memo = st.session_state.get(CHECKED)
+    if memo is None or memo[0] != under:
+        with st.spinner():
+            memo = (under, ci.check_for_shop(Store(db), shop_id, kind, csv_file, mapping))
+        st.session_state[CHECKED] = memo
+    return memo[1]
+
+
+def check_section(kind: str, csv_file: ci.CsvFile, checked: ci.Checked, mapping: dict[str, str | None]) -> None:
+    cols = st.columns(3)
+    cols[0].metric(t("csv.col.rows"), i18n.count(checked.rows))
+    cols[1].metric(t("csv.col.good"), i18n.count(checked.good.height))
+    cols[2].metric(t("csv.col.bad"), i18n.count(len(checked.bad)))
+    if checked.blank:
+        st.caption(t("csv.preview.blank", n=checked.blank))
+    st.markdown(t("csv.preview.first_rows", n=PREVIEW_ROWS))
+    st.dataframe(ci.first_rows(kind, csv_file, mapping, PREVIEW_ROWS), hide_index=True, width="stretch")
+    st.markdown(f"**{t('csv.bad.title')}**")
+    if not checked.bad:
+        st.success(t("csv.bad.none"), icon=":material/check_circle:")
+        return
+    st.dataframe([{t("csv.col.line"): b.line, t("csv.col.reason"): " · ".join(b.reasons)}
+                  for b in checked.bad[:MAX_BAD_SHOWN]], hide_index=True, width="stretch")
+    if len(checked.bad) > MAX_BAD_SHOWN:
+        st.caption(t("csv.bad.more", shown=MAX_BAD_SHOWN, n=len(checked.bad)))
+
+
+def import_section(shop_id: str, csv_file: ci.CsvFile, checked: ci.Checked) -> None:
+    mode = st.radio(t("csv.mode"), ["good_rows", "all_or_nothing"], key="csv.mode",
+                    format_func=lambda m: t(f"csv.mode.{m}"))
+    if st.button(t("csv.import"), type="primary", icon=":material/upload:", disabled=checked.rows == 0):
+        try:
+            with st.spinner():
+                result = ci.import_checked(Store(db), shop_id, checked, all_or_nothing=mode == "all_or_nothing",
+                                           file_name=csv_file.name)
+        except StoreError as exc:  # busy past the wait: nothing was written, the file is still here
+            st.error(t("csv.result.failed", error=str(exc)), icon=":material/error:")
+            return
+        st.session_state[RESULT] = result
+        st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+        st.cache_data.clear()
+    show_result(st.session_state.get(RESULT))
+
+
+def show_result(result: ci.ImportResult | None) -> None:
+    if result is None:
+        return
+    if result.status != "succeeded" and not result.rejected:
+        st.error(t("csv.result.failed", error=result.error), icon=":material/error:")
+    elif result.rejected:
+        st.error(t("csv.result.rejected", bad=result.bad), icon=":material/block:")
+    elif result.bad:
+        st.warning(t("csv.result.partial", imported=i18n.count(result.imported), bad=result.bad),
+                   icon=":material/warning:")
+    else:
+        st.success(t("csv.result.done", imported=i18n.count(result.imported), kind=t(f"csv.kind.{result.kind}")),
+                   icon=":material/check_circle:")
+
+
+def history(shop_id: str) -> None:
+    runs = load_history(db, shop_id)
+    if not runs:
+        st.caption(t("csv.history.none"))
+        return
+    st.dataframe([{
+        t("col.started_at"): i18n.local_time(r["started_at"]),
+        t("col.status"): t(f"status.{r['status']}"),
+        t("col.started_by"): t(f"started_by.{r['started_by']}"),
+        t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
+        t("col.records"): r["records"],
+        t("col.error"): r["error"] or "",  # an import's error is already in plain words: its bad rows
+    } for r in runs], hide_index=True, width="stretch")
+
+
+st.title(t("csv.title"))
+st.caption(t("csv.subtitle") + " " + t("csv.format_help"))
+
+st.subheader(t("csv.step.shop"))
+shop_id = shop_picker()
+if shop_id:
+    kind = st.radio(t("csv.kind"), list(ci.KINDS), key="csv.kind", horizontal=True,
+                    format_func=lambda k: t(f"csv.kind.{k}"))
+    st.subheader(t("csv.step.file"))
+    csv_file = file_picker()
+    if csv_file is None:
+        st.caption(t("csv.no_file"))
+    else:
+        st.caption(t("csv.file_info", name=csv_file.name, encoding=t(f"csv.encoding.{csv_file.encoding}"),
+                     rows=i18n.count(csv_file.rows)))
+        st.subheader(t("csv.step.mapping"))
+        mapping = mapping_editor(kind, csv_file)
+        st.subheader(t("csv.step.check"))
+        try:
+            checked = checked_file(shop_id, kind, csv_file, mapping)
+        except ci.MappingError as exc:
+            st.error(exc.message(), icon=":material/link_off:")
+        except StoreError as exc:
+            st.error(t("csv.result.failed", error=str(exc)), icon=":material/error:")
+        else:
+            check_section(kind, csv_file, checked, mapping)
+            st.subheader(t("csv.step.import"))
+            import_section(shop_id, csv_file, checked)
+    with st.expander(t("csv.history")):
+        history(shop_id)
