@@ -138,6 +138,16 @@ def recipients_preview(store: StoreLike, automation_id: str, days: int, tz: str 
     return {**result, "by_day": by_day}
 
 
+def week_ahead(store: StoreLike, shop_id: str, tz: str = clock.DEFAULT_TZ) -> list[dict[str, Any]]:
+    """Every automation of the shop with who would receive it today and on each of the next 7 days."""
+    out = []
+    for row in automation_rows(store, shop_id):
+        preview = recipients_preview(store, row["automation_id"], 7, tz)
+        out.append({"automation_id": row["automation_id"], "name": row["name"], "status_label": row["status_label"],
+                    "total": preview["total"], "by_day": preview["by_day"], "sample": preview["sample"]})
+    return out
+
+
 # ------------------------------------------------------------------ the wizard
 
 def address_books(store: StoreLike) -> list[dict[str, Any]]:

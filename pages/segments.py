@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from core import clock, i18n, segment_charts, segments
+from core import automation_views, clock, i18n, segment_charts, segments
 from core import overview as ov
 from core.i18n import t
 from core.segment_form import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
@@ -125,6 +125,31 @@ def save_and_export(shop_id: str, rule: dict) -> None:
                         file_name=f"segment-{shop_id}.csv", mime="text/csv", icon=":material/download:")
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def week_ahead(db: str, shop_id: str, tz: str) -> list[dict]:
+    return automation_views.week_ahead(db, shop_id, tz)
+
+
+def trigger_previews(shop_id: str, tz: str) -> None:
+    """Who each automation would reach today and on each of the next 7 days (the engine's preview)."""
+    st.subheader(t("segments.previews"), help=t("segments.previews_help"))
+    rows = week_ahead(db, shop_id, tz)
+    if not rows:
+        st.caption(t("segments.no_automations"))
+        return
+    table = [{t("segments.automation"): f"{r['name']} ({r['status_label']})",
+              **{d.strftime("%m-%d"): n for d, n in ((x["day"], x["count"]) for x in r["by_day"])},
+              t("segments.total"): r["total"]} for r in rows]
+    st.dataframe(table, hide_index=True, width="stretch")
+    names = {r["automation_id"]: r["name"] for r in rows}
+    picked = st.selectbox(t("segments.preview_sample"), list(names), format_func=names.get, key="preview_pick")
+    sample = next(r["sample"] for r in rows if r["automation_id"] == picked)
+    if sample:
+        st.dataframe(sample, hide_index=True, width="stretch")
+    else:
+        st.caption(t("segments.no_members"))
+
+
 def saved_list(shop_id: str) -> None:
     st.subheader(t("segments.saved_list"))
     saved = segments.list_segments(db, shop_id)
@@ -173,3 +198,4 @@ with result_column:
         cohort_chart(drawn["cohorts"])
     save_and_export(shop_id, rule)
     saved_list(shop_id)
+trigger_previews(shop_id, shop["timezone"])

@@ -1,6 +1,8 @@
 """The segment explorer page under AppTest, over the small mall of tests/segment_world.py."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -67,3 +69,16 @@ def test_a_rule_that_cannot_hold_is_named_not_run(mall) -> None:  # noqa: F811
     at.number_input(key="segment_form.orders_max").set_value(1).run()
     assert "orders_max" in at.error[0].value
     assert not at.metric
+
+
+def test_the_explorer_shows_who_each_automation_reaches_in_the_next_7_days(mall, fixed_clock) -> None:  # noqa: F811
+    from tests import automation_world as w
+    with mall.unit() as con:  # signed up 5 days ago, no order yet: the 7-day nudge is due in 2 days
+        con.execute("""INSERT INTO members (shop_id, member_key, email, name, signed_up_at, email_consent, synced_at)
+                       VALUES (?, 'new1', 'new1@example.com', '신규', ?, TRUE, ?)""",
+                    [SHOP, fixed_clock.now() - dt.timedelta(days=5), fixed_clock.now()])
+    w.automation(mall, "no_first_purchase", {"days": 7}, shop_id=SHOP)
+    at = explorer()
+    table = at.dataframe[-2].value  # the week ahead; the last frame is the chosen automation's sample
+    assert table.iloc[0]["합계"] == 1 and table.iloc[0]["01-12"] == 1 and table.iloc[0]["01-10"] == 0
+    assert list(at.dataframe[-1].value["member_key"]) == ["new1"]
