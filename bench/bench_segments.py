@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core import carts, segment_charts, segments  # noqa: E402
+from core import carts, clock, segment_charts, segments, templates  # noqa: E402
+from core.automations import manage  # noqa: E402
 from core.shops import save_shop  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -36,14 +37,14 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
                             email_consent, sms_consent, night_consent, synced_at)
             SELECT '{SHOP}', 'm' || i, 'user' || i || '@example.com', '회원' || i,
                    CASE WHEN i % 10 = 0 THEN 'VIP' ELSE '일반' END,
-                   TIMESTAMPTZ '2021-01-01 00:00:00+00' + to_seconds(i * (5 * 365 * 86400) // {members}),
+                   TIMESTAMPTZ '2021-11-23 09:00:00+00' + to_seconds(i * (5 * 365 * 86400) // {members}),
                    i % 3 <> 0, i % 2 = 0, i % 5 = 0, now()
             FROM range({members}) r(i)""")
         con.execute(f"""INSERT INTO orders (shop_id, order_key, member_key, status, ordered_at, total_amount,
                             currency, synced_at)
             SELECT '{SHOP}', 'o' || i, 'm' || ((i * 7919) % {members}),
                    (['paid', 'shipping', 'delivered', 'confirmed', 'cancelled'])[1 + i % 5],
-                   TIMESTAMPTZ '2021-06-01 00:00:00+00' + to_seconds(((i * 7919) % {members}) * (4 * 365 * 86400) // {members} + (i % 97) * 86400),
+                   TIMESTAMPTZ '2022-05-23 00:00:00+00' + to_seconds(((i * 7919) % {members}) * (4 * 365 * 86400) // {members} + (i % 97) * 86400),
                    10000 + (i % 50) * 3000, 'KRW', now()
             FROM range({orders}) r(i)""")
         con.execute(f"""INSERT INTO order_items (shop_id, order_key, item_key, product_key, quantity, unit_price,
@@ -54,9 +55,18 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
                             last_activity_at, synced_at)
             SELECT '{SHOP}', 'k' || i, 'm' || ((i * 104729) % {members}), 'user' || i || '@example.com',
                    (['open', 'ordered', 'recovered'])[1 + i % 3], 30000,
-                   TIMESTAMPTZ '2026-10-01 00:00:00+00' + to_seconds(i * 5),
-                   TIMESTAMPTZ '2026-10-01 00:00:00+00' + to_seconds(i * 5 + 600), now()
+                   TIMESTAMPTZ '2026-10-24 09:00:00+00' + to_seconds(i * (30 * 86400) // {carts}),
+                   TIMESTAMPTZ '2026-10-24 09:00:00+00' + to_seconds(i * (30 * 86400) // {carts} + 600), now()
             FROM range({carts}) r(i)""")
+
+
+def automation(store: Store, trigger: str, params: dict) -> str:
+    starter = templates.starter_template(trigger)
+    template_id = manage.save_template(store, shop_id=SHOP, name=starter["name"], trigger=trigger,
+                                       subject=starter["subject"], html=starter["html"], text=starter["text"])
+    return manage.create_automation(store, shop_id=SHOP, name=trigger, trigger=trigger, trigger_params=params,
+                                    subject=starter["subject"], sender_name="bench", sender_email="bench@example.com",
+                                    template_id=template_id, start=True)
 
 
 def timed(label: str, fn, runs: int = 3):
@@ -98,6 +108,12 @@ def main() -> None:
         stats = timed("cart recovery statistics, 90 days", lambda: carts.recovery_stats(store, SHOP, 90, NOW))
         print(f"  {stats['totals']['abandoned']:,} abandoned, {stats['totals']['recovered']:,} recovered")
         timed("carts list (all, newest 500)", lambda: carts.list_carts(store, SHOP, "all", NOW))
+        clock.set_clock(clock.FixedClock(NOW))
+        for trigger, params in (("no_first_purchase", {"days": 7}), ("no_repurchase", {"days": 90}),
+                                ("cart_abandoned", {})):
+            aid = automation(store, trigger, params)
+            preview = timed(f"7-day preview, {trigger}", lambda: manage.preview_recipients(store, aid, days=7))
+            print(f"  {preview['total']:,} recipients over {len(preview['by_day'])} days")
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
