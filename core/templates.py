@@ -471,6 +471,12 @@ def sample_context(trigger: str, *, sparse: bool = False) -> dict:
     return context
 
 
+def _starter_html(trigger: str) -> str:
+    """The trigger's body in the shared mobile-first layout: one place holds the head, styles and frame."""
+    layout = (STARTER_DIR / "_layout.html").read_text(encoding="utf-8")
+    return layout.replace("<!-- content -->\n", (STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8"))
+
+
 def starter_template(trigger: str) -> dict:
     """A ready template for this trigger: name, subject, preheader, html, text."""
     _check_trigger(trigger)
@@ -479,7 +485,7 @@ def starter_template(trigger: str) -> dict:
         "name": meta["name"],
         "subject": meta["subject"],
         "preheader": meta["preheader"],
-        "html": (STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8"),
+        "html": _starter_html(trigger),
         "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8"),
     }
 
