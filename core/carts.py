@@ -50,9 +50,12 @@ ord AS (
     FROM orders
     WHERE shop_id = $shop AND status NOT IN ('cancelled', 'returned')
       AND ordered_at >= $from - to_minutes($threshold) - $retention AND ordered_at <= $now),
-pairs AS (  -- an order of the cart itself, at any time
+pairs AS (  -- an order of the cart itself, at any time (two equi-joins: an OR would be a nested loop)
     SELECT c.cart_key, o.order_key, o.ordered_at, o.total_amount, TRUE AS same_cart
-    FROM cart c JOIN ord o ON o.cart_key = c.cart_key OR o.order_key = c.order_key
+    FROM cart c JOIN ord o ON o.cart_key = c.cart_key
+    UNION ALL
+    SELECT c.cart_key, o.order_key, o.ordered_at, o.total_amount, TRUE AS same_cart
+    FROM cart c JOIN ord o ON o.order_key = c.order_key
     UNION ALL  -- an order of the same member, or the same e-mail for a guest cart
     SELECT c.cart_key, o.order_key, o.ordered_at, o.total_amount, FALSE
     FROM cart c JOIN ord o ON o.member_key = c.member_key
