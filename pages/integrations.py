@@ -142,7 +142,8 @@ def figures(shop: dict, job: dict | None, now: dt.datetime) -> None:
     else:
         cols[0].metric(label, t("status.never"))
     cols[1].metric(t("integrations.last_success"),
-                   i18n.local_time(shop["last_success_at"], shop["timezone"]) or t("status.never"))
+                   i18n.ago(shop["last_success_at"], now) if shop["last_success_at"] else t("status.never"),
+                   help=i18n.local_time(shop["last_success_at"], shop["timezone"]) or None)
     short, plan = next_sync_words(shop, job, now)
     cols[2].metric(t("integrations.next_sync"), short)
     counts = shop["counts"]
