@@ -1,6 +1,6 @@
 """Messages rendered and accepted by a local SMTP server per second (issue 4 aim: 500/s or more).
 
-    /tmp/venv/bin/python bench/bench_render.py [--messages 3000]
+    /tmp/venv/bin/python bench/bench_render.py [--messages 3000] [--pipelining]
 
 Each message goes the dispatcher's way: signed links (core.tracking.tracking_context),
 the cart starter template rendered for one member (Jinja2 sandbox, CSS inlined, links
@@ -8,6 +8,12 @@ tracked, advertising footer), a multipart message built (core.channels.email.bui
 and handed over one reused SMTP connection (core.channels.email.SmtpSession). The SMTP
 server is aiosmtpd in its own process (so it does not share this one's GIL), counting
 what it accepted; the figure is only trusted if its count matches.
+
+aiosmtpd does not offer PIPELINING (RFC 2920) in its EHLO reply, so by default every message costs
+four round trips (MAIL, RCPT, DATA, the message). With --pipelining the bench server offers it, as
+Postfix, Exim, Gmail and SES do, and the session sends MAIL+RCPT+DATA in one write (two round trips).
+aiosmtpd reads commands line by line from its stream, so pipelined commands are answered in order.
+bench_dispatch.py runs this server too (`--serve PORT_FILE [--pipelining]`).
 """
 from __future__ import annotations
 
@@ -26,13 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def serve(port_file: str) -> None:
+def serve(port_file: str, pipelining: bool = False) -> None:
     """The SMTP server process: accept everything, count it, print the count on SIGTERM."""
     from aiosmtpd.controller import Controller
 
     class Counter:
         accepted = 0
         octets = 0
+
+        if pipelining:
+            async def handle_EHLO(self, server, session, envelope, hostname, responses):
+                session.host_name = hostname  # what aiosmtpd does itself when no handler answers EHLO
+                return responses[:-1] + ["250-PIPELINING", responses[-1]]
 
         async def handle_DATA(self, server, session, envelope):
             Counter.accepted += 1
@@ -60,10 +71,11 @@ def serve(port_file: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--pipelining", action="store_true", help="the server offers PIPELINING (RFC 2920)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.pipelining)
         return
 
     work = Path(tempfile.mkdtemp(prefix="bench_render_"))
@@ -72,14 +84,7 @@ def main() -> None:
     from core.channels.email import SmtpSession, SmtpSettings, build_message
 
     port_file = work / "port"
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)], stdout=subprocess.PIPE,
-                              text=True)
-    deadline = time.monotonic() + 20
-    while not port_file.exists() or not port_file.read_text():
-        if time.monotonic() > deadline or server.poll() is not None:
-            raise SystemExit("the SMTP server process did not start")
-        time.sleep(0.05)
-    port = int(port_file.read_text())
+    server, port = start_server(port_file, args.pipelining)
 
     sender = templates.SAMPLE_SENDER
     starter = templates.starter_template("cart_abandoned")
@@ -108,19 +113,18 @@ def main() -> None:
     # Rendered and handed to the server over one reused connection, as the dispatcher does per shop.
     settings = SmtpSettings("127.0.0.1", port, "none", timeout=30)
     per_message = []
-    server_cpu_before = _cpu_of(server.pid)
+    server_cpu_before = cpu_of(server.pid)
     t0, c0 = time.perf_counter(), time.process_time()
     with SmtpSession(settings) as session:
         for n in range(args.messages):
             t1 = time.perf_counter()
             session.send(message(n))
             per_message.append(time.perf_counter() - t1)
+        offered = session._smtp is not None and session._smtp.has_extn("pipelining")
     total_s, client_cpu = time.perf_counter() - t0, time.process_time() - c0
-    server_cpu = _cpu_of(server.pid) - server_cpu_before
+    server_cpu = cpu_of(server.pid) - server_cpu_before
 
-    server.send_signal(signal.SIGTERM)
-    out, _ = server.communicate(timeout=20)
-    accepted, octets = (int(x) for x in out.split())
+    accepted, octets = stop_server(server)
     shutil.rmtree(work, ignore_errors=True)
     if accepted != args.messages:
         raise SystemExit(f"the server accepted {accepted} of {args.messages} messages")
@@ -129,7 +133,8 @@ def main() -> None:
     print(f"messages:                  {args.messages} (cart starter, advertising, {octets // accepted:,} bytes each)")
     print(f"rendered only:             {args.messages / render_s:,.0f} messages/s "
           f"({render_s / args.messages * 1000:.2f} ms each)")
-    print(f"rendered + accepted (SMTP): {args.messages / total_s:,.0f} messages/s over 1 connection "
+    print(f"rendered + accepted (SMTP): {args.messages / total_s:,.0f} messages/s over 1 connection, "
+          f"{'PIPELINING (2 round trips a message)' if offered else 'no PIPELINING (4 round trips a message)'} "
           f"(median {statistics.median(per_message) * 1000:.2f} ms, "
           f"p99 {per_message[int(len(per_message) * 0.99)] * 1000:.2f} ms)")
     print(f"server accepted:           {accepted} messages, {octets / 1e6:.1f} MB")
@@ -140,7 +145,27 @@ def main() -> None:
     print(f"load average:              {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 
-def _cpu_of(pid: int) -> float:
+def start_server(port_file: Path, pipelining: bool) -> tuple[subprocess.Popen, int]:
+    """This script's SMTP server in its own process: (process, port)."""
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)]
+                              + (["--pipelining"] if pipelining else []), stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not port_file.exists() or not port_file.read_text():
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise SystemExit("the SMTP server process did not start")
+        time.sleep(0.05)
+    return server, int(port_file.read_text())
+
+
+def stop_server(server: subprocess.Popen) -> tuple[int, int]:
+    """Stop it; (messages accepted, octets)."""
+    server.send_signal(signal.SIGTERM)
+    out, _ = server.communicate(timeout=20)
+    accepted, octets = (int(x) for x in out.split())
+    return accepted, octets
+
+
+def cpu_of(pid: int) -> float:
     """CPU seconds (user + system) a running process has used, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -76,8 +76,13 @@ def trigger_detail(trigger: str, params: dict[str, Any], delay_minutes: int = 0)
             parts.append(t("auto.summary.categories", n=len(categories)))
         if not parts:
             parts.append(t("auto.summary.any_product"))
-    elif trigger == "cart_abandoned":
+    elif trigger in ("cart_abandoned", "cart_notice"):
         parts.append(t("auto.summary.threshold", minutes=params.get("threshold_minutes", 60)))
+    elif trigger == "cart_digest":
+        from core.automations.triggers import DIGEST_HOUR
+        parts.append(t("auto.summary.digest", hour=DIGEST_HOUR))
+    if params.get("recipient"):  # the owner's notices name who gets them
+        parts.append(t("auto.summary.owner", recipient=params["recipient"]))
     hours = (delay_minutes or 0) / 60
     parts.append(t("auto.summary.delay", hours=f"{hours:g}") if delay_minutes else t("auto.summary.now"))
     return " · ".join(parts)
@@ -366,7 +371,7 @@ def member_context(store: StoreLike, shop_id: str, member_key: str, trigger: str
                                         ORDER BY ordered_at DESC, order_key LIMIT 1""",
                                      [shop_id, member_key]).fetchall())
             occurrence = row[0] if row else None
-        elif trigger == "cart_abandoned":
+        elif trigger in ("cart_abandoned", "cart_notice"):
             row = _first(con.execute("""SELECT cart_key FROM carts WHERE shop_id = ? AND member_key = ?
                                         ORDER BY last_activity_at DESC, cart_key LIMIT 1""",
                                      [shop_id, member_key]).fetchall())
@@ -377,7 +382,7 @@ def member_context(store: StoreLike, shop_id: str, member_key: str, trigger: str
         attach_contexts(con, [claimed])
     context = {**claimed.context}  # the shop carries its real name only, as dispatch sends it
     from_sample = []
-    for key in ("order", "cart", "days"):
+    for key in ("order", "cart", "days", "digest"):  # a digest is a day's carts, never one member's
         if key in sample and key not in context:
             context[key] = sample[key]
             from_sample.append(key)

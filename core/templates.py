@@ -37,7 +37,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from core.clock import DEFAULT_TZ, local
 from core.i18n import t
 
-TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
+TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
+            "cart_notice", "cart_digest")  # the last two go to the shop owner (core.cart_recovery), not members
 AD_PREFIX = "(광고)"
 STARTER_DIR = Path(__file__).resolve().parent / "starter_templates"
 _TEMPLATE_FILENAME = "<template>"
@@ -56,6 +57,9 @@ MAIL_COPY = {
 _COMMON_FIELDS = ("member.name", "member.email", "member.member_key", "shop.name", "shop.url", "unsubscribe_url")
 _ORDER_FIELDS = ("order.order_key", "order.total", "order.ordered_at", "order.items", "products")
 _CART_FIELDS = ("cart.items", "cart.total", "cart.recovery_url")
+# Owner notices: `member` is the owner reading it (name usually empty: "사장님"), the customer is in the cart.
+_OWNER_CART_FIELDS = _CART_FIELDS + ("cart.email", "cart.customer_name", "cart.abandoned_at")
+_DIGEST_FIELDS = ("digest.date", "digest.count", "digest.total", "digest.carts", "digest.more")
 
 # Which merge fields each trigger's messages carry (core.automations.context builds the same keys).
 _FIELDS_BY_TRIGGER: dict[str, tuple[str, ...]] = {
@@ -65,6 +69,8 @@ _FIELDS_BY_TRIGGER: dict[str, tuple[str, ...]] = {
     "signup": _COMMON_FIELDS,
     "cart_abandoned": _COMMON_FIELDS + _CART_FIELDS,
     "delivered": _COMMON_FIELDS + _ORDER_FIELDS,
+    "cart_notice": _COMMON_FIELDS + _OWNER_CART_FIELDS,
+    "cart_digest": _COMMON_FIELDS + _DIGEST_FIELDS,
 }
 
 
@@ -133,7 +139,7 @@ class _MergeEnvironment(ImmutableSandboxedEnvironment):
     """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Mapping):
+        if type(obj) is dict or isinstance(obj, Mapping):  # merge data is plain dicts: skip the ABC check
             try:
                 return obj[attribute]
             except (KeyError, TypeError):
@@ -386,12 +392,15 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
         html = _track_links(html, tracked, {unsubscribe_url} if unsubscribe_url else set())
     if text is None:
         text = html_to_text(html)
+    closing = ""  # the footer, then the open pixel, both before </body>
     if advertising:
         subject = advertising_subject(subject)
-        html = _insert_before_body_close(html, _ad_footer_html(sender, unsubscribe_url))
+        closing += _ad_footer_html(sender, unsubscribe_url)
         text = text.rstrip("\n") + "\n" + _ad_footer_text(sender, unsubscribe_url)
     if context.get("open_pixel_url"):
-        html = _insert_before_body_close(html, _open_pixel_html(context["open_pixel_url"]))
+        closing += _open_pixel_html(context["open_pixel_url"])
+    if closing:
+        html = _insert_before_body_close(html, closing)
     if preheader:
         html = _insert_after_body_open(html, _preheader_html(preheader))
     return RenderedEmail(subject=subject, html=html, text=text, preheader=preheader)
@@ -468,7 +477,27 @@ def sample_context(trigger: str, *, sparse: bool = False) -> dict:
     if trigger == "cart_abandoned":
         context["cart"] = {"cart_key": "basket-abc123", "items": items, "total": total,
                            "recovery_url": "https://haru-shop.example/order/basket.html?recover=abc123"}
+    if trigger in ("cart_notice", "cart_digest"):
+        owner = _owner_sample(items, total, sparse)
+        context.update({"cart": owner["cart"]} if trigger == "cart_notice" else {"digest": owner["digest"]})
+        context["member"]["member_key"] = ""  # the owner is not a member
     return context
+
+
+def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
+    """An owner notice's cart (with its customer) and a digest of two carts, keyed as
+    core.automations.context builds them."""
+    cart = {"cart_key": "basket-abc123", "items": items, "total": total,
+            "recovery_url": "https://haru-shop.example/order/basket.html?recover=abc123",
+            "email": "minji.lee@example.com", "customer_name": "" if sparse else "이민지",
+            "abandoned_at": "2026-01-10T15:20:00+09:00", "recovered": False}
+    other = {**cart, "cart_key": "basket-def456", "items": items[:1], "total": items[0]["price"],
+             "recovery_url": "https://haru-shop.example/order/basket.html?recover=def456",
+             "email": "guest.park@example.com", "customer_name": "", "abandoned_at": "2026-01-10T21:05:00+09:00",
+             "recovered": True}
+    carts = [cart, other]
+    return {"cart": cart, "digest": {"date": "2026-01-10", "count": len(carts), "more": 0,
+                                     "total": sum(c["total"] for c in carts), "carts": carts}}
 
 
 def _starter_html(trigger: str) -> str:

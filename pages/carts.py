@@ -78,6 +78,25 @@ def reminder_box(shop_id: str) -> None:
                 st.rerun()
 
 
+def owner_box(shop_id: str) -> None:
+    st.subheader(t("carts.owner"))
+    st.caption(t("carts.owner_help"))
+    store = Store(db, role="console")
+    current = cart_recovery.owner_notice(store, shop_id)
+    with st.form("cart_owner_notice", border=False):
+        mode = st.radio(t("carts.owner_mode"), cart_recovery.OWNER_MODES, key="owner_mode",
+                        index=cart_recovery.OWNER_MODES.index(current["mode"]),
+                        format_func=lambda m: t(f"carts.owner_mode.{m}"))
+        address = st.text_input(t("carts.owner_email"), value=current["recipient"], key="owner_email")
+        if st.form_submit_button(t("carts.owner_save"), icon=":material/notifications:"):
+            try:
+                cart_recovery.set_owner_notice(store, shop_id, mode, address)
+            except ValueError as exc:
+                st.error(t("carts.owner_failed", error=exc), icon=":material/error:")
+            else:
+                st.success(t("carts.owner_saved"), icon=":material/check_circle:")
+
+
 def carts_table(shop_id: str, tz: str) -> None:
     st.subheader(t("carts.list"))
     which = st.segmented_control(t("carts.filter"), carts.CART_FILTERS, default="all", key="cart_filter",
@@ -137,4 +156,5 @@ with left:
     by_day_chart(data["by_day"])
 with right:
     reminder_box(shop_id)
+    owner_box(shop_id)
 carts_table(shop_id, data["timezone"])

@@ -30,7 +30,9 @@ from core.store import Store
 
 log = logging.getLogger("core.automations.dispatch")
 
-BATCH_SIZE = 200
+# A batch costs two store units and a compliance pass over the due rows (~0.2 CPU-s with DuckDB's threads,
+# whatever its size): 1000 a batch keeps that near 0.2 ms a message (200 made it 1 ms).
+BATCH_SIZE = 1000
 SMTP_CONNECTIONS = 3          # per shop, side by side (at most one message in flight on each)
 MESSAGES_PER_CONNECTION = 20  # below this many per lane, one connection is enough
 TIME_BUDGET_S = 50.0  # one dispatch run yields to the other jobs after this long
@@ -84,6 +86,8 @@ def dispatch(store: Store, *, stop: threading.Event | None = None, batch_size: i
             journal.clear()
             report.batches += 1
             report.outcomes.update(o.state for o in outcomes)
+            if len(batch) < batch_size:  # the claim took all that was due: spare a unit that would find nothing
+                break
     finally:
         journal.close()
     return report

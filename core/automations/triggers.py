@@ -11,6 +11,8 @@ e-mail guide (상품 구매함 / 첫 구매 안 함 / 재구매 안 함, 7·14·
 | signup             | signed_up_at                                  | member_key     |
 | cart_abandoned     | last_activity_at + threshold (default 60 min), if the cart has an e-mail, is open and was not ordered | cart_key |
 | delivered          | orders.delivered_at                           | order_key      |
+| cart_notice        | as cart_abandoned; written to the shop owner  | cart_key       |
+| cart_digest        | 09:00 shop time, for the previous day if a cart was abandoned on it | the day (YYYY-MM-DD) |
 
 Each query returns (member_key, occurrence_key, recipient, became_true_at) for
 occurrences with `$from < became_true_at <= $to`. The same SQL serves planning
@@ -32,7 +34,14 @@ import json
 import re
 from typing import Any
 
+from core.clock import DEFAULT_TZ
+
 TRIGGERS: tuple[str, ...] = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
+# Notices to the shop owner (issue 6 §2), set up from the abandoned-carts page, not the member wizard: the
+# recipient is `trigger_params.recipient`, never a member, so they are information, not advertising.
+OWNER_TRIGGERS: tuple[str, ...] = ("cart_notice", "cart_digest")
+ALL_TRIGGERS: tuple[str, ...] = TRIGGERS + OWNER_TRIGGERS
+DIGEST_HOUR = 9  # the daily digest goes out at 09:00 shop time, about the previous day
 
 DEFAULT_MAX_LATENESS_MINUTES: dict[str, int] = {
     "purchased": 2 * 24 * 60,
@@ -41,6 +50,8 @@ DEFAULT_MAX_LATENESS_MINUTES: dict[str, int] = {
     "signup": 24 * 60,
     "cart_abandoned": 6 * 60,
     "delivered": 2 * 24 * 60,
+    "cart_notice": 6 * 60,
+    "cart_digest": 12 * 60,  # yesterday's carts are still worth reading the same evening, not the next day
 }
 
 WIZARD_DAYS = (7, 14, 30)  # what the wizard offers, as Stibee does; any 1..365 is accepted
@@ -48,6 +59,7 @@ DEFAULT_CART_THRESHOLD_MINUTES = 60
 
 # An order that counts as "the member ordered": not cancelled or returned.
 _LIVE = "status NOT IN ('cancelled', 'returned')"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -90,16 +102,21 @@ def automation_from_row(row: tuple) -> Automation:
 
 def validate_params(trigger: str, params: dict[str, Any]) -> dict[str, Any]:
     """The trigger's parameters, checked and normalized; TriggerError names the bad field."""
-    if trigger not in TRIGGERS:
-        raise TriggerError(f"trigger '{trigger}' is not one of {', '.join(TRIGGERS)}")
+    if trigger not in ALL_TRIGGERS:
+        raise TriggerError(f"trigger '{trigger}' is not one of {', '.join(ALL_TRIGGERS)}")
     params = dict(params or {})
     out: dict[str, Any] = {}
+    if trigger in OWNER_TRIGGERS:
+        recipient = params.pop("recipient", None)
+        if not isinstance(recipient, str) or not _EMAIL.match(recipient.strip()):
+            raise TriggerError(f"trigger_params.recipient must be the owner's e-mail address (got {recipient!r})")
+        out["recipient"] = recipient.strip()
     if trigger in ("no_first_purchase", "no_repurchase"):
         days = params.pop("days", None)
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
             raise TriggerError(f"trigger_params.days must be a whole number of days from 1 to 365 (got {days!r})")
         out["days"] = days
-    if trigger == "cart_abandoned":
+    if trigger in ("cart_abandoned", "cart_notice", "cart_digest"):
         threshold = params.pop("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)
         if not isinstance(threshold, int) or isinstance(threshold, bool) or not 5 <= threshold <= 7 * 24 * 60:
             raise TriggerError(f"trigger_params.threshold_minutes must be 5..10080 minutes (got {threshold!r})")
@@ -181,10 +198,24 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
             SELECT c.member_key, c.order_key AS occurrence_key, NULL::VARCHAR AS email, c.became_true_at
             FROM cand c WHERE c.order_key NOT IN (SELECT order_key FROM superseded)"""
     elif t == "cart_abandoned":
-        threshold = dt.timedelta(minutes=int(a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)))
-        p.update({"sfrom": window_from - threshold, "sto": window_to - threshold,
-                  "threshold": int(threshold.total_seconds() // 60)})
+        sql = _cart_abandoned_sql(a, p, window_from, window_to)
+    elif t == "cart_notice":  # the same occurrences, addressed to the owner (no member: no member's address)
+        p["owner"] = a.params["recipient"]
         sql = f"""
+            SELECT NULL::VARCHAR AS member_key, x.occurrence_key, $owner::VARCHAR AS email, x.became_true_at
+            FROM ({_cart_abandoned_sql(a, p, window_from, window_to)}) x"""
+    elif t == "cart_digest":
+        sql = _cart_digest_sql(a, p, window_from, window_to)
+    else:
+        raise TriggerError(f"trigger '{t}' is not one of {', '.join(ALL_TRIGGERS)}")
+    return sql, p
+
+
+def _cart_abandoned_sql(a: Automation, p: dict[str, Any], window_from: dt.datetime, window_to: dt.datetime) -> str:
+    threshold = dt.timedelta(minutes=int(a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)))
+    p.update({"sfrom": window_from - threshold, "sto": window_to - threshold,
+              "threshold": int(threshold.total_seconds() // 60)})
+    return f"""
             WITH cand AS (  -- a guest cart without an e-mail cannot be reminded: not even an occurrence
                 SELECT c.member_key, c.cart_key, c.email, c.last_activity_at,
                        c.last_activity_at + to_minutes($threshold) AS became_true_at
@@ -202,9 +233,64 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
                                                    AND o.ordered_at <= c.became_true_at))
             SELECT c.member_key, c.cart_key AS occurrence_key, c.email, c.became_true_at
             FROM cand c WHERE c.cart_key NOT IN (SELECT cart_key FROM gone)"""
-    else:
-        raise TriggerError(f"trigger '{t}' is not one of {', '.join(TRIGGERS)}")
-    return sql, p
+
+
+# Carts abandoned in [$afrom, $ato) as the abandoned-carts page counts them (core.carts: an e-mail, and no
+# order of the cart, or of the same member or guest e-mail since its last activity, before it was
+# abandoned), whatever became of them since; `recovered` says whether it is ordered or closed by now.
+# The orders read are those of these carts and members only (equality joins driven by the few carts).
+ABANDONED_CARTS_SQL = f"""
+    WITH cand AS (
+        SELECT c.cart_key, c.member_key, c.email, c.total_amount, c.recovery_url, c.last_activity_at,
+               c.last_activity_at + to_minutes($threshold) AS abandoned_at,
+               (c.status <> 'open' OR c.order_key IS NOT NULL) AS recovered, c.order_key
+        FROM carts c
+        WHERE c.shop_id = $shop AND c.email IS NOT NULL
+            AND c.last_activity_at >= $afrom - to_minutes($threshold)
+            AND c.last_activity_at < $ato - to_minutes($threshold)),
+    ord AS (
+        SELECT o.order_key, o.member_key, lower(o.email) AS email, o.cart_key, o.ordered_at FROM orders o
+        WHERE o.shop_id = $shop AND o.{_LIVE}
+            AND o.ordered_at >= $afrom - to_minutes($threshold) - INTERVAL 30 DAY AND o.ordered_at < $ato
+            AND (o.cart_key IN (SELECT cart_key FROM cand) OR o.order_key IN (SELECT order_key FROM cand)
+                 OR o.member_key IN (SELECT member_key FROM cand)
+                 OR lower(o.email) IN (SELECT lower(email) FROM cand WHERE member_key IS NULL))),
+    ordered_in_time AS (
+        SELECT c.cart_key FROM cand c JOIN ord o ON o.cart_key = c.cart_key WHERE o.ordered_at < c.abandoned_at
+        UNION SELECT c.cart_key FROM cand c JOIN ord o ON o.order_key = c.order_key
+        WHERE o.ordered_at < c.abandoned_at
+        UNION SELECT c.cart_key FROM cand c JOIN ord o ON o.member_key = c.member_key
+        WHERE o.ordered_at >= c.last_activity_at AND o.ordered_at < c.abandoned_at
+        UNION SELECT c.cart_key FROM cand c JOIN ord o
+            ON c.member_key IS NULL AND o.member_key IS NULL AND o.email = lower(c.email)
+        WHERE o.ordered_at >= c.last_activity_at AND o.ordered_at < c.abandoned_at)
+    SELECT c.cart_key, c.member_key, c.email, c.total_amount, c.recovery_url, c.last_activity_at, c.abandoned_at,
+           c.recovered
+    FROM cand c WHERE c.cart_key NOT IN (SELECT cart_key FROM ordered_in_time)"""
+
+
+def _cart_digest_sql(a: Automation, p: dict[str, Any], window_from: dt.datetime, window_to: dt.datetime) -> str:
+    """One occurrence per shop day with at least one abandoned cart, true at DIGEST_HOUR the next morning.
+    A day's morning is at most 33 hours after the day began, so carts abandoned from two days before the
+    window cover every day whose digest falls in it."""
+    p.update({"threshold": int(a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)),
+              "owner": a.params["recipient"], "digest_hour": DIGEST_HOUR,
+              "afrom": window_from - dt.timedelta(days=2), "ato": window_to})
+    return f"""
+        WITH tz AS (SELECT coalesce(max(timezone), '{DEFAULT_TZ}') AS name FROM shops WHERE shop_id = $shop),
+        days AS (
+            SELECT d.day, timezone(tz.name, d.day::TIMESTAMP) AS day_start,
+                   timezone(tz.name, (d.day + 1)::TIMESTAMP) AS day_end,
+                   timezone(tz.name, (d.day + 1)::TIMESTAMP + to_hours($digest_hour)) AS became_true_at
+            FROM tz, (SELECT unnest(generate_series(timezone((SELECT name FROM tz), $from)::DATE - 2,
+                                                    timezone((SELECT name FROM tz), $to)::DATE,
+                                                    INTERVAL 1 DAY))::DATE AS day) d),
+        due AS (SELECT * FROM days WHERE became_true_at > $from AND became_true_at <= $to),
+        abandoned AS ({ABANDONED_CARTS_SQL})
+        SELECT NULL::VARCHAR AS member_key, strftime(d.day, '%Y-%m-%d') AS occurrence_key,
+               $owner::VARCHAR AS email, d.became_true_at
+        FROM due d
+        WHERE EXISTS (SELECT 1 FROM abandoned c WHERE c.abandoned_at >= d.day_start AND c.abandoned_at < d.day_end)"""
 
 
 def with_recipients(candidates: str) -> str:
@@ -223,6 +309,8 @@ def cancel_lookback_sql() -> str:
         WHEN 'no_repurchase' THEN to_days(CAST(json_extract(a.trigger_params, '$.days') AS INTEGER))
         WHEN 'cart_abandoned' THEN to_minutes(coalesce(CAST(json_extract(a.trigger_params, '$.threshold_minutes')
                                                             AS INTEGER), 60))
+        WHEN 'cart_notice' THEN INTERVAL 0 DAY  -- owner notices are never cancelled: no order to look for
+        WHEN 'cart_digest' THEN INTERVAL 0 DAY
         ELSE INTERVAL 90 DAY END"""
 
 

@@ -1,8 +1,10 @@
 """E-mail over SMTP: building the message and handing it to the shop's mail server.
 
 Where the rules come from:
-- RFC 5321 (SMTP): reply codes 4xx are transient, 5xx permanent; MAIL/RCPT/DATA
-  one step at a time, so we know whether the server already has the message.
+- RFC 5321 (SMTP): reply codes 4xx are transient, 5xx permanent; the message's
+  content goes only after DATA's 354, so we know whether the server already has it.
+- RFC 2920 (PIPELINING): when the server offers it, MAIL, RCPT and DATA go in one
+  write and their replies are read in order (2 round trips a message, not 4).
 - RFC 3207 (STARTTLS) and RFC 8314 (implicit TLS, "tls"); certificates are
   verified against the system store or `ca_file`.
 - RFC 2047 §2, §5: Korean subjects and sender names go out as 'B' encoded words
@@ -21,6 +23,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import email.policy
+import functools
 import re
 import smtplib
 import socket
@@ -29,6 +32,7 @@ import uuid
 from email.generator import BytesGenerator
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import formataddr, format_datetime
 from io import BytesIO
 from typing import Iterable
@@ -47,11 +51,11 @@ _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z
 class _MailPolicy(email.policy.EmailPolicy):
     """SMTP line endings, 7-bit bodies (base64, no 8BITMIME needed), URI lists kept as URIs.
 
-    Speed: the stdlib's header objects cost ~0.1 ms to parse and up to 1 ms to fold each,
-    most of the time of a message. build_message hands over headers already in their
-    7-bit wire form (Korean as RFC 2047 encoded words, made by `encoded_words`), and this
-    policy keeps such plain ASCII values as they are, parsing them only if someone reads
-    them (`msg["From"].addresses` works as ever), and folds them only between words.
+    Speed: the stdlib's header objects cost ~0.1 ms to parse and up to 1 ms to fold each.
+    build_message folds its headers, already in their 7-bit wire form (Korean as RFC 2047
+    encoded words, made by `encoded_words`), with `fold_binary` below: plain ASCII values
+    stay as they are, folded only between words. For an EmailMessage built elsewhere, such
+    values are kept unparsed until someone reads them (`msg["From"].addresses` works as ever).
     """
 
     def header_store_parse(self, name: str, value):
@@ -209,24 +213,71 @@ def _address(addr: str, what: str, display_name: str | None = None) -> str:
     return f"{encoded_words(name)} <{addr}>"
 
 
+@dataclasses.dataclass(frozen=True)
+class OutgoingMessage:
+    """A message ready for SMTP: its envelope and the bytes of DATA (CRLF lines, 7-bit, not yet dot-stuffed).
+
+    `msg["Subject"]` and `parsed()` read it back through the stdlib parser, for the console and tests.
+    """
+
+    envelope_from: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+    def as_bytes(self) -> bytes:
+        return self.data
+
+    @functools.cached_property
+    def _parsed(self) -> EmailMessage:
+        return BytesParser(policy=email.policy.default).parsebytes(self.data)
+
+    def parsed(self) -> EmailMessage:
+        return self._parsed
+
+    def __getitem__(self, name: str):
+        return self._parsed[name]
+
+
+def _header(name: str, value: str) -> bytes:
+    """`Name: value` folded as the stdlib generator folds it under POLICY (same bytes), ending in CRLF."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"the {name} header contains a line break")
+    if value.isascii() and not _CONTROL.search(value):
+        return POLICY.fold_binary(name, value)  # wire-form value: folded between words (or URIs)
+    return POLICY.fold_binary(name, POLICY.header_factory(name, value))
+
+
+def _base64_part(boundary: str, subtype: str, text: str) -> bytes:
+    # What EmailMessage.set_content(text, cte="base64") writes: the text's lines joined with CRLF and
+    # ended with one, base64 in lines of 76 characters (57 bytes each, as base64.encodebytes cuts them).
+    body = base64.b64encode(b"\r\n".join(text.encode("utf-8").splitlines()) + b"\r\n")
+    return b"\r\n".join([(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+                           "Content-Transfer-Encoding: base64\r\n").encode("ascii"),
+                          *(body[i:i + 76] for i in range(0, len(body), 76)), b""])
+
+
 def build_message(*, to: str, from_name: str, from_email: str, rendered: RenderedEmail, message_id: str,
                   list_unsubscribe_url: str | None, list_unsubscribe_mailto: str | None = None,
-                  to_name: str | None = None, reply_to: str | None = None) -> EmailMessage:
+                  to_name: str | None = None, reply_to: str | None = None) -> OutgoingMessage:
     """A multipart/alternative (text, then HTML) message ready for `SmtpSession.send`.
 
     Give `list_unsubscribe_url` for advertising: it adds List-Unsubscribe (with
     the optional mailto) and List-Unsubscribe-Post for one-click (RFC 8058).
+
+    Speed: the bytes are written here directly, the way email.message + BytesGenerator under
+    POLICY would write them (headers folded by the same policy code), at a fraction of the cost
+    (~0.1 ms instead of ~2 ms a message, which was most of the dispatcher's time).
     """
     if not _MESSAGE_ID.fullmatch(message_id or ""):
         raise ValueError(f"message id '{message_id}' may only hold letters, digits and ._+=-")
-    msg = EmailMessage(policy=POLICY)
-    msg["From"] = _address(from_email, "sender e-mail", from_name)
-    msg["To"] = _address(to, "recipient e-mail", to_name)
+    from_address = _address(from_email, "sender e-mail", from_name)
+    to_address = _address(to, "recipient e-mail", to_name)
+    headers = [("From", from_address), ("To", to_address)]
     if reply_to:
-        msg["Reply-To"] = _address(reply_to, "reply-to e-mail")
-    msg["Subject"] = encoded_words(" ".join(rendered.subject.split()))
-    msg["Date"] = format_datetime(clock.now())
-    msg["Message-ID"] = f"<{message_id}@{from_email.strip().rpartition('@')[2]}>"
+        headers.append(("Reply-To", _address(reply_to, "reply-to e-mail")))
+    headers += [("Subject", encoded_words(" ".join(rendered.subject.split()))),
+                ("Date", format_datetime(clock.now())),
+                ("Message-ID", f"<{message_id}@{from_email.strip().rpartition('@')[2]}>")]
     if list_unsubscribe_url:
         uris = [list_unsubscribe_url] + ([list_unsubscribe_mailto] if list_unsubscribe_mailto else [])
         for uri in uris:
@@ -236,16 +287,20 @@ def build_message(*, to: str, from_name: str, from_email: str, rendered: Rendere
             raise ValueError("the List-Unsubscribe URL must be an http(s) URL for one-click (RFC 8058)")
         if list_unsubscribe_mailto and not list_unsubscribe_mailto.startswith("mailto:"):
             raise ValueError("the List-Unsubscribe mailto must start with 'mailto:'")
-        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in uris)
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # base64, not quoted-printable: Korean text is a third the size and encodes far faster
-    # (left to choose, the stdlib computes both encodings of every part to pick the shorter).
-    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
-    # Chosen here, the generator need not search the parts for a boundary that cannot occur
-    # in them anyway: base64 lines never start with "--".
-    msg.set_boundary(f"=_{uuid.uuid4().hex}")
-    return msg
+        headers += [("List-Unsubscribe", ", ".join(f"<{u}>" for u in uris)),
+                    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    # base64, not quoted-printable: Korean text is a third the size and encodes far faster. The
+    # boundary cannot occur in the parts: base64 lines never start with "--".
+    boundary = f"=_{uuid.uuid4().hex}"
+    data = b"".join([
+        *(_header(name, value) for name, value in headers),
+        b"MIME-Version: 1.0\r\n",
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii"),
+        _base64_part(boundary, "plain", rendered.text), b"\r\n",
+        _base64_part(boundary, "html", rendered.html),
+        f"\r\n--{boundary}--\r\n".encode("ascii"),
+    ])
+    return OutgoingMessage(envelope_from=from_email.strip(), recipients=(to.strip(),), data=data)
 
 
 class _Generator(BytesGenerator):
@@ -256,13 +311,17 @@ class _Generator(BytesGenerator):
             self.write(_NEWLINE.sub(self._NL, lines))
 
 
-def flatten(msg: EmailMessage) -> bytes:
+def flatten(msg: OutgoingMessage | EmailMessage) -> bytes:
+    if isinstance(msg, OutgoingMessage):
+        return msg.data
     out = BytesIO()
     _Generator(out, policy=POLICY).flatten(msg, linesep="\r\n")
     return out.getvalue()
 
 
-def _envelope(msg: EmailMessage) -> tuple[str, list[str]]:
+def _envelope(msg: OutgoingMessage | EmailMessage) -> tuple[str, list[str]]:
+    if isinstance(msg, OutgoingMessage):
+        return msg.envelope_from, list(msg.recipients)
     sender = msg["From"].addresses[0].addr_spec
     recipients = [a.addr_spec for h in ("To", "Cc", "Bcc") if msg[h] is not None for a in msg[h].addresses]
     if not recipients:
@@ -384,7 +443,7 @@ class SmtpSession:
             self._discard()
 
     # -- sending
-    def send(self, msg: EmailMessage, *, envelope_from: str | None = None,
+    def send(self, msg: OutgoingMessage | EmailMessage, *, envelope_from: str | None = None,
              recipients: Iterable[str] | None = None) -> None:
         """Hand one message to the server. Raises Transient/PermanentSendError or DeliveryUnknownError."""
         sender, to = _envelope(msg)
@@ -420,17 +479,22 @@ class SmtpSession:
         smtp = self._smtp
         whole_message_sent = False
         try:
-            code, reply = smtp.mail(sender)
-            if code != 250:
-                raise self._abort(code, reply, f"MAIL FROM <{sender}>")
-            for rcpt in recipients:
-                code, reply = smtp.rcpt(rcpt)
-                if code not in (250, 251):
-                    raise self._abort(code, reply, f"RCPT TO <{rcpt}>")
-            smtp.putcmd("data")
-            code, reply = smtp.getreply()
-            if code != 354:
-                raise self._abort(code, reply, "DATA")
+            if len(recipients) == 1 and smtp.has_extn("pipelining"):
+                self._pipelined_envelope(smtp, sender, recipients[0])
+            else:
+                smtp.putcmd("mail", f"FROM:{_quoted(sender)}")
+                code, reply = smtp.getreply()
+                if code != 250:
+                    raise self._abort(code, reply, f"MAIL FROM <{sender}>")
+                for rcpt in recipients:
+                    smtp.putcmd("rcpt", f"TO:{_quoted(rcpt)}")
+                    code, reply = smtp.getreply()
+                    if code not in (250, 251):
+                        raise self._abort(code, reply, f"RCPT TO <{rcpt}>")
+                smtp.putcmd("data")
+                code, reply = smtp.getreply()
+                if code != 354:
+                    raise self._abort(code, reply, "DATA")
             smtp.send(_dot_stuffed(data) + b".\r\n")
             whole_message_sent = True
             code, reply = smtp.getreply()
@@ -441,6 +505,29 @@ class SmtpSession:
             if code == 421:
                 self._discard()
             raise self._reply_error(code, reply, "the message (end of DATA)")
+
+    def _pipelined_envelope(self, smtp: smtplib.SMTP, sender: str, rcpt: str) -> None:
+        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920 §3.1): one round trip
+        instead of three. Only with a single recipient, so a refused RCPT leaves no recipient and the
+        server refuses DATA too (§3.1 would otherwise have us send an empty message to the rest).
+        Nothing of the message is sent before the 354, so what the server holds is as before."""
+        steps = (f"MAIL FROM <{sender}>", f"RCPT TO <{rcpt}>", "DATA")
+        smtp.send(f"mail FROM:{_quoted(sender)}\r\nrcpt TO:{_quoted(rcpt)}\r\ndata\r\n")
+        replies = []
+        for _ in steps:
+            replies.append(smtp.getreply())
+            if replies[-1][0] == 421:  # the server is closing: no more replies will come
+                self._discard()
+                raise self._reply_error(421, replies[-1][1], steps[len(replies) - 1])
+        expected = ((250,), (250, 251), (354,))
+        failed = next((i for i, (code, _) in enumerate(replies) if code not in expected[i]), None)
+        if failed is None:
+            return
+        if replies[2][0] == 354:  # DATA accepted after a refusal (a lax server): end it empty, as §3.1 says
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        code, reply = replies[failed]
+        raise self._abort(code, reply, steps[failed])
 
     def _abort(self, code: int, reply: bytes, step: str) -> SendError:
         """Reset the transaction so the connection serves the next message; 421 means it is closing."""
@@ -454,9 +541,15 @@ class SmtpSession:
         return self._reply_error(code, reply, step)
 
 
+def _quoted(address: str) -> str:
+    """`<address>` for MAIL/RCPT; smtplib.quoteaddr (an RFC 5322 parse, ~0.1 ms) only for unusual input."""
+    return f"<{address}>" if _ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
 def _dot_stuffed(data: bytes) -> bytes:
     """RFC 5321 §4.5.2: a line starting with '.' gets one more; the data ends with CRLF."""
-    data = re.sub(rb"(?m)^\.", b"..", data)
+    if data.startswith(b".") or b"\n." in data:
+        data = re.sub(rb"(?m)^\.", b"..", data)
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
@@ -467,7 +560,7 @@ def explain(exc: SendError, lang: str | None = None) -> str:
 
 
 def build_test_message(template: dict, trigger: str, *, to: str, sender: dict, advertising: bool = True,
-                 shop_id: str = "_test", context: dict | None = None) -> EmailMessage:
+                 shop_id: str = "_test", context: dict | None = None) -> OutgoingMessage:
     """The console's "send test": the template rendered for a sample (or chosen) member, to one address.
 
     The subject starts with "[테스트]"; the links are real signed links of a test recipient, so the
@@ -486,12 +579,12 @@ def build_test_message(template: dict, trigger: str, *, to: str, sender: dict, a
                          list_unsubscribe_url=links["unsubscribe_url"] if advertising else None)
 
 
-def send_test(settings: SmtpSettings, message: EmailMessage) -> None:
+def send_test(settings: SmtpSettings, message: OutgoingMessage | EmailMessage) -> None:
     """The console's "send test": one message over a fresh connection; raises SendError with the reason."""
     with SmtpSession(settings) as session:
         session.send(message)
 
 
-__all__ = ["SmtpSettings", "SmtpSession", "build_message", "build_test_message", "send_test", "explain", "flatten",
-           "SendError",
+__all__ = ["SmtpSettings", "SmtpSession", "OutgoingMessage", "build_message", "build_test_message", "send_test",
+           "explain", "flatten", "SendError",
            "TransientSendError", "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]

@@ -24,6 +24,13 @@ KO: dict[str, str] = {
     "auto.trigger_help.cart_abandoned": "장바구니에 상품을 담고 주문하지 않은 고객에게 보냅니다. "
                                         "그 전에 주문하면 보내지 않습니다.",
     "auto.trigger_help.delivered": "주문한 상품의 배송이 완료된 회원에게 보냅니다.",
+    # Owner notices (set up on the abandoned-carts page)
+    "auto.trigger.cart_notice": "방치된 카트 알림 (운영자)",
+    "auto.trigger.cart_digest": "방치된 카트 일일 요약 (운영자)",
+    "auto.trigger_help.cart_notice": "카트가 방치될 때마다 운영자에게 알립니다 (광고 아님).",
+    "auto.trigger_help.cart_digest": "매일 오전 9시에 전날 방치된 카트를 모아 운영자에게 보냅니다. 없으면 보내지 않습니다.",
+    "auto.summary.owner": "받는 사람 {recipient}",
+    "auto.summary.digest": "매일 오전 {hour}시, 전날 방치된 카트",
     "auto.summary.days_first": "가입 후 {days}일 이내 구매 없음",
     "auto.summary.days_repurchase": "마지막 구매 후 {days}일 이내 재구매 없음",
     "auto.summary.products": "상품 {n}개",
@@ -250,6 +257,13 @@ EN: dict[str, str] = {
     "auto.trigger_help.cart_abandoned": "Sent to shoppers who left items in their cart without ordering; "
                                         "not sent if they order first.",
     "auto.trigger_help.delivered": "Sent to members whose order was delivered.",
+    "auto.trigger.cart_notice": "Abandoned cart notice (owner)",
+    "auto.trigger.cart_digest": "Daily abandoned-cart digest (owner)",
+    "auto.trigger_help.cart_notice": "Tells the shop owner about each cart as it is abandoned (not advertising).",
+    "auto.trigger_help.cart_digest": "Every day at 09:00, the previous day's abandoned carts, to the shop owner; "
+                                     "nothing on a day without any.",
+    "auto.summary.owner": "to {recipient}",
+    "auto.summary.digest": "daily at {hour}:00, the previous day's abandoned carts",
     "auto.summary.days_first": "no purchase within {days} days of signup",
     "auto.summary.days_repurchase": "no repurchase within {days} days of the last purchase",
     "auto.summary.products": "{n} products",
