@@ -36,7 +36,19 @@ USER, PASSWORD = "mailer", "s3cret-pass-9821"
 
 
 class Recorder:
-    """An aiosmtpd handler that keeps what arrived and can refuse, stall or hang up on cue."""
+    """An aiosmtpd handler that keeps what arrived and can refuse, stall or hang up on cue.
+
+    With `pipelining` (class-wide, so a test module can run every test both ways) it offers PIPELINING
+    (RFC 2920); aiosmtpd reads commands line by line from its stream, so pipelined ones are answered in order.
+    """
+
+    pipelining = False
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if not self.pipelining:
+            return responses
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
 
     def __init__(self) -> None:
         self.arrived: list[dict] = []

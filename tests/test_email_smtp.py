@@ -10,7 +10,15 @@ import pytest
 from core import templates, tracking
 from core.channels.email import (DeliveryUnknownError, PermanentSendError, SmtpSession, SmtpSettings,
                                  TransientSendError, build_message, send_test)
-from tests.smtp_server import PASSWORD, USER, authenticator, certificate, parse, server_tls, smtp_server  # noqa: F401
+from tests.smtp_server import (PASSWORD, USER, Recorder, authenticator, certificate, parse,  # noqa: F401
+                               server_tls, smtp_server)
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["one-command-a-trip", "pipelining"])
+def pipelining(request, monkeypatch):
+    """Every test against a server without and with PIPELINING: the client sends differently to each."""
+    monkeypatch.setattr(Recorder, "pipelining", request.param)
+    return request.param
 
 pytestmark = pytest.mark.timeout(30)
 
