@@ -111,7 +111,8 @@ def rate_off(n: int) -> None:
     print(f"rate limit off, {n:>9,} members: {r['elapsed']:7.2f} s, {n / r['elapsed']:9,.0f} members/s "
           f"({r['requests']} requests; client producing pages {r['client']:.2f} s, store file {r['db_mb']:.0f} MB)")
     # On a shared machine the wall clock counts other people's work too; CPU seconds do not.
-    print(f"    CPU: syncing process {r['cpu']:.2f} s ({n / r['cpu']:,.0f} members per CPU-second), "
+    print(f"    CPU: syncing process {r['cpu']:.2f} s = {r['cpu'] / n * 1e6:.1f} µs a member "
+          f"({n / r['cpu']:,.0f} members per CPU-second), "
           f"fake Wix {fake_cpu:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

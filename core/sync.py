@@ -1,9 +1,10 @@
 """The sync engine: pages from a platform client into the store.
 
-Network I/O never happens while the store is open: pages are fetched (one
-fetch ahead, in a thread) and then written, with their checkpoint, in one short
-transaction. A failure leaves every committed page and its checkpoint in place
-and nothing of the failed batch, so the next run resumes exactly there.
+Network I/O never happens while the store is open: pages are fetched, and typed
+as frames, in a thread (ahead by up to a batch while the batch before is being
+written) and then written, with their checkpoint, in one short transaction. A
+failure leaves every committed page and its checkpoint in place and nothing of
+the failed batch, so the next run resumes exactly there.
 """
 from __future__ import annotations
 
@@ -45,10 +46,12 @@ class SyncResult:
 
 
 BATCH_SECONDS = 2.0
+WRITE_SHARE = 4.0  # a batch gathers for at least this many times as long as the last one took to write
+CHUNK_ROWS, CHUNK_SECONDS = 2_000, 0.5  # pages framed together in the prefetch thread (see _Prefetch)
 
 
 def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str = "cli",
-              entities: Iterable[str] | None = None, batch_rows: int = 50_000,
+              entities: Iterable[str] | None = None, batch_rows: int = 150_000,
               progress: Progress | None = None) -> SyncResult:
     """Sync `entities` (default: all the client offers) of one shop, recording a sync run."""
     result = SyncResult(str(uuid.uuid4()), shop_id, "running")
@@ -92,45 +95,109 @@ def _sync_entity(store: Store, shop_id: str, client: ShopClient, entity: str, re
                  batch_rows: int, progress: Progress | None) -> None:
     with store.unit() as con:
         cursor = load_cursor(con, shop_id, entity)
-    batch: list[Page] = []
-    # Each store unit costs ~0.1 s to open and checkpoint, so pages are written in big batches; but a slow
-    # platform still gets its pages landed (and checkpointed) every few seconds, so a crash loses little.
-    since = time.monotonic()
-    for page in _prefetched(client.pages(entity, cursor), rows=batch_rows):
-        batch.append(page)
-        if sum(p.size for p in batch) >= batch_rows or time.monotonic() - since >= BATCH_SECONDS:
+        types = _store_types(con)
+    batch: list[_Framed] = []
+    rows = 0
+    # Each store unit costs ~0.1 s to open and more to checkpoint, so pages are written in big batches; but
+    # a slow platform still gets its pages landed (and checkpointed) every few seconds, so a crash loses
+    # little. When a write itself takes long (a fast platform, big batches), the next batch gathers for
+    # WRITE_SHARE times as long, so the store's fixed costs stay a small share of the sync.
+    since, gather = time.monotonic(), BATCH_SECONDS
+    feed = _Prefetch(client.pages(entity, cursor), chunk=lambda pages: _Framed.of(pages, types),
+                     chunk_rows=min(CHUNK_ROWS, batch_rows))
+    for chunk in feed:
+        batch.append(chunk)
+        rows += chunk.size
+        if rows >= batch_rows or time.monotonic() - since >= gather:
+            started = time.monotonic()
+            feed.allow(rows)  # while this batch is written, the next one is read
             _write_batch(store, shop_id, entity, batch, result, progress)
-            batch, since = [], time.monotonic()
+            feed.allow(0)
+            since = time.monotonic()
+            batch, rows, gather = [], 0, max(BATCH_SECONDS, WRITE_SHARE * (since - started))
     if batch:
         _write_batch(store, shop_id, entity, batch, result, progress)
 
 
-def _write_batch(store: Store, shop_id: str, entity: str, batch: list[Page], result: SyncResult,
+@dataclasses.dataclass
+class _Framed:
+    """Consecutive pages with their rows typed as frames (columnar: a fraction of the memory of the dicts),
+    built in the prefetch thread as they arrive. Small pages are framed a few at a time (a frame has a fixed
+    cost, 4 µs a row on pages of 100), but never held past CHUNK_SECONDS."""
+
+    frames: dict[str, tuple[pl.DataFrame, tuple[str, ...]]]
+    cursor: dict[str, Any]
+    pages: int
+    size: int
+    records: int
+
+    @classmethod
+    def of(cls, pages: list[Page], types: dict[str, dict[str, str]]) -> "_Framed":
+        tables: dict[str, list[dict[str, Any]]] = {}
+        for page in pages:
+            for table, rows in page.rows.items():
+                tables.setdefault(table, []).extend(rows)
+        frames = {t: _typed(t, rows, types.get(t, {})) for t, rows in tables.items() if len(rows)}
+        return cls(frames, pages[-1].cursor, len(pages), sum(len(rows) for rows in tables.values()),
+                   sum(len(rows) for t, rows in tables.items() if t not in CHILDREN))
+
+
+def _store_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    types: dict[str, dict[str, str]] = {}
+    for table, column, declared in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns").fetchall():
+        types.setdefault(table, {})[column] = declared
+    return types
+
+
+def _write_batch(store: Store, shop_id: str, entity: str, batch: list[_Framed], result: SyncResult,
                  progress: Progress | None) -> None:
     now = clock.now()
-    tables: dict[str, list[dict[str, Any]]] = {}
+    parts: dict[str, list[tuple[pl.DataFrame, tuple[str, ...]]]] = {}
     for page in batch:
-        for table, rows in page.rows.items():
-            tables.setdefault(table, []).extend(rows)
-    records = sum(len(rows) for table, rows in tables.items() if table not in CHILDREN)
+        for table, part in page.frames.items():
+            parts.setdefault(table, []).append(part)
+    records, pages = sum(chunk.records for chunk in batch), sum(chunk.pages for chunk in batch)
     with store.unit() as con:
-        write_rows(con, shop_id, tables, now)
+        _write_frames(con, shop_id, {t: _joined(p, shop_id, now) for t, p in parts.items()})
         con.execute("""INSERT INTO sync_checkpoints VALUES (?, ?, ?, ?)
                        ON CONFLICT (shop_id, entity) DO UPDATE SET cursor = excluded.cursor,
                            updated_at = excluded.updated_at""",
                     [shop_id, entity, json.dumps(batch[-1].cursor), now])
         con.execute("UPDATE sync_runs SET pages = pages + ?, records = records + ?, entity = ? WHERE run_id = ?",
-                    [len(batch), records, entity, result.run_id])
-    result.pages += len(batch)
+                    [pages, records, entity, result.run_id])
+    result.pages += pages
     result.records += records
     if progress:
         progress(entity, result.records, result.pages)
 
 
+def _joined(parts: list[tuple[pl.DataFrame, tuple[str, ...]]], shop_id: str, now: dt.datetime
+            ) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The pages' frames of one table as one, with the columns of the first (a field the first row lacks is
+    left as stored; one a later page lacks is null), as if the batch's rows had been framed together."""
+    first = parts[0][0]
+    frames = [frame if frame.columns == first.columns else frame.select(
+        [pl.col(c) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in first.schema.items()])
+        for frame, _ in parts]
+    trusted = tuple(c for c in parts[0][1] if all(c in own for _, own in parts))
+    frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+    return _stamped(frame, shop_id, now), trusted
+
+
+def _stamped(frame: pl.DataFrame, shop_id: str, now: dt.datetime) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(shop_id).alias("shop_id"),
+                              pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("synced_at"))
+
+
 def write_rows(con: duckdb.DuckDBPyConnection, shop_id: str, tables: dict[str, list[dict[str, Any]]],
                now: dt.datetime) -> None:
     """Upsert normalized rows of several tables; children of a parent that arrived are replaced whole."""
-    built = {t: _frame(con, t, shop_id, rows, now) for t, rows in tables.items() if len(rows)}
+    _write_frames(con, shop_id, {t: _frame(con, t, shop_id, rows, now) for t, rows in tables.items() if len(rows)})
+
+
+def _write_frames(con: duckdb.DuckDBPyConnection, shop_id: str,
+                  built: dict[str, tuple[pl.DataFrame, tuple[str, ...]]]) -> None:
     frames = {t: frame for t, (frame, _) in built.items()}
     for table in sorted(frames, key=lambda t: t in CHILDREN):
         if table in CHILDREN:
@@ -151,13 +218,19 @@ def to_frame(con: duckdb.DuckDBPyConnection, table: str, shop_id: str, rows: lis
 
 def _frame(con: duckdb.DuckDBPyConnection, table: str, shop_id: str, rows: list[dict[str, Any]],
            now: dt.datetime) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """The frame of `to_frame`, and its JSON columns whose every text was encoded here (valid by construction).
-
-    Built a column at a time (one list per column, typed in one step) rather than from the list of dicts:
-    polars' row-wise builder costs several µs a row. The columns are the first row's keys, as before.
-    """
+    """The frame of `to_frame`, and its JSON columns whose every text was encoded here (valid by construction)."""
     types = dict(con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]).fetchall())
+    frame, trusted = _typed(table, rows, types)
+    return _stamped(frame, shop_id, now), trusted
+
+
+def _typed(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Rows as a frame typed like the table's columns `types`, and its JSON columns encoded here.
+
+    Built a column at a time (one list per column, typed in one step) rather than from the list of dicts:
+    polars' row-wise builder costs several µs a row. The columns are the first row's keys.
+    """
     present = list(rows[0]) if rows else []
     for column in present:
         if column not in types:
@@ -173,8 +246,6 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, shop_id: str, rows: list[
         frame = pl.DataFrame([_series(column, values[column], _polars_type(types[column])) for column in present])
     except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
         raise SyncError(f"the {table} rows could not be stored: {exc}") from None
-    frame = frame.with_columns(pl.lit(shop_id).alias("shop_id"),
-                               pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("synced_at"))
     return frame, tuple(trusted)
 
 
@@ -232,58 +303,107 @@ def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
     return pl.DataFrame([{name: value} for value in values], schema={name: dtype})[name]
 
 
-def _prefetched(pages: Iterator[Page], depth: int = 2, *, rows: int = 0) -> Iterator[Page]:
-    """Fetch ahead while the pages before are written (the store is never open during a fetch).
+def _prefetched(pages: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Fetch the next pages while the current one is written (the store is never open during a fetch)."""
+    return iter(_Prefetch(pages, depth))
 
-    At most `depth` pages wait, or, when `rows` is given, pages holding up to `rows` rows (and always one):
-    writing a batch takes DuckDB a second or more, mostly outside the GIL, and the platform's next pages
-    should be read meanwhile instead of waiting for it.
+
+class _Prefetch:
+    """Pages fetched in a thread ahead of their consumer: `depth` of them, or while a batch is being written
+    (`allow(rows)`), pages holding up to `rows` rows. Writing a batch takes DuckDB a second or more, mostly
+    outside the GIL; the platform's next pages are read meanwhile instead of waiting for it.
+
+    With `chunk`, consecutive pages are handed as `chunk(pages)`, up to `chunk_rows` rows or CHUNK_SECONDS
+    a chunk, in the fetching thread; pages held for a chunk count as fetched ahead, and when the platform
+    fails, those held are handed on before the failure.
     """
-    ready: collections.deque = collections.deque()
-    waiting = [0]  # rows in `ready`
-    changed = threading.Condition()
-    stop = threading.Event()
-    done = object()
 
-    def full() -> bool:
-        return bool(ready) and (waiting[0] >= rows if rows else len(ready) >= depth)
+    def __init__(self, pages: Iterator[Any], depth: int = 2, *, chunk: Callable[[list], Any] | None = None,
+                 chunk_rows: int = 0) -> None:
+        self.pages, self.depth, self.chunk, self.chunk_rows = pages, depth, chunk, chunk_rows
+        self.ready: collections.deque = collections.deque()
+        self.waiting = 0   # rows in `ready`
+        self.rows = 0      # rows allowed ahead while a batch is written; 0: `depth` items
+        self.changed = threading.Condition()
+        self.stop = threading.Event()
 
-    def hand(item: Any, size: int = 0) -> bool:
-        with changed:
-            while full() and not stop.is_set():
-                changed.wait(0.2)
-            if stop.is_set():
+    def allow(self, rows: int) -> None:
+        with self.changed:
+            self.rows = rows
+            self.changed.notify_all()
+
+    def _full(self) -> bool:
+        if not self.ready:
+            return False
+        return len(self.ready) >= self.depth and (not self.rows or self.waiting >= self.rows)
+
+    def _hand(self, item: Any, size: int = 0) -> bool:
+        with self.changed:
+            while self._full() and not self.stop.is_set():
+                self.changed.wait(0.2)
+            if self.stop.is_set():
                 return False
-            ready.append((item, size))
-            waiting[0] += size
-            changed.notify_all()
+            self.ready.append((item, size))
+            self.waiting += size
+            self.changed.notify_all()
             return True
 
-    def produce() -> None:
-        try:
-            for page in pages:
-                if not hand(page, page.size if rows else 0):
-                    return
-            hand(done)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            hand(exc)
+    def _ahead(self, held: int) -> bool:
+        """Whether `held` rows more would pass what may be fetched ahead of a batch being written."""
+        with self.changed:
+            return bool(self.rows) and self.waiting + held >= self.rows
 
-    worker = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            with changed:
-                while not ready:
-                    changed.wait()
-                item, size = ready.popleft()
-                waiting[0] -= size
-                changed.notify_all()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        with changed:
-            changed.notify_all()
+    def _produce(self, done: object) -> None:
+        held: list[Any] = []
+        size, started = 0, 0.0
+        try:
+            for page in self.pages:
+                if self.chunk is None:
+                    if not self._hand(page, page.size if isinstance(page, Page) else 0):
+                        return
+                    continue
+                if not held:
+                    started = time.monotonic()
+                held.append(page)
+                size += page.size
+                if (size >= self.chunk_rows or time.monotonic() - started >= CHUNK_SECONDS
+                        or self._ahead(size)):
+                    chunk, held, size = self.chunk(held), [], 0
+                    if not self._hand(chunk, chunk.size):
+                        return
+            if held:
+                chunk, held = self.chunk(held), []
+                if not self._hand(chunk, chunk.size):
+                    return
+            self._hand(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            if held:
+                try:
+                    chunk = self.chunk(held)
+                except BaseException as framing:
+                    exc = framing
+                else:
+                    if not self._hand(chunk, chunk.size):
+                        return
+            self._hand(exc)
+
+    def __iter__(self) -> Iterator[Any]:
+        done = object()
+        threading.Thread(target=self._produce, args=(done,), name="sync-prefetch", daemon=True).start()
+        try:
+            while True:
+                with self.changed:
+                    while not self.ready:
+                        self.changed.wait()
+                    item, size = self.ready.popleft()
+                    self.waiting -= size
+                    self.changed.notify_all()
+                if item is done:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stop.set()
+            with self.changed:
+                self.changed.notify_all()

@@ -345,7 +345,7 @@ class Cafe24Client:
             "member_group": norm.text(row.get("group_no")), "signed_up_at": signed_up,
             "email_consent": norm.flag(row.get("news_mail")), "sms_consent": norm.flag(row.get("sms")),
             "night_consent": False,  # Cafe24 keeps no separate night-time consent
-            "raw": _raw(row),
+            "raw": row,
         }
 
     def _categories(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
@@ -373,7 +373,7 @@ class Cafe24Client:
         path = " > ".join(str(names[k]) for k in sorted(names, key=int) if names[k]) if isinstance(names, dict) else None
         return {"category_key": str(key), "name": norm.require(row, "category_name", what=what), "depth": depth,
                 "parent_key": None if parent in (None, 1, "1") else str(parent), "path": path or None,
-                "raw": _raw(row)}
+                "raw": row}
 
     def _products(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         if cursor and "since" in cursor or cursor and "horizon" in cursor and cursor.get("mode") != "initial":
@@ -417,7 +417,7 @@ class Cafe24Client:
                 "detail": detail,
                 "updated_at": norm.instant(row.get("updated_date") or row.get("created_date"), self.tz,
                                            what=f"{what} updated_date"),
-                "raw": _raw(row),
+                "raw": row,
             })
         return {"products": out}
 
@@ -453,7 +453,7 @@ class Cafe24Client:
                     "option_text": norm.text(line.get("option_value")),
                     "quantity": int(line.get("quantity") or 1),
                     "unit_price": norm.amount(line.get("product_price"), what=f"{item_what} product_price"),
-                    "status": status, "delivered_at": delivered_at, "raw": _raw(line),
+                    "status": status, "delivered_at": delivered_at, "raw": line,
                 })
             active = [s for s in statuses if s in _PROGRESS]
             status = (min(active, key=_PROGRESS.__getitem__) if active
@@ -471,7 +471,7 @@ class Cafe24Client:
                 "total_amount": norm.amount(amounts.get("payment_amount", row.get("payment_amount")),
                                             what=f"{what} payment_amount"),
                 "currency": norm.text(row.get("currency")) or "KRW", "updated_at": max(events),
-                "raw": _raw({k: v for k, v in row.items() if k != "items"}),
+                "raw": {k: v for k, v in row.items() if k != "items"},
             })
         return {"orders": orders, "order_items": items}
 
@@ -500,7 +500,7 @@ class Cafe24Client:
                 "last_activity_at": norm.instant(norm.require(row, "updated_date", what=what), self.tz,
                                                  what=f"{what} updated_date"),
                 "recovery_url": norm.text(row.get("recovery_url")), "order_key": norm.text(row.get("order_id")),
-                "raw": _raw({k: v for k, v in row.items() if k != "items"}),
+                "raw": {k: v for k, v in row.items() if k != "items"},
             })
         return {"carts": carts, "cart_items": items}
 

@@ -68,6 +68,7 @@ import re
 from typing import Any, Iterator
 
 import httpx
+import orjson
 
 from core import clock, secrets
 from core.integrations import normalize as norm
@@ -130,6 +131,10 @@ class WixClient:
         if response.status_code >= 400:
             raise SyncError(f"Wix answered {path} with {_error_code(response)}")
         try:
+            return orjson.loads(response.content), response  # ~3x faster than the stdlib's parser
+        except ValueError:
+            pass
+        try:  # what orjson refuses (a charset other than UTF-8, NaN, a number past 64 bits) as before
             return response.json(), response
         except ValueError:
             raise BadResponse(f"Wix answered {path} with something that is not JSON "
