@@ -68,6 +68,22 @@ def recovery_automations(store: Store, shop_id: str) -> list[dict[str, Any]]:
              "threshold_minutes": json.loads(r[4] or "{}").get("threshold_minutes")} for r in rows]
 
 
+def set_threshold(store: Store, shop_id: str, minutes: int) -> None:
+    """Change when a cart counts as abandoned (minutes after its last activity), for the figures and for the
+    shop's cart reminders alike, so the page and the e-mails never disagree."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 7 * 24 * 60:
+        raise ValueError(f"the abandonment threshold must be 5 to 10080 minutes (got {minutes!r})")
+    with store.unit() as con:
+        if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchall():
+            raise KeyError(f"no shop '{shop_id}' is connected")
+        con.execute("""UPDATE shops SET settings = json_merge_patch(coalesce(settings, '{}'), json_object(
+                           'cart_abandon_minutes', ?::INTEGER)) WHERE shop_id = ?""", [minutes, shop_id])
+        con.execute("""UPDATE automations SET trigger_params = json_merge_patch(trigger_params, json_object(
+                           'threshold_minutes', ?::INTEGER)), updated_at = ?
+                       WHERE shop_id = ? AND trigger IN ('cart_abandoned', 'cart_notice', 'cart_digest')""",
+                    [minutes, clock.now(), shop_id])
+
+
 def switch(store: Store, automation_id: str, on: bool) -> None:
     """Turn a recovery automation off (paused) or back on (running; nothing abandoned meanwhile is backfilled)."""
     current = manage.get_automation(store, automation_id)["status"]

@@ -46,6 +46,16 @@ def delay_words(minutes: int) -> str:
     return t("carts.hours", n=minutes // 60) if minutes % 60 == 0 else t("carts.minutes", n=minutes)
 
 
+def threshold_box(shop_id: str, minutes: int) -> None:
+    with st.popover(t("carts.threshold", n=minutes), icon=":material/timer:"):
+        chosen = st.number_input(t("carts.threshold_input"), min_value=5, max_value=7 * 24 * 60, value=minutes,
+                                 step=5, key="cart_threshold")
+        if st.button(t("carts.threshold_save"), key="cart_threshold_save"):
+            cart_recovery.set_threshold(Store(db, role="console"), shop_id, int(chosen))
+            st.cache_data.clear()
+            st.rerun()
+
+
 def reminder_box(shop_id: str) -> None:
     st.subheader(t("carts.setup"))
     store = Store(db, role="console")
@@ -150,6 +160,7 @@ days = st.segmented_control(t("carts.period"), PERIODS, default=30, key="cart_pe
                             format_func=lambda n: t("carts.days", n=n)) or 30
 data = stats(db, shop_id, days)
 st.caption(t("carts.subtitle", minutes=data["threshold_minutes"], days=ATTRIBUTION_WINDOW.days))
+threshold_box(shop_id, data["threshold_minutes"])
 figures(data["totals"])
 left, right = st.columns([3, 2], gap="large")
 with left:

@@ -56,3 +56,18 @@ def test_quick_setup_from_the_page_turns_the_reminder_on_and_off(mall, fixed_clo
     fixed_clock.set(T0 + dt.timedelta(days=12, hours=1))
     toggle.set_value(False).run()
     assert cart_recovery.recovery_automations(mall, SHOP)[0]["status"] == "paused"
+
+
+def test_the_abandonment_threshold_is_a_setting_for_figures_and_reminders(mall, fixed_clock) -> None:  # noqa: F811
+    at = carts_page(fixed_clock)
+    at.number_input(key="cart_threshold").set_value(120)
+    at.button(key="cart_threshold_save").click().run()
+    assert not at.exception
+    assert "120분" in at.caption[0].value
+    with mall.unit() as con:
+        params = con.execute("SELECT trigger_params FROM automations WHERE automation_id = 'a-cart'").fetchall()
+    assert '"threshold_minutes":120' in params[0][0].replace(" ", "")
+    # k-later's last activity is 09:01: abandoned at 11:01 now, not 10:01
+    from core import carts
+    rows = carts.list_carts(mall, SHOP, now=T0 + dt.timedelta(hours=1, minutes=30))
+    assert rows.is_empty()
