@@ -376,25 +376,33 @@ class _Prefetch:
                 if not self._hand(chunk, chunk.size):
                     return
             self._hand(done)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            if held:
-                try:
-                    chunk = self.chunk(held)
-                except BaseException as framing:
-                    exc = framing
-                else:
-                    if not self._hand(chunk, chunk.size):
-                        return
-            self._hand(exc)
+        except BaseException as failure:  # handed to the consumer, which re-raises it
+            self._hand_failure(failure, held)
+
+    def _hand_failure(self, failure: BaseException, held: list[Any]) -> None:
+        """Pages already fetched go on before the failure (or a failure to frame them, instead of it)."""
+        if held:
+            try:
+                chunk = self.chunk(held)
+            except BaseException as framing:
+                failure = framing
+            else:
+                if not self._hand(chunk, chunk.size):
+                    return
+        self._hand(failure)
 
     def __iter__(self) -> Iterator[Any]:
         done = object()
-        threading.Thread(target=self._produce, args=(done,), name="sync-prefetch", daemon=True).start()
+        producer = threading.Thread(target=self._produce, args=(done,), name="sync-prefetch", daemon=True)
+        producer.start()
         try:
             while True:
                 with self.changed:
                     while not self.ready:
-                        self.changed.wait()
+                        # A producer that died without handing anything on must not leave the sync waiting forever.
+                        if not producer.is_alive() and not self.ready:
+                            raise SyncError("the page-fetching thread stopped without a result or an error")
+                        self.changed.wait(0.5)
                     item, size = self.ready.popleft()
                     self.waiting -= size
                     self.changed.notify_all()

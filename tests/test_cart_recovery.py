@@ -3,7 +3,6 @@ cart, with the cart's items, to a real SMTP server on loopback; switching it off
 from __future__ import annotations
 
 import collections
-import datetime as dt
 
 import pytest
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import inspect
-import os
-import signal
 import subprocess
 import sys
-import threading
 import time
-from typing import Callable
 
 import httpx
 import pytest
@@ -26,6 +22,7 @@ from core.sync import sync_shop
 from core.sync_jobs import run_sync
 from tests.conftest import KST, python_env
 from tests.fakes.naver import CLIENT_ID, CLIENT_SECRET, NaverFake
+from tests.kill_support import kill_after_first_commit
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -287,32 +284,6 @@ def test_a_page_that_changes_between_calls(store, fixed_clock):
         got = stored(store)
         assert of_orders(got) == of_orders(expected(fake))
         assert got["order_items"][fake.pid(0)] == "confirmed"
-
-
-def kill_after_first_commit(child: subprocess.Popen, entity: str, stall: Callable[[], None],
-                            stalled: threading.Event, wait_s: float = 60) -> str:
-    """SIGKILL `child` once it has committed a batch and is stalled on a later page; its stderr back.
-
-    `python -m core sync` prints a progress line after each committed batch: the first one arms the stall,
-    so the child dies with a checkpoint behind it and fetched-but-unwritten pages in hand, whatever the
-    engine's batch size."""
-    lines: list[str] = []
-
-    def read() -> None:
-        armed = False
-        for raw in child.stderr:
-            lines.append(raw.decode(errors="replace"))
-            if not armed and lines[-1].strip().startswith(f"{entity}:"):
-                armed = True
-                stall()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    assert stalled.wait(wait_s), "the child never reached the stalled page: " + "".join(lines)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(10)
-    reader.join(5)
-    return "".join(lines)
 
 
 @pytest.mark.timeout(90)

@@ -6,13 +6,9 @@ import datetime as dt
 import inspect
 import json
 import logging
-import os
-import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -26,6 +22,7 @@ from core.store import Store
 from core.sync import sync_shop
 from tests.conftest import python_env
 from tests.fakes.wix import API_KEY, SITE_ID, WixFake
+from tests.kill_support import kill_after_first_commit
 
 UTC = dt.timezone.utc
 CONTACTS = "/contacts/v4/contacts/query"
@@ -192,32 +189,6 @@ def test_a_page_that_changes_between_calls_loses_nothing(store: Store, fake: Wix
     members = stored(store)["members"]
     assert members - live == {m for m in members if m[0] == fake.contact(1)["id"]}  # deleted on Wix, kept here
     assert live <= members
-
-
-def kill_after_first_commit(child: subprocess.Popen, entity: str, stall: Callable[[], None],
-                            stalled: threading.Event, wait_s: float = 60) -> str:
-    """SIGKILL `child` once it has committed a batch and is stalled on a later page; its stderr back.
-
-    `python -m core sync` prints a progress line after each committed batch: the first one arms the stall,
-    so the child dies with a checkpoint behind it and fetched-but-unwritten pages in hand, whatever the
-    engine's batch size."""
-    lines: list[str] = []
-
-    def read() -> None:
-        armed = False
-        for raw in child.stderr:
-            lines.append(raw.decode(errors="replace"))
-            if not armed and lines[-1].strip().startswith(f"{entity}:"):
-                armed = True
-                stall()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    assert stalled.wait(wait_s), "the child never reached the stalled page: " + "".join(lines)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(10)
-    reader.join(5)
-    return "".join(lines)
 
 
 @pytest.mark.timeout(90)

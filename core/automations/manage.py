@@ -10,13 +10,12 @@ import json
 import re
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core import clock
 from core.automations.audience import check_audience, stage_audience
-from core.automations.triggers import (AUTOMATION_COLUMNS, TRIGGERS, WIZARD_DAYS, Automation, TriggerError,
+from core.automations.triggers import (AUTOMATION_COLUMNS, TRIGGERS, TriggerError,
                                        automation_from_row, bind, candidates_sql,
                                        validate_params, with_recipients)
 from core.segments import RuleError

@@ -57,7 +57,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import numpy as np
 
-from core.sandbox.mall import DAY, KST, UTC, Mall, iso_kst, parse_when
+from core.sandbox.mall import DAY, KST, Mall, parse_when
 
 try:
     import orjson
@@ -437,7 +437,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(200, dumps(body), headers=headers)
 
     def _route(self, resource: str, query: dict[str, str]) -> dict[str, Any] | bytes:
-        mall, now = self.sandbox.mall, self.sandbox.mall.clock.now_s()
+        now = self.sandbox.mall.clock.now_s()
         base = self.sandbox.url
         if resource == "store":
             return {"store": {"shop_no": 1, "shop_name": "샌드박스 쇼핑몰", "mall_id": self.sandbox.mall_id,
