@@ -5,6 +5,8 @@ KO = {
     "job.automations:dispatch": "메시지 발송",
     "job.automations:attribute": "구매 전환 집계",
     "job.automations:purge_carts": "오래된 카트 정리",
+    "job.loyalty:issue": "스탬프·보증서 발급",
+    "job.loyalty:alimtalk": "알림톡 발송",
 }
 EN = {
     "job.sync": "sync {shop}",
@@ -12,4 +14,6 @@ EN = {
     "job.automations:dispatch": "send messages",
     "job.automations:attribute": "credit conversions",
     "job.automations:purge_carts": "purge old carts",
+    "job.loyalty:issue": "issue stamps and warranties",
+    "job.loyalty:alimtalk": "send Alimtalk",
 }
