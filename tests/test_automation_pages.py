@@ -5,7 +5,6 @@ crash leaves it (claimed, journalled as handed over, never recorded)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -18,6 +17,7 @@ from core.automations.evaluate import evaluate_all
 from core.automations.outbox import Journal, claim, reconcile
 from tests import automation_world as w
 from tests.conftest import ROOT
+from tests.apptest_support import rendered_text
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -52,16 +52,6 @@ def button(at: AppTest, label: str):
     matches = [b for b in at.button if b.label == label]
     assert matches, f"no button {label!r} in {[b.label for b in at.button]}"
     return matches[0]
-
-
-def rendered_text(at: AppTest) -> str:
-    return "\n".join(str(node.proto) for node in _walk(at._tree) if getattr(node, "proto", None) is not None)
-
-
-def _walk(node) -> Iterator:
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _walk(child)
 
 
 # ---- the plain functions behind the pages ---------------------------------------------------

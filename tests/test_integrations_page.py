@@ -23,6 +23,7 @@ from tests.fakes import godomall as gm_fake
 from tests.fakes import naver as naver_fake
 from tests.fakes import wix as wix_fake
 from tests.fakes.cafe24 import start as start_sandbox
+from tests.apptest_support import rendered_text
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -52,17 +53,6 @@ def console_page() -> AppTest:
     at.switch_page("pages/integrations.py").run()
     assert not at.exception, at.exception
     return at
-
-
-def rendered_text(at: AppTest) -> str:
-    """Everything the page sent to the browser, widget values included."""
-    return "\n".join(str(node.proto) for node in _walk(at._tree) if getattr(node, "proto", None) is not None)
-
-
-def _walk(node) -> Iterator:
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _walk(child)
 
 
 def form_button(at: AppTest, form: str, label: str):

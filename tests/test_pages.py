@@ -19,6 +19,7 @@ from core.status import overview as status_overview
 from core.store import Store
 from core.sync import sync_shop
 from tests.conftest import ROOT, python_env
+from tests.apptest_support import rendered_text
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -98,17 +99,6 @@ def fill_store(store: Store, now: dt.datetime, *, failed_sync: bool = True) -> N
 
 def app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-
-
-def rendered_text(at: AppTest) -> str:
-    """Everything the page sent to the browser, widget values included."""
-    return "\n".join(str(node.proto) for node in _walk(at._tree) if getattr(node, "proto", None) is not None)
-
-
-def _walk(node) -> Iterator:
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _walk(child)
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
