@@ -35,6 +35,7 @@ from core.integrations.naver import KST, NaverClient  # noqa: E402
 from core.store import Store  # noqa: E402
 from core.sync import sync_shop  # noqa: E402
 from tests.fakes.naver import CLIENT_ID, CLIENT_SECRET, first_item  # noqa: E402
+from cpu import cpu_self, stop_fake  # noqa: E402 (bench/ is on sys.path)
 
 START = dt.datetime(2026, 1, 1, tzinfo=KST)  # the fake's first change
 
@@ -50,24 +51,6 @@ def start_fake(orders: int, step_s: float, rate: float | None = None) -> tuple[s
         cmd += ["--rate-limit", str(rate)]
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     return process.stdout.readline().strip(), process
-
-
-def stop_fake(process: subprocess.Popen) -> float:
-    """Stop the fake; the CPU seconds it used."""
-    before = cpu_children()
-    process.terminate()
-    process.wait(timeout=30)
-    return cpu_children() - before
-
-
-def cpu_self() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def sync_orders(url: str, orders: int, step_s: float, *, rate: float | None, cap_s: float | None) -> dict:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.sandbox_setup import connect_sandbox  # noqa: E402
 from core.store import Store  # noqa: E402
 from core.sync_jobs import run_sync  # noqa: E402
+from cpu import cpu_self  # noqa: E402 (bench/ is on sys.path)
 
 
 def start_sandbox(members: int) -> tuple[str, subprocess.Popen]:
@@ -70,11 +71,6 @@ def bench(members: int) -> None:
     print(f"    CPU: syncing process {our_cpu:.1f} s = {our_cpu / members * 1e6:.1f} µs a member "
           f"({members / our_cpu:,.0f} members per CPU second); the sandbox {mall_cpu:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-
-
-def cpu_self() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_of(process: subprocess.Popen) -> float:

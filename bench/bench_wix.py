@@ -29,6 +29,7 @@ from core.integrations.wix import DOCUMENTED_PER_MINUTE, PACE_SHARE, WixClient  
 from core.store import Store  # noqa: E402
 from core.sync import sync_shop  # noqa: E402
 from tests.fakes.wix import API_KEY, SITE_ID  # noqa: E402
+from cpu import cpu_self, stop_fake  # noqa: E402 (bench/ is on sys.path)
 
 
 def start_fake(members: int, per_minute: float | None = None) -> tuple[str, subprocess.Popen]:
@@ -37,24 +38,6 @@ def start_fake(members: int, per_minute: float | None = None) -> tuple[str, subp
         cmd += ["--per-minute", str(per_minute)]
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     return process.stdout.readline().strip(), process
-
-
-def stop_fake(process: subprocess.Popen) -> float:
-    """Stop the fake; the CPU seconds it used."""
-    before = cpu_children()
-    process.terminate()
-    process.wait(timeout=30)
-    return cpu_children() - before
-
-
-def cpu_self() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 class TimedClient:
