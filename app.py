@@ -11,9 +11,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import heartbeat, i18n
-from core import overview as ov
+from core import i18n
+from core.console import overview as ov
 from core.i18n import t
+from core.scheduler import heartbeat
 from core.store import default_path
 
 # (section title key, [(page file, title key, icon, url path)]); later screens add their own rows.
@@ -71,7 +72,7 @@ def scheduler_box(db: str, lang: str) -> None:
     """The scheduler's heartbeat, read from its file (never from the store), refreshed every 15 s."""
     i18n.set_language(lang)
     beat = heartbeat.read(Path(db))
-    wall = dt.datetime.now(dt.timezone.utc)  # the heartbeat file is stamped in wall time
+    wall = dt.datetime.now(dt.UTC)  # the heartbeat file is stamped in wall time
     st.markdown(f"**{t('sidebar.scheduler')}**")
     if beat is None:
         st.warning(t("sidebar.scheduler_never"), icon=":material/warning:")

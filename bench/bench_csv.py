@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--encoding", choices=("utf-8", "cp949"), default="utf-8")
     args = parser.parse_args()
     n = args.rows
-    clock.set_clock(clock.FixedClock(dt.datetime(2026, 1, 10, tzinfo=dt.timezone.utc)))
+    clock.set_clock(clock.FixedClock(dt.datetime(2026, 1, 10, tzinfo=dt.UTC)))
 
     data = build(n).write_csv().encode(args.encoding)
     print(f"CSV members import: {n:,} rows, {len(data) / 1e6:.1f} MB, {args.encoding}")

@@ -32,9 +32,9 @@ KST = dt.timezone(dt.timedelta(hours=9))
 
 
 def step_costs(n: int = 200) -> dict[str, float]:
-    from core import templates
-    from core.channels.email import build_message
-    from core.tracking import tracking_context
+    from core.messaging import templates
+    from core.messaging.email import build_message
+    from core.public.tracking import tracking_context
     t = templates.starter_template("purchased")
     ctx = templates.sample_context("purchased")
     costs = {}
@@ -61,9 +61,9 @@ def run(n: int, pipelining: bool) -> None:
     os.environ["CONSOLE_SECRETS"] = str(folder / "secrets.json")
     server, port = start_server(folder / "port", pipelining)
     try:
-        from tests import automation_world as w
-        from core.automations.dispatch import dispatch
         from core.automations.evaluate import evaluate_all
+        from core.messaging.dispatch import dispatch
+        from tests.support import automation_world as w
         store = Store(folder / "console.duckdb", role="bench")
         store.migrate()
         fixed = clock.FixedClock(w.at(1, 9))

@@ -81,8 +81,8 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
 
 def automations(store: Store) -> None:
     from core.automations import manage
-    from core.shops import save_shop
-    from core.templates import starter_template
+    from core.messaging.templates import starter_template
+    from core.shops.registry import save_shop
     save_shop(store, SHOP, "csv", "벤치 상점")
     params = {"purchased": {"category_keys": ["c1", "c2"]}, "no_first_purchase": {"days": 14},
               "no_repurchase": {"days": 30}, "signup": {}, "cart_abandoned": {}, "delivered": {}}

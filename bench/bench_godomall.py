@@ -1,6 +1,6 @@
 """Godomall: members synced per second through the fake on loopback, and the share of the call limit used.
 
-The fake runs as its own process (`python -m tests.fakes.godomall`, as a platform is another machine).
+The fake runs as its own process (`python -m tests.support.fakes.godomall`, as a platform is another machine).
 1. Rate limit off: a members-only sync of 10,000 and 1,000,000 members by the real client into a fresh
    store file (HTTP, XML, normalization, batched upserts with checkpoints). Also shown: how long the
    client alone spent producing pages (fetch + parse + normalize, in the engine's prefetch thread), so
@@ -24,19 +24,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from core.integrations.godomall import DEFAULT_RATE, DOCUMENTED_RATE, GodomallClient  # noqa: E402
 from core.store import Store  # noqa: E402
-from core.sync import sync_shop  # noqa: E402
-from tests.fakes.godomall import PARTNER_KEY, USER_KEY  # noqa: E402
+from core.sync.engine import sync_shop  # noqa: E402
+from tests.support.fakes.godomall import PARTNER_KEY, USER_KEY  # noqa: E402
 
 
 def start_fake(members: int, rate_limit: float = 0.0) -> tuple[str, subprocess.Popen]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.fakes.godomall", "--members", str(members),
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.fakes.godomall", "--members", str(members),
                                 "--rate-limit", str(rate_limit)], cwd=ROOT, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     return process.stdout.readline().strip(), process

@@ -1,6 +1,6 @@
 """Naver Smartstore: members synced per second through the fake on loopback, and the share of the rate used.
 
-The fake runs as its own process (`python -m tests.fakes.naver`, as a platform is another machine).
+The fake runs as its own process (`python -m tests.support.fakes.naver`, as a platform is another machine).
 Smartstore has no member list: members arrive with the orders (the orderer of each), so "N members" here is
 an orders sync of N orders by N different buyers. Per order the client makes one call for the order's
 product order ids (so no order is ever written with some of its lines missing), plus one changed-orders and
@@ -30,12 +30,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from cpu import cpu_self, stop_fake  # noqa: E402 (bench/ is on sys.path)
+
 from core import clock  # noqa: E402
 from core.integrations.naver import KST, NaverClient  # noqa: E402
 from core.store import Store  # noqa: E402
-from core.sync import sync_shop  # noqa: E402
-from tests.fakes.naver import CLIENT_ID, CLIENT_SECRET, first_item  # noqa: E402
-from cpu import cpu_self, stop_fake  # noqa: E402 (bench/ is on sys.path)
+from core.sync.engine import sync_shop  # noqa: E402
+from tests.support.fakes.naver import CLIENT_ID, CLIENT_SECRET, first_item  # noqa: E402
 
 START = dt.datetime(2026, 1, 1, tzinfo=KST)  # the fake's first change
 
@@ -45,7 +46,7 @@ class Enough(Exception):
 
 
 def start_fake(orders: int, step_s: float, rate: float | None = None) -> tuple[str, subprocess.Popen]:
-    cmd = [sys.executable, "-m", "tests.fakes.naver", "--orders", str(orders), "--members", str(orders),
+    cmd = [sys.executable, "-m", "tests.support.fakes.naver", "--orders", str(orders), "--members", str(orders),
            "--step-s", str(step_s)]
     if rate:
         cmd += ["--rate-limit", str(rate)]

@@ -80,8 +80,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench_render_"))
     os.environ["CONSOLE_SECRETS"] = str(work / "secrets.json")   # the link-signing key lives here
-    from core import templates, tracking
-    from core.channels.email import SmtpSession, SmtpSettings, build_message
+    from core.messaging import templates
+    from core.messaging.email import SmtpSession, SmtpSettings, build_message
+    from core.public import tracking
 
     port_file = work / "port"
     server, port = start_server(port_file, args.pipelining)

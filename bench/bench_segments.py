@@ -16,13 +16,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core import carts, clock, segment_charts, segments, templates  # noqa: E402
+from core import clock
 from core.automations import manage  # noqa: E402
-from core.shops import save_shop  # noqa: E402
+from core.carts import stats as carts  # noqa: E402
+from core.messaging import templates
+from core.segments import charts as segment_charts
+from core.segments import rules as segments
+from core.shops.registry import save_shop  # noqa: E402
 from core.store import Store  # noqa: E402
 
 SHOP = "bench"
-NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
 def build(store: Store, members: int, orders: int, carts: int) -> None:

@@ -20,10 +20,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from core.sandbox_setup import connect_sandbox  # noqa: E402
-from core.store import Store  # noqa: E402
-from core.sync_jobs import run_sync  # noqa: E402
 from cpu import cpu_self  # noqa: E402 (bench/ is on sys.path)
+
+from core.sandbox.setup import connect_sandbox  # noqa: E402
+from core.store import Store  # noqa: E402
+from core.sync.jobs import run_sync  # noqa: E402
 
 
 def start_sandbox(members: int) -> tuple[str, subprocess.Popen]:

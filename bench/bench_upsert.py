@@ -18,7 +18,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.store import Store, upsert  # noqa: E402
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def members(n: int, version: int) -> pl.DataFrame:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import clock  # noqa: E402
 from core.loyalty import settings as ls  # noqa: E402
 from core.loyalty import warranty  # noqa: E402
-from core.shops import save_shop  # noqa: E402
+from core.shops.registry import save_shop  # noqa: E402
 from core.store import Store, upsert  # noqa: E402
 
 KST = dt.timezone(dt.timedelta(hours=9))

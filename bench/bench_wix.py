@@ -1,6 +1,6 @@
 """Wix: contacts synced per second through the fake on loopback, and the share of the rate limit used.
 
-The fake runs as its own process (`python -m tests.fakes.wix`, as a platform is another machine).
+The fake runs as its own process (`python -m tests.support.fakes.wix`, as a platform is another machine).
 1. Rate limit off: a members-only sync of 10,000 and 1,000,000 contacts by the real client (Query Contacts
    v4, pages of 1,000, the documented maximum) into a fresh store file: HTTP, JSON, normalization, batched
    upserts with checkpoints. Also shown: the time the client alone spent producing pages (fetch + parse +
@@ -20,20 +20,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from cpu import cpu_self, stop_fake  # noqa: E402 (bench/ is on sys.path)
+
 from core.integrations.wix import DOCUMENTED_PER_MINUTE, PACE_SHARE, WixClient  # noqa: E402
 from core.store import Store  # noqa: E402
-from core.sync import sync_shop  # noqa: E402
-from tests.fakes.wix import API_KEY, SITE_ID  # noqa: E402
-from cpu import cpu_self, stop_fake  # noqa: E402 (bench/ is on sys.path)
+from core.sync.engine import sync_shop  # noqa: E402
+from tests.support.fakes.wix import API_KEY, SITE_ID  # noqa: E402
 
 
 def start_fake(members: int, per_minute: float | None = None) -> tuple[str, subprocess.Popen]:
-    cmd = [sys.executable, "-m", "tests.fakes.wix", "--members", str(members)]
+    cmd = [sys.executable, "-m", "tests.support.fakes.wix", "--members", str(members)]
     if per_minute:
         cmd += ["--per-minute", str(per_minute)]
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)

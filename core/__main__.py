@@ -15,7 +15,7 @@ def _store(args: argparse.Namespace, role: str):
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from core.sandbox_setup import connect_sandbox
+    from core.sandbox.setup import connect_sandbox
     store = _store(args, "cli")
     versions = store.migrate()
     print(f"store {store.path} ready at schema version {max(versions)}")
@@ -33,8 +33,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from core.shops import list_shops
-    from core.sync_jobs import run_sync
+    from core.shops.registry import list_shops
+    from core.sync.jobs import run_sync
     store = _store(args, "cli")
     shops = [args.shop] if args.shop else [s.shop_id for s in list_shops(store)]
     if not shops:
@@ -51,7 +51,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from core import scheduler
+    from core.scheduler import loop as scheduler
     store = _store(args, "scheduler")
     if args.once:
         outcomes = scheduler.run_once(store)
@@ -62,7 +62,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         # DESIGN.md: the scheduler serves the public endpoints, so one long-running process is enough.
         import threading
 
-        from core.public import make_server
+        from core.public.app import make_server
         server = make_server(store, host=args.public_host, port=args.public_port)
         threading.Thread(target=server.serve_forever, name="public", daemon=True).start()
         print(f"public endpoints on http://{args.public_host}:{server.server_address[1]}", flush=True)
@@ -71,7 +71,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_public(args: argparse.Namespace) -> int:
-    from core.public import serve
+    from core.public.app import serve
     serve(_store(args, "public"), host=args.host, port=args.port)
     return 0
 
@@ -100,7 +100,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from core.status import overview
+    from core.scheduler.status import overview
     print(json.dumps(overview(_store(args, "cli")), ensure_ascii=False, indent=2, default=str))
     return 0
 

@@ -9,7 +9,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Seoul"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class Clock:

@@ -16,24 +16,32 @@ import os
 import re
 import socket
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 
-ROOT = Path(__file__).resolve().parent.parent
+from core import config
+from core.errors import CoreError, Kind
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 DEFAULT_TIMEOUT_S = 15.0
 
 
-class StoreError(RuntimeError):
-    """The store cannot be used; the message says why."""
+class StoreError(CoreError):
+    """The store cannot be used; the detail says why."""
+
+    def __init__(self, detail: str, key: str = "store.unusable", **params: Any) -> None:
+        super().__init__(key, detail=detail, **params)
 
 
 class StoreBusy(StoreError):
     """Another unit of work kept the store past the bounded wait."""
+
+    kind = Kind.BUSY
 
 
 class StoreTooNew(StoreError):
@@ -41,7 +49,7 @@ class StoreTooNew(StoreError):
 
 
 def default_path() -> Path:
-    return Path(os.environ.get("CONSOLE_DB") or ROOT / "data" / "console.duckdb")
+    return config.settings().store_path
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -79,7 +87,8 @@ class _FileLock:
             if holder is not None:
                 raise StoreBusy(
                     f"store {self.path.with_suffix('')} is busy: {holder} "
-                    f"kept it past the {timeout:g} s wait"
+                    f"kept it past the {timeout:g} s wait",
+                    "store.busy", holder=holder, seconds=timeout,
                 ) from None
         self._fd = fd
         self._write_holder(fd)
@@ -115,7 +124,7 @@ class _FileLock:
             "role": self.role,
             "host": socket.gethostname(),
             "thread": threading.current_thread().name,
-            "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)
@@ -236,7 +245,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path | str = "store")
     if applied and max(applied) > newest_known:
         raise StoreTooNew(
             f"the store {path} is at schema version {max(applied)}, newer than this console "
-            f"knows ({newest_known}); update the console instead of opening it with an old one")
+            f"knows ({newest_known}); update the console instead of opening it with an old one",
+            "store.too_new", version=max(applied), known=newest_known)
     done = []
     for version, name, sql in known:
         if version in applied:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import automation_views as views
 from core import i18n
+from core.console import automations as views
 from core.i18n import t
 from core.store import default_path
 

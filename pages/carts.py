@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import cart_recovery, carts, clock, i18n
-from core import automation_views as views
-from core import overview as ov
-from core.attribution import ATTRIBUTION_WINDOW
+from core import clock, i18n
+from core.automations.attribution import ATTRIBUTION_WINDOW
 from core.automations.manage import AutomationError
+from core.carts import recovery as cart_recovery
+from core.carts import stats as carts
+from core.console import automations as views
+from core.console import overview as ov
 from core.i18n import t
 from core.store import Store, default_path
 

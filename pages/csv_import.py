@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import csv_import as ci
 from core import i18n
-from core import overview as ov
+from core.console import overview as ov
 from core.i18n import t
 from core.store import Store, StoreError, default_path
 

@@ -5,10 +5,11 @@ import datetime as dt
 
 import streamlit as st
 
-from core import clock, connections, i18n
-from core import overview as ov
+from core import clock, i18n
+from core.console import integrations as connections
+from core.console import overview as ov
 from core.i18n import t
-from core.status import scheduler_state
+from core.scheduler.status import scheduler_state
 from core.store import Store, default_path
 
 db = str(default_path())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import i18n
+from core.console import loyalty as views
 from core.i18n import t
-from core.loyalty import views
 from core.loyalty.settings import NAME_SOURCES, NOTICE_KINDS, SettingsError
 from core.store import default_path
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, connections, i18n
-from core import overview as ov
+from core import clock, i18n
+from core.console import integrations as connections
+from core.console import overview as ov
 from core.i18n import t
 from core.store import default_path
 

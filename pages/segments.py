@@ -4,10 +4,13 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from core import automation_views, clock, i18n, segment_charts, segments
-from core import overview as ov
+from core import clock, i18n
+from core.console import automations as automation_views
+from core.console import overview as ov
+from core.console.segments import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
 from core.i18n import t
-from core.segment_form import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
+from core.segments import charts as segment_charts
+from core.segments import rules as segments
 from core.store import default_path
 
 db = str(default_path())

@@ -6,9 +6,9 @@ import base64
 
 import streamlit as st
 
-from core import automation_views as views
-from core import templates as tpl
+from core.console import automations as views
 from core.i18n import t
+from core.messaging import templates as tpl
 from core.store import default_path
 
 db = str(default_path())

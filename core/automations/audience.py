@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from core import segments
 from core.log import event
+from core.segments import rules as segments
 
 log = logging.getLogger("core.automations.audience")
 

@@ -108,7 +108,7 @@ def night_hold_until(now: dt.datetime, tz: str) -> dt.datetime | None:
     morning = local.replace(hour=NIGHT_END_HOUR, minute=0, second=0, microsecond=0)
     if local.hour >= NIGHT_START_HOUR:
         morning += dt.timedelta(days=1)
-    return morning.astimezone(dt.timezone.utc)
+    return morning.astimezone(dt.UTC)
 
 
 def hold_at_night(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from core.automations.outbox import Claimed
+from core.messaging.outbox import Claimed
 
 _ORDER_TRIGGERS = ("purchased", "delivered", "no_repurchase")
 _CART_TRIGGERS = ("cart_abandoned", "cart_notice")

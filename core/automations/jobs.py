@@ -22,14 +22,14 @@ def run_evaluate(store: Store) -> str:
 
 
 def run_dispatch(store: Store) -> str:
-    from core import scheduler
-    from core.automations.dispatch import dispatch
+    from core.messaging.dispatch import dispatch
+    from core.scheduler import loop as scheduler
     return dispatch(store, stop=getattr(scheduler, "current_stop", None)).summary()
 
 
 def attribute(store: Store, now: dt.datetime | None = None) -> int:
     """Credit recent orders to the message clicked last within the window (the rule lives in core.attribution)."""
-    from core.attribution import attribute as credit_orders
+    from core.automations.attribution import attribute as credit_orders
     return credit_orders(store, now)
 
 
@@ -51,7 +51,7 @@ def run_purge(store: Store) -> str:
 
 
 def automation_jobs(store: Store) -> list:
-    from core.scheduler import Job
+    from core.scheduler.loop import Job
     return [Job("automations:evaluate", EVALUATE_EVERY, run_evaluate),
             Job("automations:dispatch", DISPATCH_EVERY, run_dispatch),
             Job("automations:attribute", ATTRIBUTE_EVERY, run_attribute),

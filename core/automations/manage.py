@@ -15,10 +15,17 @@ import polars as pl
 
 from core import clock
 from core.automations.audience import check_audience, stage_audience
-from core.automations.triggers import (AUTOMATION_COLUMNS, TRIGGERS, TriggerError,
-                                       automation_from_row, bind, candidates_sql,
-                                       validate_params, with_recipients)
-from core.segments import RuleError
+from core.automations.triggers import (
+    AUTOMATION_COLUMNS,
+    TRIGGERS,
+    TriggerError,
+    automation_from_row,
+    bind,
+    candidates_sql,
+    validate_params,
+    with_recipients,
+)
+from core.segments.rules import RuleError
 from core.store import Store
 
 STATUSES = ("draft", "running", "paused")
@@ -82,7 +89,7 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
 
 def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     """A template checked by rendering it for a sample member (core.templates.validate)."""
-    from core.templates import TemplateError, validate
+    from core.messaging.templates import TemplateError, validate
     out = dict(fields)
     if not (out.get("name") or "").strip():
         raise AutomationError("name: 템플릿 이름이 비어 있습니다")

@@ -5,8 +5,18 @@ fields) → check / check_for_shop (good rows in normal form, bad rows with line
 import_checked (one unit of work, recorded as a sync run). import_csv does all four.
 """
 from core.csv_import.fields import FIELDS, KINDS, Field, fields, suggest_mapping
-from core.csv_import.importer import (PLATFORM, ImportResult, NotCsvShop, bad_rows_summary, check_for_shop,
-                                      create_csv_shop, csv_shop, csv_shops, import_checked, import_csv)
+from core.csv_import.importer import (
+                                      PLATFORM,
+                                      ImportResult,
+                                      NotCsvShop,
+                                      bad_rows_summary,
+                                      check_for_shop,
+                                      create_csv_shop,
+                                      csv_shop,
+                                      csv_shops,
+                                      import_checked,
+                                      import_csv,
+)
 from core.csv_import.reading import LINE, CsvError, CsvFile, read_csv
 from core.csv_import.validate import BadRow, Checked, MappingError, check, field_label, first_rows
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 from core.integrations.base import ShopClient
-from core.shops import Shop
+from core.shops.registry import Shop
 
 # platform -> module holding `client_for(shop) -> ShopClient`
 _MODULES = {

@@ -8,7 +8,8 @@ sync never half-applies a page and always resumes where it stopped.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterator, Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 # The order matters: categories before products, products before orders.
 ENTITIES: tuple[str, ...] = ("categories", "products", "members", "orders", "carts")

@@ -39,17 +39,19 @@ import email.utils
 import hashlib
 import logging
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
-from core import clock, secrets
+from core import clock
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
 from core.log import event
-from core.shops import Shop
+from core.shops import secrets
+from core.shops.registry import Shop
 
 try:
     import orjson
@@ -110,7 +112,7 @@ def authorize_url(mall_id: str, client_id: str, redirect_uri: str, state: str, b
 
 def exchange_code(shop_id: str, code: str, redirect_uri: str) -> None:
     """Trade an authorization code for tokens and keep them in the secrets file."""
-    from core.shops import get_shop
+    from core.shops.registry import get_shop
     from core.store import Store
     shop = get_shop(Store(role="console"), shop_id)
     client = Cafe24Client(shop)
@@ -120,7 +122,7 @@ def exchange_code(shop_id: str, code: str, redirect_uri: str) -> None:
         client.close()
 
 
-def client_for(shop: Shop) -> "Cafe24Client":
+def client_for(shop: Shop) -> Cafe24Client:
     return Cafe24Client(shop)
 
 
@@ -285,7 +287,7 @@ class Cafe24Client:
         _, response = self._get("/api/v2/admin/store", {})
         date = response.headers.get("Date")
         at = email.utils.parsedate_to_datetime(date) if date else clock.now()
-        return at.astimezone(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(seconds=1)
+        return at.astimezone(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=1)
 
     def _limit(self, documented: int) -> int:
         return max(1, min(documented, int(self.page_size or documented)))

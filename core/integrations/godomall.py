@@ -67,18 +67,20 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from core import clock, secrets
+from core import clock
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
-from core.shops import Shop
+from core.shops import secrets
+from core.shops.registry import Shop
 
 PLATFORM = "godomall"
 DEFAULT_BASE_URL = "https://openhub.godo.co.kr/godomall5"

@@ -49,16 +49,18 @@ import datetime as dt
 import json
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from core import clock, secrets
+from core import clock
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, Page, SyncError, TransientError
 from core.integrations.http import PlatformHTTP, RateLimiter
-from core.shops import Shop
+from core.shops import secrets
+from core.shops.registry import Shop
 
 PLATFORM = "naver"
 DEFAULT_BASE_URL = "https://api.commerce.naver.com/external"

@@ -59,7 +59,7 @@ def instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.
             raise BadResponse(f"{what} '{value}' is not a date and time the console can read") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=ZoneInfo(tz))
-    return at.astimezone(dt.timezone.utc)
+    return at.astimezone(dt.UTC)
 
 
 def amount(value: Any, *, what: str = "amount") -> float:

@@ -65,16 +65,18 @@ import datetime as dt
 import email.utils
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import orjson
 
-from core import clock, secrets
+from core import clock
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
-from core.shops import Shop
+from core.shops import secrets
+from core.shops.registry import Shop
 
 PLATFORM = "wix"
 DEFAULT_BASE_URL = "https://www.wixapis.com"
@@ -452,8 +454,8 @@ def _watermark(response: httpx.Response) -> str:
     except (KeyError, TypeError, ValueError):
         at = clock.now()
     if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return (at - WATERMARK_MARGIN).astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        at = at.replace(tzinfo=dt.UTC)
+    return (at - WATERMARK_MARGIN).astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _error_code(response: httpx.Response) -> str:

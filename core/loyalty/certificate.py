@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import clock
-from core.public import Response, route
+from core.public.app import Response, route
 from core.store import Store
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{10,64}")

@@ -36,11 +36,11 @@ def run_issue(store: Store) -> str:
 
 
 def run_notify(store: Store) -> str:
-    from core import scheduler
     from core.loyalty.notify import dispatch
+    from core.scheduler import loop as scheduler
     return dispatch(store, stop=getattr(scheduler, "current_stop", None)).summary()
 
 
 def loyalty_jobs(store: Store) -> list:
-    from core.scheduler import Job
+    from core.scheduler.loop import Job
     return [Job("loyalty:issue", ISSUE_EVERY, run_issue), Job("loyalty:alimtalk", NOTIFY_EVERY, run_notify)]

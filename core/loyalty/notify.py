@@ -32,12 +32,13 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core import clock, tracking
-from core.automations.outbox import Journal, Outcome, flush
-from core.channels import alimtalk as provider_api
+from core import clock
 from core.log import event
 from core.loyalty.settings import AlimtalkSettings, alimtalk_secret
 from core.loyalty.settings import read as read_settings
+from core.messaging import alimtalk as provider_api
+from core.messaging.outbox import Journal, Outcome, flush
+from core.public import tracking
 from core.store import Store
 
 log = logging.getLogger("core.loyalty.notify")

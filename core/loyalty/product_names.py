@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 ANY_WORD = "OOO"
 # One word: no spaces, no brackets (so "[아이유착용]" loses only its inside).

@@ -20,7 +20,8 @@ from typing import Any
 
 import duckdb
 
-from core import clock, secrets
+from core import clock
+from core.shops import secrets
 from core.store import Store
 
 KINDS = ("stamp", "warranty", "alimtalk")
@@ -51,7 +52,7 @@ class StampSettings:
     reward: str = ""                      # what a full card earns, e.g. a coupon code
     active_from: dt.datetime | None = None
 
-    def validate(self) -> "StampSettings":
+    def validate(self) -> StampSettings:
         if self.moment not in STAMP_MOMENTS:
             raise SettingsError(f"stamp moment '{self.moment}' is not one of {', '.join(STAMP_MOMENTS)}")
         _int_range("stamps_per_order", self.stamps_per_order, 1, 10)
@@ -79,7 +80,7 @@ class WarrantySettings:
     brand: str = ""                       # shown at the top; the shop's name when empty
     active_from: dt.datetime | None = None
 
-    def validate(self) -> "WarrantySettings":
+    def validate(self) -> WarrantySettings:
         if self.timing not in WARRANTY_TIMINGS:
             raise SettingsError(f"warranty timing '{self.timing}' is not one of {', '.join(WARRANTY_TIMINGS)}")
         _int_range("delay_days", self.delay_days, 0, MAX_DELAY_DAYS)
@@ -114,7 +115,7 @@ class AlimtalkSettings:
     fallback_send_no: str = ""            # the SMS sender number registered with the provider
     active_from: dt.datetime | None = None
 
-    def validate(self) -> "AlimtalkSettings":
+    def validate(self) -> AlimtalkSettings:
         if self.provider not in PROVIDERS:
             raise SettingsError(f"Alimtalk provider '{self.provider}' is not one of {', '.join(PROVIDERS)}")
         unknown = set(self.templates) - set(NOTICE_KINDS)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 KST = dt.timezone(dt.timedelta(hours=9))
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = 86_400
 HISTORY_DAYS = 730          # the mall's past before its start instant
 PLAN_DAYS = 180             # how far past the start the mall has drawn its future

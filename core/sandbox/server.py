@@ -1,6 +1,6 @@
 """The sandbox shop: a simulated mall speaking the Cafe24 Admin API on loopback.
 
-It is also the Cafe24 fake the tests use (`tests/fakes/cafe24.py` starts this very
+It is also the Cafe24 fake the tests use (`tests/support/fakes/cafe24.py` starts this very
 class), with fault switches, so the sandbox and the fake cannot drift apart.
 
 What it follows, and where each rule comes from:
@@ -176,7 +176,7 @@ class SandboxServer:
         self.httpd.server_close()
         self.thread.join(timeout=5)
 
-    def __enter__(self) -> "SandboxServer":
+    def __enter__(self) -> SandboxServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

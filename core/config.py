@@ -1,0 +1,39 @@
+"""The settings the processes take from their environment, read in this one place.
+
+The environment is read when `settings()` is called, not at import: each
+process calls it where it starts its work (and tests set the variables per
+test), so no other module reads `os.environ`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_PORT = 8624
+PUBLIC_PORT = 8625
+CONSOLE_PORT = 8501
+MAILBOX_PORT = 8626
+SECRET_ENV_PREFIX = "CONSOLE_SECRET_"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    store_path: Path          # CONSOLE_DB
+    secrets_path: Path        # CONSOLE_SECRETS
+    public_base_url: str | None  # PUBLIC_BASE_URL as the operator set it, without a trailing slash
+    console_port: int         # CONSOLE_PORT
+    secret_overrides: Mapping[str, str]  # CONSOLE_SECRET_<SHOP>_<NAME>: secrets given by the environment
+
+
+def settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    return Settings(
+        store_path=Path(env.get("CONSOLE_DB") or ROOT / "data" / "console.duckdb"),
+        secrets_path=Path(env.get("CONSOLE_SECRETS") or ROOT / "data" / "secrets.json"),
+        public_base_url=(env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None,
+        console_port=int(env.get("CONSOLE_PORT") or CONSOLE_PORT),
+        secret_overrides={k: v for k, v in env.items() if k.startswith(SECRET_ENV_PREFIX)},
+    )

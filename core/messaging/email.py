@@ -1,0 +1,590 @@
+"""E-mail over SMTP: building the message and handing it to the shop's mail server.
+
+Where the rules come from:
+- RFC 5321 (SMTP): reply codes 4xx are transient, 5xx permanent; the message's
+  content goes only after DATA's 354, so we know whether the server already has it.
+- RFC 2920 (PIPELINING): when the server offers it, MAIL, RCPT and DATA go in one
+  write and their replies are read in order (2 round trips a message, not 4).
+- RFC 3207 (STARTTLS) and RFC 8314 (implicit TLS, "tls"); certificates are
+  verified against the system store or `ca_file`.
+- RFC 2047 §2, §5: Korean subjects and sender names go out as 'B' encoded words
+  of at most 75 characters, split between characters (`encoded_words`), so no
+  SMTPUTF8 support is needed on the server; bodies are base64 (RFC 2045 §6.8).
+- RFC 2369 / RFC 8058: List-Unsubscribe with an https URI (and optionally
+  mailto:) and List-Unsubscribe-Post: List-Unsubscribe=One-Click. These two
+  headers are folded only between URIs, never RFC 2047-encoded (the stdlib
+  folder would otherwise encode a long URI and break it).
+
+No store here: the dispatcher (core.automations) decides what to send and
+records the outcome. No exception message carries the password.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import email.policy
+import functools
+import re
+import smtplib
+import socket
+import ssl
+import uuid
+from collections.abc import Iterable
+from email.generator import BytesGenerator
+from email.headerregistry import HeaderRegistry
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr
+from io import BytesIO
+
+from core import clock
+from core.messaging.templates import RenderedEmail
+
+SECURITIES = ("none", "starttls", "tls")
+_UNFOLDED_HEADERS = {"list-unsubscribe", "list-unsubscribe-post"}
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,200}")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+class _MailPolicy(email.policy.EmailPolicy):
+    """SMTP line endings, 7-bit bodies (base64, no 8BITMIME needed), URI lists kept as URIs.
+
+    Speed: the stdlib's header objects cost ~0.1 ms to parse and up to 1 ms to fold each.
+    build_message folds its headers, already in their 7-bit wire form (Korean as RFC 2047
+    encoded words, made by `encoded_words`), with `fold_binary` below: plain ASCII values
+    stay as they are, folded only between words. For an EmailMessage built elsewhere, such
+    values are kept unparsed until someone reads them (`msg["From"].addresses` works as ever).
+    """
+
+    def header_store_parse(self, name: str, value):
+        # Not the MIME headers: the generator reads those again and again, and a raw value is re-parsed per read.
+        if (type(value) is str and value.isascii() and not _CONTROL.search(value)
+                and not name.lower().startswith(("content-", "mime-"))):
+            return (name, value)
+        return super().header_store_parse(name, value)
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() in _UNFOLDED_HEADERS:
+            return self._fold_uri_list(name, value)
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in _UNFOLDED_HEADERS:
+            return self._fold_uri_list(name, value).encode("ascii")
+        if type(value) is str and value.isascii() and not _CONTROL.search(value):
+            folded = _fold_words(name, value, self.linesep)
+            if folded is not None:
+                return folded.encode("ascii")
+        return super().fold_binary(name, value)
+
+    def _fold_uri_list(self, name: str, value: str) -> str:
+        parts = [p.strip() for p in str(value).split(",")]
+        return f"{name}: " + ("," + self.linesep + " ").join(parts) + self.linesep
+
+
+def _fold_words(name: str, value: str, linesep: str, width: int = 78) -> str | None:
+    """`Name: value` folded at spaces into lines of at most `width`; None if a word is too long for that."""
+    lines, line = [], f"{name}:"
+    for word in value.split(" "):
+        if len(line) + 1 + len(word) <= width:
+            line += " " + word
+        elif len(word) + 1 <= width and line != f"{name}:":
+            lines.append(line)
+            line = " " + word
+        else:
+            return None
+    return linesep.join(lines + [line]) + linesep
+
+
+def encoded_words(text: str) -> str:
+    """RFC 2047 'B' encoded words for non-ASCII header text, each at most 64 characters, split between
+    characters (never inside one); ASCII text without '=?' comes back as it is."""
+    if text.isascii() and "=?" not in text:
+        return text
+    words, chunk, size = [], [], 0
+    for char in text:
+        n = len(char.encode("utf-8"))
+        if size + n > 39:  # 39 bytes -> 52 base64 characters + 12 of =?utf-8?b??= = 64, so "Subject: " fits
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += n
+    words.append("".join(chunk))
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words if w)
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The stdlib registry builds a new class for every header it makes (type(...) per call, ~80 µs):
+    build each once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+POLICY = _MailPolicy(linesep="\r\n", cte_type="7bit", utf8=False, header_factory=_HeaderClasses())
+
+
+# ---------------------------------------------------------------- errors
+
+class SendError(Exception):
+    """A message was not handed over; `code` is the SMTP reply code when there was one.
+
+    `kind` says what went wrong in terms the console explains (`explain(exc)`): auth, tls,
+    no_starttls, no_auth, unreachable, refused, temporary, unknown.
+    """
+
+    default_kind = "temporary"
+
+    def __init__(self, message: str, *, code: int | None = None, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.kind = kind or self.default_kind
+
+
+class TransientSendError(SendError):
+    """Try again later: a 4xx reply, a refused or dropped connection, a timeout."""
+
+
+class PermanentSendError(SendError):
+    """Retrying will not help: a 5xx reply, bad credentials, a TLS certificate that does not verify."""
+
+    default_kind = "refused"
+
+
+class DeliveryUnknownError(SendError):
+    """The connection was lost after the whole message was sent and before the server's answer.
+
+    The server may have accepted it, so it must not be sent again automatically:
+    the dispatcher marks it `unknown` for the operator. Deliberately neither
+    transient nor permanent, so a generic retry cannot resend it.
+    """
+
+    default_kind = "unknown"
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclasses.dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str = "starttls"            # none | starttls | tls
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    timeout: float = 10
+    ca_file: str | None = None            # trust this CA (a private CA; tests' self-signed certificate)
+    helo_name: str | None = None          # our name in EHLO; default: this host's name
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITIES:
+            raise ValueError(f"SMTP security '{self.security}' is not one of {', '.join(SECURITIES)}")
+        if not self.host:
+            raise ValueError("SMTP host is empty")
+        if not 0 < int(self.port) < 65536:
+            raise ValueError(f"SMTP port {self.port} is not between 1 and 65535")
+        if self.password and not self.username:
+            raise ValueError("an SMTP password was given without a username")
+
+
+# ---------------------------------------------------------------- building the message
+
+def _address(addr: str, what: str, display_name: str | None = None) -> str:
+    """`addr` checked, with its display name in wire form (encoded words, or quoted if ASCII needs it)."""
+    addr = (addr or "").strip()
+    if not _ADDRESS.fullmatch(addr):
+        raise ValueError(f"{what} '{addr}' is not an e-mail address (ASCII user@domain)")
+    name = " ".join((display_name or "").split())
+    if display_name and re.search(r"[\r\n]", display_name):
+        raise ValueError(f"{what} name contains a line break")
+    if not name:
+        return addr
+    if name.isascii() and "=?" not in name:
+        return formataddr((name, addr))  # quotes a name with specials such as , or "
+    return f"{encoded_words(name)} <{addr}>"
+
+
+@dataclasses.dataclass(frozen=True)
+class OutgoingMessage:
+    """A message ready for SMTP: its envelope and the bytes of DATA (CRLF lines, 7-bit, not yet dot-stuffed).
+
+    `msg["Subject"]` and `parsed()` read it back through the stdlib parser, for the console and tests.
+    """
+
+    envelope_from: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+    def as_bytes(self) -> bytes:
+        return self.data
+
+    @functools.cached_property
+    def _parsed(self) -> EmailMessage:
+        return BytesParser(policy=email.policy.default).parsebytes(self.data)
+
+    def parsed(self) -> EmailMessage:
+        return self._parsed
+
+    def __getitem__(self, name: str):
+        return self._parsed[name]
+
+
+def _header(name: str, value: str) -> bytes:
+    """`Name: value` folded as the stdlib generator folds it under POLICY (same bytes), ending in CRLF."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"the {name} header contains a line break")
+    if value.isascii() and not _CONTROL.search(value):
+        return POLICY.fold_binary(name, value)  # wire-form value: folded between words (or URIs)
+    return POLICY.fold_binary(name, POLICY.header_factory(name, value))
+
+
+def _base64_part(boundary: str, subtype: str, text: str) -> bytes:
+    # What EmailMessage.set_content(text, cte="base64") writes: the text's lines joined with CRLF and
+    # ended with one, base64 in lines of 76 characters (57 bytes each, as base64.encodebytes cuts them).
+    body = base64.b64encode(b"\r\n".join(text.encode("utf-8").splitlines()) + b"\r\n")
+    return b"\r\n".join([(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+                           "Content-Transfer-Encoding: base64\r\n").encode("ascii"),
+                          *(body[i:i + 76] for i in range(0, len(body), 76)), b""])
+
+
+def build_message(*, to: str, from_name: str, from_email: str, rendered: RenderedEmail, message_id: str,
+                  list_unsubscribe_url: str | None, list_unsubscribe_mailto: str | None = None,
+                  to_name: str | None = None, reply_to: str | None = None) -> OutgoingMessage:
+    """A multipart/alternative (text, then HTML) message ready for `SmtpSession.send`.
+
+    Give `list_unsubscribe_url` for advertising: it adds List-Unsubscribe (with
+    the optional mailto) and List-Unsubscribe-Post for one-click (RFC 8058).
+
+    Speed: the bytes are written here directly, the way email.message + BytesGenerator under
+    POLICY would write them (headers folded by the same policy code), at a fraction of the cost
+    (~0.1 ms instead of ~2 ms a message, which was most of the dispatcher's time).
+    """
+    if not _MESSAGE_ID.fullmatch(message_id or ""):
+        raise ValueError(f"message id '{message_id}' may only hold letters, digits and ._+=-")
+    from_address = _address(from_email, "sender e-mail", from_name)
+    to_address = _address(to, "recipient e-mail", to_name)
+    headers = [("From", from_address), ("To", to_address)]
+    if reply_to:
+        headers.append(("Reply-To", _address(reply_to, "reply-to e-mail")))
+    headers += [("Subject", encoded_words(" ".join(rendered.subject.split()))),
+                ("Date", format_datetime(clock.now())),
+                ("Message-ID", f"<{message_id}@{from_email.strip().rpartition('@')[2]}>")]
+    if list_unsubscribe_url:
+        uris = [list_unsubscribe_url] + ([list_unsubscribe_mailto] if list_unsubscribe_mailto else [])
+        for uri in uris:
+            if not uri.isascii() or re.search(r"[\s<>,]", uri):
+                raise ValueError(f"unsubscribe URI '{uri}' must be ASCII without spaces, '<', '>' or ','")
+        if not list_unsubscribe_url.startswith(("https://", "http://")):
+            raise ValueError("the List-Unsubscribe URL must be an http(s) URL for one-click (RFC 8058)")
+        if list_unsubscribe_mailto and not list_unsubscribe_mailto.startswith("mailto:"):
+            raise ValueError("the List-Unsubscribe mailto must start with 'mailto:'")
+        headers += [("List-Unsubscribe", ", ".join(f"<{u}>" for u in uris)),
+                    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    # base64, not quoted-printable: Korean text is a third the size and encodes far faster. The
+    # boundary cannot occur in the parts: base64 lines never start with "--".
+    boundary = f"=_{uuid.uuid4().hex}"
+    data = b"".join([
+        *(_header(name, value) for name, value in headers),
+        b"MIME-Version: 1.0\r\n",
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii"),
+        _base64_part(boundary, "plain", rendered.text), b"\r\n",
+        _base64_part(boundary, "html", rendered.html),
+        f"\r\n--{boundary}--\r\n".encode("ascii"),
+    ])
+    return OutgoingMessage(envelope_from=from_email.strip(), recipients=(to.strip(),), data=data)
+
+
+class _Generator(BytesGenerator):
+    """The stdlib generator, writing a body at once instead of line by line (same bytes, ~80 writes fewer)."""
+
+    def _write_lines(self, lines: str) -> None:
+        if lines:
+            self.write(_NEWLINE.sub(self._NL, lines))
+
+
+def flatten(msg: OutgoingMessage | EmailMessage) -> bytes:
+    if isinstance(msg, OutgoingMessage):
+        return msg.data
+    out = BytesIO()
+    _Generator(out, policy=POLICY).flatten(msg, linesep="\r\n")
+    return out.getvalue()
+
+
+def _envelope(msg: OutgoingMessage | EmailMessage) -> tuple[str, list[str]]:
+    if isinstance(msg, OutgoingMessage):
+        return msg.envelope_from, list(msg.recipients)
+    sender = msg["From"].addresses[0].addr_spec
+    recipients = [a.addr_spec for h in ("To", "Cc", "Bcc") if msg[h] is not None for a in msg[h].addresses]
+    if not recipients:
+        raise ValueError("the message has no recipient")
+    return sender, recipients
+
+
+# ---------------------------------------------------------------- the session
+
+class _Dropped(Exception):
+    """The connection broke; `whole_message_sent` says whether the server may already have it."""
+
+    def __init__(self, cause: BaseException, whole_message_sent: bool) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.whole_message_sent = whole_message_sent
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())[:300]
+
+
+class SmtpSession:
+    """One SMTP connection reused for many messages; reconnects once if the server dropped it.
+
+    `with SmtpSession(settings) as s: s.send(msg)`; the connection opens at the
+    first send and closes (QUIT) on exit.
+    """
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self.connections_opened = 0
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- errors, without the password
+    def _scrub(self, text: str) -> str:
+        password = self.settings.password
+        return text.replace(password, "***") if password else text
+
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def _reply_error(self, code: int, reply: bytes | str, step: str) -> SendError:
+        message = self._scrub(f"{self._where()} answered {code} to {step}: {_reply_text(reply)}")
+        return (PermanentSendError if 500 <= code < 600 else TransientSendError)(message, code=code)
+
+    # -- connection
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        helo = s.helo_name or socket.gethostname()
+        context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
+        smtp: smtplib.SMTP | None = None
+        try:
+            if s.security == "tls":
+                smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=helo, timeout=s.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, local_hostname=helo, timeout=s.timeout)
+            smtp.ehlo()
+            if s.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise PermanentSendError(f"{self._where()} does not offer STARTTLS; choose 'tls' or 'none'",
+                                             kind="no_starttls")
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+        except SendError:
+            self._close_quietly(smtp)
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            self._close_quietly(smtp)
+            raise PermanentSendError(self._scrub(
+                f"{self._where()} refused the login for '{s.username}' ({exc.smtp_code}: "
+                f"{_reply_text(exc.smtp_error)})"), code=exc.smtp_code, kind="auth") from None
+        except smtplib.SMTPNotSupportedError:
+            self._close_quietly(smtp)
+            raise PermanentSendError(f"{self._where()} does not offer login (AUTH) on this connection; "
+                                     "check the security setting", kind="no_auth") from None
+        except smtplib.SMTPResponseException as exc:
+            self._close_quietly(smtp)
+            raise self._reply_error(exc.smtp_code, exc.smtp_error, "the greeting/EHLO") from None
+        except ssl.SSLCertVerificationError as exc:
+            self._close_quietly(smtp)
+            raise PermanentSendError(f"{self._where()}'s TLS certificate does not verify: "
+                                     f"{exc.verify_message}", kind="tls") from None
+        except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS broke, dropped
+            self._close_quietly(smtp)
+            raise TransientSendError(self._scrub(
+                f"cannot reach the mail server {self._where()}: {type(exc).__name__}: {exc}"),
+                kind="unreachable") from None
+        self.connections_opened += 1
+        return smtp
+
+    @staticmethod
+    def _close_quietly(smtp: smtplib.SMTP | None) -> None:
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+    def _discard(self) -> None:
+        self._close_quietly(self._smtp)
+        self._smtp = None
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._discard()
+
+    # -- sending
+    def send(self, msg: OutgoingMessage | EmailMessage, *, envelope_from: str | None = None,
+             recipients: Iterable[str] | None = None) -> None:
+        """Hand one message to the server. Raises Transient/PermanentSendError or DeliveryUnknownError."""
+        sender, to = _envelope(msg)
+        sender = envelope_from or sender
+        to = list(recipients) if recipients is not None else to
+        data = flatten(msg)
+        reused = self._smtp is not None
+        try:
+            self._transaction(sender, to, data)
+        except _Dropped as dropped:
+            if dropped.whole_message_sent:
+                raise self._unknown(dropped) from None
+            if not reused:
+                raise self._transient(dropped) from None
+            # A reused connection the server closed while idle: the server has nothing of this
+            # message yet, so one fresh connection may try again.
+            try:
+                self._transaction(sender, to, data)
+            except _Dropped as again:
+                raise (self._unknown(again) if again.whole_message_sent else self._transient(again)) from None
+
+    def _transient(self, dropped: _Dropped) -> TransientSendError:
+        return TransientSendError(self._scrub(f"the connection to {self._where()} was lost: {dropped.cause}"))
+
+    def _unknown(self, dropped: _Dropped) -> DeliveryUnknownError:
+        return DeliveryUnknownError(self._scrub(
+            f"the connection to {self._where()} was lost after the message was sent and before the "
+            f"server confirmed it ({dropped.cause}); it may or may not have been delivered"))
+
+    def _transaction(self, sender: str, recipients: list[str], data: bytes) -> None:
+        if self._smtp is None:
+            self._smtp = self._connect()
+        smtp = self._smtp
+        whole_message_sent = False
+        try:
+            if len(recipients) == 1 and smtp.has_extn("pipelining"):
+                self._pipelined_envelope(smtp, sender, recipients[0])
+            else:
+                smtp.putcmd("mail", f"FROM:{_quoted(sender)}")
+                code, reply = smtp.getreply()
+                if code != 250:
+                    raise self._abort(code, reply, f"MAIL FROM <{sender}>")
+                for rcpt in recipients:
+                    smtp.putcmd("rcpt", f"TO:{_quoted(rcpt)}")
+                    code, reply = smtp.getreply()
+                    if code not in (250, 251):
+                        raise self._abort(code, reply, f"RCPT TO <{rcpt}>")
+                smtp.putcmd("data")
+                code, reply = smtp.getreply()
+                if code != 354:
+                    raise self._abort(code, reply, "DATA")
+            smtp.send(_dot_stuffed(data) + b".\r\n")
+            whole_message_sent = True
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._discard()
+            raise _Dropped(exc, whole_message_sent) from None
+        if code != 250:
+            if code == 421:
+                self._discard()
+            raise self._reply_error(code, reply, "the message (end of DATA)")
+
+    def _pipelined_envelope(self, smtp: smtplib.SMTP, sender: str, rcpt: str) -> None:
+        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920 §3.1): one round trip
+        instead of three. Only with a single recipient, so a refused RCPT leaves no recipient and the
+        server refuses DATA too (§3.1 would otherwise have us send an empty message to the rest).
+        Nothing of the message is sent before the 354, so what the server holds is as before."""
+        steps = (f"MAIL FROM <{sender}>", f"RCPT TO <{rcpt}>", "DATA")
+        smtp.send(f"mail FROM:{_quoted(sender)}\r\nrcpt TO:{_quoted(rcpt)}\r\ndata\r\n")
+        replies = []
+        for _ in steps:
+            replies.append(smtp.getreply())
+            if replies[-1][0] == 421:  # the server is closing: no more replies will come
+                self._discard()
+                raise self._reply_error(421, replies[-1][1], steps[len(replies) - 1])
+        expected = ((250,), (250, 251), (354,))
+        failed = next((i for i, (code, _) in enumerate(replies) if code not in expected[i]), None)
+        if failed is None:
+            return
+        if replies[2][0] == 354:  # DATA accepted after a refusal (a lax server): end it empty, as §3.1 says
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        code, reply = replies[failed]
+        raise self._abort(code, reply, steps[failed])
+
+    def _abort(self, code: int, reply: bytes, step: str) -> SendError:
+        """Reset the transaction so the connection serves the next message; 421 means it is closing."""
+        if code == 421:
+            self._discard()
+        else:
+            try:
+                self._smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                self._discard()
+        return self._reply_error(code, reply, step)
+
+
+def _quoted(address: str) -> str:
+    """`<address>` for MAIL/RCPT; smtplib.quoteaddr (an RFC 5322 parse, ~0.1 ms) only for unusual input."""
+    return f"<{address}>" if _ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """RFC 5321 §4.5.2: a line starting with '.' gets one more; the data ends with CRLF."""
+    if data.startswith(b".") or b"\n." in data:
+        data = re.sub(rb"(?m)^\.", b"..", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
+def explain(exc: SendError, lang: str | None = None) -> str:
+    """What went wrong, in the console's words, with the server's own answer after it."""
+    from core.i18n import t
+    return t("messaging.send.detail", lang, explanation=t(f"messaging.send.{exc.kind}", lang), detail=str(exc))
+
+
+def build_test_message(template: dict, trigger: str, *, to: str, sender: dict, advertising: bool = True,
+                 shop_id: str = "_test", context: dict | None = None) -> OutgoingMessage:
+    """The console's "send test": the template rendered for a sample (or chosen) member, to one address.
+
+    The subject starts with "[테스트]"; the links are real signed links of a test recipient, so the
+    operator can try the unsubscribe page and tracked links without touching a member.
+    """
+    from core.i18n import t
+    from core.messaging.templates import render_email, sample_context
+    from core.public.tracking import tracking_context
+    message_id = f"test-{uuid.uuid4().hex[:16]}"
+    links = tracking_context(message_id, shop_id, f"_test:{to.strip().lower()}")
+    rendered = render_email(template, {**(context or sample_context(trigger)), **links},
+                            advertising=advertising, sender=sender)
+    rendered = dataclasses.replace(rendered, subject=f"{t('messaging.test_subject_prefix')} {rendered.subject}")
+    return build_message(to=to, from_name=sender["sender_name"], from_email=sender["sender_email"],
+                         rendered=rendered, message_id=message_id,
+                         list_unsubscribe_url=links["unsubscribe_url"] if advertising else None)
+
+
+def send_test(settings: SmtpSettings, message: OutgoingMessage | EmailMessage) -> None:
+    """The console's "send test": one message over a fresh connection; raises SendError with the reason."""
+    with SmtpSession(settings) as session:
+        session.send(message)
+
+
+__all__ = ["SmtpSettings", "SmtpSession", "OutgoingMessage", "build_message", "build_test_message", "send_test",
+           "explain", "flatten", "SendError",
+           "TransientSendError", "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]

@@ -1,0 +1,531 @@
+"""E-mail templates: Jinja2 in a sandbox, validated on save, rendered for mail clients.
+
+Pure functions, no store and no network. The rules they follow:
+- Jinja2 `ImmutableSandboxedEnvironment` (no attribute tricks, no mutating the
+  context), `StrictUndefined` (a misspelt merge field is an error, not a blank),
+  autoescape on for the HTML part so member data cannot inject markup.
+- A template is validated by rendering it against `sample_context(trigger)`;
+  errors name the part and the line (Jinja keeps template line numbers in
+  `TemplateSyntaxError.lineno` and in the rewritten traceback of render errors).
+- CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
+  <style> blocks for many rules); @media rules stay in <style> for clients that
+  honour them.
+- Advertising (정보통신망법 제50조 ④, 시행령 제61조): the subject starts with
+  "(광고)", and the body carries the sender's name and contact and an easy
+  way to unsubscribe. The footer is added here, not left to the template, so an
+  edited template cannot drop it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import html as html_lib
+import re
+import tomllib
+import traceback
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import css_inline
+import jinja2
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from core.clock import DEFAULT_TZ, local
+from core.i18n import t
+
+TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
+            "cart_notice", "cart_digest")  # the last two go to the shop owner (core.cart_recovery), not members
+AD_PREFIX = "(광고)"
+STARTER_DIR = Path(__file__).resolve().parent / "starters"
+_TEMPLATE_FILENAME = "<template>"
+
+# What recipients read is Korean whatever the console's language (정보통신망법 제50조 wording).
+MAIL_COPY = {
+    "ad_footer_html": (
+        "이 메일은 광고성 정보 수신에 동의하신 회원님께 발송되었습니다.<br>"
+        "더 이상 받지 않으시려면 <a href=\"{url}\" style=\"color:#6b7280;text-decoration:underline;\">수신거부</a>를 "
+        "눌러 주세요. (Unsubscribe)"),
+    "ad_footer_text": ("이 메일은 광고성 정보 수신에 동의하신 회원님께 발송되었습니다.\n"
+                       "수신거부(Unsubscribe): {url}"),
+    "sender_line": "보낸 사람: {name} · {contact}",
+}
+
+_COMMON_FIELDS = ("member.name", "member.email", "member.member_key", "shop.name", "shop.url", "unsubscribe_url")
+_ORDER_FIELDS = ("order.order_key", "order.total", "order.ordered_at", "order.items", "products")
+_CART_FIELDS = ("cart.items", "cart.total", "cart.recovery_url")
+# Owner notices: `member` is the owner reading it (name usually empty: "사장님"), the customer is in the cart.
+_OWNER_CART_FIELDS = _CART_FIELDS + ("cart.email", "cart.customer_name", "cart.abandoned_at")
+_DIGEST_FIELDS = ("digest.date", "digest.count", "digest.total", "digest.carts", "digest.more")
+
+# Which merge fields each trigger's messages carry (core.automations.context builds the same keys).
+_FIELDS_BY_TRIGGER: dict[str, tuple[str, ...]] = {
+    "purchased": _COMMON_FIELDS + _ORDER_FIELDS,
+    "no_first_purchase": _COMMON_FIELDS + ("days",),
+    "no_repurchase": _COMMON_FIELDS + ("days",) + _ORDER_FIELDS,
+    "signup": _COMMON_FIELDS,
+    "cart_abandoned": _COMMON_FIELDS + _CART_FIELDS,
+    "delivered": _COMMON_FIELDS + _ORDER_FIELDS,
+    "cart_notice": _COMMON_FIELDS + _OWNER_CART_FIELDS,
+    "cart_digest": _COMMON_FIELDS + _DIGEST_FIELDS,
+}
+
+
+def merge_fields(trigger: str, lang: str | None = None) -> list[tuple[str, str]]:
+    """(field, description) for the editor, in the console's language (or `lang`)."""
+    _check_trigger(trigger)
+    out = []
+    for field in _FIELDS_BY_TRIGGER[trigger]:
+        text = t(f"messaging.field.{field}", lang)
+        if trigger == "no_repurchase" and field in _ORDER_FIELDS:
+            text = t("messaging.field.last_order", lang, what=text)
+        out.append((field, text))
+    return out
+
+
+def filter_help(lang: str | None = None) -> list[tuple[str, str]]:
+    return [(name, t(f"messaging.filter.{name}", lang)) for name in ("won", "date", "default")]
+
+
+class TemplateError(ValueError):
+    """A template that cannot be saved or rendered; the message names the part and line."""
+
+    def __init__(self, message: str, *, line: int | None = None, part: str | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.part = part
+        self.detail = detail or message
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+    preheader: str
+
+
+# ---------------------------------------------------------------- filters
+
+def _won(value: Any) -> str:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount.quantize(Decimal(1)):,}원"
+
+
+def _date(value: Any, with_time: bool = False) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = local(value, DEFAULT_TZ)
+        text = f"{value.year}년 {value.month}월 {value.day}일"
+        return text + (f" {value.hour:02d}:{value.minute:02d}" if with_time else "")
+    if isinstance(value, dt.date):
+        return f"{value.year}년 {value.month}월 {value.day}일"
+    return str(value)
+
+
+class _MergeEnvironment(ImmutableSandboxedEnvironment):
+    """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict or isinstance(obj, Mapping):  # merge data is plain dicts: skip the ABC check
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = _MergeEnvironment(undefined=StrictUndefined, autoescape=autoescape,
+                                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["won"] = _won
+    env.filters["date"] = _date
+    return env
+
+
+_HTML_ENV = _environment(autoescape=True)
+_TEXT_ENV = _environment(autoescape=False)
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+# ---------------------------------------------------------------- compile and render with line numbers
+
+def _error(part: str, line: int | None, detail: str) -> TemplateError:
+    label = t(f"messaging.part.{part}")
+    message = (t("messaging.error.line", part=label, line=line, detail=detail) if line
+               else t("messaging.error.part", part=label, detail=detail))
+    return TemplateError(message, line=line, part=part, detail=detail)
+
+
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+def _explain(exc: jinja2.TemplateError) -> str:
+    """Jinja's message, or for a misspelt or foreign merge field a sentence naming it."""
+    message = exc.message or str(exc)
+    match = _UNDEFINED_NAME.search(message) if isinstance(exc, jinja2.UndefinedError) else None
+    return t("messaging.error.undefined", name=match.group(1) or match.group(2)) if match else message
+
+
+def _render_line(exc: BaseException) -> int | None:
+    """The template line a render error happened on, from Jinja's rewritten traceback."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == _TEMPLATE_FILENAME:
+            line = frame.lineno
+    return line
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(source: str, autoescape: bool) -> jinja2.Template:
+    # Compiling costs ~10 ms a part; a batch sends one template to many members.
+    return (_HTML_ENV if autoescape else _TEXT_ENV).from_string(source)
+
+
+def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnvironment) -> str:
+    try:
+        compiled = _compile(source, env is _HTML_ENV)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _error(part, exc.lineno, exc.message or str(exc)) from None
+    try:
+        return compiled.render(context)
+    except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
+        raise _error(part, _render_line(exc), _explain(exc)) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+        raise _error(part, _render_line(exc), f"{type(exc).__name__}: {exc}") from None
+
+
+def _tidy_text(text: str) -> str:
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- HTML → text
+
+class _TextExtractor(HTMLParser):
+    """A readable plain-text version of an e-mail's HTML: blocks on their own lines, links as 'label (url)'."""
+
+    _PARAGRAPHS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "table"}
+    _LINES = {"div", "tr", "li", "hr", "section", "header", "footer"}
+    _SKIP = {"style", "script", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._skip = 0
+        self._hidden: list[str] = []  # tag names of open elements hidden with display:none
+        self._links: list[tuple[str | None, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        style = (a.get("style") or "").replace(" ", "").lower()
+        if self._hidden or "display:none" in style:
+            if tag not in {"br", "img", "meta", "link", "hr", "input"}:
+                self._hidden.append(tag)
+            return
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in self._PARAGRAPHS:
+            self._break(2)
+        elif tag in self._LINES:
+            self._break(1)
+            if tag == "li":
+                self.out.append("- ")
+            if tag == "hr":
+                self.out.append("----\n")
+        elif tag == "td":
+            self.out.append(" ")
+        elif tag == "a":
+            self._links.append((a.get("href"), len(self.out)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._hidden:
+            if self._hidden[-1] == tag:
+                self._hidden.pop()
+            return
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._PARAGRAPHS:
+            self._break(2)
+        elif tag in self._LINES:
+            self._break(1)
+        elif tag == "a" and self._links:
+            href, start = self._links.pop()
+            label = _one_line("".join(self.out[start:]))
+            if href and href.startswith(("http://", "https://")) and href != label:
+                self.out.append(f" ({href})" if label else href)
+
+    def _break(self, lines: int) -> None:
+        """End the current line, leaving `lines` newlines (2: a blank line) without piling them up."""
+        text = "".join(self.out).rstrip(" ")
+        if text:
+            have = len(text) - len(text.rstrip("\n"))
+            self.out = [text, "\n" * max(0, lines - have)]
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and not self._hidden:
+            self.out.append(re.sub(r"\s+", " ", data))
+
+    def text(self) -> str:
+        lines = [line.strip() for line in "".join(self.out).replace("\xa0", " ").splitlines()]
+        text = "\n".join(lines)
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+# ---------------------------------------------------------------- link tracking, preheader, footer
+
+_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.I)
+
+
+def _track_links(html: str, tracked: Callable[[str], str], keep: set[str]) -> str:
+    """Route each http(s) link through `tracked`, except the links in `keep` (the unsubscribe link)."""
+    def swap(match: re.Match) -> str:
+        url = html_lib.unescape(match.group(2))
+        if not url.startswith(("http://", "https://")) or url in keep:
+            return match.group(0)
+        return match.group(1) + html_lib.escape(tracked(url), quote=True) + match.group(3)
+    return _HREF.sub(swap, html)
+
+
+def _insert_after_body_open(html: str, fragment: str) -> str:
+    match = re.search(r"<body\b[^>]*>", html, re.I)
+    return html[:match.end()] + fragment + html[match.end():] if match else fragment + html
+
+
+def _insert_before_body_close(html: str, fragment: str) -> str:
+    index = html.lower().rfind("</body>")
+    return html[:index] + fragment + html[index:] if index >= 0 else html + fragment
+
+
+def _preheader_html(preheader: str) -> str:
+    # Hidden preview text; the filler keeps clients from pulling body text into the preview.
+    filler = "&#847;&zwnj;&nbsp;" * 60
+    return ('<div style="display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0;'
+            'max-width:0;opacity:0;overflow:hidden;mso-hide:all;">'
+            f"{html_lib.escape(preheader)}{filler}</div>")
+
+
+def _ad_footer_html(sender: dict, unsubscribe_url: str) -> str:
+    sender_line = MAIL_COPY["sender_line"].format(name=html_lib.escape(sender["sender_name"]),
+                                             contact=html_lib.escape(sender["sender_contact"]))
+    notice = MAIL_COPY["ad_footer_html"].format(url=html_lib.escape(unsubscribe_url, quote=True))
+    return ('<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
+            'style="width:100%;max-width:600px;margin:0 auto;">'
+            '<tr><td style="padding:20px 24px 32px;font-family:-apple-system,\'Apple SD Gothic Neo\','
+            '\'Malgun Gothic\',sans-serif;font-size:12px;line-height:1.7;color:#6b7280;text-align:center;">'
+            f"{sender_line}<br>{notice}</td></tr></table>")
+
+
+def _ad_footer_text(sender: dict, unsubscribe_url: str) -> str:
+    return ("\n--\n" + MAIL_COPY["sender_line"].format(name=sender["sender_name"], contact=sender["sender_contact"])
+            + "\n" + MAIL_COPY["ad_footer_text"].format(url=unsubscribe_url) + "\n")
+
+
+def _open_pixel_html(url: str) -> str:
+    return (f'<img src="{html_lib.escape(url, quote=True)}" width="1" height="1" alt="" '
+            'style="display:block;width:1px;height:1px;border:0;">')
+
+
+def advertising_subject(subject: str) -> str:
+    return subject if subject.startswith(AD_PREFIX) else f"{AD_PREFIX} {subject}"
+
+
+def _check_advertising(context: dict, sender: dict) -> None:
+    missing = [t(f"messaging.error.ad_{what}") for what, ok in (
+        ("sender_name", sender.get("sender_name")),
+        ("sender_contact", sender.get("sender_contact")),
+        ("unsubscribe", context.get("unsubscribe_url")),
+    ) if not (isinstance(ok, str) and ok.strip())]
+    if missing:
+        raise TemplateError(t("messaging.error.ad_needs", what=", ".join(missing)))
+
+
+# ---------------------------------------------------------------- public API
+
+def render_email(template: dict, context: dict, *, advertising: bool, sender: dict) -> RenderedEmail:
+    """Render a template for one member; raises TemplateError naming the part and line.
+
+    `template` has subject, html and optionally preheader and text; `context` the
+    merge data plus unsubscribe_url, open_pixel_url and tracked(url) from
+    `core.tracking.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
+    """
+    if advertising:
+        _check_advertising(context, sender)
+    subject = _one_line(_render("subject", template["subject"], context, _TEXT_ENV))
+    preheader = _one_line(_render("preheader", template.get("preheader") or "", context, _TEXT_ENV))
+    html = _render("html", template["html"], context, _HTML_ENV)
+    text = (_tidy_text(_render("text", template["text"], context, _TEXT_ENV))
+            if (template.get("text") or "").strip() else None)
+    try:
+        html = _INLINER.inline(html)
+    except css_inline.InlineError as exc:
+        raise _error("html", None, f"CSS: {exc}") from None
+
+    unsubscribe_url = context.get("unsubscribe_url")
+    tracked = context.get("tracked")
+    if callable(tracked):
+        html = _track_links(html, tracked, {unsubscribe_url} if unsubscribe_url else set())
+    if text is None:
+        text = html_to_text(html)
+    closing = ""  # the footer, then the open pixel, both before </body>
+    if advertising:
+        subject = advertising_subject(subject)
+        closing += _ad_footer_html(sender, unsubscribe_url)
+        text = text.rstrip("\n") + "\n" + _ad_footer_text(sender, unsubscribe_url)
+    if context.get("open_pixel_url"):
+        closing += _open_pixel_html(context["open_pixel_url"])
+    if closing:
+        html = _insert_before_body_close(html, closing)
+    if preheader:
+        html = _insert_after_body_open(html, _preheader_html(preheader))
+    return RenderedEmail(subject=subject, html=html, text=text, preheader=preheader)
+
+
+def _check_trigger(trigger: str) -> None:
+    if trigger not in TRIGGERS:
+        raise ValueError(t("messaging.error.unknown_trigger", trigger=trigger, known=", ".join(TRIGGERS)))
+
+
+# The seam's Korean lists (notes/ISSUE4.md); pages call merge_fields(trigger) for the console's language.
+MERGE_FIELDS: dict[str, list[tuple[str, str]]] = {trigger: merge_fields(trigger, "ko") for trigger in TRIGGERS}
+FILTER_HELP = filter_help("ko")
+
+
+SAMPLE_SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
+                 "sender_contact": "서울특별시 마포구 월드컵북로 12, 02-1234-5678"}
+
+
+def validate(subject: str, html: str, text: str | None, trigger: str, *,
+             preheader: str | None = None) -> None:
+    """Refuse a template that would not render for a sample member of this trigger."""
+    _check_trigger(trigger)
+    if not (subject or "").strip():
+        raise _error("subject", None, t("messaging.error.empty"))
+    if not (html or "").strip():
+        raise _error("html", None, t("messaging.error.empty"))
+    template = {"subject": subject, "preheader": preheader, "html": html, "text": text}
+    # Twice: a full sample, then one where the optional data is missing (no shop URL, no member
+    # name, no images or options), as real members often are, so an unguarded optional field fails here.
+    for sparse in (False, True):
+        render_email(template, sample_context(trigger, sparse=sparse), advertising=True, sender=SAMPLE_SENDER)
+
+
+def _sample_items() -> list[dict]:
+    # The keys core.automations.context gives cart items; order items add product_key.
+    return [
+        {"name": "린넨 오버핏 셔츠", "image_url": "https://images.haru-shop.example/p/1001.jpg",
+         "price": 39000, "quantity": 1, "option_text": "색상: 아이보리 / 사이즈: M"},
+        {"name": "데일리 코튼 양말 3종 세트", "image_url": "https://images.haru-shop.example/p/2040.jpg",
+         "price": 12900, "quantity": 2, "option_text": ""},
+    ]
+
+
+def sample_context(trigger: str, *, sparse: bool = False) -> dict:
+    """A believable member and the data this trigger carries, for validation and preview.
+
+    `sparse`: the same member with the optional data missing (shop.url absent, empty name,
+    items without image or option), the way many real records arrive.
+    """
+    _check_trigger(trigger)
+    items = _sample_items()
+    if sparse:
+        items = [{**item, "image_url": "", "option_text": ""} for item in items]
+    total = sum(i["price"] * i["quantity"] for i in items)
+    context: dict[str, Any] = {
+        "member": {"name": "김하늘", "email": "haneul.kim@example.com", "member_key": "haneul01"},
+        "shop": {"name": "하루상점", "url": "https://haru-shop.example"},
+        "unsubscribe_url": "https://crm.haru-shop.example/u/sample-token",
+        "open_pixel_url": "https://crm.haru-shop.example/o/sample.gif?s=sample",
+        "tracked": lambda url: url,
+    }
+    if sparse:
+        context["member"]["name"] = ""
+        del context["shop"]["url"]
+    order_items = [{**item, "product_key": key} for item, key in zip(items, ("P1001", "P2040"))]
+    order = {"order_key": "20260110-0001234", "total": total, "ordered_at": "2026-01-10T14:32:00+09:00",
+             "items": order_items}
+    if trigger in ("purchased", "delivered", "no_repurchase"):
+        context["order"] = order
+        context["products"] = order_items
+    if trigger in ("no_first_purchase", "no_repurchase"):
+        context["days"] = 14 if trigger == "no_first_purchase" else 30
+    if trigger == "cart_abandoned":
+        context["cart"] = {"cart_key": "basket-abc123", "items": items, "total": total,
+                           "recovery_url": "https://haru-shop.example/order/basket.html?recover=abc123"}
+    if trigger in ("cart_notice", "cart_digest"):
+        owner = _owner_sample(items, total, sparse)
+        context.update({"cart": owner["cart"]} if trigger == "cart_notice" else {"digest": owner["digest"]})
+        context["member"]["member_key"] = ""  # the owner is not a member
+    return context
+
+
+def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
+    """An owner notice's cart (with its customer) and a digest of two carts, keyed as
+    core.automations.context builds them."""
+    cart = {"cart_key": "basket-abc123", "items": items, "total": total,
+            "recovery_url": "https://haru-shop.example/order/basket.html?recover=abc123",
+            "email": "minji.lee@example.com", "customer_name": "" if sparse else "이민지",
+            "abandoned_at": "2026-01-10T15:20:00+09:00", "recovered": False}
+    other = {**cart, "cart_key": "basket-def456", "items": items[:1], "total": items[0]["price"],
+             "recovery_url": "https://haru-shop.example/order/basket.html?recover=def456",
+             "email": "guest.park@example.com", "customer_name": "", "abandoned_at": "2026-01-10T21:05:00+09:00",
+             "recovered": True}
+    carts = [cart, other]
+    return {"cart": cart, "digest": {"date": "2026-01-10", "count": len(carts), "more": 0,
+                                     "total": sum(c["total"] for c in carts), "carts": carts}}
+
+
+def _starter_html(trigger: str) -> str:
+    """The trigger's body in the shared mobile-first layout: one place holds the head, styles and frame."""
+    layout = (STARTER_DIR / "_layout.html").read_text(encoding="utf-8")
+    return layout.replace("<!-- content -->\n", (STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8"))
+
+
+def starter_template(trigger: str) -> dict:
+    """A ready template for this trigger: name, subject, preheader, html, text."""
+    _check_trigger(trigger)
+    meta = tomllib.loads((STARTER_DIR / "starters.toml").read_text(encoding="utf-8"))[trigger]
+    return {
+        "name": meta["name"],
+        "subject": meta["subject"],
+        "preheader": meta["preheader"],
+        "html": _starter_html(trigger),
+        "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8"),
+    }
+
+
+def preview(template: dict, trigger: str, *, advertising: bool = True,
+            context: dict | None = None, sender: dict | None = None) -> RenderedEmail:
+    """What the editor shows: the template rendered for a sample (or chosen) member."""
+    return render_email(template, context or sample_context(trigger), advertising=advertising,
+                        sender=sender or SAMPLE_SENDER)
+
+
+__all__ = ["TRIGGERS", "MERGE_FIELDS", "FILTER_HELP", "TemplateError", "RenderedEmail", "sample_context",
+           "validate", "starter_template", "render_email", "preview", "html_to_text"]

@@ -1,0 +1,49 @@
+"""Connect the sandbox shop the way a real Cafe24 mall is connected: app credentials, authorize, code, tokens.
+
+The sandbox's only shortcuts: it hands out its app's client id and secret at `/sandbox/app`
+(a real app reads them in the Cafe24 developer center), and its authorize page approves at once.
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from core.integrations import cafe24
+from core.shops import secrets
+from core.shops.registry import Shop, get_shop, save_shop
+from core.store import Store
+
+# Never visited: the sandbox's authorize step redirects here with the code, which we read off the Location.
+REDIRECT_URI = "http://127.0.0.1/oauth/cafe24/callback"
+
+
+class SandboxUnreachable(RuntimeError):
+    """The sandbox did not answer at the URL given."""
+
+
+def connect_sandbox(store: Store, url: str, shop_id: str = "sandbox", name: str = "샌드박스 쇼핑몰") -> Shop:
+    """Save the sandbox as a Cafe24 shop, keep its app credentials in secrets, and do the OAuth dance."""
+    url = url.rstrip("/")
+    try:
+        app = httpx.get(f"{url}/sandbox/app", timeout=10).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise SandboxUnreachable(f"no sandbox shop answered at {url} ({type(exc).__name__}); "
+                                 "start it with `python -m core sandbox`") from None
+    mall_id = app["mall_id"]
+    save_shop(store, shop_id, "cafe24", name, settings={"mall_id": mall_id, "base_url": url})
+    secrets.put(shop_id, client_id=app["client_id"], client_secret=app["client_secret"],
+                access_token="", access_token_expires_at="", refresh_token="")
+    state = f"connect-{shop_id}"
+    answer = httpx.get(cafe24.authorize_url(mall_id, app["client_id"], REDIRECT_URI, state, base_url=url),
+                       follow_redirects=False, timeout=10)
+    location = answer.headers.get("Location", "")
+    query = parse_qs(urlparse(location).query)
+    if answer.status_code != 302 or query.get("state", [""])[0] != state or not query.get("code"):
+        raise SandboxUnreachable(f"the sandbox at {url} did not approve the app (HTTP {answer.status_code})")
+    client = cafe24.Cafe24Client(get_shop(store, shop_id))
+    try:
+        client.exchange_code(query["code"][0], REDIRECT_URI)
+    finally:
+        client.close()
+    return get_shop(store, shop_id)

@@ -1,0 +1,301 @@
+"""The Godomall address book and its imports ("고도몰에서 불러오기"), as Godomall users know them.
+
+The rules (Stibee × Godomall help pages, shared/reference 001 and 003):
+- one Godomall address book per account: a second shop with the same partner key + user key is refused;
+- an import may run at most 20 times per account per day (the shop's day, Asia/Seoul by default);
+- an import replaces the address book, which resets its groups, so the console warns before it runs;
+- the address book shows its last-updated date, and the console suggests a re-import when it is old.
+
+"The day" is the calendar day in Korea time (Asia/Seoul, or the shop's zone), so the quota comes back at
+midnight KST, not UTC. The account is a one-way fingerprint of the key pair (never the keys).
+
+"Replaces" here: an import reads every member Godomall has (a full Member_Search pass) and upserts them,
+groups included (members.member_group becomes Godomall's group); at the end of a successful pass, in the
+same transaction as its last page, the shop's members Godomall did not return are removed. A failed
+import removes nothing (what it read is fresh data and stays) and still counts against the day's quota,
+as Godomall counts every run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import polars as pl
+
+from core import clock
+from core.i18n import t
+from core.integrations.base import SyncError
+from core.integrations.godomall import PLATFORM, GodomallClient, account_fingerprint, client_for
+from core.log import event
+from core.shops import secrets
+from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
+from core.store import Store
+from core.sync.engine import _prefetched, write_rows
+
+log = logging.getLogger("core.sync.godomall_book")
+
+DAILY_LIMIT = 20
+STALE_DAYS = 7
+RUNNING_TTL = dt.timedelta(hours=2)  # a 'running' import older than this belongs to a process that died
+
+Progress = Callable[[int], None]
+
+
+class ImportRefused(RuntimeError):
+    """A rule refused the action; the message is Korean then English, `message(lang)` gives one."""
+
+    key = ""
+
+    def __init__(self, **fmt: Any) -> None:
+        self.fmt = fmt
+        super().__init__(f"{t(self.key, 'ko', **fmt)} / {t(self.key, 'en', **fmt)}")
+
+    def message(self, lang: str | None = None) -> str:
+        return t(self.key, lang, **self.fmt)
+
+
+class ImportQuotaExceeded(ImportRefused):
+    key = "godomall.quota_exceeded"
+
+
+class ImportAlreadyRunning(ImportRefused):
+    key = "godomall.import_running"
+
+
+class DuplicateGodomallAccount(ImportRefused):
+    key = "godomall.duplicate_account"
+
+
+class MissingKeys(ImportRefused):
+    key = "godomall.missing_keys"
+
+
+@dataclasses.dataclass
+class ImportResult:
+    import_id: str
+    shop_id: str
+    status: str
+    records: int = 0
+    removed: int = 0
+    error: str | None = None
+
+
+# ---- connecting -----------------------------------------------------------------------------------
+
+def connect(store: Store, shop_id: str, name: str, *, partner_key: str, user_key: str,
+            base_url: str | None = None, settings: dict[str, Any] | None = None,
+            timezone: str = clock.DEFAULT_TZ) -> Shop:
+    """Save a Godomall shop (keys to the secrets file), refusing a second address book for one account."""
+    validate_shop_id(shop_id)
+    partner_key, user_key = (partner_key or "").strip(), (user_key or "").strip()
+    if not partner_key or not user_key:
+        raise MissingKeys()
+    _refuse_second_book(store, shop_id, account_fingerprint(partner_key, user_key))
+    secrets.put(shop_id, partner_key=partner_key, user_key=user_key)
+    merged = dict(settings or {})
+    if base_url:
+        merged["base_url"] = base_url.rstrip("/")
+    return save_shop(store, shop_id, PLATFORM, name, settings=merged, timezone=timezone)
+
+
+def _refuse_second_book(store: Store, shop_id: str, account: str) -> None:
+    for other in list_shops(store):
+        if other.platform == PLATFORM and other.shop_id != shop_id and _account_or_none(other.shop_id) == account:
+            raise DuplicateGodomallAccount(shop=other.name)
+
+
+def _account_or_none(shop_id: str) -> str | None:
+    keys = secrets.get(shop_id)
+    if not keys.get("partner_key") or not keys.get("user_key"):
+        return None
+    return account_fingerprint(keys["partner_key"], keys["user_key"])
+
+
+def account_of(shop_id: str) -> str:
+    account = _account_or_none(shop_id)
+    if account is None:
+        raise MissingKeys()
+    return account
+
+
+# ---- the day's quota ------------------------------------------------------------------------------
+
+def day_bounds(now: dt.datetime, tz: str) -> tuple[dt.datetime, dt.datetime]:
+    """The shop's calendar day around `now`, as a UTC [start, end)."""
+    local = clock.local(now, tz)
+    start = dt.datetime.combine(local.date(), dt.time(), tzinfo=ZoneInfo(tz))
+    end = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(tz))
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def _used_today(con: duckdb.DuckDBPyConnection, account: str, tz: str, now: dt.datetime) -> int:
+    start, end = day_bounds(now, tz)
+    return con.execute("SELECT count(*) FROM godomall_imports WHERE account = ? AND started_at >= ? "
+                       "AND started_at < ?", [account, start, end]).fetchone()[0]
+
+
+def imports_left(store: Store, shop_id: str) -> int:
+    """How many imports the shop's Godomall account may still run today."""
+    shop = _godomall_shop(store, shop_id)
+    account = account_of(shop_id)
+    with store.unit() as con:
+        used = _used_today(con, account, shop.timezone, clock.now())
+    return max(0, DAILY_LIMIT - used)
+
+
+def _shop_in(con: duckdb.DuckDBPyConnection, shop_id: str) -> Shop:
+    row = con.execute("""SELECT shop_id, platform, name, timezone, settings, sync_interval_minutes, enabled
+                         FROM shops WHERE shop_id = ?""", [shop_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no shop '{shop_id}' is connected")
+    if row[1] != PLATFORM:
+        raise ValueError(f"shop '{shop_id}' is a {row[1]} shop, not a Godomall shop")
+    return Shop(row[0], row[1], row[2], row[3], json.loads(row[4] or "{}"), row[5], row[6])
+
+
+def _godomall_shop(store: Store, shop_id: str) -> Shop:
+    shop = get_shop(store, shop_id)
+    if shop.platform != PLATFORM:
+        raise ValueError(f"shop '{shop_id}' is a {shop.platform} shop, not a Godomall shop")
+    return shop
+
+
+# ---- the import -----------------------------------------------------------------------------------
+
+def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = None,
+                 progress: Progress | None = None, batch_rows: int = 10_000) -> ImportResult:
+    """Run one import now: refused past the day's quota or while another runs; otherwise recorded."""
+    account = account_of(shop_id)
+    result = ImportResult(str(uuid.uuid4()), shop_id, "running")
+    # One store unit for every check and the quota's record (each unit costs ~0.1 s on a busy machine).
+    with store.unit() as con:
+        shop = _shop_in(con, shop_id)
+        others = con.execute("SELECT shop_id, name FROM shops WHERE platform = ? AND shop_id <> ?",
+                             [PLATFORM, shop_id]).fetchall()
+        for other_id, other_name in others:  # keys may have been saved by another path than connect()
+            if _account_or_none(other_id) == account:
+                raise DuplicateGodomallAccount(shop=other_name)
+        now = clock.now()
+        con.execute("""UPDATE godomall_imports SET status = 'failed', finished_at = ?,
+                           error = 'interrupted: the process running this import ended before it finished'
+                       WHERE account = ? AND status = 'running' AND started_at < ?""",
+                    [now, account, now - RUNNING_TTL])
+        running = con.execute("SELECT started_at FROM godomall_imports WHERE account = ? AND status = 'running'",
+                              [account]).fetchone()
+        if running:
+            raise ImportAlreadyRunning(since=clock.local(running[0], shop.timezone).strftime("%H:%M"))
+        if _used_today(con, account, shop.timezone, now) >= DAILY_LIMIT:
+            raise ImportQuotaExceeded(limit=DAILY_LIMIT)
+        con.execute("""INSERT INTO godomall_imports (import_id, shop_id, account, started_at, status)
+                       VALUES (?, ?, ?, ?, 'running')""", [result.import_id, shop_id, account, now])
+    event(log, "godomall_import_started", shop_id=shop_id, import_id=result.import_id)
+    own = client is None
+    client = client or client_for(shop)
+    try:
+        batch: list[dict[str, Any]] = []
+        for rows, cursor in _prefetched(client.member_pages(None, full=True)):
+            batch.extend(rows)
+            if cursor.get("done"):
+                _write(store, result, batch, final_cursor=cursor)
+            elif len(batch) >= batch_rows:
+                _write(store, result, batch)
+                batch = []
+            else:
+                continue
+            if progress:
+                progress(result.records)
+        result.status = "succeeded"
+    except SyncError as exc:
+        result.status, result.error = "failed", str(exc)
+    except (OSError, duckdb.Error, ValueError, KeyError, TypeError) as exc:
+        result.status, result.error = "failed", f"unexpected {type(exc).__name__} during the import: {exc}"
+    finally:
+        if own:
+            client.close()
+        if result.status != "succeeded":
+            if result.status == "running":
+                result.status, result.error = "failed", "interrupted during the import"
+            with store.unit() as con:
+                con.execute("DELETE FROM godomall_import_seen WHERE import_id = ?", [result.import_id])
+                con.execute("UPDATE godomall_imports SET status = 'failed', finished_at = ?, error = ? "
+                            "WHERE import_id = ?", [clock.now(), result.error, result.import_id])
+    event(log, "godomall_import_finished", shop_id=shop_id, import_id=result.import_id, status=result.status,
+          records=result.records, removed=result.removed, error=result.error)
+    return result
+
+
+def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
+           final_cursor: dict[str, Any] | None = None) -> None:
+    """One batch of members; the last batch also drops the members Godomall no longer has, atomically."""
+    now = clock.now()
+    with store.unit() as con:
+        if rows:
+            write_rows(con, result.shop_id, {"members": rows}, now)
+            seen = pl.DataFrame({"import_id": [result.import_id] * len(rows),
+                                 "member_key": [r["member_key"] for r in rows]})
+            con.register("_seen", seen.to_arrow())
+            con.execute("INSERT INTO godomall_import_seen SELECT import_id, member_key FROM _seen")
+            con.unregister("_seen")
+            con.execute("UPDATE godomall_imports SET records = records + ? WHERE import_id = ?",
+                        [len(rows), result.import_id])
+        if final_cursor is not None:
+            gone = """FROM members WHERE shop_id = ? AND member_key NOT IN
+                          (SELECT member_key FROM godomall_import_seen WHERE import_id = ?)"""
+            removed = con.execute(f"SELECT count(*) {gone}", [result.shop_id, result.import_id]).fetchone()[0]
+            con.execute(f"DELETE {gone}", [result.shop_id, result.import_id])
+            con.execute("DELETE FROM godomall_import_seen WHERE import_id = ?", [result.import_id])
+            # The import read everything: the scheduled member sync carries on from here.
+            con.execute("""INSERT INTO sync_checkpoints VALUES (?, 'members', ?, ?)
+                           ON CONFLICT (shop_id, entity) DO UPDATE SET cursor = excluded.cursor,
+                               updated_at = excluded.updated_at""",
+                        [result.shop_id, json.dumps(final_cursor), now])
+            con.execute("UPDATE godomall_imports SET status = 'succeeded', finished_at = ?, removed = ? "
+                        "WHERE import_id = ?", [now, removed, result.import_id])
+            result.removed = removed
+    result.records += len(rows)
+
+
+# ---- what the console shows -----------------------------------------------------------------------
+
+def import_warning(store: Store, shop_id: str, lang: str | None = None) -> str:
+    """The warning shown before an import: how many members and groups it will replace."""
+    _godomall_shop(store, shop_id)
+    with store.unit() as con:
+        members, groups = con.execute(
+            "SELECT count(*), count(DISTINCT member_group) FROM members WHERE shop_id = ?", [shop_id]).fetchone()
+    return t("godomall.import_warning", lang, members=f"{members:,}", groups=f"{groups:,}",
+             left=imports_left(store, shop_id), limit=DAILY_LIMIT)
+
+
+def last_updated(store: Store, shop_id: str) -> dt.datetime | None:
+    """When the address book last matched Godomall in full: the end of the last successful import (UTC).
+
+    The scheduled sync keeps members fresh, but only an import removes the members who left Godomall
+    (withdrawn members must not receive advertising), so the address book dates from its last import.
+    """
+    with store.unit() as con:
+        imported = con.execute("SELECT max(finished_at) FROM godomall_imports WHERE shop_id = ? "
+                               "AND status = 'succeeded'", [shop_id]).fetchone()[0]
+    return imported.astimezone(dt.UTC) if imported is not None else None
+
+
+def is_stale(store: Store, shop_id: str, days: int = STALE_DAYS) -> bool:
+    """True when the address book was never imported or is older than `days`: suggest a re-import."""
+    when = last_updated(store, shop_id)
+    return when is None or clock.now() - when > dt.timedelta(days=days)
+
+
+def stale_warning(store: Store, shop_id: str, lang: str | None = None, days: int = STALE_DAYS) -> str | None:
+    """What the console shows before sending to this address book when it is old (None when it is fresh)."""
+    when = last_updated(store, shop_id)
+    if when is None:
+        return t("godomall.never_imported", lang)
+    age = (clock.now() - when).days
+    return t("godomall.stale", lang, days=age) if clock.now() - when > dt.timedelta(days=days) else None

@@ -1,0 +1,106 @@
+"""The CSV import page under Streamlit's AppTest, inside app.py's navigation, against a real store file.
+
+AppTest cannot drive the upload widget, so each test reads the file with core.csv_import.read_csv and
+puts it where the page keeps an uploaded file (session_state[FILE]); everything after that (the detected
+encoding, the mapping selectboxes, the preview, the bad rows, the import) is the page's own doing."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import csv_import as ci
+from core.shops.registry import list_shops
+from tests.conftest import ROOT
+from tests.csv_import.test_csv_import import MEMBERS_KO, SHOP, members, runs
+
+pytestmark = pytest.mark.timeout(180)
+FILE = "csv.file"
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/csv_import.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def with_file(at: AppTest, data: bytes, name: str) -> AppTest:
+    at.session_state[FILE] = ci.read_csv(data, name)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def selectboxes(at: AppTest) -> dict[str, object]:
+    return {s.label: s for s in at.selectbox}
+
+
+def button(at: AppTest, label: str):
+    [found] = [b for b in at.button if b.label == label]
+    return found
+
+
+def test_a_cp949_file_shows_its_encoding_mapping_and_bad_rows_then_imports_the_good_rows(store, fixed_clock):
+    ci.create_csv_shop(store, SHOP, "오프라인 매장")
+    at = with_file(page(), MEMBERS_KO.encode("cp949"), "회원.csv")
+
+    assert at.title[0].value == "CSV 가져오기"
+    assert any("‘회원.csv’ · 인코딩 CP949 (엑셀 한글) · 8행" == c.value for c in at.caption)
+    boxes = selectboxes(at)
+    assert boxes["CSV 쇼핑몰"].value == SHOP
+    assert boxes["이메일 *"].value == "이메일 주소" and boxes["휴대폰"].value == "휴대폰 번호"
+    assert boxes["회원 번호"].value == "회원번호" and boxes["야간 수신 동의"].value == ""
+    assert [m.value for m in at.metric] == ["7", "2", "5"]
+    preview, bad = at.dataframe[0].value, at.dataframe[1].value
+    assert list(preview["행"])[:3] == [2, 3, 5] and list(preview["이메일"])[:1] == [" Kim@Example.KR "]
+    assert list(bad["행"]) == [2, 5, 6, 7, 8]
+    assert bad["이유"][1] == "이메일 값이 비어 있습니다 (열 ‘이메일 주소’)"
+    assert "2026-13-45" in bad["이유"][2]
+
+    button(at, "가져오기").click().run()
+    assert not at.exception
+    assert at.warning[0].value == "2행을 가져왔고, 잘못된 행 5개는 가져오지 않았습니다."
+    assert list(members(store)) == ["m2", "m7"]
+    history = at.dataframe[-1].value
+    assert list(history["실행"]) == ["CSV 가져오기"] and list(history["건수"]) == [2]
+    assert "5행: 이메일 값이 비어 있습니다" in history["오류"][0]
+
+
+def test_changing_the_mapping_rechecks_and_all_or_nothing_imports_nothing(store, fixed_clock):
+    ci.create_csv_shop(store, SHOP, "오프라인 매장")
+    at = with_file(page(), MEMBERS_KO.encode("cp949"), "회원.csv")
+
+    # Unmapping the consent columns drops their bad values from the check: lines 2, 5, 6, 8 remain.
+    selectboxes(at)["SMS 수신 동의"].select("").run()
+    assert list(at.dataframe[1].value["행"]) == [2, 5, 6, 8]
+    # Unmapping the e-mail is refused in words, and nothing can be imported.
+    selectboxes(at)["이메일 *"].select("").run()
+    assert at.error[0].value == "필수 항목에 연결된 열이 없습니다: 이메일."
+    assert not [b for b in at.button if b.label == "가져오기"]
+    selectboxes(at)["이메일 *"].select("이메일 주소").run()
+
+    at.radio(key="csv.mode").set_value("all_or_nothing").run()
+    button(at, "가져오기").click().run()
+    assert at.error[0].value == "잘못된 행이 4개 있어 아무것도 가져오지 않았습니다. 파일을 고친 뒤 다시 올리세요."
+    assert members(store) == {}
+    [run] = runs(store)
+    assert (run["status"], run["started_by"], run["records"]) == ("failed", "csv", 0)
+
+
+def test_a_csv_shop_is_created_on_the_page(store, fixed_clock):
+    at = page()
+    assert at.info[0].value == "아직 CSV 쇼핑몰이 없습니다. 아래에서 만드세요."
+    fields = {t.label: t for t in at.text_input}
+    fields["쇼핑몰 ID"].input("Bad Id!")
+    fields["쇼핑몰 이름"].input("매장")
+    button(at, "만들기").click().run()
+    assert at.error[0].value == "쇼핑몰 ID는 영문 소문자, 숫자, -, _ 로 1~40자여야 합니다" and list_shops(store) == []
+
+    fields = {t.label: t for t in at.text_input}
+    fields["쇼핑몰 ID"].input("store-1")
+    fields["쇼핑몰 이름"].input("오프라인 매장")
+    button(at, "만들기").click().run()
+    assert not at.exception
+    assert [(s.shop_id, s.platform) for s in list_shops(store)] == [("store-1", "csv")]
+    assert selectboxes(at)["CSV 쇼핑몰"].value == "store-1"
+    assert at.radio(key="csv.kind").options == ["회원", "주문", "주문 상품"]
