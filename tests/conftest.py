@@ -17,6 +17,13 @@ from core.store import Store  # noqa: E402
 KST = dt.timezone(dt.timedelta(hours=9))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser test is a slow test: `-m "not slow"` skips it with the rest."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "console.duckdb"
