@@ -8,11 +8,10 @@ import streamlit as st
 
 from core import i18n
 from core.console import automations as views
+from core.console import errors
 from core.i18n import t
-from core.messaging import templates as tpl
-from core.store import default_path
 
-db = str(default_path())
+db = views.store_path()
 STEPS = len(views.WIZARD_STEPS)
 CUSTOM = "custom"
 
@@ -54,8 +53,8 @@ def rate(value: float | None) -> str | None:
 def change_status(row: dict, status: str) -> None:
     try:
         views.set_status(db, row["automation_id"], status)
-    except ValueError as exc:
-        st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=str(exc)))
+    except views.Refused as exc:
+        st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=errors.describe(exc)))
     else:
         st.session_state["auto_flash"] = ("success", t("auto.status_changed", name=row["name"],
                                                        status=views.status_label(status)))
@@ -109,8 +108,8 @@ def who_would_receive(rows: list[dict], tz: str) -> None:
                        format_func=lambda d: t("auto.preview.24h" if d == 1 else "auto.preview.7d"))
     try:
         result = load_preview(db, aid, days, tz)
-    except ValueError as exc:
-        st.error(str(exc))
+    except views.Refused as exc:
+        st.error(errors.describe(exc))
         return
     st.metric(t("auto.preview.total"), i18n.count(result["total"]))
     if not result["total"]:
@@ -150,7 +149,7 @@ def init(key: str, value) -> None:
 
 
 def starter_for(trigger: str) -> dict:
-    return tpl.starter_template(trigger)
+    return views.starter_template(trigger)
 
 
 def step_address_book(d: dict, books: list[dict]) -> None:
@@ -396,11 +395,11 @@ def wizard_view(books: list[dict]) -> None:
 st.title(t("auto.title"))
 st.caption(t("auto.subtitle"))
 books = load_books(db)
-if not books:
+book = views.chosen_book(books, st.session_state.get("shop_id"))
+if book is None:
     st.info(t("auto.no_shop"), icon=":material/hub:")
     st.stop()
-shop_id = st.session_state.get("shop_id") or books[0]["shop_id"]
-tz = next((b["timezone"] for b in books if b["shop_id"] == shop_id), "Asia/Seoul")
+shop_id, tz = book["shop_id"], book["timezone"]
 if "auto_next_view" in st.session_state:
     st.session_state["auto_view"] = st.session_state.pop("auto_next_view")
 view = st.radio("view", ["list", "new"], key="auto_view", horizontal=True, label_visibility="collapsed",

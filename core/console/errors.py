@@ -1,0 +1,50 @@
+"""Errors in words: the console is the one place where an error's key and parameters become a sentence.
+
+The core raises `CoreError`s that carry a key ("sync.auth_refused") and parameters (platform="cafe24");
+the scheduler stores them as an `ErrorRecord`. `describe` looks the key up as `errors.<key>` in the
+reader's language and fills in the parameters. A key the console has no words for falls back to the
+generic words of its kind, so a new error is still explained in plain terms rather than shown as a key.
+
+Errors of the core that do not carry a key yet (a `ValueError` naming the field it refuses) already
+word themselves; `describe` shows their own text so a page never needs to know which sort it caught.
+"""
+from __future__ import annotations
+
+from core.errors import CoreError, ErrorRecord, Kind
+from core.i18n import t
+
+__all__ = ["CoreError", "ErrorRecord", "Kind", "describe", "detail_of"]
+
+
+def _keyed(record: ErrorRecord, lang: str | None) -> str:
+    key = f"errors.{record.key}"
+    try:
+        word = t(key, lang, **record.params)
+    except (KeyError, IndexError, ValueError):  # the words name a parameter this error lacks
+        word = key
+    if word == key:
+        return t(f"errors.kind.{record.kind}", lang)
+    return word
+
+
+def describe(error: BaseException | ErrorRecord, lang: str | None = None) -> str:
+    """The error in the reader's words (`lang`, default this run's language)."""
+    if isinstance(error, ErrorRecord):
+        return _keyed(error, lang)
+    if isinstance(error, CoreError):
+        return _keyed(error.record(), lang)
+    message = getattr(error, "message", None)
+    if callable(message):  # an error that words itself in the reader's language
+        return str(message())
+    if isinstance(error, (ValueError, TypeError)) and str(error):
+        return str(error)
+    return t(f"errors.kind.{Kind.INTERNAL}", lang)
+
+
+def detail_of(error: BaseException | ErrorRecord) -> str:
+    """The technical account (English, never a secret) for a page's "details" line; empty when none."""
+    if isinstance(error, ErrorRecord):
+        return error.detail
+    if isinstance(error, CoreError):
+        return error.detail
+    return ""
