@@ -260,13 +260,13 @@ def check_step(step: int, draft: dict[str, Any]) -> None:
             raise WizardProblem(0, t("wiz.need_name"))
     elif step == 1:
         try:
-            validate_params(draft.get("trigger"), draft.get("trigger_params") or {})
+            validate_params(draft.get("trigger") or "", draft.get("trigger_params") or {})
         except TriggerError as exc:
             raise WizardProblem(1, str(exc)) from None
     elif step == 2:
         probe = {**draft, "template_id": "probe", "status": "draft"}
         try:
-            manage.check_automation(probe, known_shops={draft.get("shop_id")}, known_templates={"probe"})
+            manage.check_automation(probe, known_shops={draft.get("shop_id") or ""}, known_templates={"probe"})
         except manage.AutomationError as exc:
             raise WizardProblem(_step_of(str(exc)), str(exc)) from None
         # The subject and preview text are templates too: a misspelt merge field is caught here.

@@ -10,21 +10,33 @@ word themselves; `describe` shows their own text so a page never needs to know w
 """
 from __future__ import annotations
 
+import re
+import string
+
 from core.errors import CoreError, ErrorRecord, Kind
 from core.i18n import t
 
 __all__ = ["CoreError", "ErrorRecord", "Kind", "describe", "detail_of"]
 
 
+def _named(words: str) -> set[str]:
+    """The parameters a sentence names ("{seconds}" -> seconds)."""
+    try:
+        return {re.split(r"[.\[]", field, maxsplit=1)[0] for _, field, _, _ in string.Formatter().parse(words)
+                if field}
+    except ValueError:  # braces that are not a format
+        return set()
+
+
 def _keyed(record: ErrorRecord, lang: str | None) -> str:
     key = f"errors.{record.key}"
-    try:
-        word = t(key, lang, **record.params)
-    except (KeyError, IndexError, ValueError):  # the words name a parameter this error lacks
-        word = key
-    if word == key:
+    words = t(key, lang)
+    if words == key or not _named(words) <= set(record.params):  # no words, or they name what it lacks
         return t(f"errors.kind.{record.kind}", lang)
-    return word
+    try:
+        return t(key, lang, **record.params) if record.params else words
+    except (KeyError, IndexError, ValueError):
+        return t(f"errors.kind.{record.kind}", lang)
 
 
 def describe(error: BaseException | ErrorRecord, lang: str | None = None) -> str:
@@ -35,7 +47,7 @@ def describe(error: BaseException | ErrorRecord, lang: str | None = None) -> str
         return _keyed(error.record(), lang)
     message = getattr(error, "message", None)
     if callable(message):  # an error that words itself in the reader's language
-        return str(message())
+        return str(message(lang))
     if isinstance(error, (ValueError, TypeError)) and str(error):
         return str(error)
     return t(f"errors.kind.{Kind.INTERNAL}", lang)

@@ -64,7 +64,8 @@ def test_labels_and_trigger_summaries_are_plain_korean():
     assert outbox_views.state_label("unknown") == "확인 필요"
     assert outbox_views.reason_label("no_consent") == "광고 수신 미동의"
     assert outbox_views.reason_label("gave up after 5 tries") == "gave up after 5 tries"  # no word: shown as written
-    assert views.trigger_detail("no_first_purchase", {"days": 14}, 0) == "가입 후 14일 이내 구매 없음 · 조건 충족 즉시 발송"
+    assert views.trigger_detail("no_first_purchase", {"days": 14}, 0) == \
+        "가입 후 14일 이내 구매 없음 · 조건 충족 즉시 발송"
     assert views.trigger_detail("purchased", {"category_keys": ["c1", "c2"]}, 120) == \
         "카테고리 2개 · 조건 충족 2시간 뒤 발송"
     assert views.trigger_params("no_repurchase", days=45, product_keys=["x"]) == {"days": 45}

@@ -28,6 +28,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                              "The store was written by a newer version ({version}) of the console. Update the console."),
     "errors.store.unusable": ("저장소를 열 수 없어요. 파일 경로와 권한을 확인해 주세요.",
                               "The store cannot be opened. Check the file's path and permissions."),
+    "loyalty.col.link_open": ("열기", "Open"),
 }
 
 # The dictionaries by language, for a loader that reads one dict per language.
