@@ -15,18 +15,18 @@ UNKNOWN_SHOWN = 30
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_books(db: str) -> list[dict]:
+def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_counts(db: str, shop_id: str) -> list[dict]:
+def load_counts(db: str, shop_id: str) -> list[views.OutboxCount]:
     return views.outbox_counts(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_activity(db: str, shop_id: str, state: str | None, reason: str | None, lang: str,
-                  limit: int = 500) -> list[dict]:
+                  limit: int = 500) -> list[views.Message]:
     i18n.set_language(lang)
     return views.activity(db, shop_id, state=state, reason=reason, limit=limit)
 
@@ -42,7 +42,7 @@ def done(text: str) -> None:
     st.session_state["activity_flash"] = text
 
 
-def filters(counts: list[dict]) -> tuple[str | None, str | None]:
+def filters(counts: list[views.OutboxCount]) -> tuple[str | None, str | None]:
     states = views.filter_options(counts, None)["states"]
     state_labels = {ALL: t("activity.all"),
                     **{s: t("activity.option", label=views.state_label(s), n=i18n.count(n)) for s, n in states}}
@@ -62,7 +62,7 @@ def filters(counts: list[dict]) -> tuple[str | None, str | None]:
     return state, None if reason == ALL else reason
 
 
-def table(rows: list[dict], tz: str) -> None:
+def table(rows: list[views.Message], tz: str) -> None:
     if not rows:
         st.caption(t("activity.none"))
         return

@@ -17,18 +17,18 @@ CUSTOM = "custom"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_rows(db: str, shop_id: str | None, lang: str) -> list[dict]:
+def load_rows(db: str, shop_id: str | None, lang: str) -> list[views.AutomationRow]:
     i18n.set_language(lang)
     return views.automation_rows(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_books(db: str) -> list[dict]:
+def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_preview(db: str, automation_id: str, days: int, tz: str) -> dict:
+def load_preview(db: str, automation_id: str, days: int, tz: str) -> views.RecipientsPreview:
     return views.recipients_preview(db, automation_id, days, tz)
 
 
@@ -99,7 +99,7 @@ def automation_card(row: dict) -> None:
             st.caption(" · ".join(notes))
 
 
-def who_would_receive(rows: list[dict], tz: str) -> None:
+def who_would_receive(rows: list[views.AutomationRow], tz: str) -> None:
     st.subheader(t("auto.preview.title"), anchor=False, help=t("auto.preview.help"))
     names = {r["automation_id"]: f"{r['name']} ({r['status_label']})" for r in rows}
     left, right = st.columns([3, 2])
@@ -142,7 +142,7 @@ def draft() -> dict:
     return st.session_state.setdefault("wiz", {})
 
 
-def init(key: str, value) -> None:
+def init(key: str, value: object) -> None:
     """A widget's starting value from the draft (widget state is dropped while its step is hidden)."""
     if key not in st.session_state:
         st.session_state[key] = value
@@ -152,7 +152,7 @@ def starter_for(trigger: str) -> dict:
     return views.starter_template(trigger)
 
 
-def step_address_book(d: dict, books: list[dict]) -> None:
+def step_address_book(d: dict, books: list[views.AddressBook]) -> None:
     names = {b["shop_id"]: b for b in books}
     init("wiz_shop", d.get("shop_id") or st.session_state.get("shop_id") or books[0]["shop_id"])
     shop = st.selectbox(t("wiz.address_book"), list(names), key="wiz_shop",
@@ -305,7 +305,7 @@ def collect_content(d: dict) -> None:
              text=s.get("wiz_text", ""))
 
 
-def step_start(d: dict, books: list[dict]) -> None:
+def step_start(d: dict, books: list[views.AddressBook]) -> None:
     st.markdown(f"**{t('wiz.review')}**")
     shop = next((b for b in books if b["shop_id"] == d["shop_id"]), {"name": d["shop_id"]})
     lines = [(t("wiz.name"), d["name"]), (t("wiz.address_book"), shop["name"]),
@@ -357,7 +357,7 @@ def move(d: dict, step: int, forward: bool) -> None:
     st.rerun()
 
 
-def wizard_view(books: list[dict]) -> None:
+def wizard_view(books: list[views.AddressBook]) -> None:
     d = draft()
     step = st.session_state.setdefault("wiz_step", 0)
     # "1. 주소록" at the start of a line would be read as a numbered list: escape the dots.

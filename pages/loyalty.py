@@ -2,6 +2,8 @@
 preview, stamp settings with cards and ledgers, and the Alimtalk sender. Widgets and layout only."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from core import i18n
@@ -30,7 +32,8 @@ def load_detail_keys(db: str, shop_id: str) -> list[str]:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_history(db: str, shop_id: str, status: str | None, since, until, product: str, member: str) -> list[dict]:
+def load_history(db: str, shop_id: str, status: str | None, since: dt.date | None, until: dt.date | None,
+                 product: str, member: str) -> list[dict]:
     return views.history(db, shop_id, status=status, since=since, until=until, product=product, member=member)
 
 
@@ -56,7 +59,7 @@ def flash() -> None:
         st.success(text, icon=":material/check_circle:")
 
 
-def when(value) -> str:
+def when(value: dt.datetime | None) -> str:
     return i18n.local_time(value) if value else ""
 
 

@@ -15,17 +15,17 @@ SAMPLE = "__sample__"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_templates(db: str, shop_id: str) -> list[dict]:
+def load_templates(db: str, shop_id: str) -> list[views.SavedTemplate]:
     return views.saved_templates(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_books(db: str) -> list[dict]:
+def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def load_members(db: str, shop_id: str) -> list[dict]:
+def load_members(db: str, shop_id: str) -> list[views.PreviewMember]:
     return views.preview_members(db, shop_id)
 
 
@@ -34,7 +34,7 @@ def load_member_context(db: str, shop_id: str, member_key: str, trigger: str) ->
     return views.cacheable_member_context(db, shop_id, member_key, trigger)
 
 
-def choices(saved: list[dict]) -> dict[str, str]:
+def choices(saved: list[views.SavedTemplate]) -> dict[str, str]:
     """Saved templates first, then a new one from each trigger's starter."""
     options = {s["template_id"]: f"{s['name']} · {views.trigger_label(s['trigger'] or 'signup')}" for s in saved}
     for trigger in views.TRIGGERS:
@@ -42,7 +42,7 @@ def choices(saved: list[dict]) -> dict[str, str]:
     return options
 
 
-def load_into_editor(choice: str, saved: list[dict]) -> None:
+def load_into_editor(choice: str, saved: list[views.SavedTemplate]) -> None:
     """Fill the editor's fields from the chosen template (before those widgets are drawn)."""
     if choice.startswith("new:"):
         trigger = choice.split(":", 1)[1]
@@ -81,7 +81,7 @@ def save(shop_id: str) -> None:
     st.rerun()
 
 
-def editor(shop_id: str, saved: list[dict]) -> None:
+def editor(shop_id: str, saved: list[views.SavedTemplate]) -> None:
     st.text_input(t("tpl.name"), key="tpl_name")
     st.selectbox(t("tpl.trigger"), list(views.TRIGGERS), key="tpl_trigger", format_func=views.trigger_label)
     st.text_input(t("tpl.subject"), key="tpl_subject")

@@ -30,6 +30,7 @@ from core.console.common import (
     store_path,
     trigger_label,
 )
+from core.console.errors import describe
 from core.console.templates import (
     TemplateProblem,
     merge_fields,
@@ -52,7 +53,8 @@ Refused = manage.AutomationError
 WIZARD_STEPS = ("address_book", "trigger", "send_info", "content", "start")
 DAY_TRIGGERS = ("no_first_purchase", "no_repurchase")
 SAMPLE_SIZE = 20
-# The engine's field names in AutomationError messages, and the wizard step where each is entered.
+# The engine's field names (an error's `field` parameter, or the head of its message), and the wizard step
+# where each is entered.
 _FIELD_STEP = {"name": 0, "shop_id": 0, "trigger": 1, "trigger_params": 1, "delay_minutes": 1,
                "max_lateness_minutes": 1, "subject": 2, "sender_name": 2, "sender_email": 2,
                "is_advertising": 2, "template": 3, "template_id": 3}
@@ -262,13 +264,13 @@ def check_step(step: int, draft: dict[str, Any]) -> None:
         try:
             validate_params(draft.get("trigger") or "", draft.get("trigger_params") or {})
         except TriggerError as exc:
-            raise WizardProblem(1, str(exc)) from None
+            raise WizardProblem(1, describe(exc)) from None
     elif step == 2:
         probe = {**draft, "template_id": "probe", "status": "draft"}
         try:
             manage.check_automation(probe, known_shops={draft.get("shop_id") or ""}, known_templates={"probe"})
         except manage.AutomationError as exc:
-            raise WizardProblem(_step_of(str(exc)), str(exc)) from None
+            raise WizardProblem(_step_of(exc), describe(exc)) from None
         # The subject and preview text are templates too: a misspelt merge field is caught here.
         problem = template_problem(draft.get("subject") or "", "<p></p>", None, draft.get("trigger") or "signup",
                                    draft.get("preheader"))
@@ -281,8 +283,11 @@ def check_step(step: int, draft: dict[str, Any]) -> None:
             raise WizardProblem(2 if problem.part in ("subject", "preheader") else 3, problem.message)
 
 
-def _step_of(message: str) -> int:
-    return _FIELD_STEP.get(message.split(":", 1)[0].strip(), 2)
+def _step_of(exc: Exception) -> int:
+    """The wizard step where the field an engine error names is entered (the send-info step if unknown)."""
+    params = getattr(exc, "params", None) or {}
+    field = params.get("field") or str(exc).split(":", 1)[0].strip()
+    return _FIELD_STEP.get(field, 2)
 
 
 def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool = True) -> str:
@@ -306,7 +311,7 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
             is_advertising=bool(draft.get("is_advertising", True)), start=start,
             audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
     except manage.AutomationError as exc:
-        raise WizardProblem(_step_of(str(exc)), str(exc)) from None
+        raise WizardProblem(_step_of(exc), describe(exc)) from None
 
 
 def _unchanged_saved_template(store: StoreLike, draft: dict[str, Any]) -> str | None:

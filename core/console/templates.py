@@ -21,6 +21,7 @@ from core.console.common import (
     store_path,
     trigger_label,
 )
+from core.console.errors import describe
 from core.i18n import t
 from core.messaging import templates as tpl
 from core.messaging.outbox import Claimed
@@ -83,9 +84,9 @@ def template_problem(subject: str, html: str, text: str | None, trigger: str,
         source = {"subject": subject, "preheader": preheader or "", "html": html, "text": text or ""}.get(part, "")
         lines = source.splitlines()
         quoted = lines[exc.line - 1].strip() if exc.line and 0 < exc.line <= len(lines) else ""
-        return TemplateProblem(part, t(f"messaging.part.{part}"), exc.line, str(exc), quoted)
+        return TemplateProblem(part, t(f"messaging.part.{part}"), exc.line, describe(exc), quoted)
     except ValueError as exc:  # an unknown trigger
-        return TemplateProblem("trigger", "trigger", None, str(exc), "")
+        return TemplateProblem("trigger", "trigger", None, describe(exc), "")
     return None
 
 
@@ -101,7 +102,7 @@ def save_template(store: StoreLike, *, shop_id: str | None, name: str, trigger: 
                                      subject=subject, html=html, text=text or None, preheader=preheader,
                                      template_id=template_id)
     except manage.AutomationError as exc:
-        return None, TemplateProblem("name", "name", None, str(exc), "")
+        return None, TemplateProblem("name", "name", None, describe(exc), "")
     return saved, None
 
 
@@ -186,7 +187,7 @@ def render_preview(template: dict[str, Any], trigger: str, context: dict[str, An
     try:
         return tpl.preview(template, trigger, advertising=advertising, context=context, sender=sender), None
     except (tpl.TemplateError, ValueError) as exc:
-        return None, str(exc)
+        return None, describe(exc)
 
 
 def merge_fields(trigger: str) -> list[tuple[str, str]]:
