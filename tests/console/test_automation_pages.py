@@ -368,3 +368,10 @@ def test_list_shows_results_from_outbox_opens_clicks_and_attributed_orders(sent_
     assert (values["발송"], values["건너뜀·취소"], values["실패"]) == ("2", "1", "1")
     assert (values["열람"], values["클릭"], values["구매 전환"], values["전환 매출"]) == ("2", "1", "1", "₩45,000")
     assert "확인 필요 1건 · 건너뛴 이유: 광고 수신 미동의 1" in [c.value for c in at.caption]
+
+
+def test_the_pages_work_on_the_sidebars_shop_or_else_the_first(world):
+    books = views.address_books(world)
+    assert views.chosen_book(books, w.SHOP)["shop_id"] == w.SHOP
+    assert views.chosen_book(books, "gone")["shop_id"] == books[0]["shop_id"]
+    assert views.chosen_book([], w.SHOP) is None
