@@ -7,15 +7,12 @@ opens it for one unit of work (core.*), and results are cached briefly with
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import streamlit as st
 
 from core import i18n
-from core.console import overview as ov
+from core.console import shell
 from core.i18n import t
-from core.scheduler import heartbeat
-from core.store import default_path
 
 # (section title key, [(page file, title key, icon, url path)]); later screens add their own rows.
 # A url path must differ from its file's name: Streamlit's AppTest resolves a rerun's page by that
@@ -35,12 +32,12 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
 st.set_page_config(page_title=i18n.t("app.title", st.session_state.get("lang")), page_icon="🛍️",
                    layout="wide", initial_sidebar_state="expanded")
 lang = i18n.set_language(st.session_state.get("lang"))
-db = str(default_path())
+db = shell.store_path()
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def cached_shops(db: str) -> list[dict]:
-    return ov.shops(db)
+def cached_shops(db: str) -> list[shell.ShopRow]:
+    return shell.shops(db)
 
 
 def navigation() -> st.navigation:
@@ -52,7 +49,7 @@ def navigation() -> st.navigation:
     return st.navigation(pages, position="sidebar")
 
 
-def shop_selector(shops: list[dict]) -> None:
+def shop_selector(shops: list[shell.ShopRow]) -> None:
     if not shops:
         st.session_state.pop("shop_id", None)
         st.caption(t("sidebar.no_shop"))
@@ -71,26 +68,17 @@ def shop_selector(shops: list[dict]) -> None:
 def scheduler_box(db: str, lang: str) -> None:
     """The scheduler's heartbeat, read from its file (never from the store), refreshed every 15 s."""
     i18n.set_language(lang)
-    beat = heartbeat.read(Path(db))
-    wall = dt.datetime.now(dt.UTC)  # the heartbeat file is stamped in wall time
+    status = shell.scheduler_status(db)
     st.markdown(f"**{t('sidebar.scheduler')}**")
-    if beat is None:
+    if status.state == shell.SchedulerState.NEVER:
         st.warning(t("sidebar.scheduler_never"), icon=":material/warning:")
         return
-    if not heartbeat.is_alive(beat, wall):
-        st.warning(t("sidebar.scheduler_stopped", when=i18n.ago(beat.get("written_at"), wall)),
-                   icon=":material/warning:")
+    if status.state == shell.SchedulerState.STOPPED:
+        st.warning(t("sidebar.scheduler_stopped", when=status.last_seen), icon=":material/warning:")
         return
     st.success(t("sidebar.scheduler_alive"), icon=":material/favorite:")
-    st.caption(t("sidebar.last_tick", when=i18n.ago(beat["written_at"], wall)))
-    # Due times are on the scheduler's clock; move its last tick forward by the wall time since.
-    scheduler_now = dt.datetime.fromisoformat(beat["last_tick_at"]) + (
-        wall - dt.datetime.fromisoformat(beat["written_at"]))
-    jobs = beat.get("next_jobs") or []
-    lines = [t("sidebar.job_failed", job=i18n.job_name(j["job"])) if j.get("last_status") == "failed"
-             else t("sidebar.job_due", job=i18n.job_name(j["job"]), when=i18n.until(j["next_due_at"], scheduler_now))
-             for j in jobs[:5]]
-    st.caption(f"{t('sidebar.next_jobs')}: " + (" · ".join(lines) if lines else t("sidebar.no_jobs")))
+    st.caption(t("sidebar.last_tick", when=status.last_seen))
+    st.caption(f"{t('sidebar.next_jobs')}: " + (" · ".join(status.jobs) if status.jobs else t("sidebar.no_jobs")))
 
 
 def _language_chosen() -> None:

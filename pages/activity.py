@@ -5,28 +5,28 @@ from __future__ import annotations
 import streamlit as st
 
 from core import i18n
-from core.console import automations as views
+from core.console import activity as views
+from core.console import errors
 from core.i18n import t
-from core.store import default_path
 
-db = str(default_path())
+db = views.store_path()
 ALL = "__all__"
 UNKNOWN_SHOWN = 30
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_books(db: str) -> list[dict]:
+def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_counts(db: str, shop_id: str) -> list[dict]:
+def load_counts(db: str, shop_id: str) -> list[views.OutboxCount]:
     return views.outbox_counts(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_activity(db: str, shop_id: str, state: str | None, reason: str | None, lang: str,
-                  limit: int = 500) -> list[dict]:
+                  limit: int = 500) -> list[views.Message]:
     i18n.set_language(lang)
     return views.activity(db, shop_id, state=state, reason=reason, limit=limit)
 
@@ -42,7 +42,7 @@ def done(text: str) -> None:
     st.session_state["activity_flash"] = text
 
 
-def filters(counts: list[dict]) -> tuple[str | None, str | None]:
+def filters(counts: list[views.OutboxCount]) -> tuple[str | None, str | None]:
     states = views.filter_options(counts, None)["states"]
     state_labels = {ALL: t("activity.all"),
                     **{s: t("activity.option", label=views.state_label(s), n=i18n.count(n)) for s, n in states}}
@@ -62,7 +62,7 @@ def filters(counts: list[dict]) -> tuple[str | None, str | None]:
     return state, None if reason == ALL else reason
 
 
-def table(rows: list[dict], tz: str) -> None:
+def table(rows: list[views.Message], tz: str) -> None:
     if not rows:
         st.caption(t("activity.none"))
         return
@@ -104,8 +104,8 @@ def retry_box(shop_id: str, tz: str) -> None:
 def resolve(message_id: str, sent: bool) -> None:
     try:
         views.resolve(db, message_id, sent=sent)
-    except ValueError as exc:  # someone else settled it meanwhile
-        st.session_state["activity_flash"] = str(exc)
+    except views.ResolveRefused as exc:  # someone else settled it meanwhile
+        st.session_state["activity_flash"] = errors.describe(exc)
     else:
         done(t("activity.resolved_sent" if sent else "activity.resolved_not_sent"))
 
@@ -130,12 +130,11 @@ def unknown_box(shop_id: str, tz: str) -> None:
 
 st.title(t("activity.title"))
 st.caption(t("activity.subtitle"))
-books = load_books(db)
-if not books:
+book = views.chosen_book(load_books(db), st.session_state.get("shop_id"))
+if book is None:
     st.info(t("auto.no_shop"), icon=":material/hub:")
     st.stop()
-shop_id = st.session_state.get("shop_id") or books[0]["shop_id"]
-tz = next((b["timezone"] for b in books if b["shop_id"] == shop_id), "Asia/Seoul")
+shop_id, tz = book["shop_id"], book["timezone"]
 flash()
 counts = load_counts(db, shop_id)
 unknown_box(shop_id, tz)

@@ -8,28 +8,27 @@ import streamlit as st
 
 from core import i18n
 from core.console import automations as views
+from core.console import errors
 from core.i18n import t
-from core.messaging import templates as tpl
-from core.store import default_path
 
-db = str(default_path())
+db = views.store_path()
 STEPS = len(views.WIZARD_STEPS)
 CUSTOM = "custom"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_rows(db: str, shop_id: str | None, lang: str) -> list[dict]:
+def load_rows(db: str, shop_id: str | None, lang: str) -> list[views.AutomationRow]:
     i18n.set_language(lang)
     return views.automation_rows(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_books(db: str) -> list[dict]:
+def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_preview(db: str, automation_id: str, days: int, tz: str) -> dict:
+def load_preview(db: str, automation_id: str, days: int, tz: str) -> views.RecipientsPreview:
     return views.recipients_preview(db, automation_id, days, tz)
 
 
@@ -54,8 +53,8 @@ def rate(value: float | None) -> str | None:
 def change_status(row: dict, status: str) -> None:
     try:
         views.set_status(db, row["automation_id"], status)
-    except ValueError as exc:
-        st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=str(exc)))
+    except views.Refused as exc:
+        st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=errors.describe(exc)))
     else:
         st.session_state["auto_flash"] = ("success", t("auto.status_changed", name=row["name"],
                                                        status=views.status_label(status)))
@@ -100,7 +99,7 @@ def automation_card(row: dict) -> None:
             st.caption(" · ".join(notes))
 
 
-def who_would_receive(rows: list[dict], tz: str) -> None:
+def who_would_receive(rows: list[views.AutomationRow], tz: str) -> None:
     st.subheader(t("auto.preview.title"), anchor=False, help=t("auto.preview.help"))
     names = {r["automation_id"]: f"{r['name']} ({r['status_label']})" for r in rows}
     left, right = st.columns([3, 2])
@@ -109,8 +108,8 @@ def who_would_receive(rows: list[dict], tz: str) -> None:
                        format_func=lambda d: t("auto.preview.24h" if d == 1 else "auto.preview.7d"))
     try:
         result = load_preview(db, aid, days, tz)
-    except ValueError as exc:
-        st.error(str(exc))
+    except views.Refused as exc:
+        st.error(errors.describe(exc))
         return
     st.metric(t("auto.preview.total"), i18n.count(result["total"]))
     if not result["total"]:
@@ -143,17 +142,17 @@ def draft() -> dict:
     return st.session_state.setdefault("wiz", {})
 
 
-def init(key: str, value) -> None:
+def init(key: str, value: object) -> None:
     """A widget's starting value from the draft (widget state is dropped while its step is hidden)."""
     if key not in st.session_state:
         st.session_state[key] = value
 
 
 def starter_for(trigger: str) -> dict:
-    return tpl.starter_template(trigger)
+    return views.starter_template(trigger)
 
 
-def step_address_book(d: dict, books: list[dict]) -> None:
+def step_address_book(d: dict, books: list[views.AddressBook]) -> None:
     names = {b["shop_id"]: b for b in books}
     init("wiz_shop", d.get("shop_id") or st.session_state.get("shop_id") or books[0]["shop_id"])
     shop = st.selectbox(t("wiz.address_book"), list(names), key="wiz_shop",
@@ -306,7 +305,7 @@ def collect_content(d: dict) -> None:
              text=s.get("wiz_text", ""))
 
 
-def step_start(d: dict, books: list[dict]) -> None:
+def step_start(d: dict, books: list[views.AddressBook]) -> None:
     st.markdown(f"**{t('wiz.review')}**")
     shop = next((b for b in books if b["shop_id"] == d["shop_id"]), {"name": d["shop_id"]})
     lines = [(t("wiz.name"), d["name"]), (t("wiz.address_book"), shop["name"]),
@@ -358,7 +357,7 @@ def move(d: dict, step: int, forward: bool) -> None:
     st.rerun()
 
 
-def wizard_view(books: list[dict]) -> None:
+def wizard_view(books: list[views.AddressBook]) -> None:
     d = draft()
     step = st.session_state.setdefault("wiz_step", 0)
     # "1. 주소록" at the start of a line would be read as a numbered list: escape the dots.
@@ -396,11 +395,11 @@ def wizard_view(books: list[dict]) -> None:
 st.title(t("auto.title"))
 st.caption(t("auto.subtitle"))
 books = load_books(db)
-if not books:
+book = views.chosen_book(books, st.session_state.get("shop_id"))
+if book is None:
     st.info(t("auto.no_shop"), icon=":material/hub:")
     st.stop()
-shop_id = st.session_state.get("shop_id") or books[0]["shop_id"]
-tz = next((b["timezone"] for b in books if b["shop_id"] == shop_id), "Asia/Seoul")
+shop_id, tz = book["shop_id"], book["timezone"]
 if "auto_next_view" in st.session_state:
     st.session_state["auto_view"] = st.session_state.pop("auto_next_view")
 view = st.radio("view", ["list", "new"], key="auto_view", horizontal=True, label_visibility="collapsed",

@@ -3,28 +3,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import clock, i18n
-from core.automations.attribution import ATTRIBUTION_WINDOW
-from core.automations.manage import AutomationError
-from core.carts import recovery as cart_recovery
-from core.carts import stats as carts
-from core.console import automations as views
-from core.console import overview as ov
+from core import i18n
+from core.console import carts as views
+from core.console import errors
 from core.i18n import t
-from core.store import Store, default_path
 
-db = str(default_path())
+db = views.store_path()
 PERIODS = (7, 30, 90)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def stats(db: str, shop_id: str, days: int) -> dict:
-    return carts.recovery_stats(Store(db, role="console"), shop_id, days, clock.now())
+    return views.recovery_stats(db, shop_id, days)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def cart_list(db: str, shop_id: str, which: str):
-    return carts.list_carts(Store(db, role="console"), shop_id, which, clock.now())
+def cart_list(db: str, shop_id: str, which: str) -> views.Frame:
+    return views.cart_list(db, shop_id, which)
 
 
 def figures(totals: dict) -> None:
@@ -53,26 +48,25 @@ def threshold_box(shop_id: str, minutes: int) -> None:
         chosen = st.number_input(t("carts.threshold_input"), min_value=5, max_value=7 * 24 * 60, value=minutes,
                                  step=5, key="cart_threshold")
         if st.button(t("carts.threshold_save"), key="cart_threshold_save"):
-            cart_recovery.set_threshold(Store(db, role="console"), shop_id, int(chosen))
+            views.set_threshold(db, shop_id, int(chosen))
             st.cache_data.clear()
             st.rerun()
 
 
 def reminder_box(shop_id: str) -> None:
     st.subheader(t("carts.setup"))
-    store = Store(db, role="console")
-    made = cart_recovery.recovery_automations(store, shop_id)
+    made = views.reminders(db, shop_id)
     for automation in made:
-        on = st.toggle(t("carts.automation_line", name=automation["name"], delay=delay_words(automation["delay_minutes"])),
-                       value=automation["status"] == "running", key=f"cart_auto.{automation['automation_id']}")
+        line = t("carts.automation_line", name=automation["name"], delay=delay_words(automation["delay_minutes"]))
+        on = st.toggle(line, value=automation["status"] == "running", key=f"cart_auto.{automation['automation_id']}")
         if on != (automation["status"] == "running"):
-            cart_recovery.switch(store, automation["automation_id"], on)
+            views.switch(db, automation["automation_id"], on)
             st.rerun()
     if made:
         st.page_link("pages/automations.py", label=t("carts.customize"), icon=":material/edit:")
         return
     st.caption(t("carts.setup_none"))
-    sender = views.sender_defaults(store, shop_id)
+    sender = views.sender_defaults(db, shop_id)
     with st.form("cart_quick_setup", border=False):
         left, right = st.columns(2)
         name = left.text_input(t("carts.sender_name"), value=sender["sender_name"])
@@ -81,10 +75,10 @@ def reminder_box(shop_id: str) -> None:
         hours = st.number_input(t("carts.second_hours"), min_value=2, max_value=72, value=24, step=1)
         if st.form_submit_button(t("carts.quick_setup"), type="primary", icon=":material/bolt:"):
             try:
-                cart_recovery.quick_setup(store, shop_id, sender_name=name, sender_email=address,
-                                          second_reminder_hours=int(hours) if second else None)
-            except (AutomationError, ValueError) as exc:
-                st.error(t("carts.setup_failed", error=exc), icon=":material/error:")
+                views.quick_setup(db, shop_id, sender_name=name, sender_email=address,
+                                  second_reminder_hours=int(hours) if second else None)
+            except views.Refused as exc:
+                st.error(t("carts.setup_failed", error=errors.describe(exc)), icon=":material/error:")
             else:
                 st.success(t("carts.setup_done"), icon=":material/check_circle:")
                 st.rerun()
@@ -93,25 +87,24 @@ def reminder_box(shop_id: str) -> None:
 def owner_box(shop_id: str) -> None:
     st.subheader(t("carts.owner"))
     st.caption(t("carts.owner_help"))
-    store = Store(db, role="console")
-    current = cart_recovery.owner_notice(store, shop_id)
+    current = views.owner_notice(db, shop_id)
     with st.form("cart_owner_notice", border=False):
-        mode = st.radio(t("carts.owner_mode"), cart_recovery.OWNER_MODES, key="owner_mode",
-                        index=cart_recovery.OWNER_MODES.index(current["mode"]),
+        mode = st.radio(t("carts.owner_mode"), views.OWNER_MODES, key="owner_mode",
+                        index=views.OWNER_MODES.index(current["mode"]),
                         format_func=lambda m: t(f"carts.owner_mode.{m}"))
         address = st.text_input(t("carts.owner_email"), value=current["recipient"], key="owner_email")
         if st.form_submit_button(t("carts.owner_save"), icon=":material/notifications:"):
             try:
-                cart_recovery.set_owner_notice(store, shop_id, mode, address)
-            except ValueError as exc:
-                st.error(t("carts.owner_failed", error=exc), icon=":material/error:")
+                views.set_owner_notice(db, shop_id, mode, address)
+            except views.Refused as exc:
+                st.error(t("carts.owner_failed", error=errors.describe(exc)), icon=":material/error:")
             else:
                 st.success(t("carts.owner_saved"), icon=":material/check_circle:")
 
 
 def carts_table(shop_id: str, tz: str) -> None:
     st.subheader(t("carts.list"))
-    which = st.segmented_control(t("carts.filter"), carts.CART_FILTERS, default="all", key="cart_filter",
+    which = st.segmented_control(t("carts.filter"), views.CART_FILTERS, default="all", key="cart_filter",
                                  format_func=lambda f: t(f"carts.filter.{f}")) or "all"
     frame = cart_list(db, shop_id, which)
     if frame.is_empty():
@@ -126,7 +119,7 @@ def carts_table(shop_id: str, tz: str) -> None:
     for column in ("total_amount", "recovered_amount"):
         config[column] = st.column_config.NumberColumn(t(f"carts.col.{column}"), format="₩%,d")
     st.dataframe(frame.select(columns), hide_index=True, width="stretch", column_config=config)
-    st.download_button(t("carts.export"), data=carts.carts_csv(frame, tz), file_name=f"carts-{shop_id}.csv",
+    st.download_button(t("carts.export"), data=views.carts_csv(frame, tz), file_name=f"carts-{shop_id}.csv",
                        mime="text/csv", icon=":material/download:")
     keys = frame["cart_key"].to_list()
     picked = st.selectbox(t("carts.pick"), keys, key="cart_pick",
@@ -136,7 +129,7 @@ def carts_table(shop_id: str, tz: str) -> None:
 
 
 def cart_detail(shop_id: str, cart: dict) -> None:
-    items = carts.cart_items(Store(db, role="console"), shop_id, cart["cart_key"])
+    items = views.cart_items(db, shop_id, cart["cart_key"])
     st.markdown(f"**{t('carts.items')}**")
     for item in items.iter_rows(named=True):
         image, text = st.columns([1, 8], vertical_alignment="center")
@@ -152,16 +145,16 @@ def cart_detail(shop_id: str, cart: dict) -> None:
 
 
 st.title(t("carts.title"))
-shop_id = st.session_state.get("shop_id")
-shop = next((s for s in ov.shops(db) if s["shop_id"] == shop_id), None)
+shop = views.shop(db, st.session_state.get("shop_id"))
 if shop is None:
     st.info(t("carts.no_shop"), icon=":material/hub:")
     st.stop()
+shop_id = shop["shop_id"]
 
 days = st.segmented_control(t("carts.period"), PERIODS, default=30, key="cart_period",
                             format_func=lambda n: t("carts.days", n=n)) or 30
 data = stats(db, shop_id, days)
-st.caption(t("carts.subtitle", minutes=data["threshold_minutes"], days=ATTRIBUTION_WINDOW.days))
+st.caption(t("carts.subtitle", minutes=data["threshold_minutes"], days=views.ATTRIBUTION_DAYS))
 threshold_box(shop_id, data["threshold_minutes"])
 figures(data["totals"])
 left, right = st.columns([3, 2], gap="large")

@@ -1,7 +1,8 @@
 """CSV 가져오기 (CSV import): pick or create a CSV shop, upload a file, map its columns, see the bad rows,
-import. Widgets and layout only: reading, checking and writing are core.csv_import's.
+import. Widgets and layout only: reading, checking and writing are core.csv_import's, reached through
+core.console.csv_import.
 
-The uploaded file, read once, is kept in session_state[FILE] (a core.csv_import.CsvFile); the check of
+The uploaded file, read once, is kept in session_state[FILE] (a CsvFile); the check of
 that file under the chosen mapping is kept beside it until the file, the kind, the mapping, the shop,
 the language or the store (an import) changes.
 """
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import csv_import as ci
 from core import i18n
-from core.console import overview as ov
+from core.console import csv_import as ci
+from core.console import errors
 from core.i18n import t
-from core.store import Store, StoreError, default_path
 
-db = str(default_path())
+db = ci.store_path()
 FILE = "csv.file"              # the file being imported: a CsvFile
 FROM_UPLOAD = "csv.from_upload"  # FILE came from the upload widget (so removing the upload removes it)
 CHECKED = "csv.checked"        # (what it was checked under, the Checked)
@@ -27,12 +27,12 @@ MAX_BAD_SHOWN = 1000
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_csv_shops(db: str) -> list[tuple[str, str]]:
-    return [(s.shop_id, s.name) for s in ci.csv_shops(Store(db))]
+    return ci.csv_shops(db)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_history(db: str, shop_id: str) -> list[dict]:
-    return ov.sync_history(db, shop_id, limit=20)
+def load_history(db: str, shop_id: str) -> list[ci.SyncRun]:
+    return ci.history(db, shop_id, limit=20)
 
 
 def shop_picker() -> str | None:
@@ -54,13 +54,13 @@ def shop_picker() -> str | None:
             name = st.text_input(t("csv.shop.name"))
             if st.form_submit_button(t("csv.shop.create")):
                 try:
-                    shop = ci.create_csv_shop(Store(db), shop_id, name)
-                except ValueError as exc:
-                    st.error(str(exc), icon=":material/edit_note:")
+                    created_id, created_name = ci.create_csv_shop(db, shop_id, name)
+                except ci.ShopRefused as exc:
+                    st.error(errors.describe(exc), icon=":material/edit_note:")
                 else:
                     st.cache_data.clear()
-                    st.session_state["csv.select_shop"] = st.session_state["select_shop"] = shop.shop_id
-                    st.toast(t("csv.shop.created", name=shop.name))
+                    st.session_state["csv.select_shop"] = st.session_state["select_shop"] = created_id
+                    st.toast(t("csv.shop.created", name=created_name))
                     st.rerun()
     return st.session_state.get("csv.shop") if shops else None
 
@@ -81,7 +81,7 @@ def file_picker() -> ci.CsvFile | None:
             current = ci.read_csv(data, upload.name)
         except ci.CsvError as exc:
             st.session_state.pop(FILE, None)
-            st.error(exc.message(), icon=":material/error:")
+            st.error(errors.describe(exc), icon=":material/error:")
             return None
         st.session_state[FILE], st.session_state[FROM_UPLOAD] = current, True
         st.session_state.pop(RESULT, None)  # the last import's result belongs to the last file
@@ -117,7 +117,7 @@ def checked_file(shop_id: str, kind: str, csv_file: ci.CsvFile, mapping: dict[st
     memo = st.session_state.get(CHECKED)
     if memo is None or memo[0] != under:
         with st.spinner():
-            memo = (under, ci.check_for_shop(Store(db), shop_id, kind, csv_file, mapping))
+            memo = (under, ci.check(db, shop_id, kind, csv_file, mapping))
         st.session_state[CHECKED] = memo
     return memo[1]
 
@@ -147,10 +147,10 @@ def import_section(shop_id: str, csv_file: ci.CsvFile, checked: ci.Checked) -> N
     if st.button(t("csv.import"), type="primary", icon=":material/upload:", disabled=checked.rows == 0):
         try:
             with st.spinner():
-                result = ci.import_checked(Store(db), shop_id, checked, all_or_nothing=mode == "all_or_nothing",
+                result = ci.import_checked(db, shop_id, checked, all_or_nothing=mode == "all_or_nothing",
                                            file_name=csv_file.name)
-        except StoreError as exc:  # busy past the wait: nothing was written, the file is still here
-            st.error(t("csv.result.failed", error=str(exc)), icon=":material/error:")
+        except ci.StoreUnusable as exc:  # busy past the wait: nothing was written, the file is still here
+            st.error(t("csv.result.failed", error=errors.describe(exc)), icon=":material/error:")
             return
         st.session_state[RESULT] = result
         st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
@@ -209,9 +209,9 @@ if shop_id:
         try:
             checked = checked_file(shop_id, kind, csv_file, mapping)
         except ci.MappingError as exc:
-            st.error(exc.message(), icon=":material/link_off:")
-        except StoreError as exc:
-            st.error(t("csv.result.failed", error=str(exc)), icon=":material/error:")
+            st.error(errors.describe(exc), icon=":material/link_off:")
+        except ci.StoreUnusable as exc:
+            st.error(t("csv.result.failed", error=errors.describe(exc)), icon=":material/error:")
         else:
             check_section(kind, csv_file, checked, mapping)
             st.subheader(t("csv.step.import"))

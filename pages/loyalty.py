@@ -2,15 +2,17 @@
 preview, stamp settings with cards and ledgers, and the Alimtalk sender. Widgets and layout only."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from core import i18n
+from core.console import errors
 from core.console import loyalty as views
 from core.i18n import t
-from core.loyalty.settings import NAME_SOURCES, NOTICE_KINDS, SettingsError
-from core.store import default_path
 
-db = str(default_path())
+db = views.store_path()
+NAME_SOURCES, NOTICE_KINDS = views.NAME_SOURCES, views.NOTICE_KINDS
 ALL = "__all__"
 
 
@@ -30,7 +32,8 @@ def load_detail_keys(db: str, shop_id: str) -> list[str]:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_history(db: str, shop_id: str, status: str | None, since, until, product: str, member: str) -> list[dict]:
+def load_history(db: str, shop_id: str, status: str | None, since: dt.date | None, until: dt.date | None,
+                 product: str, member: str) -> list[dict]:
     return views.history(db, shop_id, status=status, since=since, until=until, product=product, member=member)
 
 
@@ -56,15 +59,15 @@ def flash() -> None:
         st.success(text, icon=":material/check_circle:")
 
 
-def when(value) -> str:
+def when(value: dt.datetime | None) -> str:
     return i18n.local_time(value) if value else ""
 
 
 def save(shop_id: str, kind: str, values: dict) -> None:
     try:
         views.save_settings(db, shop_id, kind, values)
-    except (SettingsError, TypeError) as exc:
-        st.error(t("loyalty.invalid", error=exc), icon=":material/error:")
+    except views.Refused as exc:
+        st.error(t("loyalty.invalid", error=errors.describe(exc)), icon=":material/error:")
         return
     done(t("loyalty.saved"))
 
@@ -101,7 +104,7 @@ def history_tab(shop_id: str) -> None:
         t("loyalty.col.link"): views.certificate_url(r["code"]) if r["code"] else "",
         t("loyalty.col.revoked_reason"): r["revoked_reason"] or "",
     } for r in rows], hide_index=True, width="stretch",
-        column_config={t("loyalty.col.link"): st.column_config.LinkColumn(display_text="열기")})
+        column_config={t("loyalty.col.link"): st.column_config.LinkColumn(display_text=t("loyalty.col.link_open"))})
 
     label = {r["item_key"]: f"{r['order_key']} · {r['product_name'] or r['item_key']} · "
                             f"{r['member_name'] or r['member_key'] or ''}" for r in rows}
@@ -251,9 +254,10 @@ def stamps_tab(shop_id: str, ss: dict) -> None:
     st.markdown(f"**{t('loyalty.s.ledger')}**")
     st.dataframe([{
         t("loyalty.s.col.when"): when(e["occurred_at"]),
-        t("loyalty.s.col.what"): (t("loyalty.s.ledger.stamp", n=e["stamps"], order=e["order_key"]) if e["kind"] == "stamp"
-                                  else t("loyalty.s.ledger.reward", card=e["card_no"], reward=e["reward"],
-                                         order=e["order_key"])),
+        t("loyalty.s.col.what"): (t("loyalty.s.ledger.stamp", n=e["stamps"], order=e["order_key"])
+                                  if e["kind"] == "stamp" else
+                                  t("loyalty.s.ledger.reward", card=e["card_no"], reward=e["reward"],
+                                    order=e["order_key"])),
         t("loyalty.s.col.total"): e["total"],
     } for e in views.ledger(db, shop_id, member)], hide_index=True, width="stretch")
 
@@ -279,8 +283,9 @@ def alimtalk_tab(shop_id: str, al: dict) -> None:
                               help=t("loyalty.a.secret_saved") if al["has_secret"] else None)
         values["base_url"] = b.text_input(t("loyalty.a.base_url"), value=al["base_url"], key=k + "base")
     cols = st.columns(len(NOTICE_KINDS))
-    values["templates"] = {kind: cols[n].text_input(t(f"loyalty.a.template.{kind}"), value=al["templates"].get(kind, ""),
-                                                    max_chars=20, key=k + f"tpl_{kind}")
+    values["templates"] = {kind: cols[n].text_input(t(f"loyalty.a.template.{kind}"),
+                                                    value=al["templates"].get(kind, ""), max_chars=20,
+                                                    key=k + f"tpl_{kind}")
                            for n, kind in enumerate(NOTICE_KINDS)}
     for kind in NOTICE_KINDS:
         st.caption(f"{t(f'loyalty.a.template.{kind}')} · " + t("loyalty.a.variables", names=", ".join(
@@ -300,7 +305,8 @@ def alimtalk_tab(shop_id: str, al: dict) -> None:
         if not rows:
             st.caption(t("loyalty.a.sandbox_none"))
         else:
-            st.dataframe([{t("loyalty.a.col.recorded_at"): r["recorded_at"], t("loyalty.a.col.template"): r["template_code"],
+            st.dataframe([{t("loyalty.a.col.recorded_at"): r["recorded_at"],
+                           t("loyalty.a.col.template"): r["template_code"],
                            t("loyalty.a.col.recipient"): r["recipient"], t("loyalty.a.col.variables"): r["variables"]}
                           for r in rows], hide_index=True, width="stretch")
 

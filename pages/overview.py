@@ -1,31 +1,24 @@
 """개요 (Overview): members, orders, revenue, carts, the last sync and sync errors of the chosen shop."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from core import clock, i18n
-from core.console import integrations as connections
+from core import i18n
 from core.console import overview as ov
 from core.i18n import t
-from core.store import default_path
 
-db = str(default_path())
+db = ov.store_path()
 
 
 @st.cache_data(ttl=15, show_spinner=False)
-def load(db: str, shop_id: str | None, tz: str) -> dict:
-    now = clock.now()
-    return {
-        "now": now,
-        "summary": ov.summary(db, shop_id, now=now),
-        "by_day": ov.orders_by_day(db, shop_id, tz=tz, now=now),
-        "errors": ov.open_errors(db, shop_id, limit=5),
-        "syncs": ov.last_syncs(db),
-    }
+def load(db: str, shop_id: str, tz: str) -> ov.Dashboard:
+    return ov.dashboard(db, shop_id, tz)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_shops(db: str) -> list[dict]:
+def load_shops(db: str) -> list[ov.ShopRow]:
     return ov.shops(db)
 
 
@@ -36,7 +29,7 @@ def empty_state(body_key: str) -> None:
         st.page_link("pages/integrations.py", label=t("overview.go_integrations"), icon=":material/hub:")
 
 
-def metrics(summary: dict, last_run: dict | None, now) -> None:
+def metrics(summary: ov.Summary, last_run: ov.SyncRun | None, now: dt.datetime) -> None:
     lang = i18n.language()
     first = st.columns(3)
     first[0].metric(t("overview.members"), i18n.count(summary["members"]), border=True,
@@ -59,7 +52,7 @@ def metrics(summary: dict, last_run: dict | None, now) -> None:
         second[2].metric(t("overview.last_sync"), t("overview.never_synced"), border=True)
 
 
-def orders_chart(by_day, recent_orders: int) -> None:
+def orders_chart(by_day: ov.Frame, recent_orders: int) -> None:
     st.subheader(t("overview.chart_title"))
     if not recent_orders:
         st.caption(t("overview.no_chart"))
@@ -68,7 +61,7 @@ def orders_chart(by_day, recent_orders: int) -> None:
                  x=t("overview.chart_day"), y=t("overview.chart_orders"), height=260, color="#2563eb")
 
 
-def sync_errors(errors: list[dict], names: dict[str, str]) -> None:
+def sync_errors(errors: list[ov.SyncRun], names: dict[str, str]) -> None:
     st.subheader(t("overview.sync_errors"))
     if not errors:
         st.caption(t("overview.no_sync_errors"))
@@ -76,13 +69,12 @@ def sync_errors(errors: list[dict], names: dict[str, str]) -> None:
     for run in errors:
         when = i18n.local_time(run["started_at"])
         st.error(f"**{names.get(run['shop_id'], run['shop_id'])} · {when}** — "
-                 f"{connections.explain_error(run['error'], run['entity'])}\n\n"
+                 f"{ov.sync_error_words(run)}\n\n"
                  f"{t('integrations.error_detail', detail=run['error'] or '')}", icon=":material/error:")
 
 
 shops = load_shops(db)
-shop_id = st.session_state.get("shop_id")
-shop = next((s for s in shops if s["shop_id"] == shop_id), None)
+shop = next((s for s in shops if s["shop_id"] == st.session_state.get("shop_id")), None)
 
 st.title(t("overview.title"))
 if shop is None:

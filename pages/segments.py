@@ -4,34 +4,29 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from core import clock, i18n
-from core.console import automations as automation_views
-from core.console import overview as ov
+from core import i18n
+from core.console import errors
+from core.console import segments as views
 from core.console.segments import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
 from core.i18n import t
-from core.segments import charts as segment_charts
-from core.segments import rules as segments
-from core.store import default_path
 
-db = str(default_path())
+db = views.store_path()
 FORM_KEY = "segment_form."  # widget keys: FORM_KEY + field
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def options(db: str, shop_id: str) -> dict:
-    return segments.filter_options(db, shop_id)
+    return views.filter_options(db, shop_id)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def explore(db: str, shop_id: str, rule_json: str) -> segments.Exploration:
-    return segments.explore(db, rule_json, shop_id)
+def explore(db: str, shop_id: str, rule_json: str) -> views.Exploration:
+    return views.explore(db, shop_id, rule_json)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def charts(db: str, shop_id: str, rule_json: str) -> dict:
-    now = clock.now()
-    return {"rf": segment_charts.recency_frequency(db, rule_json, shop_id, now),
-            "cohorts": segment_charts.cohort_repurchase(db, rule_json, shop_id, now)["matrix"]}
+def charts(db: str, shop_id: str, rule_json: str) -> views.Charts:
+    return views.charts(db, shop_id, rule_json)
 
 
 def load_form(form: dict) -> None:
@@ -71,7 +66,7 @@ def filters(opts: dict) -> dict:
     return {field: st.session_state.get(FORM_KEY + field) for field in empty_form()}
 
 
-def sample_table(found: segments.Exploration, tz: str) -> None:
+def sample_table(found: views.Exploration, tz: str) -> None:
     st.markdown(f"**{t('segments.sample')}**")
     if not found.count:
         st.info(t("segments.no_members"), icon=":material/person_off:")
@@ -86,11 +81,12 @@ def sample_table(found: segments.Exploration, tz: str) -> None:
     st.dataframe(found.sample.select(columns), hide_index=True, width="stretch", column_config=config)
 
 
-def rf_chart(rf) -> None:
+def rf_chart(rf: views.Frame) -> None:
     st.markdown(f"**{t('segments.rf')}**", help=t("segments.rf_help"))
     frame = rf.with_columns(rf["recency"].replace({"none": t("segments.never")}))
     chart = alt.Chart(frame.to_pandas()).mark_rect().encode(
-        x=alt.X("frequency:N", sort=list(frame["frequency"].unique(maintain_order=True)), title=t("segments.frequency")),
+        x=alt.X("frequency:N", sort=list(frame["frequency"].unique(maintain_order=True)),
+                title=t("segments.frequency")),
         y=alt.Y("recency:N", sort=list(frame["recency"].unique(maintain_order=True)), title=t("segments.recency")),
         color=alt.Color("members:Q", scale=alt.Scale(scheme="blues"), title=t("segments.members")),
         tooltip=["recency", "frequency", "members"])
@@ -98,7 +94,7 @@ def rf_chart(rf) -> None:
     st.altair_chart(chart + text, width="stretch")
 
 
-def cohort_chart(matrix) -> None:
+def cohort_chart(matrix: views.Frame) -> None:
     st.markdown(f"**{t('segments.cohorts')}**", help=t("segments.cohorts_help"))
     frame = matrix.drop_nulls("share").filter(matrix.drop_nulls("share")["members"] > 0)
     if frame.is_empty():
@@ -115,22 +111,22 @@ def cohort_chart(matrix) -> None:
 
 def save_and_export(shop_id: str, rule: dict) -> None:
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    name = left.text_input(t("segments.name"), key="segment_name", max_chars=segments.MAX_NAME)
+    name = left.text_input(t("segments.name"), key="segment_name", max_chars=views.MAX_NAME)
     if right.button(t("segments.save"), type="primary", icon=":material/group_add:"):
         try:
-            saved = segments.save_segment(db, shop_id, name, rule)
-        except segments.RuleError as exc:
-            st.error(t("segments.bad_rule", problems=exc), icon=":material/error:")
+            saved = views.save_segment(db, shop_id, name, rule)
+        except views.RuleError as exc:
+            st.error(t("segments.bad_rule", problems=errors.describe(exc)), icon=":material/error:")
         else:
             st.success(t("segments.saved" if saved["created"] else "segments.updated", name=saved["name"]),
                        icon=":material/check_circle:")
-    st.download_button(t("segments.export"), data=lambda: segments.export_csv(db, rule, shop_id, i18n.language()),
+    st.download_button(t("segments.export"), data=lambda: views.export_csv(db, shop_id, rule, i18n.language()),
                         file_name=f"segment-{shop_id}.csv", mime="text/csv", icon=":material/download:")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def week_ahead(db: str, shop_id: str, tz: str) -> list[dict]:
-    return automation_views.week_ahead(db, shop_id, tz)
+def week_ahead(db: str, shop_id: str, tz: str) -> list[views.WeekAhead]:
+    return views.week_ahead(db, shop_id, tz)
 
 
 def trigger_previews(shop_id: str, tz: str) -> None:
@@ -155,7 +151,7 @@ def trigger_previews(shop_id: str, tz: str) -> None:
 
 def saved_list(shop_id: str) -> None:
     st.subheader(t("segments.saved_list"))
-    saved = segments.list_segments(db, shop_id)
+    saved = views.saved_segments(db, shop_id)
     if not saved:
         st.caption(t("segments.none_saved"))
     for segment in saved:
@@ -164,17 +160,17 @@ def saved_list(shop_id: str) -> None:
         load.button(t("segments.load"), key=f"load.{segment['segment_id']}", on_click=load_form,
                     args=(form_from_rule(segment["rule"]),))
         if delete.button(t("segments.delete"), key=f"delete.{segment['segment_id']}"):
-            segments.delete_segment(db, segment["segment_id"])
+            views.delete_segment(db, segment["segment_id"])
             st.rerun()
 
 
 st.title(t("segments.title"))
 st.caption(t("segments.subtitle"))
-shop_id = st.session_state.get("shop_id")
-shop = next((s for s in ov.shops(db) if s["shop_id"] == shop_id), None)
+shop = views.shop(db, st.session_state.get("shop_id"))
 if shop is None:
     st.info(t("segments.no_shop"), icon=":material/hub:")
     st.stop()
+shop_id = shop["shop_id"]
 
 for field, value in empty_form().items():
     st.session_state.setdefault(FORM_KEY + field, value)
@@ -184,9 +180,9 @@ with form_column:
 rule = rule_from_form(form)
 with result_column:
     try:
-        rule_json = segments.as_rule(rule).to_json()
-    except segments.RuleError as exc:
-        st.error(t("segments.bad_rule", problems=exc), icon=":material/error:")
+        rule_json = views.rule_json(rule)
+    except views.RuleError as exc:
+        st.error(t("segments.bad_rule", problems=errors.describe(exc)), icon=":material/error:")
         st.stop()
     found = explore(db, shop_id, rule_json)
     counts = st.columns(2)

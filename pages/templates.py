@@ -6,51 +6,47 @@ import base64
 
 import streamlit as st
 
-from core.console import automations as views
+from core.console import templates as views
 from core.i18n import t
-from core.messaging import templates as tpl
-from core.store import default_path
 
-db = str(default_path())
+db = views.store_path()
 FIELDS = ("name", "trigger", "subject", "preheader", "html", "text")
 SAMPLE = "__sample__"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_templates(db: str, shop_id: str) -> list[dict]:
+def load_templates(db: str, shop_id: str) -> list[views.SavedTemplate]:
     return views.saved_templates(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_books(db: str) -> list[dict]:
+def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def load_members(db: str, shop_id: str) -> list[dict]:
+def load_members(db: str, shop_id: str) -> list[views.PreviewMember]:
     return views.preview_members(db, shop_id)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_member_context(db: str, shop_id: str, member_key: str, trigger: str) -> tuple[dict, list[str]]:
-    context, from_sample = views.member_context(db, shop_id, member_key, trigger)
-    context.pop("tracked", None)  # a function cannot be cached; put back below
-    return context, from_sample
+    return views.cacheable_member_context(db, shop_id, member_key, trigger)
 
 
-def choices(saved: list[dict]) -> dict[str, str]:
+def choices(saved: list[views.SavedTemplate]) -> dict[str, str]:
     """Saved templates first, then a new one from each trigger's starter."""
     options = {s["template_id"]: f"{s['name']} · {views.trigger_label(s['trigger'] or 'signup')}" for s in saved}
-    for trigger in tpl.TRIGGERS:
+    for trigger in views.TRIGGERS:
         options[f"new:{trigger}"] = t("tpl.new_from", trigger=views.trigger_label(trigger))
     return options
 
 
-def load_into_editor(choice: str, saved: list[dict]) -> None:
+def load_into_editor(choice: str, saved: list[views.SavedTemplate]) -> None:
     """Fill the editor's fields from the chosen template (before those widgets are drawn)."""
     if choice.startswith("new:"):
         trigger = choice.split(":", 1)[1]
-        source = {**tpl.starter_template(trigger), "trigger": trigger}
+        source = {**views.starter_template(trigger), "trigger": trigger}
     else:
         source = next(s for s in saved if s["template_id"] == choice)
     for field in FIELDS:
@@ -85,9 +81,9 @@ def save(shop_id: str) -> None:
     st.rerun()
 
 
-def editor(shop_id: str, saved: list[dict]) -> None:
+def editor(shop_id: str, saved: list[views.SavedTemplate]) -> None:
     st.text_input(t("tpl.name"), key="tpl_name")
-    st.selectbox(t("tpl.trigger"), list(tpl.TRIGGERS), key="tpl_trigger", format_func=views.trigger_label)
+    st.selectbox(t("tpl.trigger"), list(views.TRIGGERS), key="tpl_trigger", format_func=views.trigger_label)
     st.text_input(t("tpl.subject"), key="tpl_subject")
     st.text_input(t("tpl.preheader"), key="tpl_preheader")
     st.text_area(t("tpl.html"), key="tpl_html", height=420)
@@ -117,7 +113,7 @@ def preview(shop_id: str) -> None:
     context = None
     if who != SAMPLE:
         cached, from_sample = load_member_context(db, shop_id, who, trigger)
-        context = {**cached, "tracked": tpl.sample_context(trigger)["tracked"]}
+        context = views.with_tracking(cached, trigger)
         if from_sample:
             st.caption(t("tpl.preview_uses_sample", parts=", ".join(from_sample)))
     template = {"subject": s["tpl_subject"], "preheader": s["tpl_preheader"], "html": s["tpl_html"],
@@ -139,11 +135,11 @@ def preview(shop_id: str) -> None:
 
 st.title(t("tpl.title"))
 st.caption(t("tpl.subtitle"))
-books = load_books(db)
-if not books:
+book = views.chosen_book(load_books(db), st.session_state.get("shop_id"))
+if book is None:
     st.info(t("tpl.no_shop"), icon=":material/hub:")
     st.stop()
-shop_id = st.session_state.get("shop_id") or books[0]["shop_id"]
+shop_id = book["shop_id"]
 saved = load_templates(db, shop_id)
 options = choices(saved)
 if "tpl_next_choice" in st.session_state:

@@ -12,10 +12,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import clock
-from core.console.overview import StoreLike, open_store
+from core.console.common import StoreLike, open_store, store_path
+from core.console.errors import describe
 from core.loyalty import certificate, notify, stamps, warranty
 from core.loyalty import settings as ls
 from core.messaging.alimtalk import read_sandbox
+
+__all__ = ["store_path"]
+
+# Where a warranty's product name is taken from, and the Alimtalk notices a shop can send.
+NAME_SOURCES = ls.NAME_SOURCES
+NOTICE_KINDS = ls.NOTICE_KINDS
+# What a page catches when settings are refused: SettingsError names the field; TypeError is a value
+# of the wrong shape.
+Refused = (ls.SettingsError, TypeError)
 
 
 def load_settings(store: StoreLike, shop_id: str) -> dict[str, dict[str, Any]]:
@@ -27,7 +37,7 @@ def load_settings(store: StoreLike, shop_id: str) -> dict[str, dict[str, Any]]:
 
 
 def save_settings(store: StoreLike, shop_id: str, kind: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate and save one kind of settings; raises SettingsError naming the field."""
+    """Validate and save one kind of settings; raises one of Refused, naming the field."""
     values = {k: v for k, v in values.items() if k not in ("active_from", "has_secret")}
     saved = ls.save(open_store(store), shop_id, ls.from_dict(kind, values))
     return dataclasses.asdict(saved)
@@ -60,8 +70,9 @@ def preview_html(store: StoreLike, shop_id: str, values: dict[str, Any]) -> tupl
     try:
         ws = ls.from_dict("warranty", {k: v for k, v in values.items() if k != "active_from"})
         ws.validate()
-    except (ls.SettingsError, TypeError) as exc:
-        return None, str(exc)
+    except Refused as exc:
+        return None, describe(exc)
+    assert isinstance(ws, ls.WarrantySettings)  # from_dict("warranty", ...) makes nothing else
     row = warranty.preview(open_store(store), shop_id, ws)
     if row is None:
         return None, None

@@ -1,4 +1,6 @@
-"""What the Overview and Integrations pages show: counts, revenue, carts, syncs.
+"""What the Overview page shows: counts, revenue, carts, orders by day, the last sync and the sync
+errors still standing. The shop list and the sync history here are read by the Integrations page and
+the sidebar too.
 
 Each function opens the store for one unit of work and closes it (a page
 caches the result with `st.cache_data`, never the connection). `store` may be
@@ -10,14 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core import clock
-from core.store import Store
+from core.console import integrations
+from core.console.common import StoreLike, open_store, store_path
+
+__all__ = ["StoreLike", "open_store", "store_path"]
+
+Frame = pl.DataFrame  # what the charts take
 
 # Statuses of an order that was paid and stands (cancelled, returned and unpaid ones do not count as revenue).
 PAID_STATUSES = ("paid", "shipping", "delivered", "confirmed")
@@ -27,13 +33,6 @@ RECENT = dt.timedelta(days=30)
 # Tables whose rows a shop's sync brings in, in the order they are shown.
 SYNCED_TABLES = ("members", "orders", "products", "categories", "carts")
 
-StoreLike = Store | str | Path | None
-
-
-def open_store(store: StoreLike) -> Store:
-    return store if isinstance(store, Store) else Store(store, role="console")
-
-
 def _shop_filter(shop_id: str | None, column: str = "shop_id") -> tuple[str, list[Any]]:
     return (f" AND {column} = ?", [shop_id]) if shop_id else ("", [])
 
@@ -42,8 +41,22 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, Decimal) else float(value or 0)
 
 
+class Summary(TypedDict):
+    shop_id: str | None
+    as_of: dt.datetime
+    members: int
+    members_recent: int
+    orders: int
+    orders_recent: int
+    revenue: float
+    revenue_recent: float
+    currencies: list[str]
+    carts_open: int
+    carts_abandoned: int
+
+
 def summary(store: StoreLike = None, shop_id: str | None = None,
-            now: dt.datetime | None = None) -> dict[str, Any]:
+            now: dt.datetime | None = None) -> Summary:
     """Members, orders, paid revenue and carts of one shop (or all shops), with their last 30 days."""
     now = now or clock.now()
     recent_from, abandoned_before = now - RECENT, now - ABANDONED_AFTER
@@ -52,7 +65,7 @@ def summary(store: StoreLike = None, shop_id: str | None = None,
     with open_store(store).unit() as con:
         members, members_recent = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE signed_up_at >= ?) FROM members WHERE TRUE{where}",
-            [recent_from, *params]).fetchone()
+            [recent_from, *params]).fetchall()[0]  # an aggregate: always one row
         orders, orders_recent, revenue, revenue_recent, currencies = con.execute(
             f"""SELECT count(*),
                        count(*) FILTER (WHERE ordered_at >= ?),
@@ -61,25 +74,25 @@ def summary(store: StoreLike = None, shop_id: str | None = None,
                                 AND coalesce(paid_at, ordered_at) >= ?), 0),
                        list(DISTINCT currency)
                 FROM orders WHERE TRUE{where}""",
-            [recent_from, recent_from, *params]).fetchone()
+            [recent_from, recent_from, *params]).fetchall()[0]  # an aggregate: always one row
         carts_open, carts_abandoned = con.execute(
             f"""SELECT count(*) FILTER (WHERE last_activity_at > ?),
                        count(*) FILTER (WHERE last_activity_at <= ? AND order_key IS NULL)
                 FROM carts WHERE status = 'open'{where}""",
-            [abandoned_before, abandoned_before, *params]).fetchone()
-    return {
-        "shop_id": shop_id,
-        "as_of": now,
-        "members": members,
-        "members_recent": members_recent,
-        "orders": orders,
-        "orders_recent": orders_recent,
-        "revenue": _number(revenue),
-        "revenue_recent": _number(revenue_recent),
-        "currencies": sorted(c for c in (currencies or []) if c) or ["KRW"],
-        "carts_open": carts_open,
-        "carts_abandoned": carts_abandoned,
-    }
+            [abandoned_before, abandoned_before, *params]).fetchall()[0]  # an aggregate: always one row
+    return Summary(
+        shop_id=shop_id,
+        as_of=now,
+        members=members,
+        members_recent=members_recent,
+        orders=orders,
+        orders_recent=orders_recent,
+        revenue=_number(revenue),
+        revenue_recent=_number(revenue_recent),
+        currencies=sorted(c for c in (currencies or []) if c) or ["KRW"],
+        carts_open=carts_open,
+        carts_abandoned=carts_abandoned,
+    )
 
 
 def orders_by_day(store: StoreLike = None, shop_id: str | None = None, days: int = 30,
@@ -107,12 +120,25 @@ def orders_by_day(store: StoreLike = None, shop_id: str | None = None, days: int
 _RUN_COLUMNS = "run_id, shop_id, started_by, status, started_at, finished_at, entity, pages, records, error"
 
 
-def _runs(rows: list[tuple]) -> list[dict[str, Any]]:
+class SyncRun(TypedDict):
+    run_id: str
+    shop_id: str
+    started_by: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    entity: str | None
+    pages: int
+    records: int
+    error: str | None
+
+
+def _runs(rows: list[tuple[Any, ...]]) -> list[SyncRun]:
     names = [c.strip() for c in _RUN_COLUMNS.split(",")]
-    return [dict(zip(names, row)) for row in rows]
+    return [cast(SyncRun, dict(zip(names, row, strict=True))) for row in rows]
 
 
-def recent_runs(store: StoreLike = None, shop_id: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+def recent_runs(store: StoreLike = None, shop_id: str | None = None, limit: int = 20) -> list[SyncRun]:
     """The latest sync runs, newest first."""
     where, params = _shop_filter(shop_id)
     with open_store(store).unit() as con:
@@ -121,11 +147,11 @@ def recent_runs(store: StoreLike = None, shop_id: str | None = None, limit: int 
     return _runs(rows)
 
 
-def sync_history(store: StoreLike, shop_id: str, limit: int = 20) -> list[dict[str, Any]]:
+def sync_history(store: StoreLike, shop_id: str, limit: int = 20) -> list[SyncRun]:
     return recent_runs(store, shop_id, limit)
 
 
-def open_errors(store: StoreLike = None, shop_id: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+def open_errors(store: StoreLike = None, shop_id: str | None = None, limit: int = 10) -> list[SyncRun]:
     """Failed runs not yet followed by a successful one of the same shop: the errors still standing."""
     where, params = _shop_filter(shop_id, "r.shop_id")
     with open_store(store).unit() as con:
@@ -139,7 +165,12 @@ def open_errors(store: StoreLike = None, shop_id: str | None = None, limit: int 
     return _runs(rows)
 
 
-def last_syncs(store: StoreLike = None) -> dict[str, dict[str, Any]]:
+class LastSync(TypedDict):
+    latest: SyncRun
+    last_success_at: dt.datetime | None
+
+
+def last_syncs(store: StoreLike = None) -> dict[str, LastSync]:
     """Per shop: its latest run and when it last succeeded."""
     with open_store(store).unit() as con:
         latest = con.execute(
@@ -149,7 +180,7 @@ def last_syncs(store: StoreLike = None) -> dict[str, dict[str, Any]]:
         succeeded = dict(con.execute(
             "SELECT shop_id, max(finished_at) FROM sync_runs WHERE status = 'succeeded' GROUP BY shop_id"
         ).fetchall())
-    return {run["shop_id"]: {"latest": run, "last_success_at": succeeded.get(run["shop_id"])}
+    return {run["shop_id"]: LastSync(latest=run, last_success_at=succeeded.get(run["shop_id"]))
             for run in _runs(latest)}
 
 
@@ -165,7 +196,21 @@ def record_counts(store: StoreLike = None) -> dict[str, dict[str, int]]:
     return counts
 
 
-def shops(store: StoreLike = None) -> list[dict[str, Any]]:
+class ShopRow(TypedDict):
+    shop_id: str
+    platform: str
+    name: str
+    timezone: str
+    settings: dict[str, Any]
+    sync_interval_minutes: int
+    enabled: bool
+    created_at: dt.datetime
+    counts: dict[str, int]
+    last_run: SyncRun | None
+    last_success_at: dt.datetime | None
+
+
+def shops(store: StoreLike = None) -> list[ShopRow]:
     """Every connected shop with its settings (no secrets), record counts and last sync."""
     store = open_store(store)
     with store.unit() as con:
@@ -174,12 +219,38 @@ def shops(store: StoreLike = None) -> list[dict[str, Any]]:
     counts, syncs = record_counts(store), last_syncs(store)
     listed = []
     for shop_id, platform, name, tz, settings, interval, enabled, created_at in rows:
-        sync = syncs.get(shop_id, {})
-        listed.append({
-            "shop_id": shop_id, "platform": platform, "name": name, "timezone": tz,
-            "settings": json.loads(settings or "{}"), "sync_interval_minutes": interval, "enabled": enabled,
-            "created_at": created_at,
-            "counts": counts.get(shop_id, dict.fromkeys(SYNCED_TABLES, 0)),
-            "last_run": sync.get("latest"), "last_success_at": sync.get("last_success_at"),
-        })
+        sync = syncs.get(shop_id)
+        listed.append(ShopRow(
+            shop_id=shop_id, platform=platform, name=name, timezone=tz,
+            settings=json.loads(settings or "{}"), sync_interval_minutes=interval, enabled=enabled,
+            created_at=created_at,
+            counts=counts.get(shop_id, dict.fromkeys(SYNCED_TABLES, 0)),
+            last_run=sync["latest"] if sync else None, last_success_at=sync["last_success_at"] if sync else None,
+        ))
     return listed
+
+
+def shop(store: StoreLike, shop_id: str | None) -> ShopRow | None:
+    """The shop chosen in the sidebar, or None when it is not (or no longer) connected."""
+    return next((s for s in shops(store) if s["shop_id"] == shop_id), None)
+
+
+class Dashboard(TypedDict):
+    now: dt.datetime
+    summary: Summary
+    by_day: pl.DataFrame
+    errors: list[SyncRun]
+    syncs: dict[str, LastSync]
+
+
+def dashboard(store: StoreLike, shop_id: str, tz: str, errors_shown: int = 5) -> Dashboard:
+    """Everything the Overview page shows of one shop, as of one reading of the clock."""
+    now = clock.now()
+    return Dashboard(now=now, summary=summary(store, shop_id, now=now),
+                     by_day=orders_by_day(store, shop_id, tz=tz, now=now),
+                     errors=open_errors(store, shop_id, limit=errors_shown), syncs=last_syncs(store))
+
+
+def sync_error_words(run: SyncRun) -> str:
+    """A failed run's error in plain words, naming the step it stopped at."""
+    return integrations.explain_error(run["error"], run["entity"])

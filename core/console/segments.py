@@ -1,11 +1,31 @@
-"""The explorer's form values <-> a segment rule, so the page only lays out widgets.
+"""What the Segments explorer shows and does: its form values <-> a segment rule, the members a rule
+matches (count, share, sample), the charts, saving and exporting segments, and who each automation
+would reach in the week ahead.
 
-Tri-state choices ('any' / 'yes' / 'no') become None / True / False; dates become ISO dates.
+Tri-state choices ('any' / 'yes' / 'no') become None / True / False; dates become ISO dates. A rule
+crosses the page's cache as its JSON text, which is also what makes two equal rules one cache key.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict
+
+import polars as pl
+
+from core.console import automations
+from core.console.common import StoreLike, now, store_path
+from core.console.overview import ShopRow, shop
+from core.segments import charts as segment_charts
+from core.segments import rules
+
+__all__ = ["ShopRow", "shop", "store_path"]
+
+Exploration = rules.Exploration
+Frame = pl.DataFrame
+MAX_NAME = rules.MAX_NAME
+# What a page catches when a rule or a segment's name is refused; it names the fields.
+RuleError = rules.RuleError
+WeekAhead = automations.WeekAhead
 
 TRI_STATE = ("any", "yes", "no")
 FLAG_FIELDS = ("has_open_cart", "email_consent", "sms_consent", "night_consent")
@@ -47,3 +67,69 @@ def form_from_rule(rule: dict[str, Any]) -> dict[str, Any]:
         if field in rule:
             form[field] = "yes" if rule[field] else "no"
     return form
+
+
+def rule_json(rule: dict[str, Any]) -> str:
+    """The rule checked and in its one JSON form; RuleError names the fields it refuses."""
+    return rules.as_rule(rule).to_json()
+
+
+def filter_options(store: StoreLike, shop_id: str) -> dict[str, Any]:
+    """The shop's products, categories and member groups, for the form's pickers."""
+    return rules.filter_options(store, shop_id)
+
+
+def explore(store: StoreLike, shop_id: str, rule: str) -> rules.Exploration:
+    """How many members the rule matches, out of how many, and a sample."""
+    return rules.explore(store, rule, shop_id)
+
+
+class Charts(TypedDict):
+    rf: pl.DataFrame       # members by recency x frequency
+    cohorts: pl.DataFrame  # repurchase share by signup month x months since
+
+
+def charts(store: StoreLike, shop_id: str, rule: str) -> Charts:
+    moment = now()
+    return Charts(rf=segment_charts.recency_frequency(store, rule, shop_id, moment),
+                  cohorts=segment_charts.cohort_repurchase(store, rule, shop_id, moment)["matrix"])
+
+
+class SavedSegment(TypedDict):
+    segment_id: str
+    shop_id: str
+    name: str
+    rule: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def saved_segments(store: StoreLike, shop_id: str) -> list[SavedSegment]:
+    """The shop's saved segments, most recently changed first."""
+    return [SavedSegment(segment_id=s["segment_id"], shop_id=s["shop_id"], name=s["name"], rule=s["rule"],
+                         created_at=s["created_at"], updated_at=s["updated_at"])
+            for s in rules.list_segments(store, shop_id)]
+
+
+class SaveResult(TypedDict):
+    name: str
+    created: bool  # False when a segment of that name was updated
+
+
+def save_segment(store: StoreLike, shop_id: str, name: str, rule: dict[str, Any]) -> SaveResult:
+    saved = rules.save_segment(store, shop_id, name, rule)
+    return SaveResult(name=saved["name"], created=bool(saved["created"]))
+
+
+def delete_segment(store: StoreLike, segment_id: str) -> None:
+    rules.delete_segment(store, segment_id)
+
+
+def export_csv(store: StoreLike, shop_id: str, rule: dict[str, Any], lang: str) -> bytes:
+    """The rule's members now, as CSV bytes, with headers in `lang`."""
+    return rules.export_csv(store, rule, shop_id, lang)
+
+
+def week_ahead(store: StoreLike, shop_id: str, tz: str) -> list[automations.WeekAhead]:
+    """Who each automation of the shop would reach today and on each of the next 7 days."""
+    return automations.week_ahead(store, shop_id, tz)

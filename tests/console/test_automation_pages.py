@@ -13,7 +13,9 @@ from core import i18n
 from core.automations import manage
 from core.automations.attribution import attribute
 from core.automations.evaluate import evaluate_all
+from core.console import activity as outbox_views
 from core.console import automations as views
+from core.console import templates as template_views
 from core.messaging.outbox import Journal, claim, reconcile
 from core.public import tracking
 from tests.conftest import ROOT
@@ -59,10 +61,11 @@ def button(at: AppTest, label: str):
 
 def test_labels_and_trigger_summaries_are_plain_korean():
     i18n.set_language("ko")
-    assert views.state_label("unknown") == "확인 필요"
-    assert views.reason_label("no_consent") == "광고 수신 미동의"
-    assert views.reason_label("gave up after 5 tries") == "gave up after 5 tries"  # no word: shown as written
-    assert views.trigger_detail("no_first_purchase", {"days": 14}, 0) == "가입 후 14일 이내 구매 없음 · 조건 충족 즉시 발송"
+    assert outbox_views.state_label("unknown") == "확인 필요"
+    assert outbox_views.reason_label("no_consent") == "광고 수신 미동의"
+    assert outbox_views.reason_label("gave up after 5 tries") == "gave up after 5 tries"  # no word: shown as written
+    assert views.trigger_detail("no_first_purchase", {"days": 14}, 0) == \
+        "가입 후 14일 이내 구매 없음 · 조건 충족 즉시 발송"
     assert views.trigger_detail("purchased", {"category_keys": ["c1", "c2"]}, 120) == \
         "카테고리 2개 · 조건 충족 2시간 뒤 발송"
     assert views.trigger_params("no_repurchase", days=45, product_keys=["x"]) == {"days": 45}
@@ -71,21 +74,21 @@ def test_labels_and_trigger_summaries_are_plain_korean():
 
 def test_template_problem_names_the_part_and_line():
     html = "<p>안녕하세요</p>\n<p>반가워요</p>\n<p>{{ member.nmae }}님</p>\n"
-    problem = views.template_problem("제목", html, None, "signup")
+    problem = template_views.template_problem("제목", html, None, "signup")
     assert problem is not None and problem.part == "html" and problem.line == 3
     assert problem.source_line == "<p>{{ member.nmae }}님</p>"
-    assert views.template_problem("제목", "<p>{{ member.name }}</p>", None, "signup") is None
+    assert template_views.template_problem("제목", "<p>{{ member.name }}</p>", None, "signup") is None
 
 
 def test_member_preview_uses_the_members_real_order(world):
-    context, from_sample = views.member_context(world, w.SHOP, "m5", "purchased")
+    context, from_sample = template_views.member_context(world, w.SHOP, "m5", "purchased")
     assert context["member"]["name"] == "최유나" and context["order"]["order_key"] == "o-old"
     assert from_sample == []
-    rendered, problem = views.render_preview(w.starter_template("purchased"), "purchased", context,
-                                             advertising=True, sender=views.preview_sender(world, w.SHOP))
+    rendered, problem = template_views.render_preview(w.starter_template("purchased"), "purchased", context,
+                                             advertising=True, sender=template_views.preview_sender(world, w.SHOP))
     assert problem is None and "최유나" in rendered.subject and "o-old" in rendered.html
     # m1 never ordered: the order part comes from the sample, and the page says so.
-    context, from_sample = views.member_context(world, w.SHOP, "m1", "purchased")
+    context, from_sample = template_views.member_context(world, w.SHOP, "m1", "purchased")
     assert context["member"]["name"] == "김민지" and from_sample == ["order"]
 
 
@@ -317,7 +320,7 @@ def sent_world(world, store_path, fixed_clock):
 
 
 def test_activity_filters_retries_and_resolves(sent_world, world):
-    states = {r["member_key"]: r["state"] for r in views.activity(world, w.SHOP)}
+    states = {r["member_key"]: r["state"] for r in outbox_views.activity(world, w.SHOP)}
     assert states == {"m1": "sent", "m2": "failed", "m3": "sent", "m4": "skipped", "m5": "unknown"}
 
     at = open_page("pages/activity.py")
@@ -333,25 +336,25 @@ def test_activity_filters_retries_and_resolves(sent_world, world):
     assert sorted(at.dataframe[-1].value["이메일"]) == ["m1@example.com", "m3@example.com"]
 
     # Retry the failed one: back to waiting, a fresh set of tries.
-    [failed] = views.activity(world, w.SHOP, state="failed")
+    [failed] = outbox_views.activity(world, w.SHOP, state="failed")
     at.multiselect(key="activity_retry_pick").select(failed["message_id"]).run()
     button(at, "다시 보내기").click().run()
     assert not at.exception, at.exception
     assert "1건을 다시 보내도록 했습니다" in at.success[0].value
-    retried = {r["member_key"]: r for r in views.activity(world, w.SHOP)}["m2"]
+    retried = {r["member_key"]: r for r in outbox_views.activity(world, w.SHOP)}["m2"]
     assert (retried["state"], retried["attempts"]) == ("pending", 0)
 
     # Resolve the unknown one as not sent: it stays unsent and is never sent again.
     assert "확인이 필요한 메시지" in rendered_text(at) and "m5@example.com" in rendered_text(at)
     button(at, "보내지 않음으로 표시").click().run()
     assert "보내지 않은 것으로 표시했습니다" in at.success[0].value
-    settled = {r["member_key"]: r for r in views.activity(world, w.SHOP)}["m5"]
+    settled = {r["member_key"]: r for r in outbox_views.activity(world, w.SHOP)}["m5"]
     assert (settled["state"], settled["reason_label"]) == ("cancelled", "운영자 확인: 보내지 않음")
     assert not any(b.label == "보내지 않음으로 표시" for b in at.button)
 
 
 def test_list_shows_results_from_outbox_opens_clicks_and_attributed_orders(sent_world, world, fixed_clock):
-    sent = {r["member_key"]: r["message_id"] for r in views.activity(world, w.SHOP, state="sent")}
+    sent = {r["member_key"]: r["message_id"] for r in outbox_views.activity(world, w.SHOP, state="sent")}
     tracking.record_open(world, sent["m1"], at=w.at(10, 9, 20))
     tracking.record_open(world, sent["m1"], at=w.at(10, 9, 21))  # opened twice: one message opened
     tracking.record_open(world, sent["m3"], at=w.at(10, 9, 22))
@@ -365,3 +368,10 @@ def test_list_shows_results_from_outbox_opens_clicks_and_attributed_orders(sent_
     assert (values["발송"], values["건너뜀·취소"], values["실패"]) == ("2", "1", "1")
     assert (values["열람"], values["클릭"], values["구매 전환"], values["전환 매출"]) == ("2", "1", "1", "₩45,000")
     assert "확인 필요 1건 · 건너뛴 이유: 광고 수신 미동의 1" in [c.value for c in at.caption]
+
+
+def test_the_pages_work_on_the_sidebars_shop_or_else_the_first(world):
+    books = views.address_books(world)
+    assert views.chosen_book(books, w.SHOP)["shop_id"] == w.SHOP
+    assert views.chosen_book(books, "gone")["shop_id"] == books[0]["shop_id"]
+    assert views.chosen_book([], w.SHOP) is None

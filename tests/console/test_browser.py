@@ -22,7 +22,7 @@ def console(store, store_path, tmp_path):
         yield url
 
 
-def test_overview_in_chromium_korean_then_english(chromium, console):
+def test_overview_in_chromium_korean_then_english(chromium, console):  # noqa: F811 (the fixture)
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=30_000)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from core.console import automations as automation_views
+from core.console import activity as automation_views
 from core.loyalty import jobs, notify
 from core.loyalty import settings as ls
 from core.messaging import alimtalk as api
