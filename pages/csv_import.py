@@ -11,6 +11,7 @@ import streamlit as st
 
 from core import csv_import as ci
 from core import i18n
+from core.console import integrations as connections
 from core.console import overview as ov
 from core.i18n import t
 from core.store import Store, StoreError, default_path
@@ -55,6 +56,8 @@ def shop_picker() -> str | None:
             if st.form_submit_button(t("csv.shop.create")):
                 try:
                     shop = ci.create_csv_shop(Store(db), shop_id, name)
+                except connections.InvalidInput as exc:  # the shop id or name: its key, worded
+                    st.error(connections.error_words(exc), icon=":material/edit_note:")
                 except ValueError as exc:
                     st.error(str(exc), icon=":material/edit_note:")
                 else:

@@ -44,7 +44,7 @@ def refresh() -> None:
 
 
 def invalid(exc: connections.InvalidInput) -> None:
-    st.error(t("integrations.invalid", problem=exc.message()), icon=":material/edit_note:")
+    st.error(t("integrations.invalid", problem=connections.error_words(exc)), icon=":material/edit_note:")
 
 
 def platform_label(shop: dict) -> str:
@@ -53,9 +53,10 @@ def platform_label(shop: dict) -> str:
     return PLATFORM_NAMES.get(shop["platform"], shop["platform"])
 
 
-def failure(headline: str, error: str | None, entity: str | None, platform: str | None = None) -> None:
+def failure(headline: str, error: connections.ErrorRecord | None, entity: str | None,
+            platform: str | None = None) -> None:
     st.error(f"**{headline}** — {connections.explain_error(error, entity, platform=platform)}\n\n"
-             f"{t('integrations.error_detail', detail=error or '')}", icon=":material/error:")
+             f"{t('integrations.error_detail', detail=error.detail if error else '')}", icon=":material/error:")
 
 
 def flash(shop_id: str) -> None:
@@ -86,7 +87,8 @@ def history_table(shop: dict) -> None:
         t("col.records"): r["records"],
         t("col.pages"): r["pages"],
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
-        t("col.error"): connections.explain_error(r["error"], platform=shop["platform"]) if r["error"] else "",
+        t("col.error"): connections.explain_error(connections.run_error(r), platform=shop["platform"])
+        if r["error"] else "",
     } for r in runs], hide_index=True, width="stretch")
 
 
@@ -108,16 +110,17 @@ def run_sync(shop: dict) -> None:
     else:
         bar.empty()
         if not result.run_id:  # it never started (no client for the platform...), so no run records it
-            failure(t("integrations.sync_failed"), result.error, None, shop["platform"])
+            failure(t("integrations.sync_failed"), result.failure, None, shop["platform"])
 
 
 def show_check(check: connections.ConnectionCheck) -> None:
     if check.ok:
         st.success(t("integrations.test_ok"), icon=":material/check_circle:")
-        if check.detail:
-            st.caption(check.detail)
+        said = connections.said_words(check)
+        if said:
+            st.caption(said)
     else:
-        failure(t("integrations.test_failed"), check.detail, None, check.platform)
+        failure(t("integrations.test_failed"), check.error, None, check.platform)
 
 
 def next_sync_words(shop: dict, job: dict | None, now: dt.datetime) -> tuple[str, str]:
@@ -165,7 +168,7 @@ def interval_changed(shop_id: str) -> None:
     try:
         connections.set_sync_interval(Store(db), shop_id, minutes)
     except connections.InvalidInput as exc:
-        st.session_state[f"flash:{shop_id}"] = ("error", exc.message())
+        st.session_state[f"flash:{shop_id}"] = ("error", connections.error_words(exc))
         return
     refresh()
     st.session_state[f"flash:{shop_id}"] = ("success", t("integrations.interval_saved",
@@ -227,7 +230,7 @@ def run_import(shop: dict) -> None:
     st.session_state[f"flash:{shop['shop_id']}"] = {
         "succeeded": ("success", t("integrations.gm_done", records=outcome.records, removed=outcome.removed)),
         "refused": ("refused", outcome.refusal),
-    }.get(outcome.status, ("failed", outcome.error))
+    }.get(outcome.status, ("failed", outcome.error))  # a failure's record, worded by `flash`
     st.rerun()
 
 
@@ -241,7 +244,8 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
             st.caption(t("integrations.no_sync_for_csv"))
         else:
             left, right, _ = st.columns([1, 1, 3])
-            sync = left.button(t("integrations.sync_now"), key=f"sync:{shop_id}", type="primary", icon=":material/sync:")
+            sync = left.button(t("integrations.sync_now"), key=f"sync:{shop_id}", type="primary",
+                               icon=":material/sync:")
             test = right.button(t("integrations.test_connection"), key=f"test:{shop_id}", icon=":material/lan:")
             if test:
                 with st.spinner(t("integrations.testing")):
@@ -258,9 +262,9 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
         if csv and run and run["error"]:  # the CSV import words its bad rows (line and reason) itself
             st.warning(f"**{t('integrations.last_import')}** — {run['error']}", icon=":material/rule:")
         elif run and run["status"] == "failed":
-            failure(t("integrations.last_error"), run["error"], run["entity"], shop["platform"])
+            failure(t("integrations.last_error"), connections.run_error(run), run["entity"], shop["platform"])
         elif job and job.get("last_status") == "failed" and not csv:
-            st.warning(f"{t('integrations.scheduler_job_failed')} {connections.explain_error(job['last_error'])}")
+            st.warning(f"{t('integrations.scheduler_job_failed')} {connections.explain_error(None)}")
         if shop["platform"] == "godomall":
             godomall_box(shop)
         if shop["platform"] == "cafe24" and not connections.is_sandbox(shop):
@@ -297,8 +301,8 @@ def authorize_box(shop: dict) -> None:
                 connections.finish_authorization(shop["shop_id"], pasted, state)
             except connections.InvalidInput as exc:
                 invalid(exc)
-            except Exception as exc:  # the client words its failures for an operator, without secrets
-                failure(t("integrations.authorize_failed"), str(exc), None, "cafe24")
+            except Exception as exc:  # the client's errors carry a key and no secret; the console words them
+                failure(t("integrations.authorize_failed"), connections.ErrorRecord.of(exc), None, "cafe24")
             else:
                 st.session_state.pop(state_key, None)
                 refresh()
@@ -325,7 +329,7 @@ def sandbox_form() -> None:
             except connections.InvalidInput as exc:
                 invalid(exc)
             except Exception as exc:  # the sandbox is down, or refused: say so in plain words
-                failure(t("integrations.connect_failed"), str(exc), None)
+                failure(t("integrations.connect_failed"), connections.ErrorRecord.of(exc), None)
             else:
                 connected(shop.shop_id, t("integrations.sandbox_connected", name=shop.name))
 
@@ -389,7 +393,7 @@ def platform_form(platform: str) -> None:
     except connections.InvalidInput as exc:
         invalid(exc)
     except connections.ConnectionFailed as exc:
-        failure(t("integrations.test_failed"), exc.check.detail, None, platform)
+        failure(t("integrations.test_failed"), exc.check.error, None, platform)
     else:
         st.session_state[f"{platform}_form_saved"] = True
         connected(shop.shop_id, t("integrations.connected_platform", name=shop.name, platform=PLATFORM_NAMES[platform]))
@@ -417,7 +421,7 @@ with tabs[0]:
     sandbox_form()
 with tabs[1]:
     cafe24_form()
-for tab, platform in zip(tabs[2:], ("godomall", "naver", "wix")):
+for tab, platform in zip(tabs[2:], ("godomall", "naver", "wix"), strict=True):
     with tab:
         platform_form(platform)
 st.caption(t("integrations.csv_elsewhere"))

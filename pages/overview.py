@@ -76,7 +76,7 @@ def sync_errors(errors: list[dict], names: dict[str, str]) -> None:
     for run in errors:
         when = i18n.local_time(run["started_at"])
         st.error(f"**{names.get(run['shop_id'], run['shop_id'])} · {when}** — "
-                 f"{connections.explain_error(run['error'], run['entity'])}\n\n"
+                 f"{connections.explain_error(connections.run_error(run), run['entity'])}\n\n"
                  f"{t('integrations.error_detail', detail=run['error'] or '')}", icon=":material/error:")
 
 

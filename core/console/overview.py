@@ -104,7 +104,8 @@ def orders_by_day(store: StoreLike = None, shop_id: str | None = None, days: int
             .sort("day"))
 
 
-_RUN_COLUMNS = "run_id, shop_id, started_by, status, started_at, finished_at, entity, pages, records, error"
+_RUN_COLUMNS = ("run_id, shop_id, started_by, status, started_at, finished_at, entity, pages, records, error, "
+                "error_kind, error_key, error_params")
 
 
 def _runs(rows: list[tuple]) -> list[dict[str, Any]]:

@@ -85,7 +85,7 @@ class ImportResult:
 
 def connect(store: Store, shop_id: str, name: str, *, partner_key: str, user_key: str,
             base_url: str | None = None, settings: dict[str, Any] | None = None,
-            timezone: str = clock.DEFAULT_TZ) -> Shop:
+            timezone: str = clock.DEFAULT_TZ, sync_interval_minutes: int = 15) -> Shop:
     """Save a Godomall shop (keys to the secrets file), refusing a second address book for one account."""
     validate_shop_id(shop_id)
     partner_key, user_key = (partner_key or "").strip(), (user_key or "").strip()
@@ -96,7 +96,8 @@ def connect(store: Store, shop_id: str, name: str, *, partner_key: str, user_key
     merged = dict(settings or {})
     if base_url:
         merged["base_url"] = base_url.rstrip("/")
-    return save_shop(store, shop_id, PLATFORM, name, settings=merged, timezone=timezone)
+    return save_shop(store, shop_id, PLATFORM, name, settings=merged, timezone=timezone,
+                     sync_interval_minutes=sync_interval_minutes)
 
 
 def _refuse_second_book(store: Store, shop_id: str, account: str) -> None:
