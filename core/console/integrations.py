@@ -329,7 +329,7 @@ def set_sync_interval(store: Store, shop_id: str, minutes: int) -> None:
                            detail=f"a sync interval is {MIN_INTERVAL} to {MAX_INTERVAL} minutes")
     job = f"sync:{shop_id}"
     with store.unit() as con:
-        if con.execute("SELECT count(*) FROM shops WHERE shop_id = ?", [shop_id]).fetchone()[0] == 0:
+        if con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone() is None:
             raise KeyError(f"no shop '{shop_id}' is connected")
         con.execute("UPDATE shops SET sync_interval_minutes = ? WHERE shop_id = ?", [minutes, shop_id])
         row = con.execute("SELECT last_started_at FROM scheduler_jobs WHERE job = ?", [job]).fetchone()

@@ -207,16 +207,18 @@ class Cafe24Client:
             if response.status_code == 401 or error == "invalid_client":
                 raise AuthError("sync.auth_refused", platform="cafe24", status=response.status_code,
                                 detail=f"Cafe24 refused the app's client id or client secret for shop '{self.shop_id}' "
-                                       f"(HTTP {response.status_code} {error}); check the Client Secret and connect again")
+                                       f"(HTTP {response.status_code} {error}); check the Client Secret and connect "
+                                       "again")
             raise AuthError("sync.authorization_spent", platform="cafe24", status=response.status_code,
-                            detail=f"Cafe24 refused {what} for shop '{self.shop_id}' (HTTP {response.status_code} {error}): "
-                                   "it was already used or has expired; connect the mall again")
+                            detail=f"Cafe24 refused {what} for shop '{self.shop_id}' (HTTP {response.status_code} "
+                                   f"{error}): it was already used or has expired; connect the mall again")
         for field in ("access_token", "refresh_token", "expires_at"):
             if not isinstance(body, dict) or not body.get(field):
                 raise BadResponse("sync.missing_field", platform="cafe24", what="token", field=field,
                                   detail=f"Cafe24's token answer has no '{field}'")
-        expires = norm.instant(body["expires_at"], self.tz, what="the token's expires_at")
-        issued = norm.instant(body.get("issued_at"), self.tz, what="the token's issued_at") or expires - dt.timedelta(hours=2)
+        expires = norm.required_instant(body["expires_at"], self.tz, what="the token's expires_at")
+        issued = (norm.instant(body.get("issued_at"), self.tz, what="the token's issued_at")
+                  or expires - dt.timedelta(hours=2))
         # Kept as an instant on our clock: the platform's clock and ours may disagree.
         local_expiry = clock.now() + (expires - issued)
         # The rotated refresh token is on disk before the new access token is ever used.
@@ -264,11 +266,13 @@ class Cafe24Client:
             break
         body = self._body(response, path)
         if response.status_code >= 400:
-            message = body.get("error", {}).get("message") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+            error = body.get("error") if isinstance(body, dict) else None
+            message = error.get("message") if isinstance(error, dict) else None
             detail = f"HTTP {response.status_code}" + (f": {message}" if message else "")
             if response.status_code in (401, 403):
                 raise AuthError("sync.auth_refused", platform="cafe24", status=response.status_code, what=path,
-                                detail=f"Cafe24 refused {path} for shop '{self.shop_id}' ({detail}); connect the mall again")
+                                detail=f"Cafe24 refused {path} for shop '{self.shop_id}' ({detail}); connect the mall "
+                                       "again")
             raise SyncError("sync.rejected", platform="cafe24", status=response.status_code, what=path,
                             detail=f"Cafe24 rejected {path} ({detail})")
         return body, response
@@ -310,7 +314,9 @@ class Cafe24Client:
         body, _ = self._get("/api/v2/admin/store", {})
         store = body.get("store") if isinstance(body, dict) else None
         name = (store.get("shop_name") or store.get("mall_id")) if isinstance(store, dict) else None
-        return ConnectionOk("connect.cafe24_ok", {"name": str(name)}) if name else ConnectionOk("connect.cafe24_ok_unnamed")
+        if not name:
+            return ConnectionOk("connect.cafe24_ok_unnamed")
+        return ConnectionOk("connect.cafe24_ok", {"name": str(name)})
 
     def _limit(self, documented: int) -> int:
         return max(1, min(documented, int(self.page_size or documented)))
@@ -335,7 +341,7 @@ class Cafe24Client:
         limit = self._limit(1000)
         start = cursor["created_from"] if cursor else "2000-01-01T00:00:00+09:00"
         seen = set(cursor.get("seen", [])) if cursor else set()
-        start_at = norm.instant(start, self.tz)
+        start_at = norm.required_instant(start, self.tz)
         while True:
             rows = self._list("/api/v2/admin/customersprivacy", "customersprivacy",
                               {"search_type": "created_date", "created_start_date": start, "limit": limit})
@@ -344,12 +350,14 @@ class Cafe24Client:
             for n, row in enumerate(rows, 1):
                 key = norm.require(row, "member_id", what=f"Cafe24 member record #{n} of the page from {start}")
                 what = f"Cafe24 member '{key}'"
-                at = norm.instant(norm.require(row, "created_date", what=what), self.tz, what=f"{what} created_date")
+                at = norm.required_instant(norm.require(row, "created_date", what=what), self.tz,
+                                           what=f"{what} created_date")
                 if at == start_at and key in seen:
                     continue  # already taken from the previous page (same sign-up second)
                 if at < start_at:
                     raise BadResponse("sync.bad_response", platform="cafe24", what=what,
-                                      detail=f"{what} signed up before {start}, though Cafe24 was asked for later members")
+                                      detail=f"{what} signed up before {start}, though Cafe24 was asked for later "
+                                             "members")
                 members.append(self._member_row(row, key, at))
                 if at > last_at:
                     last_at, last_ids = at, set()
@@ -398,7 +406,8 @@ class Cafe24Client:
                               detail=f"{what} has category_depth {depth!r}; Cafe24 has depths 1 to 4")
         parent = row.get("parent_category_no")
         names = row.get("full_category_name") or {}
-        path = " > ".join(str(names[k]) for k in sorted(names, key=int) if names[k]) if isinstance(names, dict) else None
+        path = (" > ".join(str(names[k]) for k in sorted(names, key=int) if names[k]) if isinstance(names, dict)
+                else None)
         return {"category_key": str(key), "name": norm.require(row, "category_name", what=what), "depth": depth,
                 "parent_key": None if parent in (None, 1, "1") else str(parent), "path": path or None,
                 "raw": row}
@@ -454,12 +463,15 @@ class Cafe24Client:
         for n, row in enumerate(rows, 1):
             key = norm.require(row, "order_id", what=f"Cafe24 order record #{n} of the page")
             what = f"Cafe24 order {key}"
-            ordered = norm.instant(norm.require(row, "order_date", what=what), self.tz, what=f"{what} order_date")
+            ordered = norm.required_instant(norm.require(row, "order_date", what=what), self.tz,
+                                            what=f"{what} order_date")
             lines = row.get("items")
             if not isinstance(lines, list) or not lines:
                 raise BadResponse("sync.missing_field", platform="cafe24", what=what, field='items',
                                   detail=f"{what} has no 'items' (asked for with embed=items)")
-            statuses, delivered, events = [], [], [ordered]
+            statuses: list[str] = []
+            delivered: list[dt.datetime] = []
+            events: list[dt.datetime] = [ordered]
             for k, line in enumerate(lines, 1):
                 item_key = norm.require(line, "order_item_code", what=f"item #{k} of {what}")
                 item_what = f"item {item_key} of {what}"
@@ -490,14 +502,16 @@ class Cafe24Client:
                       else "returned" if "returned" in statuses else "cancelled")
             paid = norm.instant(row.get("payment_date"), self.tz, what=f"{what} payment_date")
             cancelled = norm.instant(row.get("cancel_date"), self.tz, what=f"{what} cancel_date")
-            amounts = row.get("actual_order_amount") if isinstance(row.get("actual_order_amount"), dict) else {}
-            buyer = row.get("buyer") if isinstance(row.get("buyer"), dict) else {}
+            amounts: dict[str, Any] = (row["actual_order_amount"] if isinstance(row.get("actual_order_amount"), dict)
+                                       else {})
+            buyer: dict[str, Any] = row["buyer"] if isinstance(row.get("buyer"), dict) else {}
             events += [a for a in (paid, cancelled, *delivered) if a]
             orders.append({
                 "order_key": str(key), "member_key": norm.text(row.get("member_id")),
                 "email": norm.email(row.get("member_email") or buyer.get("email")),
                 "status": status, "ordered_at": ordered, "paid_at": paid,
-                "delivered_at": max(delivered) if delivered and status in ("delivered", "confirmed", "returned") else None,
+                "delivered_at": (max(delivered) if delivered and status in ("delivered", "confirmed", "returned")
+                                 else None),
                 "total_amount": norm.amount(amounts.get("payment_amount", row.get("payment_amount")),
                                             what=f"{what} payment_amount"),
                 "currency": norm.text(row.get("currency")) or "KRW", "updated_at": max(events),
@@ -518,7 +532,8 @@ class Cafe24Client:
                 items.append({
                     "cart_key": str(key), "line_no": int(line.get("basket_product_no") or k),
                     "product_key": norm.text(line.get("product_no")), "name": norm.text(line.get("product_name")),
-                    "image_url": norm.text(line.get("product_image")), "option_text": norm.text(line.get("option_value")),
+                    "image_url": norm.text(line.get("product_image")),
+                    "option_text": norm.text(line.get("option_value")),
                     "quantity": int(line.get("quantity") or 1),
                     "unit_price": norm.amount(line.get("product_price"), what=f"line {k} of {what} product_price"),
                 })
@@ -595,7 +610,8 @@ class Cafe24Client:
                 return end, count
             if end - start <= dt.timedelta(seconds=1):
                 raise BadResponse("sync.bad_response", platform="cafe24", what=path,
-                                  detail=f"Cafe24 holds {count} records of {path} in the one second from {_kst(start)}; "
+                                  detail=f"Cafe24 holds {count} records of {path} in the one second from "
+                                         f"{_kst(start)}; "
                                          f"more than its offset maximum ({max_offset}) lets the console read")
             end = start + (end - start) / 2
             end = end.replace(microsecond=0)

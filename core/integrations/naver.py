@@ -46,6 +46,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -160,7 +161,7 @@ class NaverClient:
                 self._apis[name] = PlatformHTTP(
                     "Naver Commerce", self.base_url, timeout=self.timeout, max_retries=self.max_retries,
                     backoff=self.backoff, limiter=limiter,
-                    on_response=lambda r, lim=limiter: _follow_announced_rate(lim, r))
+                    on_response=functools.partial(_follow_announced_rate, limiter))
             return self._apis[name]
 
     def _call(self, name: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -187,7 +188,8 @@ class NaverClient:
             response = self.api("token").request("POST", TOKEN_PATH, data=form)
             if response.status_code in (400, 401, 403):
                 raise AuthError("sync.auth_refused", platform="naver", status=response.status_code,
-                                detail=f"Naver refused the client id and secret ({_error_code(response)}): check them in "
+                                detail=f"Naver refused the client id and secret ({_error_code(response)}): check them "
+                                       "in "
                                        "the Commerce API Center, and that this server's IP address is allowed there")
             body = _json_or_error(response, TOKEN_PATH)
             token, expires_in = body.get("access_token"), body.get("expires_in")
@@ -229,7 +231,8 @@ class NaverClient:
             body = self._call("products", "POST", PRODUCTS_PATH, json={"page": page, "size": self.product_page_size})
             contents = body.get("contents")
             if not isinstance(contents, list):
-                raise BadResponse("sync.missing_field", platform="naver", what=f"products page {page}", field="contents",
+                raise BadResponse("sync.missing_field", platform="naver", what=f"products page {page}",
+                                  field="contents",
                                   detail=f"Naver's product page {page} has no 'contents' list")
             rows = [product_row(cp, self.tz) for origin in contents for cp in origin.get("channelProducts") or []]
             last = bool(body.get("last")) or not contents or page >= int(body.get("totalPages") or 0)
@@ -241,25 +244,26 @@ class NaverClient:
     def _orders(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         until = clock.now()
         cursor = dict(cursor or {})
-        start = (norm.instant(cursor["from"]) if cursor.get("from") else
+        start = (norm.required_instant(cursor["from"]) if cursor.get("from") else
                  self.orders_since or until - dt.timedelta(days=self.history_days))
-        seq, window_end = cursor.get("seq"), norm.instant(cursor["to"]) if cursor.get("to") else None
+        seq = cursor.get("seq")
+        window_end = norm.required_instant(cursor["to"]) if cursor.get("to") else None
         while start < until or seq:
-            if window_end is None:
-                window_end = min(start + MAX_WINDOW, until)
+            window_end = window_end or min(start + MAX_WINDOW, until)
             params = {"lastChangedFrom": naver_time(start), "lastChangedTo": naver_time(window_end)}
             if seq:
                 params["moreSequence"] = seq
             body = self._call("changes", "GET", FEED_PATH, params=params)
             data = body.get("data") if isinstance(body, dict) else None
             if not isinstance(data, dict) or not isinstance(data.get("lastChangeStatuses", []), list):
-                raise BadResponse("sync.missing_field", platform="naver", what="last-changed-statuses", field="data.lastChangeStatuses",
+                raise BadResponse("sync.missing_field", platform="naver", what="last-changed-statuses",
+                                  field="data.lastChangeStatuses",
                                   detail="Naver's changed-orders answer has no data.lastChangeStatuses list")
             changes = data.get("lastChangeStatuses") or []
             rows = self._order_rows(changes) if changes else {}
             more = data.get("more") or None
             if more and more.get("moreFrom") and more.get("moreSequence"):
-                start, seq = norm.instant(more["moreFrom"], what="moreFrom"), str(more["moreSequence"])
+                start, seq = norm.required_instant(more["moreFrom"], what="moreFrom"), str(more["moreSequence"])
                 next_cursor = {"from": start.isoformat(), "seq": seq, "to": window_end.isoformat()}
             else:
                 # lastChangedTo is inclusive: the next window starts at it again, so a change landing in the
@@ -323,7 +327,8 @@ def categories_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         parts = [p.strip() for p in whole.split(">") if p.strip()]
         if not 1 <= len(parts) <= 4:
             raise BadResponse("sync.bad_response", platform="naver", what=f"category {key}",
-                              detail=f"Naver category {key} is {len(parts)} levels deep ('{whole}'); the console knows 1 to 4")
+                              detail=f"Naver category {key} is {len(parts)} levels deep ('{whole}'); the console "
+                                     "knows 1 to 4")
         by_path[">".join(parts)] = key
         parsed.append((key, parts, record))
     return [{"category_key": key, "name": norm.text(record.get("name")) or parts[-1], "depth": len(parts),
@@ -353,10 +358,11 @@ def item_status(product_order: dict[str, Any]) -> str:
     pid = product_order.get("productOrderId")
     status = product_order.get("productOrderStatus")
     try:
-        return ITEM_STATUSES[status]
+        return ITEM_STATUSES[str(status)]
     except KeyError:
         raise BadResponse("sync.unknown_status", platform="naver", what=f"product order {pid}", value=str(status),
-                          detail=f"Naver product order {pid} has status '{status}', which the console does not know") from None
+                          detail=f"Naver product order {pid} has status '{status}', which the console does "
+                                 "not know") from None
 
 
 def order_rows(details: list[dict[str, Any]], tz: str = clock.DEFAULT_TZ) -> dict[str, list[dict[str, Any]]]:
@@ -449,7 +455,8 @@ def _json_or_error(response: httpx.Response, path: str) -> Any:
                                "one was issued: check the application's API groups in the Commerce API Center")
     if response.status_code == 403:
         raise AuthError("sync.no_permission", platform="naver", status=403, what=path,
-                        detail=f"Naver did not allow {path} ({_error_code(response)}): this server's IP address may not "
+                        detail=f"Naver did not allow {path} ({_error_code(response)}): this server's IP address may "
+                               "not "
                                "be registered, or the application lacks the API group")
     if response.status_code >= 400:
         raise SyncError("sync.rejected", platform="naver", status=response.status_code, what=path,

@@ -63,6 +63,14 @@ def instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.
     return at.astimezone(dt.UTC)
 
 
+def required_instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.datetime:
+    """`instant` for a time the record cannot do without: an empty one is a BadResponse naming it."""
+    at = instant(value, tz, what=what)
+    if at is None:
+        raise BadResponse("sync.missing_field", what=what, field=what, detail=f"{what} is empty")
+    return at
+
+
 def amount(value: Any, *, what: str = "amount") -> float:
     if value in (None, ""):
         return 0.0

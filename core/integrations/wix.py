@@ -127,7 +127,8 @@ class WixClient:
             return None, response
         if response.status_code == 401:
             raise AuthError("sync.auth_refused", platform="wix", status=401, what=path,
-                            detail=f"Wix refused the API key for {path} ({_error_code(response)}): the key may have been "
+                            detail=f"Wix refused the API key for {path} ({_error_code(response)}): the key may have "
+                                   "been "
                                    "deleted or regenerated; paste a current key from the Wix API Keys Manager")
         if response.status_code == 403:
             raise AuthError("sync.no_permission", platform="wix", status=403, what=path,
@@ -229,6 +230,7 @@ class WixClient:
         since, pass_start, token = cursor.get("since"), cursor.get("pass_start"), cursor.get("token")
         while True:
             paging: dict[str, Any] = {"limit": ECOM_LIMIT}
+            request: dict[str, dict[str, Any]]
             if token:
                 request = {wrapper: {"cursorPaging": {**paging, "cursor": token}}}
             else:
@@ -255,7 +257,7 @@ class WixClient:
         for abandoned, checkpoint in self._cursor_walk(ABANDONED_PATH, "query", "abandonedCheckouts", cursor):
             with concurrent.futures.ThreadPoolExecutor(self.checkout_workers) as pool:
                 checkouts = list(pool.map(self._checkout, abandoned))
-            rows = [cart_rows(a, c, self.tz) for a, c in zip(abandoned, checkouts)]
+            rows = [cart_rows(a, c, self.tz) for a, c in zip(abandoned, checkouts, strict=True)]
             yield Page({"carts": [r for r, _ in rows], "cart_items": [i for _, items in rows for i in items]},
                        checkpoint)
 
@@ -327,7 +329,7 @@ def order_status(order: dict[str, Any]) -> str:
     if payment == "FULLY_REFUNDED":
         return "returned"
     if payment in ("PAID", "PARTIALLY_REFUNDED"):
-        return {"FULFILLED": "delivered", "PARTIALLY_FULFILLED": "shipping"}.get(fulfillment, "paid")
+        return {"FULFILLED": "delivered", "PARTIALLY_FULFILLED": "shipping"}.get(str(fulfillment), "paid")
     return "pending"
 
 

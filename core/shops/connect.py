@@ -135,7 +135,8 @@ def parse_code(pasted: str, expected_state: str | None = None) -> str:
         code = (query.get("code") or [""])[0].strip()
         if not code:
             raise InvalidInput("shops.invalid_code", detail="the pasted address has no code")
-        state = (query.get("state") or [None])[0]
+        states = query.get("state")
+        state = states[0] if states else None
         if expected_state and state is not None and state != expected_state:
             raise InvalidInput("shops.state_mismatch", detail="the pasted address carries another state")
         return code
@@ -207,7 +208,7 @@ def authorize_link(shop: Shop | Mapping[str, Any], state: str, env: Mapping[str,
     """The Cafe24 approval page for this mall, sending the operator back to our redirect URI."""
     settings = _settings(shop)
     shop_id = shop.shop_id if isinstance(shop, Shop) else shop["shop_id"]
-    client_id = settings.get("client_id") or secrets.get(shop_id).get("client_id")
+    client_id = str(settings.get("client_id") or secrets.get(shop_id).get("client_id") or "")
     from core.integrations.cafe24 import authorize_url
     return authorize_url(settings["mall_id"], client_id, redirect_uri(env), state, base_url=settings.get("base_url"))
 

@@ -14,7 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import orjson
@@ -270,7 +270,8 @@ _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATAC
 
 
 def _polars_type(declared: str) -> pl.DataType:
-    return pl.Float64 if declared.startswith("DECIMAL") else _POLARS_TYPES.get(declared, pl.Utf8)
+    # The table holds both types (pl.Utf8) and instances (pl.Datetime("us", "UTC")); polars takes either.
+    return cast(pl.DataType, pl.Float64 if declared.startswith("DECIMAL") else _POLARS_TYPES.get(declared, pl.Utf8))
 
 
 def _json_texts(values: list[Any], *, lenient: bool) -> tuple[list[str | None], bool]:

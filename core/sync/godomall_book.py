@@ -133,8 +133,15 @@ def day_bounds(now: dt.datetime, tz: str) -> tuple[dt.datetime, dt.datetime]:
 
 def _used_today(con: duckdb.DuckDBPyConnection, account: str, tz: str, now: dt.datetime) -> int:
     start, end = day_bounds(now, tz)
-    return con.execute("SELECT count(*) FROM godomall_imports WHERE account = ? AND started_at >= ? "
-                       "AND started_at < ?", [account, start, end]).fetchone()[0]
+    return int(_one(con, "SELECT count(*) FROM godomall_imports WHERE account = ? AND started_at >= ? "
+                    "AND started_at < ?", [account, start, end])[0])
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> tuple[Any, ...]:
+    """The one row of an aggregate query (count, max: always one row)."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return row
 
 
 def imports_left(store: Store, shop_id: str) -> int:
@@ -249,7 +256,7 @@ def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
         if final_cursor is not None:
             gone = """FROM members WHERE shop_id = ? AND member_key NOT IN
                           (SELECT member_key FROM godomall_import_seen WHERE import_id = ?)"""
-            removed = con.execute(f"SELECT count(*) {gone}", [result.shop_id, result.import_id]).fetchone()[0]
+            removed = int(_one(con, f"SELECT count(*) {gone}", [result.shop_id, result.import_id])[0])
             con.execute(f"DELETE {gone}", [result.shop_id, result.import_id])
             con.execute("DELETE FROM godomall_import_seen WHERE import_id = ?", [result.import_id])
             # The import read everything: the scheduled member sync carries on from here.
@@ -279,8 +286,8 @@ def import_summary(store: Store, shop_id: str) -> ImportSummary:
     """How many members and groups an import will replace, and how many imports are left today."""
     _godomall_shop(store, shop_id)
     with store.unit() as con:
-        members, groups = con.execute(
-            "SELECT count(*), count(DISTINCT member_group) FROM members WHERE shop_id = ?", [shop_id]).fetchone()
+        members, groups = _one(
+            con, "SELECT count(*), count(DISTINCT member_group) FROM members WHERE shop_id = ?", [shop_id])
     return ImportSummary(members, groups, imports_left(store, shop_id), DAILY_LIMIT)
 
 
@@ -291,8 +298,8 @@ def last_updated(store: Store, shop_id: str) -> dt.datetime | None:
     (withdrawn members must not receive advertising), so the address book dates from its last import.
     """
     with store.unit() as con:
-        imported = con.execute("SELECT max(finished_at) FROM godomall_imports WHERE shop_id = ? "
-                               "AND status = 'succeeded'", [shop_id]).fetchone()[0]
+        imported = _one(con, "SELECT max(finished_at) FROM godomall_imports WHERE shop_id = ? "
+                        "AND status = 'succeeded'", [shop_id])[0]
     return imported.astimezone(dt.UTC) if imported is not None else None
 
 

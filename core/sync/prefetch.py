@@ -91,7 +91,7 @@ class Prefetch:
                     chunk, held, size = self.chunk(held), [], 0
                     if not self._hand(chunk, chunk.size):
                         return
-            if held:
+            if held and self.chunk is not None:
                 chunk, held = self.chunk(held), []
                 if not self._hand(chunk, chunk.size):
                     return
@@ -101,7 +101,7 @@ class Prefetch:
 
     def _hand_failure(self, failure: BaseException, held: list[Any]) -> None:
         """Pages already fetched go on before the failure (or a failure to frame them, instead of it)."""
-        if held:
+        if held and self.chunk is not None:
             try:
                 chunk = self.chunk(held)
             except BaseException as framing:
