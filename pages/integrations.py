@@ -5,14 +5,12 @@ import datetime as dt
 
 import streamlit as st
 
-from core import clock, i18n
+from core import i18n
 from core.console import integrations as connections
 from core.console import overview as ov
 from core.i18n import t
-from core.scheduler.status import scheduler_state
-from core.store import Store, default_path
 
-db = str(default_path())
+db = connections.default_store()
 CAFE24_FIELDS = ("cafe24_mall_id", "cafe24_shop_id", "cafe24_name", "cafe24_client_id", "cafe24_client_secret")
 PLATFORM_NAMES = connections.PLATFORM_NAMES
 STATE_COLORS = {"ok": "green", "failing": "red", "never": "gray", "syncing": "blue", "needs_authorization": "orange",
@@ -36,7 +34,7 @@ def load_schedule(db: str) -> dict[str, dict]:
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_address_book(db: str, shop_id: str) -> dict:
-    return connections.godomall_address_book(Store(db), shop_id)
+    return connections.godomall_address_book(connections.store(db), shop_id)
 
 
 def refresh() -> None:
@@ -101,7 +99,7 @@ def run_sync(shop: dict) -> None:
         bar.progress(tracker.update(entity, records, pages),
                      text=t("integrations.progress", entity=t(f"entity.{entity}"), records=records, pages=pages))
 
-    result = connections.sync_now(Store(db), shop["shop_id"], on_progress)
+    result = connections.sync_now(connections.store(db), shop["shop_id"], on_progress)
     refresh()
     if result.status == "succeeded":
         done = t("integrations.sync_done", records=result.records, pages=result.pages)
@@ -166,7 +164,7 @@ def credentials_line(shop: dict) -> None:
 def interval_changed(shop_id: str) -> None:
     minutes = st.session_state[f"interval:{shop_id}"]
     try:
-        connections.set_sync_interval(Store(db), shop_id, minutes)
+        connections.set_sync_interval(connections.store(db), shop_id, minutes)
     except connections.InvalidInput as exc:
         st.session_state[f"flash:{shop_id}"] = ("error", connections.error_words(exc))
         return
@@ -206,7 +204,7 @@ def godomall_box(shop: dict) -> None:
             st.session_state[confirm_key] = True
             st.rerun()
         return
-    st.warning(connections.godomall_warning(Store(db), shop_id), icon=":material/warning:")
+    st.warning(connections.godomall_warning(connections.store(db), shop_id), icon=":material/warning:")
     yes, no = st.columns(2)
     if no.button(t("integrations.gm_cancel"), key=f"gm_cancel:{shop_id}"):
         st.session_state.pop(confirm_key, None)
@@ -224,7 +222,7 @@ def run_import(shop: dict) -> None:
         bar.progress(min(0.99, records / max(expected, records + 1)),
                      text=t("integrations.gm_importing", records=records))
 
-    outcome = connections.import_godomall(Store(db), shop["shop_id"], on_progress)
+    outcome = connections.import_godomall(connections.store(db), shop["shop_id"], on_progress)
     # The card's figures (members, imports left, last updated) were drawn before the import: draw them again.
     refresh()
     st.session_state[f"flash:{shop['shop_id']}"] = {
@@ -249,7 +247,7 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
             test = right.button(t("integrations.test_connection"), key=f"test:{shop_id}", icon=":material/lan:")
             if test:
                 with st.spinner(t("integrations.testing")):
-                    show_check(connections.check_connection(Store(db), shop_id))
+                    show_check(connections.check_connection(connections.store(db), shop_id))
             if sync:
                 run_sync(shop)
                 # figures below are read after the sync, so they are the fresh ones
@@ -298,7 +296,7 @@ def authorize_box(shop: dict) -> None:
         pasted = st.text_input(t("integrations.code"), help=t("integrations.code_help"))
         if st.form_submit_button(t("integrations.exchange")):
             try:
-                connections.finish_authorization(shop["shop_id"], pasted, state)
+                connections.finish_authorization(shop["shop_id"], pasted, state, store=connections.store(db))
             except connections.InvalidInput as exc:
                 invalid(exc)
             except Exception as exc:  # the client's errors carry a key and no secret; the console words them
@@ -325,7 +323,7 @@ def sandbox_form() -> None:
         name = st.text_input(t("integrations.shop_name"), value=t("integrations.sandbox_name_default"))
         if st.form_submit_button(t("integrations.connect_sandbox"), type="primary"):
             try:
-                shop = connections.connect_sandbox(Store(db), url, shop_id, name)
+                shop = connections.connect_sandbox(connections.store(db), url, shop_id, name)
             except connections.InvalidInput as exc:
                 invalid(exc)
             except Exception as exc:  # the sandbox is down, or refused: say so in plain words
@@ -350,7 +348,7 @@ def cafe24_form() -> None:
                                       help=t("integrations.client_secret_saved"))
         if st.form_submit_button(t("integrations.save_cafe24"), type="primary"):
             try:
-                shop = connections.save_cafe24(Store(db), shop_id, name, mall_id,
+                shop = connections.save_cafe24(connections.store(db), shop_id, name, mall_id,
                                                client_id, client_secret)
             except connections.InvalidInput as exc:
                 invalid(exc)
@@ -387,9 +385,11 @@ def platform_form(platform: str) -> None:
     try:
         with st.spinner(t("integrations.testing")):
             if test:
-                show_check(connections.check_credentials(Store(db), platform, shop_id, values, base_url=base_url))
+                show_check(connections.check_credentials(connections.store(db), platform, shop_id, values,
+                                                         base_url=base_url))
                 return
-            shop, _ = connections.connect_platform(Store(db), platform, shop_id, name, values, base_url=base_url)
+            shop, _ = connections.connect_platform(connections.store(db), platform, shop_id, name, values,
+                                                   base_url=base_url)
     except connections.InvalidInput as exc:
         invalid(exc)
     except connections.ConnectionFailed as exc:
@@ -407,9 +407,9 @@ shops = load_shops(db)
 st.header(t("integrations.connected"))
 if not shops:
     st.info(t("integrations.none"), icon=":material/info:")
-elif any(s["platform"] != "csv" for s in shops) and not scheduler_state(Store(db))["alive"]:
+elif any(s["platform"] != "csv" for s in shops) and not connections.scheduler_alive(db):
     st.warning(t("integrations.scheduler_off"), icon=":material/schedule:")
-now = clock.now()
+now = connections.now()
 schedule = load_schedule(db)
 for shop in shops:
     shop_card(shop, now, schedule.get(shop["shop_id"]))

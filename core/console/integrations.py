@@ -50,7 +50,7 @@ from core.shops.connect import (
     validate_url,
 )
 from core.shops.registry import Shop
-from core.store import Store
+from core.store import Store, default_path
 from core.sync.engine import SyncResult
 
 log = logging.getLogger("core.console.integrations")
@@ -63,6 +63,28 @@ __all__ = [
     "save_cafe24", "suggest_shop_id", "validate_credentials", "validate_mall_id", "validate_name",
     "validate_shop_id", "validate_url",
 ]
+
+
+# ---- the page's store and clock (the console is an edge: it may read the clock) ---------------------
+
+def default_store() -> str:
+    """Where the console's store is (CONSOLE_DB, or data/console.duckdb)."""
+    return str(default_path())
+
+
+def store(db: str) -> Store:
+    """The store at `db`, for the console (each unit of work opens and closes it)."""
+    return Store(db, role="console")
+
+
+def now() -> dt.datetime:
+    return clock.now()
+
+
+def scheduler_alive(db: str) -> bool:
+    """Whether a scheduler process is running against this store (its heartbeat is fresh)."""
+    from core.scheduler.status import scheduler_state
+    return bool(scheduler_state(store(db))["alive"])
 
 
 # ---- errors in words -------------------------------------------------------------------------------
