@@ -46,6 +46,7 @@ from urllib.parse import urlencode
 import httpx
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
@@ -273,8 +274,8 @@ class Cafe24Client:
                 raise AuthError("sync.auth_refused", platform="cafe24", status=response.status_code, what=path,
                                 detail=f"Cafe24 refused {path} for shop '{self.shop_id}' ({detail}); connect the mall "
                                        "again")
-            raise SyncError("sync.rejected", platform="cafe24", status=response.status_code, what=path,
-                            detail=f"Cafe24 rejected {path} ({detail})")
+            raise SyncError("sync.rejected", kind=Kind.INVALID, platform="cafe24", status=response.status_code,
+                            what=path, detail=f"Cafe24 rejected {path} ({detail})")
         return body, response
 
     def _body(self, response: httpx.Response, path: str) -> Any:

@@ -76,6 +76,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
@@ -397,7 +398,7 @@ class GodomallClient:
             return self._products(cursor)
         if entity == "categories":
             return self._categories()
-        raise SyncError("sync.unknown_entity", platform="godomall", entity=entity,
+        raise SyncError("sync.unknown_entity", kind=Kind.INTERNAL, platform="godomall", entity=entity,
                         detail=f"Godomall has no '{entity}' to sync (it offers {', '.join(ENTITIES)})")
 
     def _today(self) -> dt.date:

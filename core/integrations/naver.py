@@ -57,6 +57,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, PlatformFailed, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
@@ -459,7 +460,7 @@ def _json_or_error(response: httpx.Response, path: str) -> Any:
                                "not "
                                "be registered, or the application lacks the API group")
     if response.status_code >= 400:
-        raise SyncError("sync.rejected", platform="naver", status=response.status_code, what=path,
+        raise SyncError("sync.rejected", kind=Kind.INVALID, platform="naver", status=response.status_code, what=path,
                         detail=f"Naver answered {path} with {_error_code(response)}")
     try:
         return response.json()

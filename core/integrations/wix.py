@@ -72,6 +72,7 @@ import httpx
 import orjson
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
 from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
@@ -135,7 +136,7 @@ class WixClient:
                             detail=f"Wix did not allow {path} ({_error_code(response)}): give the API key the "
                                    "permissions Contacts, eCommerce orders and Stores (read), and check the site id")
         if response.status_code >= 400:
-            raise SyncError("sync.rejected", platform="wix", status=response.status_code, what=path,
+            raise SyncError("sync.rejected", kind=Kind.INVALID, platform="wix", status=response.status_code, what=path,
                             detail=f"Wix answered {path} with {_error_code(response)}")
         try:
             return orjson.loads(response.content), response  # ~3x faster than the stdlib's parser
