@@ -5,14 +5,12 @@ import datetime as dt
 
 import streamlit as st
 
-from core import clock, i18n
+from core import i18n
 from core.console import integrations as connections
 from core.console import overview as ov
 from core.i18n import t
-from core.scheduler.status import scheduler_state
-from core.store import Store, default_path
 
-db = str(default_path())
+db = connections.default_store()
 CAFE24_FIELDS = ("cafe24_mall_id", "cafe24_shop_id", "cafe24_name", "cafe24_client_id", "cafe24_client_secret")
 PLATFORM_NAMES = connections.PLATFORM_NAMES
 STATE_COLORS = {"ok": "green", "failing": "red", "never": "gray", "syncing": "blue", "needs_authorization": "orange",
@@ -36,7 +34,7 @@ def load_schedule(db: str) -> dict[str, dict]:
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_address_book(db: str, shop_id: str) -> dict:
-    return connections.godomall_address_book(Store(db), shop_id)
+    return connections.godomall_address_book(connections.store(db), shop_id)
 
 
 def refresh() -> None:
@@ -44,7 +42,7 @@ def refresh() -> None:
 
 
 def invalid(exc: connections.InvalidInput) -> None:
-    st.error(t("integrations.invalid", problem=exc.message()), icon=":material/edit_note:")
+    st.error(t("integrations.invalid", problem=connections.error_words(exc)), icon=":material/edit_note:")
 
 
 def platform_label(shop: dict) -> str:
@@ -53,9 +51,10 @@ def platform_label(shop: dict) -> str:
     return PLATFORM_NAMES.get(shop["platform"], shop["platform"])
 
 
-def failure(headline: str, error: str | None, entity: str | None, platform: str | None = None) -> None:
+def failure(headline: str, error: connections.ErrorRecord | None, entity: str | None,
+            platform: str | None = None) -> None:
     st.error(f"**{headline}** — {connections.explain_error(error, entity, platform=platform)}\n\n"
-             f"{t('integrations.error_detail', detail=error or '')}", icon=":material/error:")
+             f"{t('integrations.error_detail', detail=error.detail if error else '')}", icon=":material/error:")
 
 
 def flash(shop_id: str) -> None:
@@ -86,7 +85,8 @@ def history_table(shop: dict) -> None:
         t("col.records"): r["records"],
         t("col.pages"): r["pages"],
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
-        t("col.error"): connections.explain_error(r["error"], platform=shop["platform"]) if r["error"] else "",
+        t("col.error"): connections.explain_error(connections.run_error(r), platform=shop["platform"])
+        if r["error"] else "",
     } for r in runs], hide_index=True, width="stretch")
 
 
@@ -99,7 +99,7 @@ def run_sync(shop: dict) -> None:
         bar.progress(tracker.update(entity, records, pages),
                      text=t("integrations.progress", entity=t(f"entity.{entity}"), records=records, pages=pages))
 
-    result = connections.sync_now(Store(db), shop["shop_id"], on_progress)
+    result = connections.sync_now(connections.store(db), shop["shop_id"], on_progress)
     refresh()
     if result.status == "succeeded":
         done = t("integrations.sync_done", records=result.records, pages=result.pages)
@@ -108,16 +108,17 @@ def run_sync(shop: dict) -> None:
     else:
         bar.empty()
         if not result.run_id:  # it never started (no client for the platform...), so no run records it
-            failure(t("integrations.sync_failed"), result.error, None, shop["platform"])
+            failure(t("integrations.sync_failed"), result.failure, None, shop["platform"])
 
 
 def show_check(check: connections.ConnectionCheck) -> None:
     if check.ok:
         st.success(t("integrations.test_ok"), icon=":material/check_circle:")
-        if check.detail:
-            st.caption(check.detail)
+        said = connections.said_words(check)
+        if said:
+            st.caption(said)
     else:
-        failure(t("integrations.test_failed"), check.detail, None, check.platform)
+        failure(t("integrations.test_failed"), check.error, None, check.platform)
 
 
 def next_sync_words(shop: dict, job: dict | None, now: dt.datetime) -> tuple[str, str]:
@@ -163,9 +164,9 @@ def credentials_line(shop: dict) -> None:
 def interval_changed(shop_id: str) -> None:
     minutes = st.session_state[f"interval:{shop_id}"]
     try:
-        connections.set_sync_interval(Store(db), shop_id, minutes)
+        connections.set_sync_interval(connections.store(db), shop_id, minutes)
     except connections.InvalidInput as exc:
-        st.session_state[f"flash:{shop_id}"] = ("error", exc.message())
+        st.session_state[f"flash:{shop_id}"] = ("error", connections.error_words(exc))
         return
     refresh()
     st.session_state[f"flash:{shop_id}"] = ("success", t("integrations.interval_saved",
@@ -203,7 +204,7 @@ def godomall_box(shop: dict) -> None:
             st.session_state[confirm_key] = True
             st.rerun()
         return
-    st.warning(connections.godomall_warning(Store(db), shop_id), icon=":material/warning:")
+    st.warning(connections.godomall_warning(connections.store(db), shop_id), icon=":material/warning:")
     yes, no = st.columns(2)
     if no.button(t("integrations.gm_cancel"), key=f"gm_cancel:{shop_id}"):
         st.session_state.pop(confirm_key, None)
@@ -221,13 +222,13 @@ def run_import(shop: dict) -> None:
         bar.progress(min(0.99, records / max(expected, records + 1)),
                      text=t("integrations.gm_importing", records=records))
 
-    outcome = connections.import_godomall(Store(db), shop["shop_id"], on_progress)
+    outcome = connections.import_godomall(connections.store(db), shop["shop_id"], on_progress)
     # The card's figures (members, imports left, last updated) were drawn before the import: draw them again.
     refresh()
     st.session_state[f"flash:{shop['shop_id']}"] = {
         "succeeded": ("success", t("integrations.gm_done", records=outcome.records, removed=outcome.removed)),
         "refused": ("refused", outcome.refusal),
-    }.get(outcome.status, ("failed", outcome.error))
+    }.get(outcome.status, ("failed", outcome.error))  # a failure's record, worded by `flash`
     st.rerun()
 
 
@@ -241,11 +242,12 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
             st.caption(t("integrations.no_sync_for_csv"))
         else:
             left, right, _ = st.columns([1, 1, 3])
-            sync = left.button(t("integrations.sync_now"), key=f"sync:{shop_id}", type="primary", icon=":material/sync:")
+            sync = left.button(t("integrations.sync_now"), key=f"sync:{shop_id}", type="primary",
+                               icon=":material/sync:")
             test = right.button(t("integrations.test_connection"), key=f"test:{shop_id}", icon=":material/lan:")
             if test:
                 with st.spinner(t("integrations.testing")):
-                    show_check(connections.check_connection(Store(db), shop_id))
+                    show_check(connections.check_connection(connections.store(db), shop_id))
             if sync:
                 run_sync(shop)
                 # figures below are read after the sync, so they are the fresh ones
@@ -258,9 +260,9 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
         if csv and run and run["error"]:  # the CSV import words its bad rows (line and reason) itself
             st.warning(f"**{t('integrations.last_import')}** — {run['error']}", icon=":material/rule:")
         elif run and run["status"] == "failed":
-            failure(t("integrations.last_error"), run["error"], run["entity"], shop["platform"])
+            failure(t("integrations.last_error"), connections.run_error(run), run["entity"], shop["platform"])
         elif job and job.get("last_status") == "failed" and not csv:
-            st.warning(f"{t('integrations.scheduler_job_failed')} {connections.explain_error(job['last_error'])}")
+            st.warning(f"{t('integrations.scheduler_job_failed')} {connections.explain_error(None)}")
         if shop["platform"] == "godomall":
             godomall_box(shop)
         if shop["platform"] == "cafe24" and not connections.is_sandbox(shop):
@@ -294,11 +296,11 @@ def authorize_box(shop: dict) -> None:
         pasted = st.text_input(t("integrations.code"), help=t("integrations.code_help"))
         if st.form_submit_button(t("integrations.exchange")):
             try:
-                connections.finish_authorization(shop["shop_id"], pasted, state)
+                connections.finish_authorization(shop["shop_id"], pasted, state, store=connections.store(db))
             except connections.InvalidInput as exc:
                 invalid(exc)
-            except Exception as exc:  # the client words its failures for an operator, without secrets
-                failure(t("integrations.authorize_failed"), str(exc), None, "cafe24")
+            except Exception as exc:  # the client's errors carry a key and no secret; the console words them
+                failure(t("integrations.authorize_failed"), connections.ErrorRecord.of(exc), None, "cafe24")
             else:
                 st.session_state.pop(state_key, None)
                 refresh()
@@ -321,11 +323,11 @@ def sandbox_form() -> None:
         name = st.text_input(t("integrations.shop_name"), value=t("integrations.sandbox_name_default"))
         if st.form_submit_button(t("integrations.connect_sandbox"), type="primary"):
             try:
-                shop = connections.connect_sandbox(Store(db), url, shop_id, name)
+                shop = connections.connect_sandbox(connections.store(db), url, shop_id, name)
             except connections.InvalidInput as exc:
                 invalid(exc)
             except Exception as exc:  # the sandbox is down, or refused: say so in plain words
-                failure(t("integrations.connect_failed"), str(exc), None)
+                failure(t("integrations.connect_failed"), connections.ErrorRecord.of(exc), None)
             else:
                 connected(shop.shop_id, t("integrations.sandbox_connected", name=shop.name))
 
@@ -346,7 +348,7 @@ def cafe24_form() -> None:
                                       help=t("integrations.client_secret_saved"))
         if st.form_submit_button(t("integrations.save_cafe24"), type="primary"):
             try:
-                shop = connections.save_cafe24(Store(db), shop_id, name, mall_id,
+                shop = connections.save_cafe24(connections.store(db), shop_id, name, mall_id,
                                                client_id, client_secret)
             except connections.InvalidInput as exc:
                 invalid(exc)
@@ -383,13 +385,15 @@ def platform_form(platform: str) -> None:
     try:
         with st.spinner(t("integrations.testing")):
             if test:
-                show_check(connections.check_credentials(Store(db), platform, shop_id, values, base_url=base_url))
+                show_check(connections.check_credentials(connections.store(db), platform, shop_id, values,
+                                                         base_url=base_url))
                 return
-            shop, _ = connections.connect_platform(Store(db), platform, shop_id, name, values, base_url=base_url)
+            shop, _ = connections.connect_platform(connections.store(db), platform, shop_id, name, values,
+                                                   base_url=base_url)
     except connections.InvalidInput as exc:
         invalid(exc)
     except connections.ConnectionFailed as exc:
-        failure(t("integrations.test_failed"), exc.check.detail, None, platform)
+        failure(t("integrations.test_failed"), exc.check.error, None, platform)
     else:
         st.session_state[f"{platform}_form_saved"] = True
         connected(shop.shop_id, t("integrations.connected_platform", name=shop.name, platform=PLATFORM_NAMES[platform]))
@@ -403,9 +407,9 @@ shops = load_shops(db)
 st.header(t("integrations.connected"))
 if not shops:
     st.info(t("integrations.none"), icon=":material/info:")
-elif any(s["platform"] != "csv" for s in shops) and not scheduler_state(Store(db))["alive"]:
+elif any(s["platform"] != "csv" for s in shops) and not connections.scheduler_alive(db):
     st.warning(t("integrations.scheduler_off"), icon=":material/schedule:")
-now = clock.now()
+now = connections.now()
 schedule = load_schedule(db)
 for shop in shops:
     shop_card(shop, now, schedule.get(shop["shop_id"]))
@@ -417,7 +421,7 @@ with tabs[0]:
     sandbox_form()
 with tabs[1]:
     cafe24_form()
-for tab, platform in zip(tabs[2:], ("godomall", "naver", "wix")):
+for tab, platform in zip(tabs[2:], ("godomall", "naver", "wix"), strict=True):
     with tab:
         platform_form(platform)
 st.caption(t("integrations.csv_elsewhere"))

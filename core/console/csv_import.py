@@ -9,6 +9,7 @@ import polars as pl
 from core import csv_import as ci
 from core.console.common import StoreLike, open_store, store_path
 from core.console.overview import SyncRun, sync_history
+from core.errors import CoreError
 from core.store import StoreError
 
 __all__ = ["SyncRun", "store_path"]
@@ -23,7 +24,7 @@ Field = ci.Field
 CsvError = ci.CsvError
 MappingError = ci.MappingError
 StoreUnusable = StoreError
-ShopRefused = ValueError
+ShopRefused = (ValueError, CoreError)  # a shop id or name refused, or a platform shop's id
 
 
 def csv_shops(store: StoreLike) -> list[tuple[str, str]]:

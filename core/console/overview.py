@@ -117,7 +117,8 @@ def orders_by_day(store: StoreLike = None, shop_id: str | None = None, days: int
             .sort("day"))
 
 
-_RUN_COLUMNS = "run_id, shop_id, started_by, status, started_at, finished_at, entity, pages, records, error"
+_RUN_COLUMNS = ("run_id, shop_id, started_by, status, started_at, finished_at, entity, pages, records, error, "
+                "error_kind, error_key, error_params")
 
 
 class SyncRun(TypedDict):
@@ -131,6 +132,9 @@ class SyncRun(TypedDict):
     pages: int
     records: int
     error: str | None
+    error_kind: str | None
+    error_key: str | None
+    error_params: str | None
 
 
 def _runs(rows: list[tuple[Any, ...]]) -> list[SyncRun]:
@@ -253,4 +257,4 @@ def dashboard(store: StoreLike, shop_id: str, tz: str, errors_shown: int = 5) ->
 
 def sync_error_words(run: SyncRun) -> str:
     """A failed run's error in plain words, naming the step it stopped at."""
-    return integrations.explain_error(run["error"], run["entity"])
+    return integrations.explain_error(integrations.run_error(run), run["entity"])

@@ -16,12 +16,12 @@ import duckdb
 import polars as pl
 
 from core import clock
-from core.console.integrations import validate_name, validate_shop_id
 from core.csv_import.fields import KEYS, TABLES, suggest_mapping
 from core.csv_import.reading import LINE, CsvFile, read_csv
 from core.csv_import.validate import Checked, check
 from core.i18n import t
 from core.log import event
+from core.shops.connect import validate_name, validate_shop_id
 from core.shops.registry import Shop, get_shop, list_shops, save_shop
 from core.store import Store, StoreError, upsert
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 
+from core.errors import NotFound
 from core.integrations.base import ShopClient
 from core.shops.registry import Shop
 
@@ -28,5 +29,6 @@ def make_client(shop: Shop) -> ShopClient:
     try:
         module = importlib.import_module(_MODULES[shop.platform])
     except KeyError:
-        raise ValueError(f"no client for platform '{shop.platform}'") from None
+        raise NotFound("sync.no_client", platform=shop.platform,
+                       detail=f"no client for platform '{shop.platform}'") from None
     return module.client_for(shop)

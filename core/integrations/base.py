@@ -11,6 +11,8 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from core.errors import AuthFailed, BadAnswer, CoreError, Kind, Unreachable, UpstreamFailed
+
 # The order matters: categories before products, products before orders.
 ENTITIES: tuple[str, ...] = ("categories", "products", "members", "orders", "carts")
 
@@ -48,24 +50,59 @@ class Page:
         return sum(len(r) for r in self.rows.values())
 
 
-class SyncError(RuntimeError):
-    """A platform failure, worded for an operator. Never carries a secret."""
+@dataclasses.dataclass(frozen=True)
+class ConnectionOk:
+    """What a connection test found: a key for the console's words and the values those words name."""
 
-    retryable = False
+    key: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+class SyncError(CoreError):
+    """A platform failure, raised with a key and parameters (platform, status, entity, what) for the console's
+    words and the English account as `detail`. Never carries a secret.
+
+    Its own kind is `upstream` (the platform refused the request); the subclasses below name the other kinds.
+    """
+
+    kind = Kind.UPSTREAM
 
 
 class TransientError(SyncError):
-    """Worth trying again later: a timeout, a 5xx, a 429 past its retries."""
+    """Worth trying again later: the platform was unreachable, failed (5xx) or asked us to slow down (429)
+    past our retries. The cause decides the kind: `unreachable`, `upstream` or `rate_limited`."""
 
-    retryable = True
-
-
-class AuthError(SyncError):
-    """The credentials were refused: wrong secret, revoked or expired refresh token."""
+    kind = Kind.UPSTREAM
 
 
-class BadResponse(SyncError):
+class PlatformUnreachable(TransientError, Unreachable):
+    """No answer: the connection was refused, the host name is unknown, or the platform did not answer in time."""
+
+    kind = Kind.UNREACHABLE
+
+
+class PlatformFailed(TransientError, UpstreamFailed):
+    """The platform answered with a server error (5xx) past our retries, or left out what it was asked for."""
+
+    kind = Kind.UPSTREAM
+
+
+class RateLimited(TransientError):
+    """The platform kept answering 429 (too many requests) past our retries."""
+
+    kind = Kind.RATE_LIMITED
+
+
+class AuthError(SyncError, AuthFailed):
+    """The credentials were missing or refused: wrong secret, revoked or expired refresh token."""
+
+    kind = Kind.AUTH
+
+
+class BadResponse(SyncError, BadAnswer):
     """The platform answered something the console cannot read: not JSON/XML, a missing field, an unknown status."""
+
+    kind = Kind.BAD_RESPONSE
 
 
 class ShopClient(Protocol):

@@ -46,8 +46,9 @@ from urllib.parse import urlencode
 import httpx
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
-from core.integrations.base import AuthError, BadResponse, Page, SyncError
+from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
 from core.log import event
 from core.shops import secrets
@@ -110,14 +111,20 @@ def authorize_url(mall_id: str, client_id: str, redirect_uri: str, state: str, b
     return f"{base_url_for(mall_id, base_url)}/api/v2/oauth/authorize?{query}"
 
 
-def exchange_code(shop_id: str, code: str, redirect_uri: str) -> None:
+def exchange_code(shop: Shop, code: str, redirect_uri: str) -> None:
     """Trade an authorization code for tokens and keep them in the secrets file."""
-    from core.shops.registry import get_shop
-    from core.store import Store
-    shop = get_shop(Store(role="console"), shop_id)
     client = Cafe24Client(shop)
     try:
         client.exchange_code(code, redirect_uri)
+    finally:
+        client.close()
+
+
+def test_connection(shop: Shop) -> ConnectionOk:
+    """The console's "test connection": the mall's store record, the cheapest authorized call."""
+    client = Cafe24Client(shop)
+    try:
+        return client.test_connection()
     finally:
         client.close()
 
@@ -171,7 +178,8 @@ class Cafe24Client:
     def _app(self) -> tuple[str, str]:
         values = self._secrets()
         if not values.get("client_id") or not values.get("client_secret"):
-            raise AuthError(f"Cafe24 shop '{self.shop_id}' has no client id/secret saved; connect it again")
+            raise AuthError("sync.credentials_missing", platform="cafe24",
+                            detail=f"Cafe24 shop '{self.shop_id}' has no client id/secret saved; connect it again")
         return values["client_id"], values["client_secret"]
 
     def exchange_code(self, code: str, redirect_uri: str) -> None:
@@ -183,7 +191,8 @@ class Cafe24Client:
     def _refresh(self, why: str) -> None:
         refresh_token = self._secrets().get("refresh_token")
         if not refresh_token:
-            raise AuthError(f"Cafe24 shop '{self.shop_id}' has no refresh token; connect the mall again")
+            raise AuthError("sync.not_authorized", platform="cafe24",
+                            detail=f"Cafe24 shop '{self.shop_id}' has no refresh token; connect the mall again")
         response = self.http.request("POST", "/api/v2/oauth/token", auth=self._app(),
                                      data={"grant_type": "refresh_token", "refresh_token": refresh_token})
         self._keep_tokens(response, "the refresh token")
@@ -197,15 +206,20 @@ class Cafe24Client:
             if isinstance(error, dict):  # an Admin-style error body
                 error = error.get("message")
             if response.status_code == 401 or error == "invalid_client":
-                raise AuthError(f"Cafe24 refused the app's client id or client secret for shop '{self.shop_id}' "
-                                f"(HTTP {response.status_code} {error}); check the Client Secret and connect again")
-            raise AuthError(f"Cafe24 refused {what} for shop '{self.shop_id}' (HTTP {response.status_code} {error}): "
-                            "it was already used or has expired; connect the mall again")
+                raise AuthError("sync.auth_refused", platform="cafe24", status=response.status_code,
+                                detail=f"Cafe24 refused the app's client id or client secret for shop '{self.shop_id}' "
+                                       f"(HTTP {response.status_code} {error}); check the Client Secret and connect "
+                                       "again")
+            raise AuthError("sync.authorization_spent", platform="cafe24", status=response.status_code,
+                            detail=f"Cafe24 refused {what} for shop '{self.shop_id}' (HTTP {response.status_code} "
+                                   f"{error}): it was already used or has expired; connect the mall again")
         for field in ("access_token", "refresh_token", "expires_at"):
             if not isinstance(body, dict) or not body.get(field):
-                raise BadResponse(f"Cafe24's token answer has no '{field}'")
-        expires = norm.instant(body["expires_at"], self.tz, what="the token's expires_at")
-        issued = norm.instant(body.get("issued_at"), self.tz, what="the token's issued_at") or expires - dt.timedelta(hours=2)
+                raise BadResponse("sync.missing_field", platform="cafe24", what="token", field=field,
+                                  detail=f"Cafe24's token answer has no '{field}'")
+        expires = norm.required_instant(body["expires_at"], self.tz, what="the token's expires_at")
+        issued = (norm.instant(body.get("issued_at"), self.tz, what="the token's issued_at")
+                  or expires - dt.timedelta(hours=2))
         # Kept as an instant on our clock: the platform's clock and ours may disagree.
         local_expiry = clock.now() + (expires - issued)
         # The rotated refresh token is on disk before the new access token is ever used.
@@ -253,11 +267,15 @@ class Cafe24Client:
             break
         body = self._body(response, path)
         if response.status_code >= 400:
-            message = body.get("error", {}).get("message") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+            error = body.get("error") if isinstance(body, dict) else None
+            message = error.get("message") if isinstance(error, dict) else None
             detail = f"HTTP {response.status_code}" + (f": {message}" if message else "")
             if response.status_code in (401, 403):
-                raise AuthError(f"Cafe24 refused {path} for shop '{self.shop_id}' ({detail}); connect the mall again")
-            raise SyncError(f"Cafe24 rejected {path} ({detail})")
+                raise AuthError("sync.auth_refused", platform="cafe24", status=response.status_code, what=path,
+                                detail=f"Cafe24 refused {path} for shop '{self.shop_id}' ({detail}); connect the mall "
+                                       "again")
+            raise SyncError("sync.rejected", kind=Kind.INVALID, platform="cafe24", status=response.status_code,
+                            what=path, detail=f"Cafe24 rejected {path} ({detail})")
         return body, response
 
     def _body(self, response: httpx.Response, path: str) -> Any:
@@ -266,20 +284,23 @@ class Cafe24Client:
         except ValueError:
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             start = response.text[:40].replace("\n", " ")
-            raise BadResponse(f"Cafe24 answered {path} (HTTP {response.status_code}) with something that is "
-                              f"not JSON ({kind}, starting '{start}')") from None
+            raise BadResponse("sync.not_json", platform="cafe24", status=response.status_code, what=path,
+                              detail=f"Cafe24 answered {path} (HTTP {response.status_code}) with something that is "
+                                     f"not JSON ({kind}, starting '{start}')") from None
 
     def _list(self, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         body, _ = self._get(path, params)
         rows = body.get(key) if isinstance(body, dict) else None
         if not isinstance(rows, list):
-            raise BadResponse(f"Cafe24's answer to {path} has no '{key}' list")
+            raise BadResponse("sync.missing_field", platform="cafe24", what=path, field=key,
+                              detail=f"Cafe24's answer to {path} has no '{key}' list")
         return rows
 
     def _count(self, path: str, params: dict[str, Any]) -> int:
         body, _ = self._get(f"{path}/count", params)
         if not isinstance(body, dict) or not isinstance(body.get("count"), int):
-            raise BadResponse(f"Cafe24's answer to {path}/count has no 'count'")
+            raise BadResponse("sync.missing_field", platform="cafe24", what=path, field='count',
+                              detail=f"Cafe24's answer to {path}/count has no 'count'")
         return body["count"]
 
     def _horizon(self) -> dt.datetime:
@@ -288,6 +309,15 @@ class Cafe24Client:
         date = response.headers.get("Date")
         at = email.utils.parsedate_to_datetime(date) if date else clock.now()
         return at.astimezone(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=1)
+
+    def test_connection(self) -> ConnectionOk:
+        """One authorized call (the mall's store record): the token is refreshed if it must be."""
+        body, _ = self._get("/api/v2/admin/store", {})
+        store = body.get("store") if isinstance(body, dict) else None
+        name = (store.get("shop_name") or store.get("mall_id")) if isinstance(store, dict) else None
+        if not name:
+            return ConnectionOk("connect.cafe24_ok_unnamed")
+        return ConnectionOk("connect.cafe24_ok", {"name": str(name)})
 
     def _limit(self, documented: int) -> int:
         return max(1, min(documented, int(self.page_size or documented)))
@@ -312,7 +342,7 @@ class Cafe24Client:
         limit = self._limit(1000)
         start = cursor["created_from"] if cursor else "2000-01-01T00:00:00+09:00"
         seen = set(cursor.get("seen", [])) if cursor else set()
-        start_at = norm.instant(start, self.tz)
+        start_at = norm.required_instant(start, self.tz)
         while True:
             rows = self._list("/api/v2/admin/customersprivacy", "customersprivacy",
                               {"search_type": "created_date", "created_start_date": start, "limit": limit})
@@ -321,19 +351,23 @@ class Cafe24Client:
             for n, row in enumerate(rows, 1):
                 key = norm.require(row, "member_id", what=f"Cafe24 member record #{n} of the page from {start}")
                 what = f"Cafe24 member '{key}'"
-                at = norm.instant(norm.require(row, "created_date", what=what), self.tz, what=f"{what} created_date")
+                at = norm.required_instant(norm.require(row, "created_date", what=what), self.tz,
+                                           what=f"{what} created_date")
                 if at == start_at and key in seen:
                     continue  # already taken from the previous page (same sign-up second)
                 if at < start_at:
-                    raise BadResponse(f"{what} signed up before {start}, though Cafe24 was asked for later members")
+                    raise BadResponse("sync.bad_response", platform="cafe24", what=what,
+                                      detail=f"{what} signed up before {start}, though Cafe24 was asked for later "
+                                             "members")
                 members.append(self._member_row(row, key, at))
                 if at > last_at:
                     last_at, last_ids = at, set()
                 last_ids.add(key)
             if not members:
                 if len(rows) >= limit:
-                    raise BadResponse(f"more than {limit} Cafe24 members signed up in the second {start}; "
-                                      "the sign-up keyset cannot page past it")
+                    raise BadResponse("sync.bad_response", platform="cafe24", what="members",
+                                      detail=f"more than {limit} Cafe24 members signed up in the second {start}; "
+                                             "the sign-up keyset cannot page past it")
                 return
             start, start_at, seen = _kst(last_at), last_at, last_ids
             yield Page({"members": members}, {"created_from": start, "seen": sorted(seen)})
@@ -369,10 +403,12 @@ class Cafe24Client:
         what = f"Cafe24 category {key}"
         depth = norm.require(row, "category_depth", what=what)
         if depth not in (1, 2, 3, 4):
-            raise BadResponse(f"{what} has category_depth {depth!r}; Cafe24 has depths 1 to 4")
+            raise BadResponse("sync.bad_response", platform="cafe24", what=what,
+                              detail=f"{what} has category_depth {depth!r}; Cafe24 has depths 1 to 4")
         parent = row.get("parent_category_no")
         names = row.get("full_category_name") or {}
-        path = " > ".join(str(names[k]) for k in sorted(names, key=int) if names[k]) if isinstance(names, dict) else None
+        path = (" > ".join(str(names[k]) for k in sorted(names, key=int) if names[k]) if isinstance(names, dict)
+                else None)
         return {"category_key": str(key), "name": norm.require(row, "category_name", what=what), "depth": depth,
                 "parent_key": None if parent in (None, 1, "1") else str(parent), "path": path or None,
                 "raw": row}
@@ -428,19 +464,24 @@ class Cafe24Client:
         for n, row in enumerate(rows, 1):
             key = norm.require(row, "order_id", what=f"Cafe24 order record #{n} of the page")
             what = f"Cafe24 order {key}"
-            ordered = norm.instant(norm.require(row, "order_date", what=what), self.tz, what=f"{what} order_date")
+            ordered = norm.required_instant(norm.require(row, "order_date", what=what), self.tz,
+                                            what=f"{what} order_date")
             lines = row.get("items")
             if not isinstance(lines, list) or not lines:
-                raise BadResponse(f"{what} has no 'items' (asked for with embed=items)")
-            statuses, delivered, events = [], [], [ordered]
+                raise BadResponse("sync.missing_field", platform="cafe24", what=what, field='items',
+                                  detail=f"{what} has no 'items' (asked for with embed=items)")
+            statuses: list[str] = []
+            delivered: list[dt.datetime] = []
+            events: list[dt.datetime] = [ordered]
             for k, line in enumerate(lines, 1):
                 item_key = norm.require(line, "order_item_code", what=f"item #{k} of {what}")
                 item_what = f"item {item_key} of {what}"
                 code = norm.require(line, "order_status", what=item_what)
                 status = STATUS_MAP.get(str(code))
                 if status is None:
-                    raise BadResponse(f"{item_what} has order_status '{code}', which is not a Cafe24 status "
-                                      "the console knows")
+                    raise BadResponse("sync.unknown_status", platform="cafe24", what=item_what, value=str(code),
+                                      detail=f"{item_what} has order_status '{code}', which is not a Cafe24 status "
+                                             "the console knows")
                 statuses.append(status)
                 delivered_at = norm.instant(line.get("delivered_date"), self.tz, what=f"{item_what} delivered_date")
                 if delivered_at:
@@ -462,14 +503,16 @@ class Cafe24Client:
                       else "returned" if "returned" in statuses else "cancelled")
             paid = norm.instant(row.get("payment_date"), self.tz, what=f"{what} payment_date")
             cancelled = norm.instant(row.get("cancel_date"), self.tz, what=f"{what} cancel_date")
-            amounts = row.get("actual_order_amount") if isinstance(row.get("actual_order_amount"), dict) else {}
-            buyer = row.get("buyer") if isinstance(row.get("buyer"), dict) else {}
+            amounts: dict[str, Any] = (row["actual_order_amount"] if isinstance(row.get("actual_order_amount"), dict)
+                                       else {})
+            buyer: dict[str, Any] = row["buyer"] if isinstance(row.get("buyer"), dict) else {}
             events += [a for a in (paid, cancelled, *delivered) if a]
             orders.append({
                 "order_key": str(key), "member_key": norm.text(row.get("member_id")),
                 "email": norm.email(row.get("member_email") or buyer.get("email")),
                 "status": status, "ordered_at": ordered, "paid_at": paid,
-                "delivered_at": max(delivered) if delivered and status in ("delivered", "confirmed", "returned") else None,
+                "delivered_at": (max(delivered) if delivered and status in ("delivered", "confirmed", "returned")
+                                 else None),
                 "total_amount": norm.amount(amounts.get("payment_amount", row.get("payment_amount")),
                                             what=f"{what} payment_amount"),
                 "currency": norm.text(row.get("currency")) or "KRW", "updated_at": max(events),
@@ -484,12 +527,14 @@ class Cafe24Client:
             what = f"sandbox cart {key}"
             status = norm.require(row, "status", what=what)
             if status not in ("open", "ordered", "recovered"):
-                raise BadResponse(f"{what} has status '{status}', which the console does not know")
+                raise BadResponse("sync.unknown_status", platform="cafe24", what=what, value=str(status),
+                                  detail=f"{what} has status '{status}', which the console does not know")
             for k, line in enumerate(row.get("items") or [], 1):
                 items.append({
                     "cart_key": str(key), "line_no": int(line.get("basket_product_no") or k),
                     "product_key": norm.text(line.get("product_no")), "name": norm.text(line.get("product_name")),
-                    "image_url": norm.text(line.get("product_image")), "option_text": norm.text(line.get("option_value")),
+                    "image_url": norm.text(line.get("product_image")),
+                    "option_text": norm.text(line.get("option_value")),
                     "quantity": int(line.get("quantity") or 1),
                     "unit_price": norm.amount(line.get("product_price"), what=f"line {k} of {what} product_price"),
                 })
@@ -565,7 +610,9 @@ class Cafe24Client:
             if count <= max_offset + limit:
                 return end, count
             if end - start <= dt.timedelta(seconds=1):
-                raise BadResponse(f"Cafe24 holds {count} records of {path} in the one second from {_kst(start)}; "
-                                  f"more than its offset maximum ({max_offset}) lets the console read")
+                raise BadResponse("sync.bad_response", platform="cafe24", what=path,
+                                  detail=f"Cafe24 holds {count} records of {path} in the one second from "
+                                         f"{_kst(start)}; "
+                                         f"more than its offset maximum ({max_offset}) lets the console read")
             end = start + (end - start) / 2
             end = end.replace(microsecond=0)

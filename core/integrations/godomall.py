@@ -76,8 +76,9 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
-from core.integrations.base import AuthError, BadResponse, Page, SyncError
+from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
 from core.shops import secrets
 from core.shops.registry import Shop
@@ -105,6 +106,10 @@ AUTH_CODES: dict[str, str] = {
            "Ask NHN Commerce to allow it",
     "995": "Godomall refused {what}: the keys have no permission for this API. Check the API approval in Godomall",
 }
+
+# The same codes as keys for the console's words.
+AUTH_KEYS: dict[str, str] = {"999": "sync.user_key_refused", "998": "sync.partner_key_refused",
+                             "997": "sync.key_expired", "996": "sync.ip_not_allowed", "995": "sync.no_permission"}
 
 PATHS = {
     "members": "/member/Member_Search.php",
@@ -156,10 +161,12 @@ def parse_answer(body: bytes, what: str, *, hide: tuple[str, ...] = ()) -> tuple
         root = _parse(body)
     except (ParseError, DefusedXmlException, ValueError) as exc:
         kind = "refused XML (entities or DTD)" if isinstance(exc, DefusedXmlException) else "something that is not XML"
-        raise BadResponse(f"Godomall answered {what} with {kind} ({len(body)} bytes)") from None
+        raise BadResponse("sync.not_xml", platform="godomall", what=what,
+                          detail=f"Godomall answered {what} with {kind} ({len(body)} bytes)") from None
     header_el = root.find("header")
     if header_el is None:
-        raise BadResponse(f"Godomall answered {what} without a <header>")
+        raise BadResponse("sync.missing_field", platform="godomall", what=what, field="header",
+                          detail=f"Godomall answered {what} without a <header>")
     header = {child.tag: (child.text or "").strip() for child in header_el}
     code = header.get("code", "")
     if code == EMPTY:
@@ -167,8 +174,10 @@ def parse_answer(body: bytes, what: str, *, hide: tuple[str, ...] = ()) -> tuple
     if code != SUCCESS:
         msg = _scrub(header.get("msg", ""), hide)
         if code in AUTH_CODES:
-            raise AuthError(AUTH_CODES[code].format(what=what) + f" (code {code})")
-        raise BadResponse(f"Godomall answered {what} with error code {code or '(none)'}: {msg or 'no message'}")
+            raise AuthError(AUTH_KEYS[code], platform=PLATFORM, what=what, code=code,
+                            detail=AUTH_CODES[code].format(what=what) + f" (code {code})")
+        raise BadResponse("sync.platform_error", platform="godomall", what=what, code=code or None,
+                          detail=f"Godomall answered {what} with error code {code or '(none)'}: {msg or 'no message'}")
     ret = root.find("return")
     return header, (list(ret) if ret is not None else [])
 
@@ -216,7 +225,8 @@ def member_row(r: dict[str, Any], tz: str) -> dict[str, Any]:
 def order_status(code: Any, what: str) -> str:
     status = ORDER_STATUS_MAP.get(str(code or "").strip().lower())
     if status is None:
-        raise BadResponse(f"{what} has order status code '{code}', which is not in Godomall's status table")
+        raise BadResponse("sync.unknown_status", platform="godomall", what=what, value=str(code),
+                          detail=f"{what} has order status code '{code}', which is not in Godomall's status table")
     return status
 
 
@@ -307,7 +317,8 @@ def category_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in records:
         code = str(norm.require(r, "cateCd", what="a Godomall category")).strip()
         if len(code) % 3 or not 3 <= len(code) <= 12:
-            raise BadResponse(f"Godomall category code '{code}' is not 3, 6, 9 or 12 characters long")
+            raise BadResponse("sync.bad_response", platform="godomall", what="category", value=code,
+                              detail=f"Godomall category code '{code}' is not 3, 6, 9 or 12 characters long")
         name = norm.require(r, "cateNm", what=f"Godomall category {code}")
         ancestors = [code[:n] for n in range(3, len(code) + 1, 3)]
         rows.append({
@@ -361,16 +372,19 @@ class GodomallClient:
     def call(self, entity: str, params: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
         what = PATHS[entity].rsplit("/", 1)[-1].removesuffix(".php")
         if self._missing_keys:
-            raise AuthError("Godomall needs both the partner key and the user key, and one of them was never "
-                            "entered (credential missing); enter both in the console")
+            raise AuthError("sync.credentials_missing", platform="godomall",
+                            detail="Godomall needs both the partner key and the user key, and one of them was never "
+                                   "entered (credential missing); enter both in the console")
         response = self.http.request("POST", PATHS[entity], data={**self._auth, **params})
         with self._count:
             self.calls += 1
         if response.status_code in (401, 403):
-            raise AuthError(f"Godomall refused the keys for {what} (HTTP {response.status_code}); "
-                            "check the partner key and user key in the console")
+            raise AuthError("sync.auth_refused", platform="godomall", status=response.status_code, what=what,
+                            detail=f"Godomall refused the keys for {what} (HTTP {response.status_code}); "
+                                   "check the partner key and user key in the console")
         if response.status_code >= 400:
-            raise BadResponse(f"Godomall answered {what} with HTTP {response.status_code}")
+            raise BadResponse("sync.rejected", platform="godomall", status=response.status_code, what=what,
+                              detail=f"Godomall answered {what} with HTTP {response.status_code}")
         header, elements = parse_answer(response.content, what, hide=tuple(self._auth.values()))
         tag = RECORD_TAGS[entity]
         return header, [record(el) for el in elements if el.tag == tag]
@@ -384,7 +398,8 @@ class GodomallClient:
             return self._products(cursor)
         if entity == "categories":
             return self._categories()
-        raise SyncError(f"Godomall has no '{entity}' to sync (it offers {', '.join(ENTITIES)})")
+        raise SyncError("sync.unknown_entity", kind=Kind.INTERNAL, platform="godomall", entity=entity,
+                        detail=f"Godomall has no '{entity}' to sync (it offers {', '.join(ENTITIES)})")
 
     def _today(self) -> dt.date:
         return clock.local(clock.now(), self.tz).date()
@@ -532,18 +547,16 @@ def client_for(shop: Shop, **overrides: Any) -> GodomallClient:
     return GodomallClient(keys.get("partner_key", ""), keys.get("user_key", ""), **options)
 
 
-def test_connection(shop: Shop, lang: str | None = None) -> str:
+def test_connection(shop: Shop) -> ConnectionOk:
     """Two cheap authenticated calls for the console's "test connection" button.
 
-    Raises AuthError (keys refused, expired, IP not allowed) or SyncError (unreachable, not XML) in plain
-    words; returns what Godomall holds, in the console's language.
+    Raises AuthError (keys refused, expired, IP not allowed) or SyncError (unreachable, not XML); returns what
+    Godomall holds, as a key and the counts its words name.
     """
-    from core.i18n import t  # the client itself never needs the console's words
     client = client_for(shop, max_retries=1)
     try:
         products = client.count("products")
         members = client.count("members")
     finally:
         client.close()
-    return t("godomall.connection_ok", lang, products=f"{products:,}", members=f"{members:,}")
-
+    return ConnectionOk("godomall.connection_ok", {"products": f"{products:,}", "members": f"{members:,}"})

@@ -6,6 +6,7 @@ the request's query string or headers (where the keys and tokens travel).
 """
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from core.integrations.base import TransientError
+from core.integrations.base import PlatformFailed, PlatformUnreachable, RateLimited, TransientError
 
 MAX_RETRY_AFTER_S = 60.0
 
@@ -58,6 +59,24 @@ def retry_after_seconds(response: httpx.Response, default: float) -> float:
         return default
 
 
+def network_cause(exc: httpx.TransportError) -> str:
+    """Why a request found no one to answer it: `connection_refused`, `host_unknown` or `network_failed`.
+
+    httpx raises one ConnectError for all of them; the OS error beneath it (a refused socket, a failed name
+    lookup) names the cause without reading any message.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return "connection_refused"
+        if isinstance(current, socket.gaierror):
+            return "host_unknown"
+        current = current.__cause__ or current.__context__
+    return "network_failed"
+
+
 class PlatformHTTP:
     """One platform's HTTP session with the retry and pacing rules every client shares."""
 
@@ -73,6 +92,7 @@ class PlatformHTTP:
         self.on_response = on_response
         self.retries = 0       # transient failures retried, for the benchmarks and the run log
         self.throttled = 0     # 429s received
+        self.timeout_seconds = timeout
         self.client = httpx.Client(base_url=base_url, timeout=timeout)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -85,23 +105,34 @@ class PlatformHTTP:
             try:
                 response = self.client.request(method, path, **kwargs)
             except httpx.TimeoutException:
-                problem = f"{self.platform} did not answer {path} within {self.client.timeout.read:g} s"
+                failure: type[TransientError] = PlatformUnreachable
+                key, status = "sync.timeout", None
+                problem = f"{self.platform} did not answer {path} within {self.timeout_seconds:g} s"
             except httpx.TransportError as exc:
+                failure, key, status = PlatformUnreachable, f"sync.{network_cause(exc)}", None
                 problem = f"could not reach {self.platform} for {path}: {type(exc).__name__}"
             else:
                 if self.on_response:
                     self.on_response(response)
                 if response.status_code == 429:
                     self.throttled += 1
+                    failure, key, status = RateLimited, "sync.rate_limited", 429
                     problem = f"{self.platform} said too many requests (429) for {path}"
                     wait = retry_after_seconds(response, wait)
                 elif response.status_code >= 500:
+                    failure, key, status = PlatformFailed, "sync.platform_failed", response.status_code
                     problem = f"{self.platform} failed with HTTP {response.status_code} for {path}"
                 else:
                     return response
             attempt += 1
             if attempt > self.max_retries:
-                raise TransientError(f"{problem}; gave up after {attempt} tries, will resume from the last checkpoint")
+                params: dict[str, Any] = {"platform": self.platform, "what": path, "tries": attempt}
+                if status is not None:
+                    params["status"] = status
+                if key == "sync.timeout":
+                    params["seconds"] = self.timeout_seconds
+                raise failure(key, detail=f"{problem}; gave up after {attempt} tries, will resume from the last "
+                                          "checkpoint", **params)
             self.retries += 1
             if self.limiter:
                 self.limiter.hold(wait)  # the next acquire waits it out, for every caller of the bucket

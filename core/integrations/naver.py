@@ -46,6 +46,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -56,8 +57,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
-from core.integrations.base import AuthError, BadResponse, Page, SyncError, TransientError
+from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, PlatformFailed, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
 from core.shops import secrets
 from core.shops.registry import Shop
@@ -118,8 +120,9 @@ def sign(client_id: str, client_secret: str, timestamp_ms: int) -> str:
     try:
         hashed = bcrypt.hashpw(f"{client_id}_{timestamp_ms}".encode(), client_secret.encode())
     except ValueError:
-        raise AuthError("the Naver client secret is not in the form Naver issues ($2a$…); "
-                        "copy it again from the Commerce API Center") from None
+        raise AuthError("sync.secret_malformed", platform="naver",
+                        detail="the Naver client secret is not in the form Naver issues ($2a$…); "
+                               "copy it again from the Commerce API Center") from None
     return base64.standard_b64encode(hashed).decode()
 
 
@@ -133,7 +136,8 @@ class NaverClient:
                  product_page_size: int = 500, workers: int = 8, tz: str = clock.DEFAULT_TZ,
                  wall_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
         if not client_id or not client_secret:
-            raise AuthError("the Naver shop has no client id or client secret saved; enter them in the console")
+            raise AuthError("sync.credentials_missing", platform="naver",
+                            detail="the Naver shop has no client id or client secret saved; enter them in the console")
         self._client_id, self._secret = client_id, client_secret
         self.base_url, self.rate_limit, self.timeout = base_url.rstrip("/"), rate_limit, timeout
         self.max_retries, self.backoff = max_retries, backoff
@@ -158,7 +162,7 @@ class NaverClient:
                 self._apis[name] = PlatformHTTP(
                     "Naver Commerce", self.base_url, timeout=self.timeout, max_retries=self.max_retries,
                     backoff=self.backoff, limiter=limiter,
-                    on_response=lambda r, lim=limiter: _follow_announced_rate(lim, r))
+                    on_response=functools.partial(_follow_announced_rate, limiter))
             return self._apis[name]
 
     def _call(self, name: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -184,12 +188,15 @@ class NaverClient:
             self.calls["token"] = self.calls.get("token", 0) + 1
             response = self.api("token").request("POST", TOKEN_PATH, data=form)
             if response.status_code in (400, 401, 403):
-                raise AuthError(f"Naver refused the client id and secret ({_error_code(response)}): check them in "
-                                "the Commerce API Center, and that this server's IP address is allowed there")
+                raise AuthError("sync.auth_refused", platform="naver", status=response.status_code,
+                                detail=f"Naver refused the client id and secret ({_error_code(response)}): check them "
+                                       "in "
+                                       "the Commerce API Center, and that this server's IP address is allowed there")
             body = _json_or_error(response, TOKEN_PATH)
             token, expires_in = body.get("access_token"), body.get("expires_in")
             if not token or not isinstance(expires_in, (int, float)):
-                raise BadResponse("Naver's token answer has no access_token or expires_in")
+                raise BadResponse("sync.missing_field", platform="naver", what="token", field="access_token",
+                                  detail="Naver's token answer has no access_token or expires_in")
             self._token = token
             self._token_until = time.monotonic() + max(1.0, float(expires_in) - min(TOKEN_MARGIN_S, expires_in / 10))
             return token
@@ -214,7 +221,8 @@ class NaverClient:
     def _categories(self) -> Iterator[Page]:
         body = self._call("categories", "GET", CATEGORIES_PATH)
         if not isinstance(body, list):
-            raise BadResponse("Naver's category answer is not a list")
+            raise BadResponse("sync.bad_response", platform="naver", what="categories",
+                              detail="Naver's category answer is not a list")
         yield Page({"categories": categories_rows(body)}, {"done": True})
 
     def _products(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
@@ -224,7 +232,9 @@ class NaverClient:
             body = self._call("products", "POST", PRODUCTS_PATH, json={"page": page, "size": self.product_page_size})
             contents = body.get("contents")
             if not isinstance(contents, list):
-                raise BadResponse(f"Naver's product page {page} has no 'contents' list")
+                raise BadResponse("sync.missing_field", platform="naver", what=f"products page {page}",
+                                  field="contents",
+                                  detail=f"Naver's product page {page} has no 'contents' list")
             rows = [product_row(cp, self.tz) for origin in contents for cp in origin.get("channelProducts") or []]
             last = bool(body.get("last")) or not contents or page >= int(body.get("totalPages") or 0)
             yield Page({"products": rows}, {"page": 1} if last else {"page": page + 1})
@@ -235,24 +245,26 @@ class NaverClient:
     def _orders(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         until = clock.now()
         cursor = dict(cursor or {})
-        start = (norm.instant(cursor["from"]) if cursor.get("from") else
+        start = (norm.required_instant(cursor["from"]) if cursor.get("from") else
                  self.orders_since or until - dt.timedelta(days=self.history_days))
-        seq, window_end = cursor.get("seq"), norm.instant(cursor["to"]) if cursor.get("to") else None
+        seq = cursor.get("seq")
+        window_end = norm.required_instant(cursor["to"]) if cursor.get("to") else None
         while start < until or seq:
-            if window_end is None:
-                window_end = min(start + MAX_WINDOW, until)
+            window_end = window_end or min(start + MAX_WINDOW, until)
             params = {"lastChangedFrom": naver_time(start), "lastChangedTo": naver_time(window_end)}
             if seq:
                 params["moreSequence"] = seq
             body = self._call("changes", "GET", FEED_PATH, params=params)
             data = body.get("data") if isinstance(body, dict) else None
             if not isinstance(data, dict) or not isinstance(data.get("lastChangeStatuses", []), list):
-                raise BadResponse("Naver's changed-orders answer has no data.lastChangeStatuses list")
+                raise BadResponse("sync.missing_field", platform="naver", what="last-changed-statuses",
+                                  field="data.lastChangeStatuses",
+                                  detail="Naver's changed-orders answer has no data.lastChangeStatuses list")
             changes = data.get("lastChangeStatuses") or []
             rows = self._order_rows(changes) if changes else {}
             more = data.get("more") or None
             if more and more.get("moreFrom") and more.get("moreSequence"):
-                start, seq = norm.instant(more["moreFrom"], what="moreFrom"), str(more["moreSequence"])
+                start, seq = norm.required_instant(more["moreFrom"], what="moreFrom"), str(more["moreSequence"])
                 next_cursor = {"from": start.isoformat(), "seq": seq, "to": window_end.isoformat()}
             else:
                 # lastChangedTo is inclusive: the next window starts at it again, so a change landing in the
@@ -279,20 +291,23 @@ class NaverClient:
         body = self._call("order_ids", "GET", ORDER_IDS_PATH.format(order_id=order_id))
         ids = body.get("data") if isinstance(body, dict) else None
         if not isinstance(ids, list):
-            raise BadResponse(f"Naver's product order ids for order {order_id} are not a list")
+            raise BadResponse("sync.bad_response", platform="naver", what=f"product order ids of order {order_id}",
+                              detail=f"Naver's product order ids for order {order_id} are not a list")
         return [str(i) for i in ids]
 
     def _details(self, ids: list[str]) -> list[dict[str, Any]]:
         body = self._call("details", "POST", QUERY_PATH, json={"productOrderIds": ids})
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list):
-            raise BadResponse("Naver's product order details answer has no data list")
+            raise BadResponse("sync.missing_field", platform="naver", what="product-orders", field="data",
+                              detail="Naver's product order details answer has no data list")
         if len(data) < len(ids):
             # Naver may leave out ids it could not read; an order written without them would lose items.
             got = {str((d.get("productOrder") or {}).get("productOrderId")) for d in data}
             missing = [i for i in ids if i not in got]
-            raise TransientError(f"Naver did not return product orders {', '.join(missing[:5])}"
-                                 f"{' …' if len(missing) > 5 else ''}; will resume from the last checkpoint")
+            raise PlatformFailed("sync.incomplete", platform="naver", what="product orders", missing=len(missing),
+                                 detail=f"Naver did not return product orders {', '.join(missing[:5])}"
+                                        f"{' …' if len(missing) > 5 else ''}; will resume from the last checkpoint")
         return data
 
     def close(self) -> None:
@@ -312,7 +327,9 @@ def categories_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         whole = str(norm.require(record, "wholeCategoryName", what=f"Naver category {key}"))
         parts = [p.strip() for p in whole.split(">") if p.strip()]
         if not 1 <= len(parts) <= 4:
-            raise BadResponse(f"Naver category {key} is {len(parts)} levels deep ('{whole}'); the console knows 1 to 4")
+            raise BadResponse("sync.bad_response", platform="naver", what=f"category {key}",
+                              detail=f"Naver category {key} is {len(parts)} levels deep ('{whole}'); the console "
+                                     "knows 1 to 4")
         by_path[">".join(parts)] = key
         parsed.append((key, parts, record))
     return [{"category_key": key, "name": norm.text(record.get("name")) or parts[-1], "depth": len(parts),
@@ -342,9 +359,11 @@ def item_status(product_order: dict[str, Any]) -> str:
     pid = product_order.get("productOrderId")
     status = product_order.get("productOrderStatus")
     try:
-        return ITEM_STATUSES[status]
+        return ITEM_STATUSES[str(status)]
     except KeyError:
-        raise BadResponse(f"Naver product order {pid} has status '{status}', which the console does not know") from None
+        raise BadResponse("sync.unknown_status", platform="naver", what=f"product order {pid}", value=str(status),
+                          detail=f"Naver product order {pid} has status '{status}', which the console does "
+                                 "not know") from None
 
 
 def order_rows(details: list[dict[str, Any]], tz: str = clock.DEFAULT_TZ) -> dict[str, list[dict[str, Any]]]:
@@ -432,18 +451,23 @@ def _error_code(response: httpx.Response) -> str:
 
 def _json_or_error(response: httpx.Response, path: str) -> Any:
     if response.status_code == 401:
-        raise AuthError(f"Naver refused the access token for {path} ({_error_code(response)}) even after a new "
-                        "one was issued: check the application's API groups in the Commerce API Center")
+        raise AuthError("sync.auth_refused", platform="naver", status=401, what=path,
+                        detail=f"Naver refused the access token for {path} ({_error_code(response)}) even after a new "
+                               "one was issued: check the application's API groups in the Commerce API Center")
     if response.status_code == 403:
-        raise AuthError(f"Naver did not allow {path} ({_error_code(response)}): this server's IP address may not "
-                        "be registered, or the application lacks the API group")
+        raise AuthError("sync.no_permission", platform="naver", status=403, what=path,
+                        detail=f"Naver did not allow {path} ({_error_code(response)}): this server's IP address may "
+                               "not "
+                               "be registered, or the application lacks the API group")
     if response.status_code >= 400:
-        raise SyncError(f"Naver answered {path} with {_error_code(response)}")
+        raise SyncError("sync.rejected", kind=Kind.INVALID, platform="naver", status=response.status_code, what=path,
+                        detail=f"Naver answered {path} with {_error_code(response)}")
     try:
         return response.json()
     except (ValueError, json.JSONDecodeError):
-        raise BadResponse(f"Naver answered {path} with something that is not JSON "
-                          f"({response.headers.get('content-type') or 'no content type'})") from None
+        raise BadResponse("sync.not_json", platform="naver", status=response.status_code, what=path,
+                          detail=f"Naver answered {path} with something that is not JSON "
+                                 f"({response.headers.get('content-type') or 'no content type'})") from None
 
 
 # ---- wiring for the console ---------------------------------------------------------------------------
@@ -462,7 +486,7 @@ def client_for(shop: Shop) -> NaverClient:
         history_days=int(s.get("history_days", 30)), workers=int(s.get("workers", 8)), tz=shop.timezone)
 
 
-def test_connection(shop: Shop) -> str:
+def test_connection(shop: Shop) -> ConnectionOk:
     """A cheap authenticated call: a token, then one minute of the changed-orders feed."""
     client = client_for(shop)
     try:
@@ -470,6 +494,6 @@ def test_connection(shop: Shop) -> str:
         client._call("changes", "GET", FEED_PATH, params={
             "lastChangedFrom": naver_time(now - dt.timedelta(minutes=1)), "lastChangedTo": naver_time(now),
             "limitCount": 1})
-        return "네이버 커머스API에 연결되었습니다 (토큰 발급, 주문 조회 권한 확인)"
+        return ConnectionOk("connect.naver_ok", {})
     finally:
         client.close()

@@ -56,10 +56,19 @@ def instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.
         try:
             at = dt.datetime.fromisoformat(raw)
         except ValueError:
-            raise BadResponse(f"{what} '{value}' is not a date and time the console can read") from None
+            raise BadResponse("sync.bad_date", what=what, value=str(value),
+                              detail=f"{what} '{value}' is not a date and time the console can read") from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=ZoneInfo(tz))
     return at.astimezone(dt.UTC)
+
+
+def required_instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.datetime:
+    """`instant` for a time the record cannot do without: an empty one is a BadResponse naming it."""
+    at = instant(value, tz, what=what)
+    if at is None:
+        raise BadResponse("sync.missing_field", what=what, field=what, detail=f"{what} is empty")
+    return at
 
 
 def amount(value: Any, *, what: str = "amount") -> float:
@@ -68,12 +77,13 @@ def amount(value: Any, *, what: str = "amount") -> float:
     try:
         return float(Decimal(str(value).replace(",", "").strip()))
     except InvalidOperation:
-        raise BadResponse(f"{what} '{value}' is not a number") from None
+        raise BadResponse("sync.bad_number", what=what, value=str(value),
+                          detail=f"{what} '{value}' is not a number") from None
 
 
 def require(record: dict[str, Any], field: str, *, what: str) -> Any:
     """A field the console cannot do without; its absence names the record and the field."""
     value = record.get(field)
     if value is None or value == "":
-        raise BadResponse(f"{what} has no '{field}'")
+        raise BadResponse("sync.missing_field", what=what, field=field, detail=f"{what} has no '{field}'")
     return value

@@ -72,8 +72,9 @@ import httpx
 import orjson
 
 from core import clock
+from core.errors import Kind
 from core.integrations import normalize as norm
-from core.integrations.base import AuthError, BadResponse, Page, SyncError
+from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
 from core.integrations.http import PlatformHTTP, RateLimiter
 from core.shops import secrets
 from core.shops.registry import Shop
@@ -106,7 +107,8 @@ class WixClient:
                  backoff: float = 0.5, contacts_limit: int = CONTACTS_LIMIT, checkout_workers: int = 4,
                  tz: str = clock.DEFAULT_TZ) -> None:
         if not api_key or not site_id:
-            raise AuthError("the Wix shop has no API key or site id saved; enter them in the console")
+            raise AuthError("sync.credentials_missing", platform="wix",
+                            detail="the Wix shop has no API key or site id saved; enter them in the console")
         self._api_key, self.site_id = api_key, site_id
         self.tz, self.contacts_limit, self.checkout_workers = tz, contacts_limit, max(1, checkout_workers)
         limiter = RateLimiter(per_minute / 60.0 * PACE_SHARE, burst=1) if per_minute else None
@@ -125,13 +127,17 @@ class WixClient:
         if response.status_code == 404 and missing_ok:
             return None, response
         if response.status_code == 401:
-            raise AuthError(f"Wix refused the API key for {path} ({_error_code(response)}): the key may have been "
-                            "deleted or regenerated; paste a current key from the Wix API Keys Manager")
+            raise AuthError("sync.auth_refused", platform="wix", status=401, what=path,
+                            detail=f"Wix refused the API key for {path} ({_error_code(response)}): the key may have "
+                                   "been "
+                                   "deleted or regenerated; paste a current key from the Wix API Keys Manager")
         if response.status_code == 403:
-            raise AuthError(f"Wix did not allow {path} ({_error_code(response)}): give the API key the "
-                            "permissions Contacts, eCommerce orders and Stores (read), and check the site id")
+            raise AuthError("sync.no_permission", platform="wix", status=403, what=path,
+                            detail=f"Wix did not allow {path} ({_error_code(response)}): give the API key the "
+                                   "permissions Contacts, eCommerce orders and Stores (read), and check the site id")
         if response.status_code >= 400:
-            raise SyncError(f"Wix answered {path} with {_error_code(response)}")
+            raise SyncError("sync.rejected", kind=Kind.INVALID, platform="wix", status=response.status_code, what=path,
+                            detail=f"Wix answered {path} with {_error_code(response)}")
         try:
             return orjson.loads(response.content), response  # ~3x faster than the stdlib's parser
         except ValueError:
@@ -139,8 +145,9 @@ class WixClient:
         try:  # what orjson refuses (a charset other than UTF-8, NaN, a number past 64 bits) as before
             return response.json(), response
         except ValueError:
-            raise BadResponse(f"Wix answered {path} with something that is not JSON "
-                              f"({response.headers.get('content-type') or 'no content type'})") from None
+            raise BadResponse("sync.not_json", platform="wix", status=response.status_code, what=path,
+                              detail=f"Wix answered {path} with something that is not JSON "
+                                     f"({response.headers.get('content-type') or 'no content type'})") from None
 
     # ---- entities -----------------------------------------------------------------------------------
 
@@ -224,6 +231,7 @@ class WixClient:
         since, pass_start, token = cursor.get("since"), cursor.get("pass_start"), cursor.get("token")
         while True:
             paging: dict[str, Any] = {"limit": ECOM_LIMIT}
+            request: dict[str, dict[str, Any]]
             if token:
                 request = {wrapper: {"cursorPaging": {**paging, "cursor": token}}}
             else:
@@ -250,7 +258,7 @@ class WixClient:
         for abandoned, checkpoint in self._cursor_walk(ABANDONED_PATH, "query", "abandonedCheckouts", cursor):
             with concurrent.futures.ThreadPoolExecutor(self.checkout_workers) as pool:
                 checkouts = list(pool.map(self._checkout, abandoned))
-            rows = [cart_rows(a, c, self.tz) for a, c in zip(abandoned, checkouts)]
+            rows = [cart_rows(a, c, self.tz) for a, c in zip(abandoned, checkouts, strict=True)]
             yield Page({"carts": [r for r, _ in rows], "cart_items": [i for _, items in rows for i in items]},
                        checkpoint)
 
@@ -265,7 +273,8 @@ class WixClient:
             return None  # Wix no longer keeps this checkout: the cart stays, without items
         checkout = body.get("checkout") if isinstance(body, dict) else None
         if not isinstance(checkout, dict):
-            raise BadResponse(f"Wix's checkout {checkout_id} answer has no 'checkout' object")
+            raise BadResponse("sync.missing_field", platform="wix", what=f"checkout {checkout_id}", field="checkout",
+                              detail=f"Wix's checkout {checkout_id} answer has no 'checkout' object")
         return checkout
 
     def close(self) -> None:
@@ -321,7 +330,7 @@ def order_status(order: dict[str, Any]) -> str:
     if payment == "FULLY_REFUNDED":
         return "returned"
     if payment in ("PAID", "PARTIALLY_REFUNDED"):
-        return {"FULFILLED": "delivered", "PARTIALLY_FULFILLED": "shipping"}.get(fulfillment, "paid")
+        return {"FULFILLED": "delivered", "PARTIALLY_FULFILLED": "shipping"}.get(str(fulfillment), "paid")
     return "pending"
 
 
@@ -390,7 +399,8 @@ def cart_rows(abandoned: dict[str, Any], checkout: dict[str, Any] | None,
     what = f"Wix abandoned checkout {ac_id}"
     status = abandoned.get("status")
     if status not in ("ABANDONED", "RECOVERED"):
-        raise BadResponse(f"{what} has status '{status}', which the console does not know")
+        raise BadResponse("sync.unknown_status", platform="wix", what=what, value=str(status),
+                          detail=f"{what} has status '{status}', which the console does not know")
     buyer = abandoned.get("buyerInfo") or {}
     created = norm.instant(norm.require(abandoned, "createdDate", what=what), tz, what=f"createdDate of {what}")
     # The buyer's last touch is the checkout's own update time; the abandoned record is made an hour later.
@@ -441,9 +451,11 @@ def category_row(collection: dict[str, Any]) -> dict[str, Any]:
 def _list(body: Any, key: str, path: str) -> list[dict[str, Any]]:
     items = body.get(key) if isinstance(body, dict) else None
     if items is None and isinstance(body, dict) and not any(k in body for k in ("metadata", "pagingMetadata")):
-        raise BadResponse(f"Wix's answer to {path} has no '{key}' list")
+        raise BadResponse("sync.missing_field", platform="wix", what=path, field=key,
+                          detail=f"Wix's answer to {path} has no '{key}' list")
     if items is not None and not isinstance(items, list):
-        raise BadResponse(f"Wix's '{key}' in the answer to {path} is not a list")
+        raise BadResponse("sync.bad_response", platform="wix", what=path, field=key,
+                          detail=f"Wix's '{key}' in the answer to {path} is not a list")
     return items or []
 
 
@@ -487,11 +499,11 @@ def client_for(shop: Shop) -> WixClient:
         tz=shop.timezone)
 
 
-def test_connection(shop: Shop) -> str:
+def test_connection(shop: Shop) -> ConnectionOk:
     """A cheap authenticated call: one contact."""
     client = client_for(shop)
     try:
         client.call("POST", CONTACTS_PATH, {"query": {"paging": {"limit": 1}}})
-        return "Wix 사이트에 연결되었습니다 (API 키와 사이트 ID, 연락처 조회 권한 확인)"
+        return ConnectionOk("connect.wix_ok", {})
     finally:
         client.close()

@@ -30,7 +30,7 @@ def load_all(path: Path | None = None) -> dict[str, dict[str, Any]]:
         return {}
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise RuntimeError(f"the secrets file {path} is not valid JSON (line {exc.lineno})") from None
 
 
@@ -44,7 +44,7 @@ def get(shop_id: str, path: Path | None = None) -> dict[str, Any]:
     return values
 
 
-def put(shop_id: str, path: Path | None = None, **values: Any) -> None:
+def put(shop_id: str, path: Path | None = None, /, **values: Any) -> None:
     """Merge `values` into a shop's secrets and write the file durably."""
     path = path or default_path()
     with _guard:
@@ -61,7 +61,7 @@ def forget(shop_id: str, path: Path | None = None) -> None:
             _write(path, data)
 
 
-def _write(path: Path, data: dict) -> None:
+def _write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secrets-", suffix=".tmp")
     try:

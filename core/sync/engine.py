@@ -8,15 +8,13 @@ the failed batch, so the next run resumes exactly there.
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime as dt
 import json
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import duckdb
 import orjson
@@ -24,8 +22,10 @@ import polars as pl
 import pyarrow as pa
 
 from core import clock
-from core.integrations.base import CHILDREN, TABLE_KEYS, Page, ShopClient, SyncError
+from core.errors import CoreError, ErrorRecord, Kind
+from core.integrations.base import CHILDREN, TABLE_KEYS, BadResponse, Page, ShopClient
 from core.store import Store, upsert
+from core.sync.prefetch import Prefetch
 
 Progress = Callable[[str, int, int], None]  # (entity, records so far, pages so far)
 
@@ -43,12 +43,14 @@ class SyncResult:
     records: int = 0
     pages: int = 0
     entity: str | None = None
-    error: str | None = None
+    error: str | None = None               # the English account, as logs and the run's "details" show it
+    failure: ErrorRecord | None = None     # the same error as kind, key and params, for the console's words
 
 
 BATCH_SECONDS = 2.0
 WRITE_SHARE = 4.0  # a batch gathers for at least this many times as long as the last one took to write
-CHUNK_ROWS, CHUNK_SECONDS = 2_000, 0.5  # pages framed together in the prefetch thread (see _Prefetch)
+CHUNK_ROWS = 2_000  # rows of pages framed together in the prefetch thread (see core.sync.prefetch)
+INTERRUPTED = "interrupted: the process running this sync ended before it finished"
 
 
 def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str = "cli",
@@ -65,25 +67,34 @@ def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str
             result.entity = entity
             _sync_entity(store, shop_id, client, entity, result, batch_rows, progress)
         result.status, result.entity = "succeeded", None
-    except SyncError as exc:
-        result.status, result.error = "failed", str(exc)
+    except CoreError as exc:
+        result.status, result.failure = "failed", ErrorRecord.of(exc)
+        result.error = exc.detail or str(exc)
     except (OSError, duckdb.Error, ValueError, KeyError, TypeError) as exc:
-        result.status, result.error = "failed", f"unexpected {type(exc).__name__} while syncing {result.entity}: {exc}"
+        # A fault of ours (or of a library beneath us): kind internal, its message kept as it was.
+        result.status, result.failure = "failed", ErrorRecord.of(exc)
+        result.error = f"unexpected {type(exc).__name__} while syncing {result.entity}: {exc}"
+        result.failure.detail = result.error
     finally:
         if result.status == "running":  # interrupted by something we do not catch (KeyboardInterrupt, ...)
             result.status, result.error = "failed", f"interrupted while syncing {result.entity}"
+            result.failure = ErrorRecord(Kind.INTERNAL, "sync.interrupted", {"entity": result.entity}, result.error)
+        failure = result.failure
         with store.unit() as con:
-            con.execute("""UPDATE sync_runs SET status = ?, finished_at = ?, entity = ?, error = ?
+            con.execute("""UPDATE sync_runs SET status = ?, finished_at = ?, entity = ?, error = ?,
+                               error_kind = ?, error_key = ?, error_params = ?
                            WHERE run_id = ?""",
-                        [result.status, clock.now(), result.entity, result.error, result.run_id])
+                        [result.status, clock.now(), result.entity, result.error,
+                         str(failure.kind) if failure else None, failure.key if failure else None,
+                         failure.params_json() if failure else None, result.run_id])
     return result
 
 
 def _close_interrupted_runs(con: duckdb.DuckDBPyConnection, shop_id: str) -> None:
     # A run still 'running' when a new one starts belongs to a process that died.
-    con.execute("""UPDATE sync_runs SET status = 'failed', finished_at = ?,
-                       error = 'interrupted: the process running this sync ended before it finished'
-                   WHERE shop_id = ? AND status = 'running'""", [clock.now(), shop_id])
+    con.execute("""UPDATE sync_runs SET status = 'failed', finished_at = ?, error = ?,
+                       error_kind = ?, error_key = 'sync.interrupted', error_params = '{}'
+                   WHERE shop_id = ? AND status = 'running'""", [clock.now(), INTERRUPTED, str(Kind.INTERNAL), shop_id])
 
 
 def load_cursor(con: duckdb.DuckDBPyConnection, shop_id: str, entity: str) -> dict[str, Any] | None:
@@ -104,7 +115,7 @@ def _sync_entity(store: Store, shop_id: str, client: ShopClient, entity: str, re
     # little. When a write itself takes long (a fast platform, big batches), the next batch gathers for
     # WRITE_SHARE times as long, so the store's fixed costs stay a small share of the sync.
     since, gather = time.monotonic(), BATCH_SECONDS
-    feed = _Prefetch(client.pages(entity, cursor), chunk=lambda pages: _Framed.of(pages, types),
+    feed = Prefetch(client.pages(entity, cursor), chunk=lambda pages: _Framed.of(pages, types),
                      chunk_rows=min(CHUNK_ROWS, batch_rows))
     for chunk in feed:
         batch.append(chunk)
@@ -235,7 +246,8 @@ def _typed(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> tup
     present = list(rows[0]) if rows else []
     for column in present:
         if column not in types:
-            raise SyncError(f"the {table} rows carry a field '{column}' the store does not have")
+            raise BadResponse("sync.unknown_field", what=table, field=column,
+                              detail=f"the {table} rows carry a field '{column}' the store does not have")
     values, trusted = {}, []
     for column in present:
         values[column] = [row.get(column) for row in rows]
@@ -246,7 +258,8 @@ def _typed(table: str, rows: list[dict[str, Any]], types: dict[str, str]) -> tup
     try:
         frame = pl.DataFrame([_series(column, values[column], _polars_type(types[column])) for column in present])
     except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise SyncError(f"the {table} rows could not be stored: {exc}") from None
+        raise BadResponse("sync.unstorable", what=table,
+                          detail=f"the {table} rows could not be stored: {exc}") from None
     return frame, tuple(trusted)
 
 
@@ -257,7 +270,8 @@ _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATAC
 
 
 def _polars_type(declared: str) -> pl.DataType:
-    return pl.Float64 if declared.startswith("DECIMAL") else _POLARS_TYPES.get(declared, pl.Utf8)
+    # The table holds both types (pl.Utf8) and instances (pl.Datetime("us", "UTC")); polars takes either.
+    return cast(pl.DataType, pl.Float64 if declared.startswith("DECIMAL") else _POLARS_TYPES.get(declared, pl.Utf8))
 
 
 def _json_texts(values: list[Any], *, lenient: bool) -> tuple[list[str | None], bool]:
@@ -302,117 +316,3 @@ def _series(name: str, values: list[Any], dtype: pl.DataType) -> pl.Series:
     except (TypeError, ValueError, OverflowError, pa.ArrowException, pl.exceptions.PolarsError):
         pass
     return pl.DataFrame([{name: value} for value in values], schema={name: dtype})[name]
-
-
-def _prefetched(pages: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Fetch the next pages while the current one is written (the store is never open during a fetch)."""
-    return iter(_Prefetch(pages, depth))
-
-
-class _Prefetch:
-    """Pages fetched in a thread ahead of their consumer: `depth` of them, or while a batch is being written
-    (`allow(rows)`), pages holding up to `rows` rows. Writing a batch takes DuckDB a second or more, mostly
-    outside the GIL; the platform's next pages are read meanwhile instead of waiting for it.
-
-    With `chunk`, consecutive pages are handed as `chunk(pages)`, up to `chunk_rows` rows or CHUNK_SECONDS
-    a chunk, in the fetching thread; pages held for a chunk count as fetched ahead, and when the platform
-    fails, those held are handed on before the failure.
-    """
-
-    def __init__(self, pages: Iterator[Any], depth: int = 2, *, chunk: Callable[[list], Any] | None = None,
-                 chunk_rows: int = 0) -> None:
-        self.pages, self.depth, self.chunk, self.chunk_rows = pages, depth, chunk, chunk_rows
-        self.ready: collections.deque = collections.deque()
-        self.waiting = 0   # rows in `ready`
-        self.rows = 0      # rows allowed ahead while a batch is written; 0: `depth` items
-        self.changed = threading.Condition()
-        self.stop = threading.Event()
-
-    def allow(self, rows: int) -> None:
-        with self.changed:
-            self.rows = rows
-            self.changed.notify_all()
-
-    def _full(self) -> bool:
-        if not self.ready:
-            return False
-        return len(self.ready) >= self.depth and (not self.rows or self.waiting >= self.rows)
-
-    def _hand(self, item: Any, size: int = 0) -> bool:
-        with self.changed:
-            while self._full() and not self.stop.is_set():
-                self.changed.wait(0.2)
-            if self.stop.is_set():
-                return False
-            self.ready.append((item, size))
-            self.waiting += size
-            self.changed.notify_all()
-            return True
-
-    def _ahead(self, held: int) -> bool:
-        """Whether `held` rows more would pass what may be fetched ahead of a batch being written."""
-        with self.changed:
-            return bool(self.rows) and self.waiting + held >= self.rows
-
-    def _produce(self, done: object) -> None:
-        held: list[Any] = []
-        size, started = 0, 0.0
-        try:
-            for page in self.pages:
-                if self.chunk is None:
-                    if not self._hand(page, page.size if isinstance(page, Page) else 0):
-                        return
-                    continue
-                if not held:
-                    started = time.monotonic()
-                held.append(page)
-                size += page.size
-                if (size >= self.chunk_rows or time.monotonic() - started >= CHUNK_SECONDS
-                        or self._ahead(size)):
-                    chunk, held, size = self.chunk(held), [], 0
-                    if not self._hand(chunk, chunk.size):
-                        return
-            if held:
-                chunk, held = self.chunk(held), []
-                if not self._hand(chunk, chunk.size):
-                    return
-            self._hand(done)
-        except BaseException as failure:  # handed to the consumer, which re-raises it
-            self._hand_failure(failure, held)
-
-    def _hand_failure(self, failure: BaseException, held: list[Any]) -> None:
-        """Pages already fetched go on before the failure (or a failure to frame them, instead of it)."""
-        if held:
-            try:
-                chunk = self.chunk(held)
-            except BaseException as framing:
-                failure = framing
-            else:
-                if not self._hand(chunk, chunk.size):
-                    return
-        self._hand(failure)
-
-    def __iter__(self) -> Iterator[Any]:
-        done = object()
-        producer = threading.Thread(target=self._produce, args=(done,), name="sync-prefetch", daemon=True)
-        producer.start()
-        try:
-            while True:
-                with self.changed:
-                    while not self.ready:
-                        # A producer that died without handing anything on must not leave the sync waiting forever.
-                        if not producer.is_alive() and not self.ready:
-                            raise SyncError("the page-fetching thread stopped without a result or an error")
-                        self.changed.wait(0.5)
-                    item, size = self.ready.popleft()
-                    self.waiting -= size
-                    self.changed.notify_all()
-                if item is done:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            self.stop.set()
-            with self.changed:
-                self.changed.notify_all()

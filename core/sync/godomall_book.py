@@ -30,14 +30,14 @@ import duckdb
 import polars as pl
 
 from core import clock
-from core.i18n import t
-from core.integrations.base import SyncError
+from core.errors import Conflict, CoreError, ErrorRecord, Kind
 from core.integrations.godomall import PLATFORM, GodomallClient, account_fingerprint, client_for
 from core.log import event
 from core.shops import secrets
 from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
 from core.store import Store
-from core.sync.engine import _prefetched, write_rows
+from core.sync.engine import write_rows
+from core.sync.prefetch import prefetched
 
 log = logging.getLogger("core.sync.godomall_book")
 
@@ -48,33 +48,26 @@ RUNNING_TTL = dt.timedelta(hours=2)  # a 'running' import older than this belong
 Progress = Callable[[int], None]
 
 
-class ImportRefused(RuntimeError):
-    """A rule refused the action; the message is Korean then English, `message(lang)` gives one."""
-
-    key = ""
-
-    def __init__(self, **fmt: Any) -> None:
-        self.fmt = fmt
-        super().__init__(f"{t(self.key, 'ko', **fmt)} / {t(self.key, 'en', **fmt)}")
-
-    def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.fmt)
+class ImportRefused(Conflict):
+    """A rule of the address book refused the action; its key and params name the rule for the console's words."""
 
 
 class ImportQuotaExceeded(ImportRefused):
-    key = "godomall.quota_exceeded"
+    """The account ran its imports of the day (params: limit)."""
 
 
 class ImportAlreadyRunning(ImportRefused):
-    key = "godomall.import_running"
+    """Another import of the account is running (params: since, its start as HH:MM in the shop's zone)."""
 
 
 class DuplicateGodomallAccount(ImportRefused):
-    key = "godomall.duplicate_account"
+    """The account's address book belongs to another shop already (params: shop, its name)."""
 
 
 class MissingKeys(ImportRefused):
-    key = "godomall.missing_keys"
+    """The partner key or the user key was never entered."""
+
+    kind = Kind.AUTH
 
 
 @dataclasses.dataclass
@@ -84,31 +77,34 @@ class ImportResult:
     status: str
     records: int = 0
     removed: int = 0
-    error: str | None = None
+    error: str | None = None              # the English account of a failure
+    failure: ErrorRecord | None = None    # the same failure as kind, key and params, for the console's words
 
 
 # ---- connecting -----------------------------------------------------------------------------------
 
 def connect(store: Store, shop_id: str, name: str, *, partner_key: str, user_key: str,
             base_url: str | None = None, settings: dict[str, Any] | None = None,
-            timezone: str = clock.DEFAULT_TZ) -> Shop:
+            timezone: str = clock.DEFAULT_TZ, sync_interval_minutes: int = 15) -> Shop:
     """Save a Godomall shop (keys to the secrets file), refusing a second address book for one account."""
     validate_shop_id(shop_id)
     partner_key, user_key = (partner_key or "").strip(), (user_key or "").strip()
     if not partner_key or not user_key:
-        raise MissingKeys()
+        raise MissingKeys("godomall.missing_keys", detail=f"shop '{shop_id}' lacks the partner key or the user key")
     _refuse_second_book(store, shop_id, account_fingerprint(partner_key, user_key))
     secrets.put(shop_id, partner_key=partner_key, user_key=user_key)
     merged = dict(settings or {})
     if base_url:
         merged["base_url"] = base_url.rstrip("/")
-    return save_shop(store, shop_id, PLATFORM, name, settings=merged, timezone=timezone)
+    return save_shop(store, shop_id, PLATFORM, name, settings=merged, timezone=timezone,
+                     sync_interval_minutes=sync_interval_minutes)
 
 
 def _refuse_second_book(store: Store, shop_id: str, account: str) -> None:
     for other in list_shops(store):
         if other.platform == PLATFORM and other.shop_id != shop_id and _account_or_none(other.shop_id) == account:
-            raise DuplicateGodomallAccount(shop=other.name)
+            raise DuplicateGodomallAccount("godomall.duplicate_account", shop=other.name,
+                                           detail=f"the account is already the address book of '{other.shop_id}'")
 
 
 def _account_or_none(shop_id: str) -> str | None:
@@ -121,7 +117,7 @@ def _account_or_none(shop_id: str) -> str | None:
 def account_of(shop_id: str) -> str:
     account = _account_or_none(shop_id)
     if account is None:
-        raise MissingKeys()
+        raise MissingKeys("godomall.missing_keys", detail=f"shop '{shop_id}' lacks the partner key or the user key")
     return account
 
 
@@ -137,8 +133,15 @@ def day_bounds(now: dt.datetime, tz: str) -> tuple[dt.datetime, dt.datetime]:
 
 def _used_today(con: duckdb.DuckDBPyConnection, account: str, tz: str, now: dt.datetime) -> int:
     start, end = day_bounds(now, tz)
-    return con.execute("SELECT count(*) FROM godomall_imports WHERE account = ? AND started_at >= ? "
-                       "AND started_at < ?", [account, start, end]).fetchone()[0]
+    return int(_one(con, "SELECT count(*) FROM godomall_imports WHERE account = ? AND started_at >= ? "
+                    "AND started_at < ?", [account, start, end])[0])
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> tuple[Any, ...]:
+    """The one row of an aggregate query (count, max: always one row)."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return row
 
 
 def imports_left(store: Store, shop_id: str) -> int:
@@ -181,7 +184,8 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
                              [PLATFORM, shop_id]).fetchall()
         for other_id, other_name in others:  # keys may have been saved by another path than connect()
             if _account_or_none(other_id) == account:
-                raise DuplicateGodomallAccount(shop=other_name)
+                raise DuplicateGodomallAccount("godomall.duplicate_account", shop=other_name,
+                                               detail=f"the account is already the address book of '{other_id}'")
         now = clock.now()
         con.execute("""UPDATE godomall_imports SET status = 'failed', finished_at = ?,
                            error = 'interrupted: the process running this import ended before it finished'
@@ -190,9 +194,12 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
         running = con.execute("SELECT started_at FROM godomall_imports WHERE account = ? AND status = 'running'",
                               [account]).fetchone()
         if running:
-            raise ImportAlreadyRunning(since=clock.local(running[0], shop.timezone).strftime("%H:%M"))
+            since = clock.local(running[0], shop.timezone).strftime("%H:%M")
+            raise ImportAlreadyRunning("godomall.import_running", since=since,
+                                       detail=f"an import of the account is running since {since}")
         if _used_today(con, account, shop.timezone, now) >= DAILY_LIMIT:
-            raise ImportQuotaExceeded(limit=DAILY_LIMIT)
+            raise ImportQuotaExceeded("godomall.quota_exceeded", limit=DAILY_LIMIT,
+                                      detail=f"the account ran its {DAILY_LIMIT} imports of the day")
         con.execute("""INSERT INTO godomall_imports (import_id, shop_id, account, started_at, status)
                        VALUES (?, ?, ?, ?, 'running')""", [result.import_id, shop_id, account, now])
     event(log, "godomall_import_started", shop_id=shop_id, import_id=result.import_id)
@@ -200,7 +207,7 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
     client = client or client_for(shop)
     try:
         batch: list[dict[str, Any]] = []
-        for rows, cursor in _prefetched(client.member_pages(None, full=True)):
+        for rows, cursor in prefetched(client.member_pages(None, full=True)):
             batch.extend(rows)
             if cursor.get("done"):
                 _write(store, result, batch, final_cursor=cursor)
@@ -212,10 +219,11 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
             if progress:
                 progress(result.records)
         result.status = "succeeded"
-    except SyncError as exc:
-        result.status, result.error = "failed", str(exc)
+    except CoreError as exc:
+        result.status, result.error, result.failure = "failed", exc.detail or str(exc), exc.record()
     except (OSError, duckdb.Error, ValueError, KeyError, TypeError) as exc:
         result.status, result.error = "failed", f"unexpected {type(exc).__name__} during the import: {exc}"
+        result.failure = ErrorRecord(Kind.INTERNAL, "internal", {"error": type(exc).__name__}, result.error)
     finally:
         if own:
             client.close()
@@ -248,7 +256,7 @@ def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
         if final_cursor is not None:
             gone = """FROM members WHERE shop_id = ? AND member_key NOT IN
                           (SELECT member_key FROM godomall_import_seen WHERE import_id = ?)"""
-            removed = con.execute(f"SELECT count(*) {gone}", [result.shop_id, result.import_id]).fetchone()[0]
+            removed = int(_one(con, f"SELECT count(*) {gone}", [result.shop_id, result.import_id])[0])
             con.execute(f"DELETE {gone}", [result.shop_id, result.import_id])
             con.execute("DELETE FROM godomall_import_seen WHERE import_id = ?", [result.import_id])
             # The import read everything: the scheduled member sync carries on from here.
@@ -262,16 +270,25 @@ def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
     result.records += len(rows)
 
 
-# ---- what the console shows -----------------------------------------------------------------------
+# ---- what the console shows --------------------------------------------------------------------
 
-def import_warning(store: Store, shop_id: str, lang: str | None = None) -> str:
-    """The warning shown before an import: how many members and groups it will replace."""
+@dataclasses.dataclass(frozen=True)
+class ImportSummary:
+    """What an import would replace, and the day's quota: the console words it before the operator confirms."""
+
+    members: int
+    groups: int
+    left: int
+    limit: int
+
+
+def import_summary(store: Store, shop_id: str) -> ImportSummary:
+    """How many members and groups an import will replace, and how many imports are left today."""
     _godomall_shop(store, shop_id)
     with store.unit() as con:
-        members, groups = con.execute(
-            "SELECT count(*), count(DISTINCT member_group) FROM members WHERE shop_id = ?", [shop_id]).fetchone()
-    return t("godomall.import_warning", lang, members=f"{members:,}", groups=f"{groups:,}",
-             left=imports_left(store, shop_id), limit=DAILY_LIMIT)
+        members, groups = _one(
+            con, "SELECT count(*), count(DISTINCT member_group) FROM members WHERE shop_id = ?", [shop_id])
+    return ImportSummary(members, groups, imports_left(store, shop_id), DAILY_LIMIT)
 
 
 def last_updated(store: Store, shop_id: str) -> dt.datetime | None:
@@ -281,8 +298,8 @@ def last_updated(store: Store, shop_id: str) -> dt.datetime | None:
     (withdrawn members must not receive advertising), so the address book dates from its last import.
     """
     with store.unit() as con:
-        imported = con.execute("SELECT max(finished_at) FROM godomall_imports WHERE shop_id = ? "
-                               "AND status = 'succeeded'", [shop_id]).fetchone()[0]
+        imported = _one(con, "SELECT max(finished_at) FROM godomall_imports WHERE shop_id = ? "
+                        "AND status = 'succeeded'", [shop_id])[0]
     return imported.astimezone(dt.UTC) if imported is not None else None
 
 
@@ -292,10 +309,16 @@ def is_stale(store: Store, shop_id: str, days: int = STALE_DAYS) -> bool:
     return when is None or clock.now() - when > dt.timedelta(days=days)
 
 
-def stale_warning(store: Store, shop_id: str, lang: str | None = None, days: int = STALE_DAYS) -> str | None:
-    """What the console shows before sending to this address book when it is old (None when it is fresh)."""
+@dataclasses.dataclass(frozen=True)
+class Staleness:
+    """Why the console suggests a re-import: never imported (`age_days` None), or imported `age_days` ago."""
+
+    age_days: int | None
+
+
+def staleness(store: Store, shop_id: str, days: int = STALE_DAYS) -> Staleness | None:
+    """Whether to suggest a re-import before sending to this address book (None when it is fresh)."""
     when = last_updated(store, shop_id)
     if when is None:
-        return t("godomall.never_imported", lang)
-    age = (clock.now() - when).days
-    return t("godomall.stale", lang, days=age) if clock.now() - when > dt.timedelta(days=days) else None
+        return Staleness(None)
+    return Staleness((clock.now() - when).days) if clock.now() - when > dt.timedelta(days=days) else None

@@ -110,22 +110,22 @@ def connect_wix(store: Store, fake: wix_fake.WixFake, shop_id: str = "wix") -> N
 def test_credentials_are_checked_with_the_problem_named():
     ok = connections.validate_credentials("naver", {"client_id": " app1 ", "client_secret": naver_fake.CLIENT_SECRET})
     assert ok == {"client_id": "app1", "client_secret": naver_fake.CLIENT_SECRET}
-    for values, problem in [({"client_id": "app1", "client_secret": "not-a-salt"}, "integrations.problem_naver_secret"),
+    for values, problem in [({"client_id": "app1", "client_secret": "not-a-salt"}, "shops.invalid_naver_secret"),
                             ({"client_id": "", "client_secret": naver_fake.CLIENT_SECRET},
-                             "integrations.problem_naver_client_id")]:
+                             "shops.invalid_naver_client_id")]:
         with pytest.raises(connections.InvalidInput) as caught:
             connections.validate_credentials("naver", values)
-        assert caught.value.problem == problem
+        assert caught.value.key == problem
     # A Wix site id may be pasted inside the dashboard's address.
     pasted = f"https://manage.wix.com/dashboard/{wix_fake.SITE_ID.upper()}/home"
     assert connections.validate_credentials("wix", {"api_key": wix_fake.API_KEY, "site_id": pasted})["site_id"] == \
         wix_fake.SITE_ID
     with pytest.raises(connections.InvalidInput) as caught:
         connections.validate_credentials("wix", {"api_key": wix_fake.API_KEY, "site_id": "my-site"})
-    assert "8-4-4-4-12" in caught.value.message("ko")
+    assert "8-4-4-4-12" in connections.error_words(caught.value, "ko")
     with pytest.raises(connections.InvalidInput) as caught:
         connections.validate_credentials("godomall", {"partner_key": "pk", "user_key": "with space"})
-    assert caught.value.problem == "integrations.problem_user_key"
+    assert caught.value.key == "shops.invalid_user_key"
     # An empty secret keeps the one saved; an identifier is never taken from the saved ones.
     kept = connections.validate_credentials("godomall", {"partner_key": "pk", "user_key": ""}, {"user_key": "uk"})
     assert kept == {"partner_key": "pk", "user_key": "uk"}
@@ -351,7 +351,7 @@ def test_godomall_quota_warning_and_the_21st_import_refused(store, godomall, fix
         connections.connect_platform(store, "godomall", "godo2", "두 번째",
                                      {"partner_key": gm_fake.PARTNER_KEY, "user_key": gm_fake.USER_KEY},
                                      base_url=godomall.base_url)
-    assert "이미 ‘고도 스토어’ 쇼핑몰로 연결되어" in second.value.message("ko")
+    assert "이미 ‘고도 스토어’ 쇼핑몰로 연결되어" in connections.error_words(second.value, "ko")
     assert [s["shop_id"] for s in ov.shops(store)] == ["godo"] and "godo2" not in secrets.load_all()
     at = page()
     assert metric(at, "오늘 남은 불러오기") == ["20/20"] and metric(at, "주소록 업데이트") == ["불러온 적 없음"]

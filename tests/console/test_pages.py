@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import i18n
 from core.console import integrations as connections
 from core.console import overview as ov
-from core.integrations.base import BadResponse, Page
+from core.errors import ErrorRecord
+from core.integrations.base import AuthError, BadResponse, Page
+from core.integrations.http import PlatformHTTP
+from core.integrations.naver import _json_or_error as naver_json_or_error
 from core.scheduler import heartbeat
 from core.scheduler.status import overview as status_overview
 from core.shops import secrets
@@ -45,7 +50,7 @@ class RecordsClient:
 
     def pages(self, entity: str, cursor: dict[str, Any] | None) -> Iterator[Page]:
         if entity == self.fail_on:
-            raise BadResponse(NOT_JSON)
+            raise BadResponse("sync.not_json", platform="cafe24", detail=NOT_JSON)
         yield Page(rows=self.rows[entity], cursor={"done": True})
 
     def close(self) -> None:
@@ -146,13 +151,50 @@ def test_runs_errors_and_shops(store, fixed_clock):
 
 
 def test_errors_are_explained_in_plain_words():
-    assert connections.error_kind(NOT_JSON) == "error.bad_response"
-    assert connections.error_kind("the refresh token was refused (invalid_grant)") == "error.auth"
-    assert connections.error_kind("could not connect to http://127.0.0.1:8624: connection refused") in (
-        "error.auth", "error.network")
-    assert connections.error_kind("timed out after 3 tries") == "error.network"
-    assert connections.error_kind("interrupted: the process running this sync ended") == "error.interrupted"
-    assert connections.explain_error(NOT_JSON, "members", "ko").endswith("회원 단계에서 멈췄습니다.")
+    """Each failure is explained by its kind and key as the engine records them, never by its message's words."""
+    def explained(exc: BaseException, *args: Any) -> str:
+        return connections.explain_error(ErrorRecord.of(exc), *args)
+
+    def raised(call: Any) -> BaseException:
+        try:
+            call()
+        except Exception as exc:
+            return exc
+        raise AssertionError("nothing was raised")
+
+    bad = BadResponse("sync.not_json", platform="cafe24", detail=NOT_JSON)
+    assert explained(bad, None, "ko").startswith("쇼핑몰이 읽을 수 없는 응답을 보냈습니다")
+    assert connections.explain_error(ErrorRecord.of(bad), "members", "ko").endswith("회원 단계에서 멈췄습니다.")
+    refused_token = AuthError("sync.authorization_spent", platform="cafe24", status=400,
+                              detail="the refresh token was refused (invalid_grant)")
+    assert explained(refused_token, None, "ko").startswith(i18n.t("error.auth", "ko"))
+    # A refused connection and a timeout, as a platform's HTTP raises them: the network words.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    http = PlatformHTTP("cafe24", f"http://127.0.0.1:{port}", max_retries=0)
+    refused = raised(lambda: http.request("GET", "/api/v2/admin/store"))
+    http.close()
+    assert ErrorRecord.of(refused).kind == "unreachable" and ErrorRecord.of(refused).key == "sync.connection_refused"
+    assert explained(refused, None, "ko").startswith(i18n.t("error.network", "ko"))
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        http = PlatformHTTP("cafe24", f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.2, max_retries=0)
+        timed_out = raised(lambda: http.request("GET", "/api/v2/admin/store"))
+        http.close()
+    assert ErrorRecord.of(timed_out).key == "sync.timeout"
+    assert explained(timed_out, None, "en").startswith(i18n.t("error.network", "en"))
+    # A 401, in the platform's own words for refused credentials.
+    unauthorized = raised(lambda: naver_json_or_error(httpx.Response(401, json={"code": "GW.AUTHN"}), "/v1/x"))
+    assert ErrorRecord.of(unauthorized).kind == "auth"
+    assert explained(unauthorized, None, "ko", "naver").startswith(
+        "네이버 커머스API가 애플리케이션 ID·시크릿을 거부했습니다")
+    interrupted = ErrorRecord("internal", "sync.interrupted", {}, "interrupted: the process running this sync ended")
+    assert connections.explain_error(interrupted, None, "ko") == i18n.t("error.interrupted", "ko")
+    # A run recorded before kinds were stored: the general words.
+    old = {"error": "timed out after 3 tries", "error_kind": None, "error_key": None, "error_params": None}
+    assert connections.explain_error(connections.run_error(old), None, "ko") == i18n.t("error.other", "ko")
 
 
 def test_form_input_is_checked():
@@ -160,7 +202,7 @@ def test_form_input_is_checked():
     for bad in ("127.0.0.1:8624", "ftp://x", "http://"):
         with pytest.raises(connections.InvalidInput) as caught:
             connections.validate_url(bad)
-        assert caught.value.problem == "problem.url"
+        assert caught.value.key == "shops.invalid_url"
     assert connections.validate_mall_id("MyShop") == "myshop"
     with pytest.raises(connections.InvalidInput):
         connections.validate_mall_id("my shop!")
@@ -174,7 +216,7 @@ def test_form_input_is_checked():
     assert connections.parse_code("AbC123xyz", "s1") == "AbC123xyz"
     with pytest.raises(connections.InvalidInput) as caught:
         connections.parse_code(returned, "another-state")
-    assert caught.value.problem == "problem.state"
+    assert caught.value.key == "shops.state_mismatch"
     with pytest.raises(connections.InvalidInput):
         connections.parse_code("https://crm.example.kr/oauth/cafe24/callback?error=access_denied", "s1")
 

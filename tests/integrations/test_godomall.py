@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.i18n import t
 from core.integrations import godomall, make_client
 from core.integrations.base import AuthError
 from core.integrations.godomall import GodomallClient
@@ -321,8 +322,9 @@ def test_test_connection_names_what_godomall_holds_or_what_is_wrong(store, store
     with FakeGodomall(members=1234, orders=0, products=7) as fake:
         shop = save_shop(store, SHOP, "godomall", "고도몰 샵", settings={"base_url": fake.base_url, "rate_limit": 0})
         secrets.put(SHOP, partner_key=PARTNER_KEY, user_key=USER_KEY)
-        assert godomall.test_connection(shop, "ko") == "고도몰에 연결되었습니다: 상품 7개, 회원 1,234명"
-        assert godomall.test_connection(shop, "en") == "Connected to Godomall: 7 products, 1,234 members"
+        said = godomall.test_connection(shop)  # a key and the counts; the console words them
+        assert t(said.key, "ko", **said.params) == "고도몰에 연결되었습니다: 상품 7개, 회원 1,234명"
+        assert t(said.key, "en", **said.params) == "Connected to Godomall: 7 products, 1,234 members"
 
         refused = []
         for keys, words in (({"user_key": "wrong-user-key"}, "user key"),

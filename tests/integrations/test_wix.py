@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import core.sync.engine
+from core.i18n import t
 from core.integrations import make_client
 from core.integrations.base import AuthError
 from core.integrations.wix import WixClient, client_for
@@ -242,7 +243,8 @@ def test_no_secret_in_run_errors_logs_or_connection_messages(store: Store, store
     save_shop(store, "wixs", "wix", "비밀", settings={"base_url": fake.url, "site_id": SITE_ID, "per_minute": 0})
     secrets.put("wixs", store_path.with_name("secrets.json"), api_key=API_KEY)
     shop = get_shop(store, "wixs")
-    assert "연결되었습니다" in wix_test_connection(shop)
+    said = wix_test_connection(shop)
+    assert "연결되었습니다" in t(said.key, "ko", **said.params)
     caplog.set_level(logging.DEBUG)
     fake.api_key = "a-different-key"  # the saved key no longer works
     with pytest.raises(AuthError) as refused:

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from core import clock
+from core.console.integrations import error_words, godomall_stale_warning, godomall_warning
 from core.integrations.godomall import account_fingerprint, client_for
 from core.shops import secrets
 from core.shops.registry import get_shop, save_shop
@@ -40,9 +41,9 @@ def test_one_address_book_per_godomall_account(store, fixed_clock):
         connect(store, fake)
         with pytest.raises(gi.DuplicateGodomallAccount) as refused:
             connect(store, fake, "godo-2", "고도몰 B")
-        assert "‘고도몰 A’" in refused.value.message("ko") and "계정당 1개" in refused.value.message("ko")
-        assert "‘고도몰 A’" in refused.value.message("en") and "one Godomall address book per account" in \
-            refused.value.message("en")
+        assert "‘고도몰 A’" in error_words(refused.value, "ko") and "계정당 1개" in error_words(refused.value, "ko")
+        assert "‘고도몰 A’" in error_words(refused.value, "en") and "one Godomall address book per account" in \
+            error_words(refused.value, "en")
         with pytest.raises(KeyError):
             get_shop(store, "godo-2")  # nothing of the refused shop was saved
         assert "godo-2" not in secrets.load_all()
@@ -73,7 +74,7 @@ def test_twenty_imports_a_day_then_the_21st_is_refused_until_midnight_in_korea(s
         assert gi.imports_left(store, SHOP) == 0
         with pytest.raises(gi.ImportQuotaExceeded) as refused:
             gi.start_import(store, SHOP)
-        assert "하루 20회" in refused.value.message("ko") and "20 a day" in refused.value.message("en")
+        assert "하루 20회" in error_words(refused.value, "ko") and "20 a day" in error_words(refused.value, "en")
         assert len(import_rows(store)) == 20  # the refused one left no trace and read nothing
         served = fake.served
 
@@ -105,9 +106,9 @@ def test_an_import_replaces_the_address_book_and_resets_its_groups(store, fixed_
             if fake.member(no)["groupNm"] == "우수회원":
                 fake.upsert_member(no, groupNm="일반회원")
 
-        warning = gi.import_warning(store, SHOP, "ko")
+        warning = godomall_warning(store, SHOP, "ko")
         assert "회원 40명" in warning and "그룹 3개" in warning and "20/20" in warning
-        assert "40 members" in gi.import_warning(store, SHOP, "en")
+        assert "40 members" in godomall_warning(store, SHOP, "en")
 
         result = gi.start_import(store, SHOP)
         assert result.status == "succeeded", result.error
@@ -120,7 +121,7 @@ def test_an_import_replaces_the_address_book_and_resets_its_groups(store, fixed_
         with store.unit() as con:
             assert con.execute("SELECT count(*) FROM godomall_import_seen").fetchone()[0] == 0
         assert member_cursor(store)["done"] is True  # the scheduled sync carries on incrementally from here
-        assert "36" in gi.import_warning(store, SHOP, "en") and "19/20" in gi.import_warning(store, SHOP, "en")
+        assert "36" in godomall_warning(store, SHOP, "en") and "19/20" in godomall_warning(store, SHOP, "en")
 
 
 def test_a_failed_import_removes_nothing_and_still_counts(store, fixed_clock):
@@ -158,7 +159,7 @@ def test_one_import_at_a_time_and_a_dead_one_is_closed(store, fixed_clock):
                                                           NOW - dt.timedelta(minutes=5)])
         with pytest.raises(gi.ImportAlreadyRunning) as refused:
             gi.start_import(store, SHOP)
-        assert "08:55" in refused.value.message("ko")
+        assert "08:55" in error_words(refused.value, "ko")
         fixed_clock.advance(hours=3)  # the process running it must have died
         assert gi.start_import(store, SHOP).status == "succeeded"
         rows = import_rows(store)
@@ -169,15 +170,15 @@ def test_last_updated_and_the_suggestion_to_re_import(store, fixed_clock):
     with FakeGodomall(members=5, orders=0, products=0) as fake:
         connect(store, fake)
         assert gi.last_updated(store, SHOP) is None and gi.is_stale(store, SHOP)
-        assert gi.stale_warning(store, SHOP, "ko") == "이 주소록은 아직 고도몰에서 불러온 적이 없습니다. 보내기 전에 고도몰에서 불러오세요."
+        assert godomall_stale_warning(store, SHOP, "ko") == "이 주소록은 아직 고도몰에서 불러온 적이 없습니다. 보내기 전에 고도몰에서 불러오세요."
         gi.start_import(store, SHOP)
         assert gi.last_updated(store, SHOP) == NOW
-        assert not gi.is_stale(store, SHOP) and gi.stale_warning(store, SHOP) is None
+        assert not gi.is_stale(store, SHOP) and godomall_stale_warning(store, SHOP) is None
 
         fixed_clock.set(NOW + dt.timedelta(days=7))
         assert not gi.is_stale(store, SHOP)  # a week old is still fresh
         fixed_clock.set(NOW + dt.timedelta(days=7, minutes=1))
         assert gi.is_stale(store, SHOP)
-        assert "7일이 지났습니다" in gi.stale_warning(store, SHOP, "ko")
-        assert "7 days ago" in gi.stale_warning(store, SHOP, "en")
+        assert "7일이 지났습니다" in godomall_stale_warning(store, SHOP, "ko")
+        assert "7 days ago" in godomall_stale_warning(store, SHOP, "en")
         assert not gi.is_stale(store, SHOP, days=30)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from core import clock
+from core.errors import ErrorRecord
 from core.integrations.base import BadResponse, Page
 from core.store import Store
 from core.sync.engine import sync_shop
@@ -30,7 +31,8 @@ class ListClient:
         start = (cursor or {}).get("offset", 0)
         for offset in range(start, len(self.carts), self.page_size):
             if self.fail_at is not None and offset // self.page_size == self.fail_at:
-                raise BadResponse(f"cart page at offset {offset} was not JSON")
+                raise BadResponse("sync.not_json", platform="sandbox", what="carts", offset=offset,
+                                  detail=f"cart page at offset {offset} was not JSON")
             self.served.append(offset)
             chunk = self.carts[offset:offset + self.page_size]
             yield Page(rows={"carts": [c["cart"] for c in chunk],
@@ -75,6 +77,12 @@ def test_a_failed_page_leaves_what_was_committed_and_the_next_run_resumes(store:
     assert [c[0] for c in _state(store)[0]] == ["c1", "c2", "c3", "c4"]
     with store.unit() as con:
         assert con.execute("SELECT status, error FROM sync_runs").fetchone() == ("failed", failed.error)
+        # Beside the message, the error as the console explains it: its kind, key and params.
+        stored = con.execute("SELECT error_kind, error_key, error_params FROM sync_runs").fetchone()
+    assert stored[:2] == ("bad_response", "sync.not_json")
+    assert json.loads(stored[2]) == {"platform": "sandbox", "what": "carts", "offset": 4}
+    assert failed.failure == ErrorRecord("bad_response", "sync.not_json",
+                                         {"platform": "sandbox", "what": "carts", "offset": 4}, failed.error)
 
     client = ListClient(carts)
     resumed = sync_shop(store, "s1", client, batch_rows=1)
@@ -106,3 +114,18 @@ def test_a_run_left_running_by_a_dead_process_is_closed_as_interrupted(store: St
     with store.unit() as con:
         status, error = con.execute("SELECT status, error FROM sync_runs WHERE run_id = 'dead'").fetchone()
     assert status == "failed" and "interrupted" in error
+    with store.unit() as con:
+        kind, key = con.execute("SELECT error_kind, error_key FROM sync_runs WHERE run_id = 'dead'").fetchone()
+    assert (kind, key) == ("internal", "sync.interrupted")
+
+
+def test_a_fault_of_ours_is_stored_as_internal_with_its_message(store: Store, fixed_clock) -> None:
+    class Broken(ListClient):
+        def pages(self, entity: str, cursor: dict[str, Any] | None) -> Iterator[Page]:
+            raise TypeError("a bug in the client")
+
+    result = sync_shop(store, "s1", Broken([]))
+    assert result.error == "unexpected TypeError while syncing carts: a bug in the client"
+    with store.unit() as con:
+        row = con.execute("SELECT error, error_kind, error_key, error_params FROM sync_runs").fetchone()
+    assert row[:3] == (result.error, "internal", "internal") and json.loads(row[3]) == {"error": "TypeError"}
