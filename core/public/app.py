@@ -175,11 +175,10 @@ def _unsubscribe_post(store: Store, token: str, one_click: bool) -> Response:
     return _html(t("public.unsub.done_title", LANG), f"<p>{html.escape(t('public.unsub.done', LANG, shop=shop))}</p>")
 
 
-async def unsubscribe_page(request: Request) -> Response:
-    return await run_in_threadpool(_unsubscribe_page, _store(request), request.path_params["token"])
-
-
-async def unsubscribe_post(request: Request) -> Response:
+async def unsubscribe_link(request: Request) -> Response:
+    """GET (and HEAD) shows the page; POST unsubscribes. One route, so a 405 names both methods."""
+    if request.method != "POST":
+        return await run_in_threadpool(_unsubscribe_page, _store(request), request.path_params["token"])
     body = await request.body()
     one_click = _is_one_click(request.headers.get("content-type", ""), body)
     return await run_in_threadpool(_unsubscribe_post, _store(request), request.path_params["token"], one_click)
@@ -231,8 +230,7 @@ async def tracked_click(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     """Every public route; a module that serves more (the shops' webhooks) adds its list here."""
     return [
-        Route("/u/{token}", unsubscribe_page, methods=["GET"]),
-        Route("/u/{token}", unsubscribe_post, methods=["POST"]),
+        Route("/u/{token}", unsubscribe_link, methods=["GET", "POST"]),
         Route("/o/{message_id}.gif", open_pixel, methods=["GET"]),
         Route("/c/{message_id}", tracked_click, methods=["GET"]),
         *certificates.ROUTES,

@@ -99,6 +99,10 @@ def test_head_answers_wherever_get_does(server: PublicServer) -> None:
         assert head.status_code == 200 and head.headers["content-type"] == "image/gif" and head.content == b""
         assert client.head("/w/Zm9yZ2VkLWNlcnRpZmljYXRl").status_code == 404
         assert client.head("/nothing").status_code == 404
+        token = unsubscribe.unsubscribe_token("haru", "m1")
+        assert client.head(f"/u/{token}").status_code == 200
+        wrong = client.put(f"/u/{token}")
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, POST"
 
 
 def test_a_busy_store_is_503_with_retry_after(store: Store, server: PublicServer,
