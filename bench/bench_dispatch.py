@@ -34,7 +34,7 @@ KST = dt.timezone(dt.timedelta(hours=9))
 def step_costs(n: int = 200) -> dict[str, float]:
     from core.messaging import templates
     from core.messaging.email import build_message
-    from core.public.tracking import tracking_context
+    from core.public.links import tracking_context
     t = templates.starter_template("purchased")
     ctx = templates.sample_context("purchased")
     costs = {}

@@ -2,7 +2,7 @@
 
     /tmp/venv/bin/python bench/bench_render.py [--messages 3000] [--pipelining]
 
-Each message goes the dispatcher's way: signed links (core.tracking.tracking_context),
+Each message goes the dispatcher's way: signed links (core.public.links.tracking_context),
 the cart starter template rendered for one member (Jinja2 sandbox, CSS inlined, links
 tracked, advertising footer), a multipart message built (core.channels.email.build_message)
 and handed over one reused SMTP connection (core.channels.email.SmtpSession). The SMTP
@@ -82,7 +82,8 @@ def main() -> None:
     os.environ["CONSOLE_SECRETS"] = str(work / "secrets.json")   # the link-signing key lives here
     from core.messaging import templates
     from core.messaging.email import SmtpSession, SmtpSettings, build_message
-    from core.public import tracking
+    from core.public import signing
+    from core.public.links import tracking_context
 
     port_file = work / "port"
     server, port = start_server(port_file, args.pipelining)
@@ -90,11 +91,11 @@ def main() -> None:
     sender = templates.SAMPLE_SENDER
     starter = templates.starter_template("cart_abandoned")
     base = templates.sample_context("cart_abandoned")
-    tracking.signing_key()  # created once, as in a running scheduler
+    signing.signing_key()  # created once, as in a running scheduler
 
     def message(n: int):
         member_key = f"member{n:06d}"
-        links = tracking.tracking_context(f"msg{n:08d}", "haru", member_key)
+        links = tracking_context(f"msg{n:08d}", "haru", member_key)
         context = {**base, **links, "member": {"name": f"회원{n}", "email": f"{member_key}@example.com",
                                               "member_key": member_key}}
         rendered = templates.render_email(starter, context, advertising=True, sender=sender)

@@ -60,12 +60,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         return 1 if any(o.status != "ok" for o in outcomes) else 0
     if args.public_port:
         # DESIGN.md: the scheduler serves the public endpoints, so one long-running process is enough.
-        import threading
-
-        from core.public.app import make_server
-        server = make_server(store, host=args.public_host, port=args.public_port)
-        threading.Thread(target=server.serve_forever, name="public", daemon=True).start()
-        print(f"public endpoints on http://{args.public_host}:{server.server_address[1]}", flush=True)
+        from core.public.app import start_in_thread
+        server = start_in_thread(store, host=args.public_host, port=args.public_port)
+        print(f"public endpoints on {server.url}", flush=True)
     scheduler.run_forever(store, tick_seconds=args.tick_seconds)
     return 0
 

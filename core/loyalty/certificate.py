@@ -1,47 +1,31 @@
-"""The warranty certificate page at PUBLIC_BASE_URL/w/<code>, served by the public endpoints.
+"""The warranty certificate as a page: what GET /w/<code> shows (core.public.certificates) and the console previews.
 
-GET /w/<code>: the brand, the product as it was issued (name, image, options, detail fields), purchase
+The page shows the brand, the product as it was issued (name, image, options, detail fields), purchase
 and delivery dates, the warranty period, the holder (masked, 홍*동) and a status anyone can read at a
 glance: valid, expired, revoked (with the date), or — for a code that was never issued — "cannot be
-verified" with 404. The page is one self-contained HTML document sized for a phone; what customers read
-is Korean (the audience), so its words live here, not in the console's dictionaries.
-The same renderer draws the console's live preview.
+verified". The page is one self-contained HTML document sized for a phone; what customers read is
+Korean (the audience), so its words are looked up in Korean (core/i18n/words/public.py).
 """
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import html
 import json
-import re
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core import clock
-from core.public.app import Response, route
-from core.store import Store
+from core.i18n import t
 
-CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{10,64}")
+LANG = "ko"  # the customers' language
+PREVIEW_CODE = "PREVIEW"
 
-COPY = {
-    "title": "정품 보증서",
-    "valid": "유효한 보증서",
-    "expired": "보증기간이 끝난 보증서",
-    "revoked": "취소된 보증서",
-    "revoked_note": "{date}에 발급이 취소되었습니다. 이 보증서로는 보증을 받을 수 없습니다.",
-    "preview": "미리보기",
-    "product": "상품",
-    "options": "옵션",
-    "ordered": "구매일",
-    "delivered": "배송완료일",
-    "period": "보증기간",
-    "holder": "보증 대상",
-    "code": "보증서 번호",
-    "issued": "발급일",
-    "unknown_title": "확인할 수 없는 보증서",
-    "unknown": "이 주소로 발급된 보증서가 없습니다. 받으신 알림톡의 링크를 그대로 열어 주세요. "
-               "주소가 맞다면 구매하신 쇼핑몰에 문의해 주세요.",
-    "footer": "{brand}이(가) 발급한 디지털 보증서입니다.",
-}
+
+def _w(name: str, **params: object) -> str:
+    return t(f"public.certificate.{name}", LANG, **params)
+
 
 _STYLE = """
 *{box-sizing:border-box} body{margin:0;background:#eef0f3;font-family:-apple-system,'Apple SD Gothic Neo',
@@ -60,7 +44,8 @@ main{max-width:460px;margin:0 auto;padding:20px 14px 32px}
 .options{color:#6b7280;font-size:14px;margin:0 0 8px}
 dl{margin:10px 0 0;display:grid;grid-template-columns:auto 1fr;gap:9px 14px;font-size:14px}
 dt{color:#6b7280;white-space:nowrap} dd{margin:0;text-align:right;word-break:break-all}
-.note{margin:14px 22px 0;padding:12px 14px;border-radius:12px;background:#fef2f2;color:#991b1b;font-size:14px;line-height:1.5}
+.note{margin:14px 22px 0;padding:12px 14px;border-radius:12px;background:#fef2f2;color:#991b1b;font-size:14px;
+line-height:1.5}
 .foot{padding:16px 22px 20px;color:#9ca3af;font-size:12px;border-top:1px solid #f1f5f9;margin-top:16px}
 code{font-size:12px}
 """
@@ -76,13 +61,23 @@ def _date(value: Any, tz: str) -> str:
     return str(value)
 
 
-def status_of(row: dict[str, Any], today: dt.date) -> str:
-    if row.get("code") == "PREVIEW":
-        return "preview"
+class Status(enum.StrEnum):
+    """What the page tells its reader at a glance (also its CSS class and its word)."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    PREVIEW = "preview"
+
+
+def status_of(row: Mapping[str, Any], today: dt.date) -> Status:
+    """The certificate's status on `today` (the shop's local date)."""
+    if row.get("code") == PREVIEW_CODE:
+        return Status.PREVIEW
     if row.get("status") == "revoked":
-        return "revoked"
+        return Status.REVOKED
     until = row.get("valid_until")
-    return "expired" if isinstance(until, dt.date) and until < today else "valid"
+    return Status.EXPIRED if isinstance(until, dt.date) and until < today else Status.VALID
 
 
 def _document(title: str, body: str) -> str:
@@ -92,37 +87,45 @@ def _document(title: str, body: str) -> str:
             f'<style>{_STYLE}</style></head><body><main>{body}</main></body></html>')
 
 
-def render(row: dict[str, Any], today: dt.date | None = None) -> str:
-    """The certificate as a complete HTML page (row: a `warranties` row with shop_name, shop_tz, brand)."""
+def render(row: Mapping[str, Any], now: dt.datetime | None = None) -> str:
+    """The certificate as a complete HTML page (row: a `warranties` row with shop_name, shop_tz, brand).
+
+    `now` is the instant its validity is judged at, in the shop's time zone. A preview (code PREVIEW) has no
+    validity to judge, so the console's preview may pass none; a real certificate needs it.
+    """
     tz = row.get("shop_tz") or clock.DEFAULT_TZ
-    today = today or clock.local(clock.now(), tz).date()
-    status = status_of(row, today)
+    if now is None:
+        if row.get("code") != PREVIEW_CODE:
+            raise ValueError("a certificate's validity is judged at an instant: pass now")
+        status = Status.PREVIEW
+    else:
+        status = status_of(row, clock.local(now, tz).date())
     brand = row.get("brand") or _brand(row) or row.get("shop_name") or ""
     e = html.escape
     details = json.loads(row.get("details_text") or "[]") if isinstance(row.get("details_text"), str) else []
     start = _date(row.get("delivered_at"), tz)
-    rows = [(COPY["ordered"], _date(row.get("ordered_at"), tz)), (COPY["delivered"], start),
-            (COPY["period"], f"{start} ~ {_date(row.get('valid_until'), tz)}"),
-            (COPY["holder"], row.get("holder_name") or "-"),
+    rows = [(_w("ordered"), _date(row.get("ordered_at"), tz)), (_w("delivered"), start),
+            (_w("period"), f"{start} ~ {_date(row.get('valid_until'), tz)}"),
+            (_w("holder"), row.get("holder_name") or "-"),
             *[(str(label), str(value)) for label, value in details],
-            (COPY["issued"], _date(row.get("issued_at"), tz)),
-            (COPY["code"], row.get("code") or "-")]
-    label = COPY["preview"] if status == "preview" else COPY[status]
+            (_w("issued"), _date(row.get("issued_at"), tz)),
+            (_w("code"), row.get("code") or "-")]
+    label = _w(status)
     image = f'<img class="img" src="{e(row["image_url"])}" alt="">' if row.get("image_url") else ""
-    options = f'<p class="options">{e(COPY["options"])}: {e(row["option_text"])}</p>' if row.get("option_text") else ""
+    options = f'<p class="options">{e(_w("options"))}: {e(row["option_text"])}</p>' if row.get("option_text") else ""
     note = ""
-    if status == "revoked":
-        note = f'<div class="note">{e(COPY["revoked_note"].format(date=_date(row.get("revoked_at"), tz)))}</div>'
+    if status == Status.REVOKED:
+        note = f'<div class="note">{e(_w("revoked_note", date=_date(row.get("revoked_at"), tz)))}</div>'
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)
     body = (f'<div class="card"><div class="head"><div class="brand">{e(brand)}</div>'
-            f'<h1>{e(COPY["title"])}</h1><span class="status {status}">{e(label)}</span></div>{image}'
+            f'<h1>{e(_w("title"))}</h1><span class="status {status}">{e(label)}</span></div>{image}'
             f'<div class="body"><p class="product">{e(row.get("product_name") or "-")}</p>{options}'
             f'<dl>{dl}</dl></div>{note}'
-            f'<div class="foot">{e(COPY["footer"].format(brand=brand))}</div></div>')
-    return _document(f"{brand} {COPY['title']}", body)
+            f'<div class="foot">{e(_w("footer", brand=brand))}</div></div>')
+    return _document(f"{brand} {_w('title')}", body)
 
 
-def _brand(row: dict[str, Any]) -> str | None:
+def _brand(row: Mapping[str, Any]) -> str | None:
     try:
         return json.loads(row.get("warranty_settings") or "{}").get("brand") or None
     except ValueError:
@@ -130,27 +133,10 @@ def _brand(row: dict[str, Any]) -> str | None:
 
 
 def render_unknown() -> str:
-    body = (f'<div class="card"><div class="head"><h1>{html.escape(COPY["unknown_title"])}</h1>'
-            f'<span class="status unknown">{html.escape(COPY["unknown_title"])}</span></div>'
-            f'<div class="body"><p>{html.escape(COPY["unknown"])}</p></div></div>')
-    return _document(COPY["unknown_title"], body)
+    body = (f'<div class="card"><div class="head"><h1>{html.escape(_w("unknown_title"))}</h1>'
+            f'<span class="status unknown">{html.escape(_w("unknown_title"))}</span></div>'
+            f'<div class="body"><p>{html.escape(_w("unknown"))}</p></div></div>')
+    return _document(_w("unknown_title"), body)
 
 
-def _html(status: int, text: str) -> Response:
-    return Response(status, text.encode("utf-8"), "text/html; charset=utf-8",
-                    {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"})
-
-
-@route("GET", r"/w/(?P<code>[^/]+)")
-def certificate_page(store: Store, request) -> Response:
-    from core.loyalty.warranty import find
-    code = request.params["code"]
-    if not CODE_PATTERN.fullmatch(code):
-        return _html(404, render_unknown())
-    row = find(store, code)
-    if row is None:
-        return _html(404, render_unknown())
-    return _html(200, render(row))
-
-
-__all__ = ["render", "render_unknown", "status_of", "certificate_page"]
+__all__ = ["PREVIEW_CODE", "Status", "render", "render_unknown", "status_of"]

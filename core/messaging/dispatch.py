@@ -133,7 +133,7 @@ def _send_lane(shop_id: str, sender: dict[str, Any], messages: list[Claimed], jo
         build_message,
     )
     from core.messaging.templates import TemplateError, render_email
-    from core.public.tracking import tracking_context
+    from core.public.links import tracking_context
 
     out: list[Outcome] = []
     pending = list(messages)

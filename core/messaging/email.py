@@ -568,7 +568,7 @@ def build_test_message(template: dict, trigger: str, *, to: str, sender: dict, a
     """
     from core.i18n import t
     from core.messaging.templates import render_email, sample_context
-    from core.public.tracking import tracking_context
+    from core.public.links import tracking_context
     message_id = f"test-{uuid.uuid4().hex[:16]}"
     links = tracking_context(message_id, shop_id, f"_test:{to.strip().lower()}")
     rendered = render_email(template, {**(context or sample_context(trigger)), **links},

@@ -1,8 +1,10 @@
-"""The public endpoints recipients reach at PUBLIC_BASE_URL: unsubscribe, open pixel, tracked clicks.
+"""The public endpoints recipients reach at PUBLIC_BASE_URL: unsubscribe, open pixel, tracked clicks, certificates.
 
-stdlib `http.server.ThreadingHTTPServer`: a handful of tiny routes, no
-templates, no sessions; a framework would add a dependency and nothing we use.
-Each request is at most one short store unit; nothing is held across requests.
+A Starlette app served by uvicorn: the routes face the internet, so they sit on
+a maintained HTTP server with a real parser (h11) rather than on `http.server`,
+which Python's documentation says is not for production. Each request is at
+most one short store unit; nothing is held across requests. The handlers are
+an edge: they read the clock once and pass `now` to what they record.
 
 - GET  /u/<token>        a small Korean page with a confirm button. It does not
                          unsubscribe by itself: mail scanners and link previewers
@@ -14,114 +16,86 @@ Each request is at most one short store unit; nothing is held across requests.
 - GET  /o/<id>.gif?s=    records an open, answers a 1x1 GIF.
 - GET  /c/<id>?u=&s=     records a click and redirects (302) to `u`, but only when `s`
                          signs exactly (id, u): never an open redirect.
-A bad or forged signature gets 400 and a plain message.
+- GET  /w/<code>         the warranty certificate (core.public.certificates).
+HEAD answers wherever GET does. A bad or forged signature gets 400 and a plain
+message; a store held past its bounded wait gets 503 with Retry-After.
 
-Later issues add their routes to ROUTES (see the end of this file): the
-warranty certificate page and the shops' webhooks.
+Limits (`Guard`, a small ASGI middleware in front of the routes, because uvicorn
+answers its own limits with a bare 400): a request target over MAX_TARGET_BYTES
+is 414, more than MAX_HEADER_COUNT headers or MAX_HEADER_BYTES of them is 431, a
+body over MAX_BODY_BYTES is 413 (by its Content-Length before reading, or while
+reading a chunked one). A Content-Length that is not a plain decimal number
+(`abc`, `-5`) is 400: h11 refuses it before the app sees it, and Guard refuses
+it again so the rule holds whatever parser runs. A request head larger than
+uvicorn's parser buffer (H11_BUFFER_BYTES, well above the limits) is a 400 from
+uvicorn itself.
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 import logging
 import re
+import socket
 import threading
-from collections.abc import Callable
+import time
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote
 
+import duckdb
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core import clock
+from core.errors import Conflict
+from core.i18n import t
 from core.log import event
-from core.public import tracking, unsubscribe
+from core.public import certificates, signing, tracking, unsubscribe
 from core.store import Store, StoreBusy
 
 log = logging.getLogger("core.public.app")
 
+LANG = "ko"  # the recipients' language
 MAX_BODY_BYTES = 64 * 1024
+MAX_TARGET_BYTES = 64 * 1024        # the path and query of a request (a click link carries its destination)
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_COUNT = 100
+H11_BUFFER_BYTES = MAX_TARGET_BYTES + MAX_HEADER_BYTES + 16 * 1024
 DEFAULT_PORT = 8625
+RETRY_AFTER_SECONDS = 5
+STARTUP_TIMEOUT_SECONDS = 10.0
+SHUTDOWN_TIMEOUT_SECONDS = 5
 
 # A transparent 1x1 GIF (43 bytes).
 PIXEL_GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
              b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
-COPY = {
-    "unsub_title": "수신거부",
-    "unsub_question": "{shop}에서 보내는 광고성 이메일을 더 이상 받지 않으시겠어요?",
-    "unsub_button": "수신거부하기",
-    "unsub_hint": "버튼을 누르면 바로 적용됩니다. 주문·배송 안내처럼 꼭 필요한 메일은 계속 받으실 수 있습니다.",
-    "unsub_done_title": "수신거부가 완료되었습니다",
-    "unsub_done": "{shop}의 광고성 이메일을 더 이상 보내 드리지 않습니다. 지금부터 바로 적용됩니다.",
-    "unsub_already": "이미 수신거부하신 상태입니다. 광고성 이메일은 보내 드리지 않습니다.",
-    "bad_unsub_link": "이 수신거부 링크가 올바르지 않습니다. 받으신 메일의 링크를 그대로 열어 주세요.\n"
-                      "This unsubscribe link is not valid.\n",
-    "bad_link": "이 링크가 올바르지 않습니다.\nThis link is not valid.\n",
-    "busy": "잠시 후 다시 시도해 주세요.\nPlease try again in a moment.\n",
-    "error": "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.\nSomething went wrong; please try again.\n",
-    "not_found": "페이지를 찾을 수 없습니다.\nNot found.\n",
-    "not_allowed": "허용되지 않는 요청입니다.\nMethod not allowed.\n",
-    "too_large": "요청이 너무 큽니다.\nRequest too large.\n",
-    "default_shop": "쇼핑몰",
-}
+_NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
+_DECIMAL = re.compile(rb"[0-9]+")
 
 
-# ---------------------------------------------------------------- requests, responses, routes
+# ---------------------------------------------------------------- responses
 
-@dataclasses.dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]        # lower-case names
-    body: bytes
-    params: dict[str, str]         # named groups of the route's pattern
-
-    def arg(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else None
+def plain(status: int, key: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
+    """A plain-text answer in Korean with the English line under it, for whoever opens a broken link."""
+    return PlainTextResponse(f"{t(key, LANG)}\n{t(key, 'en')}\n", status, headers)
 
 
-@dataclasses.dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "text/plain; charset=utf-8"
-    headers: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-def text_response(status: int, text: str) -> Response:
-    return Response(status, text.encode("utf-8"))
-
-
-Handler = Callable[[Store, Request], Response]
-
-
-@dataclasses.dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: re.Pattern
-    handler: Handler
-
-
-ROUTES: list[Route] = []
-
-
-def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
-    """Register a handler for METHOD and a full-path regex (named groups become `request.params`)."""
-    def register(handler: Handler) -> Handler:
-        ROUTES.append(Route(method.upper(), re.compile(pattern), handler))
-        return handler
-    return register
-
-
-# ---------------------------------------------------------------- pages
-
-def _page(title: str, body_html: str) -> bytes:
+def _page(title: str, body_html: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{html.escape(title)}</title>
 <style>
-body {{ margin:0; background:#f3f4f6; font-family:-apple-system,'Apple SD Gothic Neo','Malgun Gothic',sans-serif; color:#1f2937; }}
+body {{ margin:0; background:#f3f4f6; color:#1f2937;
+  font-family:-apple-system,'Apple SD Gothic Neo','Malgun Gothic',sans-serif; }}
 main {{ max-width:480px; margin:48px auto; padding:32px 24px; background:#fff; border-radius:12px; }}
 h1 {{ font-size:22px; margin:0 0 16px; }}
 p {{ font-size:16px; line-height:1.7; margin:0 0 16px; }}
@@ -130,226 +104,302 @@ button {{ display:block; width:100%; min-height:52px; border:0; border-radius:10
   color:#fff; font-size:17px; font-weight:bold; cursor:pointer; }}
 </style></head>
 <body><main><h1>{html.escape(title)}</h1>{body_html}</main></body></html>
-""".encode()
+"""
 
 
-def _html(status: int, title: str, body_html: str) -> Response:
-    return Response(status, _page(title, body_html), "text/html; charset=utf-8",
-                    {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
+def _html(title: str, body_html: str) -> Response:
+    return Response(_page(title, body_html), 200, dict(_NO_STORE), "text/html; charset=utf-8")
 
 
-def _shop_name(con, shop_id: str) -> str:
+def _arg(request: Request, name: str) -> str | None:
+    """The first value of query parameter `name` (a repeated parameter never replaces the signed one)."""
+    values = request.query_params.getlist(name)
+    return values[0] if values else None
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+# ---------------------------------------------------------------- unsubscribe
+
+def _shop_name(con: duckdb.DuckDBPyConnection, shop_id: str) -> str:
     row = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchone()
-    return row[0] if row else COPY["default_shop"]
+    return str(row[0]) if row else t("public.default_shop", LANG)
 
 
-def _is_one_click(request: Request) -> bool:
+def _is_one_click(content_type: str, body: bytes) -> bool:
     """RFC 8058 §3.1: the body is List-Unsubscribe=One-Click, url-encoded or as multipart/form-data."""
-    content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         message = BytesParser(policy=HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + request.body)
+            f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace") + body)
+        if not message.is_multipart():
+            return False
         return any(part.get_param("name", header="content-disposition") == "List-Unsubscribe"
-                   and part.get_content().strip() == "One-Click"
-                   for part in message.iter_parts()) if message.is_multipart() else False
-    form = parse_qs(request.body.decode("utf-8", "replace"))
+                   and str(part.get_content()).strip() == "One-Click"
+                   for part in message.iter_parts())
+    form = parse_qs(body.decode("utf-8", "replace"))
     return form.get("List-Unsubscribe") == ["One-Click"]
 
 
-@route("GET", r"/u/(?P<token>[^/]+)")
-def unsubscribe_page(store: Store, request: Request) -> Response:
+def _unsubscribe_page(store: Store, token: str) -> Response:
     try:
-        shop_id, member_key = unsubscribe.read_token(unquote(request.params["token"]))
+        shop_id, member_key = unsubscribe.read_token(token)
     except unsubscribe.BadToken:
-        return text_response(400, COPY["bad_unsub_link"])
+        return plain(400, "public.bad_unsub_link")
     with store.unit() as con:
         shop = _shop_name(con, shop_id)
-        already = con.execute("SELECT count(*) FROM unsubscribes WHERE shop_id = ? AND member_key = ? "
-                              "AND channel IN ('email', 'all')", [shop_id, member_key]).fetchone()[0]
+        already = unsubscribe.is_unsubscribed_in(con, shop_id, member_key)
     if already:
-        return _html(200, COPY["unsub_done_title"], f"<p>{html.escape(COPY['unsub_already'])}</p>")
-    question = html.escape(COPY["unsub_question"].format(shop=shop))
+        return _html(t("public.unsub.done_title", LANG), f"<p>{html.escape(t('public.unsub.already', LANG))}</p>")
+    question = html.escape(t("public.unsub.question", LANG, shop=shop))
     form = (f'<p>{question}</p><form method="post"><input type="hidden" name="confirm" value="1">'
-            f'<button type="submit">{html.escape(COPY["unsub_button"])}</button></form>'
-            f'<p class="hint" style="margin-top:16px;">{html.escape(COPY["unsub_hint"])}</p>')
-    return _html(200, COPY["unsub_title"], form)
+            f'<button type="submit">{html.escape(t("public.unsub.button", LANG))}</button></form>'
+            f'<p class="hint" style="margin-top:16px;">{html.escape(t("public.unsub.hint", LANG))}</p>')
+    return _html(t("public.unsub.title", LANG), form)
 
 
-@route("POST", r"/u/(?P<token>[^/]+)")
-def unsubscribe_post(store: Store, request: Request) -> Response:
+def _unsubscribe_post(store: Store, token: str, one_click: bool) -> Response:
     try:
-        shop_id, member_key = unsubscribe.read_token(unquote(request.params["token"]))
+        shop_id, member_key = unsubscribe.read_token(token)
     except unsubscribe.BadToken:
-        return text_response(400, COPY["bad_unsub_link"])
-    one_click = _is_one_click(request)
-    source = "one-click" if one_click else "link"
-    unsubscribe.unsubscribe(store, shop_id, member_key, source)
-    event(log, "public.unsubscribed", shop_id=shop_id, source=source)
-    if one_click:
-        return text_response(200, "unsubscribed\n")
+        return plain(400, "public.bad_unsub_link")
+    source = unsubscribe.Source.ONE_CLICK if one_click else unsubscribe.Source.LINK
     with store.unit() as con:
+        unsubscribe.record(con, shop_id, member_key, source, now=clock.now())
         shop = _shop_name(con, shop_id)
-    return _html(200, COPY["unsub_done_title"],
-                 f"<p>{html.escape(COPY['unsub_done'].format(shop=shop))}</p>")
+    event(log, "public.unsubscribed", shop_id=shop_id, source=str(source))
+    if one_click:
+        return PlainTextResponse("unsubscribed\n", 200)
+    return _html(t("public.unsub.done_title", LANG), f"<p>{html.escape(t('public.unsub.done', LANG, shop=shop))}</p>")
 
 
-@route("GET", r"/o/(?P<message_id>[^/]+)\.gif")
-def open_pixel(store: Store, request: Request) -> Response:
-    message_id = unquote(request.params["message_id"])
+async def unsubscribe_link(request: Request) -> Response:
+    """GET (and HEAD) shows the page; POST unsubscribes. One route, so a 405 names both methods."""
+    if request.method != "POST":
+        return await run_in_threadpool(_unsubscribe_page, _store(request), request.path_params["token"])
+    body = await request.body()
+    one_click = _is_one_click(request.headers.get("content-type", ""), body)
+    return await run_in_threadpool(_unsubscribe_post, _store(request), request.path_params["token"], one_click)
+
+
+# ---------------------------------------------------------------- opens and clicks
+
+def _open_pixel(store: Store, message_id: str, signature: str | None, user_agent: str | None) -> Response:
     try:
-        tracking.verify_open(message_id, request.arg("s"))
-    except tracking.BadSignature:
-        return text_response(400, COPY["bad_link"])
+        tracking.verify_open(message_id, signature)
+    except signing.BadSignature:
+        return plain(400, "public.bad_link")
     try:
-        tracking.record_open(store, message_id, user_agent=request.headers.get("user-agent"))
+        tracking.record_open(store, message_id, now=clock.now(), user_agent=user_agent)
     except Exception as exc:  # the recipient still gets the image; the open is only a statistic
-        event(log, "public.open_not_recorded", logging.WARNING, message_id=message_id, error=str(exc))
-    return Response(200, PIXEL_GIF, "image/gif",
-                    {"Cache-Control": "no-store, no-cache, must-revalidate, private", "Pragma": "no-cache",
-                     "Expires": "0"})
+        event(log, "public.open_not_recorded", logging.WARNING, message_id=message_id, error=type(exc).__name__)
+    return Response(PIXEL_GIF, 200, {"Cache-Control": "no-store, no-cache, must-revalidate, private",
+                                     "Pragma": "no-cache", "Expires": "0"}, "image/gif")
 
 
-@route("GET", r"/c/(?P<message_id>[^/]+)")
-def tracked_click(store: Store, request: Request) -> Response:
-    message_id = unquote(request.params["message_id"])
-    url = request.arg("u") or ""
+def _tracked_click(store: Store, message_id: str, url: str, signature: str | None,
+                   user_agent: str | None) -> Response:
     try:
-        tracking.verify_click(message_id, url, request.arg("s"))
-    except tracking.BadSignature:
-        return text_response(400, COPY["bad_link"])
-    if re.search(r"[\x00-\x20\x7f]", url):
-        return text_response(400, COPY["bad_link"])
+        tracking.verify_click(message_id, url, signature)
+    except signing.BadSignature:
+        return plain(400, "public.bad_link")
+    if _CONTROL_CHARACTERS.search(url):
+        return plain(400, "public.bad_link")
     try:
-        tracking.record_click(store, message_id, url, user_agent=request.headers.get("user-agent"))
+        tracking.record_click(store, message_id, url, now=clock.now(), user_agent=user_agent)
     except Exception as exc:  # still take the recipient where the message promised
-        event(log, "public.click_not_recorded", logging.WARNING, message_id=message_id, error=str(exc))
+        event(log, "public.click_not_recorded", logging.WARNING, message_id=message_id, error=type(exc).__name__)
     location = quote(url, safe=":/?#[]@!$&'()*+,;=%~")  # non-ASCII percent-encoded for the header
-    return Response(302, b"", headers={"Location": location, "Cache-Control": "no-store"})
+    return Response(b"", 302, {"Location": location, "Cache-Control": "no-store"})
 
 
-# Later issues register here (each a module that uses @route, imported by make_server):
-#   GET  /w/<token>                  the warranty certificate page (issue: loyalty)
-#   POST /hooks/<shop_id>/<platform> the shops' webhooks (issue: integrations)
-ROUTE_MODULES: list[str] = []
-ROUTE_MODULES.append("core.loyalty.certificate")  # GET /w/<code>, the warranty certificate (issue 5)
+async def open_pixel(request: Request) -> Response:
+    return await run_in_threadpool(_open_pixel, _store(request), request.path_params["message_id"],
+                                   _arg(request, "s"), request.headers.get("user-agent"))
+
+
+async def tracked_click(request: Request) -> Response:
+    return await run_in_threadpool(_tracked_click, _store(request), request.path_params["message_id"],
+                                   _arg(request, "u") or "", _arg(request, "s"), request.headers.get("user-agent"))
+
+
+# ---------------------------------------------------------------- the app
+
+def routes() -> list[BaseRoute]:
+    """Every public route; a module that serves more (the shops' webhooks) adds its list here."""
+    return [
+        Route("/u/{token}", unsubscribe_link, methods=["GET", "POST"]),
+        Route("/o/{message_id}.gif", open_pixel, methods=["GET"]),
+        Route("/c/{message_id}", tracked_click, methods=["GET"]),
+        *certificates.ROUTES,
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 405:
+        # HEAD goes with GET (RFC 9110 §9.3.2), so Allow names the methods a route was written for.
+        allowed = (exc.headers or {}).get("Allow", "") if isinstance(exc, HTTPException) else ""
+        methods = sorted({m.strip() for m in allowed.split(",") if m.strip() and m.strip() != "HEAD"})
+        return plain(405, "public.not_allowed", {"Allow": ", ".join(methods)})
+    if status == 404:
+        return plain(404, "public.not_found")
+    if status == 400:
+        return plain(400, "public.bad_request")
+    return plain(status, "public.error")
+
+
+async def _store_busy(request: Request, exc: Exception) -> Response:
+    return plain(503, "public.busy", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+class _BodyTooLarge(Exception):
+    """A chunked body grew past MAX_BODY_BYTES while it was read."""
+
+
+class Guard:
+    """The request limits (414, 431, 400 for a malformed Content-Length, 413), `nosniff` on every answer,
+    and a plain 500 for a fault, logged without the path (it carries tokens and signatures)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        started = False
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise _BodyTooLarge()
+            return message
+
+        async def marked_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, marked_send)
+        except _BodyTooLarge:
+            if not started:
+                await plain(413, "public.too_large", {"Connection": "close"})(scope, receive, marked_send)
+        except Exception as exc:
+            event(log, "public.error", logging.ERROR, route=str(scope.get("path", ""))[:3],
+                  error=type(exc).__name__)
+            if not started:
+                await plain(500, "public.error")(scope, receive, marked_send)
+
+    @staticmethod
+    def _refusal(scope: Scope) -> Response | None:
+        target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 1
+        if target > MAX_TARGET_BYTES:
+            return plain(414, "public.uri_too_long", {"Connection": "close"})
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        if len(headers) > MAX_HEADER_COUNT or sum(len(k) + len(v) + 4 for k, v in headers) > MAX_HEADER_BYTES:
+            return plain(431, "public.headers_too_large", {"Connection": "close"})
+        lengths = {v.strip() for k, v in headers if k == b"content-length"}
+        if not lengths:
+            return None
+        length = lengths.pop()
+        # One plain decimal number: not `abc`, not `-5`, not two different lengths.
+        if lengths or not _DECIMAL.fullmatch(length):
+            return plain(400, "public.bad_request", {"Connection": "close"})
+        if int(length) > MAX_BODY_BYTES:
+            return plain(413, "public.too_large", {"Connection": "close"})
+        return None
+
+
+def make_app(store: Store) -> Starlette:
+    """The public endpoints over `store`, as an ASGI app."""
+    app = Starlette(routes=routes(), middleware=[Middleware(Guard)],
+                    exception_handlers={HTTPException: _http_error, StoreBusy: _store_busy})
+    app.state.store = store
+    return app
 
 
 # ---------------------------------------------------------------- the server
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    server_version = "shop-crm-public"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-    timeout = 15  # seconds a slow client may hold a thread
-
-    def do_GET(self) -> None:
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_HEAD(self) -> None:
-        self._dispatch("HEAD")
-
-    def _dispatch(self, method: str) -> None:
-        try:
-            response = self._handle(method)
-        except StoreBusy:
-            response = text_response(503, COPY["busy"])
-            response.headers["Retry-After"] = "5"
-        except Exception as exc:
-            event(log, "public.error", logging.ERROR, path=urlsplit(self.path).path[:3],
-                  error=f"{type(exc).__name__}: {exc}")
-            response = text_response(500, COPY["error"])
-        self._write(method, response)
-
-    def _handle(self, method: str) -> Response:
-        split = urlsplit(self.path)
-        path = split.path
-        allowed = []
-        for candidate in ROUTES:
-            match = candidate.pattern.fullmatch(path)
-            if not match:
-                continue
-            if candidate.method != method:
-                allowed.append(candidate.method)
-                continue
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                self.close_connection = True
-                return text_response(413, COPY["too_large"])
-            body = self.rfile.read(length) if length > 0 else b""
-            request = Request(method, path, parse_qs(split.query, keep_blank_values=True),
-                              {k.lower(): v for k, v in self.headers.items()}, body, match.groupdict())
-            return candidate.handler(self.server.store, request)
-        if allowed:
-            response = text_response(405, COPY["not_allowed"])
-            response.headers["Allow"] = ", ".join(sorted(set(allowed)))
-            return response
-        return text_response(404, COPY["not_found"])
-
-    def _write(self, method: str, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(response.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        # Paths carry tokens and signatures: keep them out of the logs.
-        log.debug("public request %s", (args[1] if len(args) > 1 else ""))
+def _config(store: Store, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(make_app(store), host=host, port=port, http="h11", lifespan="off", log_config=None,
+                          access_log=False,  # paths carry tokens and signatures: keep them out of the logs
+                          server_header=False, h11_max_incomplete_event_size=H11_BUFFER_BYTES,
+                          timeout_keep_alive=5, timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_SECONDS)
 
 
-class PublicServer(ThreadingHTTPServer):
-    daemon_threads = True
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on (host, port); port 0 picks a free one. OSError if the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=2048)
 
-    def __init__(self, store: Store, address: tuple[str, int]) -> None:
-        super().__init__(address, _RequestHandler)
-        self.store = store
-        self.thread: threading.Thread | None = None
+
+class PublicServer:
+    """The public endpoints served by uvicorn in a thread of this process."""
+
+    def __init__(self, server: uvicorn.Server, sock: socket.socket, thread: threading.Thread) -> None:
+        self.server = server
+        self.socket = sock
+        self.thread = thread
+        self.host, self.port = sock.getsockname()[:2]
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
-        """Stop serving (waits for the serve loop, not for requests in flight) and release the port."""
-        if self.thread is not None:
-            self.shutdown()
-            self.thread.join(timeout=5)
-        self.server_close()
-
-
-def make_server(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> PublicServer:
-    """A bound server; run `serve_forever()` (in a thread, or via `python -m core public`), `shutdown()` to stop."""
-    import importlib
-    for module in ROUTE_MODULES:
-        importlib.import_module(module)
-    return PublicServer(store, (host, port))
+        """Stop accepting, let requests in flight finish (up to SHUTDOWN_TIMEOUT_SECONDS) and release the port."""
+        self.server.should_exit = True
+        self.thread.join(timeout=SHUTDOWN_TIMEOUT_SECONDS + 5)
+        self.socket.close()
 
 
 def start_in_thread(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> PublicServer:
-    """Serve in a daemon thread (the scheduler's way); `server.stop()` ends it. Port 0 picks a free port."""
-    server = make_server(store, host, port)
-    server.thread = threading.Thread(target=server.serve_forever, name="public-endpoints", daemon=True)
-    server.thread.start()
-    event(log, "public.serving", host=host, port=server.server_address[1],
-          public_base_url=tracking.public_base_url())
-    return server
+    """Serve in a daemon thread (the scheduler's way) and return once it accepts; `stop()` ends it.
+
+    Port 0 picks a free port (`.port`, `.url`). The socket is bound here, so a taken port fails in the caller.
+    """
+    sock = _listen(host, port)
+    bound = sock.getsockname()[1]
+    server = uvicorn.Server(_config(store, host, bound))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="public-endpoints", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise Conflict("public.cannot_start", detail="the public endpoints did not start in time", host=host,
+                           port=bound)
+        time.sleep(0.01)
+    public = PublicServer(server, sock, thread)
+    event(log, "public.serving", host=host, port=public.port, public_base_url=signing.public_base_url())
+    return public
 
 
 def serve(store: Store, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
-    server = make_server(store, host, port)
-    event(log, "public.serving", host=host, port=server.server_address[1],
-          public_base_url=tracking.public_base_url())
+    """Serve in this thread until SIGINT or SIGTERM (`python -m core public`), then shut down cleanly."""
+    sock = _listen(host, port)
+    event(log, "public.serving", host=host, port=sock.getsockname()[1], public_base_url=signing.public_base_url())
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        uvicorn.Server(_config(store, host, port)).run(sockets=[sock])
     finally:
-        server.server_close()
+        sock.close()
+
+
+__all__ = ["PIXEL_GIF", "Guard", "PublicServer", "make_app", "plain", "routes", "serve", "start_in_thread"]

@@ -339,7 +339,7 @@ def test_consent_and_unsubscribe(shop, store_path, fixed_clock) -> None:
     ad = w.automation(store, "signup", delay_minutes=60)
     notice = w.automation(store, "signup", advertising=False)          # a service notice: no consent needed
     fixed_clock.set(at(1, 9, 30))
-    unsubscribe(store, w.SHOP, "m4", "console")
+    unsubscribe(store, w.SHOP, "m4", "console", now=fixed_clock.now())
     w.write(store, members=[w.member("m1", at(1, 10)), w.member("m2", at(1, 10), consent=False),
                             w.member("m3", at(1, 10)), w.member("m4", at(1, 10))])
     run_tick(store_path, at(1, 10, 30))
@@ -348,7 +348,7 @@ def test_consent_and_unsubscribe(shop, store_path, fixed_clock) -> None:
     assert w.states(store, notice) == {"m1": ("sent", None), "m2": ("sent", None), "m3": ("sent", None),
                                        "m4": ("skipped", "unsubscribed")}
     fixed_clock.set(at(1, 10, 40))
-    unsubscribe(store, w.SHOP, "m3", "one-click")                       # after planning, before due
+    unsubscribe(store, w.SHOP, "m3", "one-click", now=fixed_clock.now())  # after planning, before due
     run_tick(store_path, at(1, 11, 30))
     assert w.states(store, ad) == {"m1": ("sent", None), "m2": ("skipped", "no_consent"),
                                    "m3": ("skipped", "unsubscribed"), "m4": ("skipped", "unsubscribed")}
@@ -405,7 +405,7 @@ def test_preview_counts_by_day_and_sample(store, fixed_clock) -> None:
     }
     w.write(store, members=[w.member(k, v, consent=k != "x-consent") for k, v in signups.items()],
             orders=[w.order("o-x", "x-ordered", at(5, 9))])
-    unsubscribe(store, w.SHOP, "x-unsub", "link")
+    unsubscribe(store, w.SHOP, "x-unsub", "link", now=fixed_clock.now())
     fixed_clock.set(at(10, 8, 30))
     evaluate_all(store)                                                  # plans p-past (due 08:00)
     assert w.states(store, aid) == {"p-past": ("pending", None)}

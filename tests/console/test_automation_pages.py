@@ -355,10 +355,10 @@ def test_activity_filters_retries_and_resolves(sent_world, world):
 
 def test_list_shows_results_from_outbox_opens_clicks_and_attributed_orders(sent_world, world, fixed_clock):
     sent = {r["member_key"]: r["message_id"] for r in outbox_views.activity(world, w.SHOP, state="sent")}
-    tracking.record_open(world, sent["m1"], at=w.at(10, 9, 20))
-    tracking.record_open(world, sent["m1"], at=w.at(10, 9, 21))  # opened twice: one message opened
-    tracking.record_open(world, sent["m3"], at=w.at(10, 9, 22))
-    tracking.record_click(world, sent["m1"], "https://haru-shop.example/product/1001", at=w.at(10, 9, 23))
+    tracking.record_open(world, sent["m1"], now=w.at(10, 9, 20))
+    tracking.record_open(world, sent["m1"], now=w.at(10, 9, 21))  # opened twice: one message opened
+    tracking.record_open(world, sent["m3"], now=w.at(10, 9, 22))
+    tracking.record_click(world, sent["m1"], "https://haru-shop.example/product/1001", now=w.at(10, 9, 23))
     w.write(world, orders=[w.order("o1-again", "m1", w.at(10, 11), total=45000)])
     fixed_clock.set(w.at(10, 11, 5))
     assert attribute(world) == 1

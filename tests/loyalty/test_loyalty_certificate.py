@@ -78,3 +78,14 @@ def test_customer_data_is_escaped_and_an_old_certificate_shows_expired(issued, s
     assert "남**수" in body
     fixed_clock.set(lw.at(10, 10).replace(year=2027, month=1, day=10))
     assert "보증기간이 끝난 보증서" in get(server, f"/w/{codes['o2-1']}").text
+
+
+def test_the_page_is_judged_at_the_instant_it_is_given(issued):
+    from core.loyalty import certificate
+    store, codes = issued
+    row = warranty.find(store, codes["o1-1"])
+    assert "유효한 보증서" in certificate.render(row, now=lw.at(11))
+    assert "보증기간이 끝난 보증서" in certificate.render(row, now=lw.at(11).replace(year=2027, month=2))
+    with pytest.raises(ValueError):
+        certificate.render(row)                      # only a preview has no validity to judge
+    assert "미리보기" in certificate.render({**row, "code": certificate.PREVIEW_CODE})

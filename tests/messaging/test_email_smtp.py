@@ -17,7 +17,7 @@ from core.messaging.email import (
     build_message,
     send_test,
 )
-from core.public import tracking
+from core.public.links import tracking_context
 from tests.support.smtp_server import (  # noqa: F401
     PASSWORD,
     USER,
@@ -46,7 +46,7 @@ SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.exampl
 
 def _message(store_path: Path, to: str = "haneul.kim@example.com", message_id: str = "a1b2c3d4e5f6",
              advertising: bool = True):
-    links = tracking.tracking_context(message_id, "haru", "haneul01")
+    links = tracking_context(message_id, "haru", "haneul01")
     context = {**templates.sample_context("cart_abandoned"), **links}
     rendered = templates.render_email(templates.starter_template("cart_abandoned"), context,
                                       advertising=advertising, sender=SENDER)

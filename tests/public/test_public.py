@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from core import clock
-from core.public import tracking, unsubscribe
+from core.public import signing, tracking, unsubscribe
 from core.public.app import PIXEL_GIF, start_in_thread
+from core.public.links import tracking_context
 from core.shops import registry as shops
 from core.store import Store
 from tests.conftest import python_env
@@ -34,7 +35,7 @@ def public(store: Store):
 
 def _path(url: str) -> str:
     """The path and query of a link built on PUBLIC_BASE_URL, to send to the test server."""
-    return url[len(tracking.public_base_url()):]
+    return url[len(signing.public_base_url()):]
 
 
 def _unsubscribes(store: Store) -> list[tuple]:
@@ -96,7 +97,7 @@ def test_forged_or_tampered_unsubscribe_tokens_are_refused(store: Store, public:
 
 
 def test_open_pixel_records_an_open(store: Store, public: httpx.Client) -> None:
-    links = tracking.tracking_context("msg-001", "haru", "haneul01")
+    links = tracking_context("msg-001", "haru", "haneul01")
     answer = public.get(_path(links["open_pixel_url"]), headers={"User-Agent": "TestMail/1.0"})
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/gif"
     assert answer.content == PIXEL_GIF and "no-store" in answer.headers["cache-control"]
@@ -109,9 +110,9 @@ def test_open_pixel_records_an_open(store: Store, public: httpx.Client) -> None:
 
 def test_click_is_recorded_and_redirected_only_where_the_message_pointed(store: Store, public: httpx.Client) -> None:
     url = "https://haru-shop.example/order/basket.html?recover=abc123&utm=메일"
-    links = tracking.tracking_context("msg-010", "haru", "haneul01")
+    links = tracking_context("msg-010", "haru", "haneul01")
     tracked = links["tracked"](url)
-    assert tracked.startswith(f"{tracking.public_base_url()}/c/msg-010?")
+    assert tracked.startswith(f"{signing.public_base_url()}/c/msg-010?")
     answer = public.get(_path(tracked))
     assert answer.status_code == 302
     assert httpx.URL(answer.headers["location"]) == httpx.URL(url)
@@ -128,7 +129,7 @@ def test_click_is_recorded_and_redirected_only_where_the_message_pointed(store: 
 
 
 def test_tracked_links_leave_our_own_links_alone(store_path: Path) -> None:
-    links = tracking.tracking_context("msg-020", "haru", "haneul01")
+    links = tracking_context("msg-020", "haru", "haneul01")
     assert links["tracked"](links["unsubscribe_url"]) == links["unsubscribe_url"]
     once = links["tracked"]("https://haru-shop.example/")
     assert links["tracked"](once) == once
@@ -175,7 +176,7 @@ def test_public_command_serves(store_path: Path, store: Store) -> None:
         process.wait(timeout=10)
 
 
-# ---------------------------------------------------------------- attribution: clicks through the endpoint, orders in the store
+# ------------------------------------------------ attribution: clicks through the endpoint, orders in the store
 
 def _sent(store: Store, message_id: str, automation_id: str, member_key: str | None, recipient: str,
           occurrence_key: str, sent_at: dt.datetime) -> None:
@@ -203,7 +204,7 @@ def _orders(store: Store, *rows: dict) -> None:
 
 
 def _click(public: httpx.Client, message_id: str, member_key: str | None) -> None:
-    tracked = tracking.tracking_context(message_id, "haru", member_key or "guest")["tracked"](
+    tracked = tracking_context(message_id, "haru", member_key or "guest")["tracked"](
         "https://haru-shop.example/product/1001")
     assert public.get(_path(tracked)).status_code == 302
 
