@@ -33,16 +33,21 @@ rows it sends are planned with is_advertising = FALSE by core.loyalty.notify.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import fcntl
 import json
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+import duckdb
 import httpx
 
 from core import clock
+from core.messaging.dispatch import Delivery, LaneUnavailable
+from core.messaging.outbox import Claimed, Journal, State
 
 API_VERSION = "v2.3"
 DEFAULT_BASE_URL = "https://api-alimtalk.cloud.toast.com"
@@ -217,3 +222,111 @@ def read_sandbox(path: Path, limit: int = 200) -> list[dict]:
         if len(out) >= limit:
             break
     return out
+
+
+# ---------------------------------------------------------------- the Alimtalk channel of the dispatch loop
+
+BATCH_SIZE = 100
+
+
+class ProviderSettings(Protocol):
+    """A shop's Alimtalk settings as the channel reads them (core.loyalty.settings.AlimtalkSettings)."""
+
+    provider: str            # sandbox | nhn
+    app_key: str
+    sender_key: str
+    base_url: str
+    sms_fallback: bool
+    fallback_send_no: str
+
+
+@dataclasses.dataclass
+class AlimtalkClaim:
+    """A claimed notice: its frozen template code and variables, and the shop's provider settings."""
+
+    message_id: str
+    shop_id: str
+    recipient: str | None
+    attempts: int
+    context: dict[str, Any]
+    settings: ProviderSettings
+
+
+class _AlimtalkLane:
+    """One provider connection of the dispatch loop: one request per message, keyed by its outbox id."""
+
+    def __init__(self, provider: Provider, settings: ProviderSettings) -> None:
+        self.provider = provider
+        self.settings = settings
+
+    def prepare(self, m: AlimtalkClaim) -> AlimtalkMessage:
+        return AlimtalkMessage(
+            message_id=m.message_id, template_code=str(m.context.get("template_code") or ""),
+            recipient_no=m.recipient or "", params=dict(m.context.get("params") or {}),
+            sms_fallback=self.settings.sms_fallback, fallback_send_no=self.settings.fallback_send_no or None)
+
+    def send(self, message: object) -> Delivery:
+        assert isinstance(message, AlimtalkMessage)
+        try:
+            self.provider.send(message)
+        except ConnectFailed as exc:  # unreachable: the rest would only wait for the same refusal
+            return Delivery(State.FAILED, "temporary_failure", str(exc)[:500], lane_down=True)
+        except TransientAlimtalkError as exc:
+            return Delivery(State.FAILED, "temporary_failure", str(exc)[:500])
+        except PermanentAlimtalkError as exc:
+            return Delivery(State.DEAD, "provider_refused", str(exc)[:500])
+        except DeliveryUnknown as exc:
+            return Delivery(State.UNKNOWN, "no_answer_after_send", str(exc)[:500])
+        return Delivery(State.SENT)
+
+    def close(self) -> None:
+        self.provider.close()
+
+
+class AlimtalkChannel:
+    """Alimtalk notices through each shop's provider, for `core.messaging.dispatch.dispatch`.
+
+    What is the loyalty package's is passed in: `rules` (which due notices may no longer go out),
+    `settings_for` (a shop's provider settings, read in the claiming unit) and `secret_for` (the
+    provider's secret key). One connection per shop: NHN's API takes one message per request.
+    """
+
+    name = "alimtalk"
+
+    def __init__(self, journal: Journal, *, sandbox_path: Path,
+                 rules: Callable[[duckdb.DuckDBPyConnection, dt.datetime], Mapping[str, int]],
+                 settings_for: Callable[[duckdb.DuckDBPyConnection, str], ProviderSettings],
+                 secret_for: Callable[[str], str | None], batch_size: int = BATCH_SIZE) -> None:
+        self.journal = journal
+        self.batch_size = batch_size
+        self.sandbox_path = sandbox_path
+        self._rules = rules
+        self._settings_for = settings_for
+        self._secret_for = secret_for
+
+    def before_claim(self, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> Mapping[str, int]:
+        return self._rules(con, now)
+
+    def load(self, con: duckdb.DuckDBPyConnection, claimed: list[Claimed]) -> list[AlimtalkClaim]:
+        settings = {s: self._settings_for(con, s) for s in {c.shop_id for c in claimed}}
+        return [AlimtalkClaim(c.message_id, c.shop_id, c.recipient, c.attempts, c.context, settings[c.shop_id])
+                for c in claimed]
+
+    def lanes(self, shop_id: str, items: Sequence[AlimtalkClaim]) -> int:
+        return 1
+
+    def open(self, shop_id: str, items: Sequence[AlimtalkClaim]) -> _AlimtalkLane:
+        settings = items[0].settings
+        try:
+            provider: Provider
+            if settings.provider == "sandbox":
+                provider = SandboxProvider(self.sandbox_path, settings.sender_key or "sandbox")
+            else:
+                provider = NhnAlimtalkClient(settings.app_key, self._secret_for(shop_id) or "",
+                                             settings.sender_key, settings.base_url)
+        except AlimtalkError as exc:
+            raise LaneUnavailable("alimtalk_not_configured", str(exc)) from None
+        return _AlimtalkLane(provider, settings)
+
+    def frozen_context(self, item: AlimtalkClaim) -> str | None:
+        return None  # planned with its variables frozen already

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 
 import pytest
 
 from core import clock
 from core.automations import manage
 from core.automations.evaluate import evaluate_all
-from core.messaging.dispatch import dispatch
-from core.messaging.outbox import MAX_ATTEMPTS, Journal, backoff, reconcile
+from core.messaging import dispatch as loop
+from core.messaging.email import EmailChannel
+from core.messaging.outbox import MAX_ATTEMPTS, Journal, backoff
 from core.store import Store
 from tests.support import automation_world as w
 from tests.support.automation_world import at
 
 pytestmark = pytest.mark.timeout(60)
+
+
+def dispatch(store: Store, **options: int) -> loop.DispatchReport:
+    """One run of the scheduler's e-mail dispatch job at the test's clock."""
+    return loop.dispatch(store.unit, EmailChannel.for_store(store.path), now=clock.now(), stop=threading.Event(),
+                         **options)
 
 
 class Picky(w.Recorder):
@@ -126,7 +134,7 @@ def test_reconcile_settles_what_a_dead_process_left_sending(store, fixed_clock, 
     journal.attempt(ids["b"]); journal.refused(ids["b"])      # refused with a definite answer
     journal.attempt(ids["c"])                                 # handed over, then the crash
     journal.close()                                           # d: claimed, never attempted
-    counts = reconcile(store, journal, clock.now())
+    counts = loop.recover(store.unit, EmailChannel.for_store(store.path), now=clock.now())
     assert counts == {"sent": 1, "failed": 1, "unknown": 1, "pending": 1}
     assert w.states(store, aid) == {"a": ("sent", None), "b": ("failed", "refused_before_crash"),
                                     "c": ("unknown", "crashed_during_send"), "d": ("pending", None)}

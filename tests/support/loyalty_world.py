@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import subprocess
 import sys
 from pathlib import Path
@@ -113,4 +114,4 @@ def run_jobs(store: Store, c: clock.FixedClock, when: dt.datetime) -> None:
     from core.loyalty import jobs
     c.set(when)
     jobs.run_issue(store)
-    jobs.run_notify(store)
+    jobs.run_notify(store, when, threading.Event())
