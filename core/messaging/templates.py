@@ -501,10 +501,32 @@ def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
                                      "total": sum(c["total"] for c in carts), "carts": carts}}
 
 
+class _StarterLoader(jinja2.FileSystemLoader):
+    """The starter folder's files, and nothing else: a name with a path in it is not served."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None,
+                                                                                  Callable[[], bool] | None]:
+        if "/" in template or "\\" in template or template.startswith("."):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+
+# Starters are assembled once, when loaded, into the full source an operator edits and saves: each
+# starter extends `_layout.html` and fills its `content` block. The assembly has its own syntax,
+# written as HTML comments (<!--% extends %-->, <!--% block %-->), so the member-time Jinja in the
+# same files ({{ member.name }}, {% for %}) passes through it untouched. Only this environment has a
+# loader; the environments that render saved templates have none, so an operator's template cannot
+# include or extend any file.
+_STARTER_ENV = ImmutableSandboxedEnvironment(
+    loader=_StarterLoader(STARTER_DIR, encoding="utf-8"), autoescape=False, undefined=StrictUndefined,
+    block_start_string="<!--%", block_end_string="%-->", variable_start_string="<!--%=",
+    variable_end_string="=%-->", comment_start_string="<!--%#", comment_end_string="#%-->",
+    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=False, auto_reload=False)
+
+
 def _starter_html(trigger: str) -> str:
     """The trigger's body in the shared mobile-first layout: one place holds the head, styles and frame."""
-    layout = (STARTER_DIR / "_layout.html").read_text(encoding="utf-8")
-    return layout.replace("<!-- content -->\n", (STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8"))
+    return _STARTER_ENV.get_template(f"{trigger}.html").render()
 
 
 def starter_template(trigger: str) -> dict:

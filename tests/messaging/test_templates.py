@@ -253,3 +253,35 @@ def test_errors_and_merge_fields_follow_the_console_language() -> None:
         assert str(caught.value) == "HTML body, line 2: 'coupon_code' is not a merge field of this trigger"
     finally:
         i18n.set_language(previous)
+
+
+# The starters' full HTML source as operators get it in the editor: one layout, extended by every starter.
+# A deliberate change to a starter or the layout updates these digests (sha256 of starter_template(t)["html"]).
+STARTER_DIGESTS = {
+    "purchased": "aeaffb39f1c88a2dac1e8c1cfddb2b53e0c4578bb205c79503846bcf53da02dc",
+    "no_first_purchase": "1843d61f5e63f1c64972a63a68cbf94bee077894b7f51fb70435894766d23388",
+    "no_repurchase": "43aac7bbc0d1161190dc5a7aae9c8be8eeb72405f70d7f913e7f81218e9a1a93",
+    "signup": "4b86622842e82c40b3fd9edcab2b75b911c9c0b655d7c116f2d631df5f70c469",
+    "cart_abandoned": "a3e89c68ed6e72582ad776772306963288327b4b04cf6d8e4e0fafc760530d28",
+    "delivered": "2c6f16750fb745c7f8a0d2f9d3b51242cc638b223e7f2320041b1d890a969cb7",
+    "cart_notice": "9c6f07600781f29d1228264810dfcce42e2b2e5818086b3d815a4028d18b5fb6",
+    "cart_digest": "0f0c24320b554f57da32163836e09a1ad6d0d06ed0f6cbd357447e7621d98434",
+}
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_every_starter_extends_the_one_layout_and_is_assembled_to_its_full_source(trigger: str) -> None:
+    import hashlib
+    source = (templates.STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8")
+    assert source.startswith('<!--% extends "_layout.html" %-->')
+    html = starter_template(trigger)["html"]
+    assert hashlib.sha256(html.encode()).hexdigest() == STARTER_DIGESTS[trigger]
+    assert html.startswith("<!DOCTYPE html>") and "<!--%" not in html and "{{ shop.name }}" in html
+
+
+@pytest.mark.parametrize("tag", ['{% extends "_layout.html" %}', '{% include "_layout.html" %}',
+                                 '{% import "purchased.html" as x %}'])
+def test_a_saved_template_cannot_load_any_file_not_even_the_layout(tag: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        validate("제목", f"<p>안녕하세요</p>\n{tag}", None, "signup")
+    assert caught.value.part == "html"
