@@ -53,4 +53,5 @@ def _with_now_and_stop(run: Callable[[Store, dt.datetime, threading.Event], str]
 
 def loyalty_jobs(store: Store) -> list:
     from core.scheduler.loop import Job
-    return [Job("loyalty:issue", ISSUE_EVERY, run_issue), Job("loyalty:alimtalk", NOTIFY_EVERY, _with_now_and_stop(run_notify))]
+    return [Job("loyalty:issue", ISSUE_EVERY, run_issue),
+            Job("loyalty:alimtalk", NOTIFY_EVERY, _with_now_and_stop(run_notify))]

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core.loyalty.settings import AlimtalkSettings, StampSettings, alimtalk_secret
+from core.loyalty.settings import AlimtalkSettings, alimtalk_secret
 from core.loyalty.settings import read as read_settings
 from core.messaging import outbox
 from core.messaging.alimtalk import AlimtalkChannel

@@ -45,6 +45,7 @@ import duckdb
 import polars as pl
 
 from core import clock
+from core.errors import CoreError, InvalidInput, Kind
 from core.messaging.dispatch import Delivery, LaneUnavailable
 from core.messaging.outbox import Claimed, Journal, Outcome, State
 from core.messaging.templates import RenderedEmail
@@ -145,19 +146,24 @@ POLICY = _MailPolicy(linesep="\r\n", cte_type="7bit", utf8=False, header_factory
 
 # ---------------------------------------------------------------- errors
 
-class SendError(Exception):
-    """A message was not handed over; `code` is the SMTP reply code when there was one.
+class SendError(CoreError):
+    """A message was not handed over, keyed `messaging.send.<reason>` for the console's words.
 
-    `kind` says what went wrong in terms the console explains (`explain(exc)`): auth, tls,
-    no_starttls, no_auth, unreachable, refused, temporary, unknown.
+    `reason`: auth, tls, no_starttls, no_auth, unreachable, refused, temporary, unknown; it decides
+    the kind (whether a retry can help). Params: `server` (host:port) and `code`, the SMTP reply code
+    when there was one. `detail` carries the server's own answer, never the password.
     """
 
-    default_kind = "temporary"
+    default_reason = "temporary"
+    _KINDS = {"auth": Kind.AUTH, "tls": Kind.INVALID, "no_starttls": Kind.INVALID, "no_auth": Kind.INVALID,
+              "unreachable": Kind.UNREACHABLE, "refused": Kind.INVALID, "temporary": Kind.UPSTREAM,
+              "unknown": Kind.UNKNOWN_OUTCOME}
 
-    def __init__(self, message: str, *, code: int | None = None, kind: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, detail: str, *, server: str, code: int | None = None, reason: str | None = None) -> None:
+        self.reason = reason or self.default_reason
         self.code = code
-        self.kind = kind or self.default_kind
+        super().__init__(f"messaging.send.{self.reason}", detail=detail, kind=self._KINDS[self.reason],
+                         server=server, code=code)
 
 
 class TransientSendError(SendError):
@@ -167,7 +173,7 @@ class TransientSendError(SendError):
 class PermanentSendError(SendError):
     """Retrying will not help: a 5xx reply, bad credentials, a TLS certificate that does not verify."""
 
-    default_kind = "refused"
+    default_reason = "refused"
 
 
 class DeliveryUnknownError(SendError):
@@ -178,7 +184,12 @@ class DeliveryUnknownError(SendError):
     transient nor permanent, so a generic retry cannot resend it.
     """
 
-    default_kind = "unknown"
+    default_reason = "unknown"
+
+
+class EmailInvalid(InvalidInput, ValueError):
+    """Settings or a message that cannot be sent as given (an address, a header, a port); keyed
+    `messaging.smtp.*` or `messaging.email.*`, with the offending value in the params."""
 
 
 # ---------------------------------------------------------------- settings
@@ -196,25 +207,35 @@ class SmtpSettings:
 
     def __post_init__(self) -> None:
         if self.security not in SECURITIES:
-            raise ValueError(f"SMTP security '{self.security}' is not one of {', '.join(SECURITIES)}")
+            raise EmailInvalid("messaging.smtp.security_unknown", security=self.security, known=", ".join(SECURITIES),
+                               detail=f"SMTP security '{self.security}' is not one of {', '.join(SECURITIES)}")
         if not self.host:
-            raise ValueError("SMTP host is empty")
+            raise EmailInvalid("messaging.smtp.host_empty", detail="SMTP host is empty")
         if not 0 < int(self.port) < 65536:
-            raise ValueError(f"SMTP port {self.port} is not between 1 and 65535")
+            raise EmailInvalid("messaging.smtp.port_range", port=self.port,
+                               detail=f"SMTP port {self.port} is not between 1 and 65535")
         if self.password and not self.username:
-            raise ValueError("an SMTP password was given without a username")
+            raise EmailInvalid("messaging.smtp.password_without_username",
+                               detail="an SMTP password was given without a username")
 
 
 # ---------------------------------------------------------------- building the message
 
-def _address(addr: str, what: str, display_name: str | None = None) -> str:
-    """`addr` checked, with its display name in wire form (encoded words, or quoted if ASCII needs it)."""
+_ROLES = {"sender": "sender e-mail", "recipient": "recipient e-mail", "reply_to": "reply-to e-mail"}
+
+
+def _address(addr: str, role: str, display_name: str | None = None) -> str:
+    """`addr` checked, with its display name in wire form (encoded words, or quoted if ASCII needs it).
+
+    `role`: sender, recipient or reply_to."""
+    what = _ROLES[role]
     addr = (addr or "").strip()
     if not _ADDRESS.fullmatch(addr):
-        raise ValueError(f"{what} '{addr}' is not an e-mail address (ASCII user@domain)")
+        raise EmailInvalid(f"messaging.email.bad_address.{role}", address=addr,
+                           detail=f"{what} '{addr}' is not an e-mail address (ASCII user@domain)")
     name = " ".join((display_name or "").split())
     if display_name and re.search(r"[\r\n]", display_name):
-        raise ValueError(f"{what} name contains a line break")
+        raise EmailInvalid(f"messaging.email.name_line_break.{role}", detail=f"{what} name contains a line break")
     if not name:
         return addr
     if name.isascii() and "=?" not in name:
@@ -250,7 +271,8 @@ class OutgoingMessage:
 def _header(name: str, value: str) -> bytes:
     """`Name: value` folded as the stdlib generator folds it under POLICY (same bytes), ending in CRLF."""
     if "\r" in value or "\n" in value:
-        raise ValueError(f"the {name} header contains a line break")
+        raise EmailInvalid("messaging.email.header_line_break", header=name,
+                           detail=f"the {name} header contains a line break")
     if value.isascii() and not _CONTROL.search(value):
         return POLICY.fold_binary(name, value)  # wire-form value: folded between words (or URIs)
     return POLICY.fold_binary(name, POLICY.header_factory(name, value))
@@ -278,12 +300,13 @@ def build_message(*, to: str, from_name: str, from_email: str, rendered: Rendere
     (~0.1 ms instead of ~2 ms a message, which was most of the dispatcher's time).
     """
     if not _MESSAGE_ID.fullmatch(message_id or ""):
-        raise ValueError(f"message id '{message_id}' may only hold letters, digits and ._+=-")
-    from_address = _address(from_email, "sender e-mail", from_name)
-    to_address = _address(to, "recipient e-mail", to_name)
+        raise EmailInvalid("messaging.email.bad_message_id", message_id=message_id,
+                           detail=f"message id '{message_id}' may only hold letters, digits and ._+=-")
+    from_address = _address(from_email, "sender", from_name)
+    to_address = _address(to, "recipient", to_name)
     headers = [("From", from_address), ("To", to_address)]
     if reply_to:
-        headers.append(("Reply-To", _address(reply_to, "reply-to e-mail")))
+        headers.append(("Reply-To", _address(reply_to, "reply_to")))
     headers += [("Subject", encoded_words(" ".join(rendered.subject.split()))),
                 ("Date", format_datetime(clock.now())),
                 ("Message-ID", f"<{message_id}@{from_email.strip().rpartition('@')[2]}>")]
@@ -291,11 +314,14 @@ def build_message(*, to: str, from_name: str, from_email: str, rendered: Rendere
         uris = [list_unsubscribe_url] + ([list_unsubscribe_mailto] if list_unsubscribe_mailto else [])
         for uri in uris:
             if not uri.isascii() or re.search(r"[\s<>,]", uri):
-                raise ValueError(f"unsubscribe URI '{uri}' must be ASCII without spaces, '<', '>' or ','")
+                raise EmailInvalid("messaging.email.bad_unsubscribe_uri", uri=uri,
+                                   detail=f"unsubscribe URI '{uri}' must be ASCII without spaces, '<', '>' or ','")
         if not list_unsubscribe_url.startswith(("https://", "http://")):
-            raise ValueError("the List-Unsubscribe URL must be an http(s) URL for one-click (RFC 8058)")
+            raise EmailInvalid("messaging.email.unsubscribe_not_http", uri=list_unsubscribe_url,
+                               detail="the List-Unsubscribe URL must be an http(s) URL for one-click (RFC 8058)")
         if list_unsubscribe_mailto and not list_unsubscribe_mailto.startswith("mailto:"):
-            raise ValueError("the List-Unsubscribe mailto must start with 'mailto:'")
+            raise EmailInvalid("messaging.email.bad_unsubscribe_mailto", uri=list_unsubscribe_mailto,
+                               detail="the List-Unsubscribe mailto must start with 'mailto:'")
         headers += [("List-Unsubscribe", ", ".join(f"<{u}>" for u in uris)),
                     ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
     # base64, not quoted-printable: Korean text is a third the size and encodes far faster. The
@@ -334,7 +360,7 @@ def _envelope(msg: OutgoingMessage | EmailMessage) -> tuple[str, list[str]]:
     sender = msg["From"].addresses[0].addr_spec
     recipients = [a.addr_spec for h in ("To", "Cc", "Bcc") if msg[h] is not None for a in msg[h].addresses]
     if not recipients:
-        raise ValueError("the message has no recipient")
+        raise EmailInvalid("messaging.email.no_recipient", detail="the message has no recipient")
     return sender, recipients
 
 
@@ -382,7 +408,8 @@ class SmtpSession:
 
     def _reply_error(self, code: int, reply: bytes | str, step: str) -> SendError:
         message = self._scrub(f"{self._where()} answered {code} to {step}: {_reply_text(reply)}")
-        return (PermanentSendError if 500 <= code < 600 else TransientSendError)(message, code=code)
+        return (PermanentSendError if 500 <= code < 600 else TransientSendError)(message, server=self._where(),
+                                                                                 code=code)
 
     # -- connection
     def _connect(self) -> smtplib.SMTP:
@@ -399,7 +426,7 @@ class SmtpSession:
             if s.security == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise PermanentSendError(f"{self._where()} does not offer STARTTLS; choose 'tls' or 'none'",
-                                             kind="no_starttls")
+                                             server=self._where(), reason="no_starttls")
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if s.username:
@@ -411,23 +438,23 @@ class SmtpSession:
             self._close_quietly(smtp)
             raise PermanentSendError(self._scrub(
                 f"{self._where()} refused the login for '{s.username}' ({exc.smtp_code}: "
-                f"{_reply_text(exc.smtp_error)})"), code=exc.smtp_code, kind="auth") from None
+                f"{_reply_text(exc.smtp_error)})"), server=self._where(), code=exc.smtp_code, reason="auth") from None
         except smtplib.SMTPNotSupportedError:
             self._close_quietly(smtp)
             raise PermanentSendError(f"{self._where()} does not offer login (AUTH) on this connection; "
-                                     "check the security setting", kind="no_auth") from None
+                                     "check the security setting", server=self._where(), reason="no_auth") from None
         except smtplib.SMTPResponseException as exc:
             self._close_quietly(smtp)
             raise self._reply_error(exc.smtp_code, exc.smtp_error, "the greeting/EHLO") from None
         except ssl.SSLCertVerificationError as exc:
             self._close_quietly(smtp)
             raise PermanentSendError(f"{self._where()}'s TLS certificate does not verify: "
-                                     f"{exc.verify_message}", kind="tls") from None
+                                     f"{exc.verify_message}", server=self._where(), reason="tls") from None
         except (OSError, smtplib.SMTPException) as exc:  # refused, timed out, TLS broke, dropped
             self._close_quietly(smtp)
             raise TransientSendError(self._scrub(
                 f"cannot reach the mail server {self._where()}: {type(exc).__name__}: {exc}"),
-                kind="unreachable") from None
+                server=self._where(), reason="unreachable") from None
         self.connections_opened += 1
         return smtp
 
@@ -475,12 +502,13 @@ class SmtpSession:
                 raise (self._unknown(again) if again.whole_message_sent else self._transient(again)) from None
 
     def _transient(self, dropped: _Dropped) -> TransientSendError:
-        return TransientSendError(self._scrub(f"the connection to {self._where()} was lost: {dropped.cause}"))
+        return TransientSendError(self._scrub(f"the connection to {self._where()} was lost: {dropped.cause}"),
+                                  server=self._where())
 
     def _unknown(self, dropped: _Dropped) -> DeliveryUnknownError:
         return DeliveryUnknownError(self._scrub(
             f"the connection to {self._where()} was lost after the message was sent and before the "
-            f"server confirmed it ({dropped.cause}); it may or may not have been delivered"))
+            f"server confirmed it ({dropped.cause}); it may or may not have been delivered"), server=self._where())
 
     def _transaction(self, sender: str, recipients: list[str], data: bytes) -> None:
         if self._smtp is None:
@@ -562,27 +590,22 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
-def explain(exc: SendError, lang: str | None = None) -> str:
-    """What went wrong, in the console's words, with the server's own answer after it."""
-    from core.i18n import t
-    return t("messaging.send.detail", lang, explanation=t(f"messaging.send.{exc.kind}", lang), detail=str(exc))
-
-
-def build_test_message(template: dict, trigger: str, *, to: str, sender: dict, advertising: bool = True,
-                 shop_id: str = "_test", context: dict | None = None) -> OutgoingMessage:
+def build_test_message(template: dict[str, Any], trigger: str, *, to: str, sender: dict[str, Any],
+                       subject_prefix: str, advertising: bool = True, shop_id: str = "_test",
+                       context: dict[str, Any] | None = None) -> OutgoingMessage:
     """The console's "send test": the template rendered for a sample (or chosen) member, to one address.
 
-    The subject starts with "[테스트]"; the links are real signed links of a test recipient, so the
-    operator can try the unsubscribe page and tracked links without touching a member.
+    The subject starts with `subject_prefix` (the console's "[테스트]"); the links are real signed links
+    of a test recipient, so the operator can try the unsubscribe page and tracked links without
+    touching a member.
     """
-    from core.i18n import t
     from core.messaging.templates import render_email, sample_context
     from core.public.tracking import tracking_context
     message_id = f"test-{uuid.uuid4().hex[:16]}"
     links = tracking_context(message_id, shop_id, f"_test:{to.strip().lower()}")
     rendered = render_email(template, {**(context or sample_context(trigger)), **links},
                             advertising=advertising, sender=sender)
-    rendered = dataclasses.replace(rendered, subject=f"{t('messaging.test_subject_prefix')} {rendered.subject}")
+    rendered = dataclasses.replace(rendered, subject=f"{subject_prefix} {rendered.subject}")
     return build_message(to=to, from_name=sender["sender_name"], from_email=sender["sender_email"],
                          rendered=rendered, message_id=message_id,
                          list_unsubscribe_url=links["unsubscribe_url"] if advertising else None)
@@ -685,20 +708,21 @@ class _EmailLane:
                                  from_email=self.sender["sender_email"], rendered=rendered, message_id=m.message_id,
                                  list_unsubscribe_url=links["unsubscribe_url"] if m.is_advertising else None)
         except (TemplateError, ValueError) as exc:
-            return Outcome(m.message_id, State.DEAD, str(exc)[:500], "render_failed")
+            detail = exc.detail if isinstance(exc, CoreError) else str(exc)
+            return Outcome(m.message_id, State.DEAD, detail[:500], "render_failed")
 
     def send(self, message: object) -> Delivery:
         assert isinstance(message, OutgoingMessage)
         try:
             self.session.send(message)
         except PermanentSendError as exc:
-            return Delivery(State.DEAD, "refused", str(exc)[:500])
+            return Delivery(State.DEAD, "refused", exc.detail[:500])
         except TransientSendError as exc:
             # Never connected: the server cannot be reached, so the rest of the lane is spared the wait.
-            return Delivery(State.FAILED, "temporary_failure", str(exc)[:500],
+            return Delivery(State.FAILED, "temporary_failure", exc.detail[:500],
                             lane_down=self.session.connections_opened == 0)
         except DeliveryUnknownError as exc:  # the server may have it: never re-sent automatically
-            return Delivery(State.UNKNOWN, "connection_lost_after_data", str(exc)[:500])
+            return Delivery(State.UNKNOWN, "connection_lost_after_data", exc.detail[:500])
         return Delivery(State.SENT)
 
     def close(self) -> None:
@@ -775,6 +799,6 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-__all__ = ["EmailChannel", "EmailClaim", "SmtpSettings", "SmtpSession", "OutgoingMessage", "build_message", "build_test_message", "send_test",
-           "explain", "flatten", "SendError",
-           "TransientSendError", "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]
+__all__ = ["EmailChannel", "EmailClaim", "SmtpSettings", "SmtpSession", "OutgoingMessage", "build_message",
+           "build_test_message", "send_test", "flatten", "SendError", "EmailInvalid", "TransientSendError",
+           "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]

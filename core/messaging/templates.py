@@ -36,7 +36,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from core.clock import DEFAULT_TZ, local
-from core.i18n import t
+from core.errors import InvalidInput
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
             "cart_notice", "cart_digest")  # the last two go to the shop owner (core.cart_recovery), not members
@@ -75,31 +75,45 @@ _FIELDS_BY_TRIGGER: dict[str, tuple[str, ...]] = {
 }
 
 
-def merge_fields(trigger: str, lang: str | None = None) -> list[tuple[str, str]]:
-    """(field, description) for the editor, in the console's language (or `lang`)."""
+def merge_fields(trigger: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(field, key, params) for the editor: the console shows `t(key, **params)` beside each field.
+
+    The last-order fields of a repurchase nudge have keys of their own (`messaging.field.last_order.*`).
+    """
     _check_trigger(trigger)
-    out = []
+    out: list[tuple[str, str, dict[str, Any]]] = []
     for field in _FIELDS_BY_TRIGGER[trigger]:
-        text = t(f"messaging.field.{field}", lang)
-        if trigger == "no_repurchase" and field in _ORDER_FIELDS:
-            text = t("messaging.field.last_order", lang, what=text)
-        out.append((field, text))
+        last_order = trigger == "no_repurchase" and field in _ORDER_FIELDS
+        out.append((field, f"messaging.field.last_order.{field}" if last_order else f"messaging.field.{field}", {}))
     return out
 
 
-def filter_help(lang: str | None = None) -> list[tuple[str, str]]:
-    return [(name, t(f"messaging.filter.{name}", lang)) for name in ("won", "date", "default")]
+FILTERS = ("won", "date", "default")
 
 
-class TemplateError(ValueError):
-    """A template that cannot be saved or rendered; the message names the part and line."""
+def filter_help() -> list[tuple[str, str, dict[str, Any]]]:
+    """(filter, key, params) for the editor, as `merge_fields`."""
+    return [(name, f"messaging.filter.{name}", {}) for name in FILTERS]
 
-    def __init__(self, message: str, *, line: int | None = None, part: str | None = None,
-                 detail: str | None = None) -> None:
-        super().__init__(message)
-        self.line = line
+
+class TemplateError(InvalidInput, ValueError):
+    """A template that cannot be saved or rendered, keyed `messaging.template.<what>`.
+
+    `part` (subject, preheader, html, text) and `line` (None when no line applies) say where; the
+    other params say what: `name` (a merge field that does not exist), `problem` (Jinja's or the CSS
+    inliner's own message, in English), `missing` (what an advertising e-mail lacks: sender_name,
+    sender_contact, unsubscribe), `trigger`/`known`. `detail` is the same in English, for logs.
+    """
+
+    def __init__(self, key: str, /, *, part: str | None = None, line: int | None = None, detail: str = "",
+                 **params: Any) -> None:
         self.part = part
-        self.detail = detail or message
+        self.line = line
+        super().__init__(key, detail=detail, part=part, line=line, **params)
+
+
+class UnknownTrigger(InvalidInput, ValueError):
+    """A trigger name that is not one of TRIGGERS (params: trigger, known)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,21 +177,23 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 
 # ---------------------------------------------------------------- compile and render with line numbers
 
-def _error(part: str, line: int | None, detail: str) -> TemplateError:
-    label = t(f"messaging.part.{part}")
-    message = (t("messaging.error.line", part=label, line=line, detail=detail) if line
-               else t("messaging.error.part", part=label, detail=detail))
-    return TemplateError(message, line=line, part=part, detail=detail)
+def _error(what: str, part: str, line: int | None, account: str, **params: Any) -> TemplateError:
+    """`account`: what happened in English, for the detail."""
+    where = f"{part} line {line}" if line else part
+    return TemplateError(f"messaging.template.{what}", part=part, line=line, detail=f"{where}: {account}",
+                         **params)
 
 
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
 
-def _explain(exc: jinja2.TemplateError) -> str:
-    """Jinja's message, or for a misspelt or foreign merge field a sentence naming it."""
+def _render_error(part: str, line: int | None, exc: jinja2.TemplateError) -> TemplateError:
+    """A misspelt or foreign merge field by its name; any other render error with Jinja's message."""
     message = exc.message or str(exc)
     match = _UNDEFINED_NAME.search(message) if isinstance(exc, jinja2.UndefinedError) else None
-    return t("messaging.error.undefined", name=match.group(1) or match.group(2)) if match else message
+    if match:
+        return _error("undefined", part, line, message, name=match.group(1) or match.group(2))
+    return _error("failed", part, line, message, problem=message)
 
 
 def _render_line(exc: BaseException) -> int | None:
@@ -199,13 +215,15 @@ def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnviro
     try:
         compiled = _compile(source, env is _HTML_ENV)
     except jinja2.TemplateSyntaxError as exc:
-        raise _error(part, exc.lineno, exc.message or str(exc)) from None
+        problem = exc.message or str(exc)
+        raise _error("syntax", part, exc.lineno, problem, problem=problem) from None
     try:
         return compiled.render(context)
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
-        raise _error(part, _render_line(exc), _explain(exc)) from None
+        raise _render_error(part, _render_line(exc), exc) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise _error(part, _render_line(exc), f"{type(exc).__name__}: {exc}") from None
+        problem = f"{type(exc).__name__}: {exc}"
+        raise _error("failed", part, _render_line(exc), problem, problem=problem) from None
 
 
 def _tidy_text(text: str) -> str:
@@ -357,13 +375,14 @@ def advertising_subject(subject: str) -> str:
 
 
 def _check_advertising(context: dict, sender: dict) -> None:
-    missing = [t(f"messaging.error.ad_{what}") for what, ok in (
+    missing = [what for what, ok in (
         ("sender_name", sender.get("sender_name")),
         ("sender_contact", sender.get("sender_contact")),
         ("unsubscribe", context.get("unsubscribe_url")),
     ) if not (isinstance(ok, str) and ok.strip())]
     if missing:
-        raise TemplateError(t("messaging.error.ad_needs", what=", ".join(missing)))
+        raise TemplateError("messaging.template.ad_needs", missing=missing,
+                            detail=f"an advertising e-mail needs {', '.join(missing)}")
 
 
 # ---------------------------------------------------------------- public API
@@ -385,7 +404,7 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
     try:
         html = _INLINER.inline(html)
     except css_inline.InlineError as exc:
-        raise _error("html", None, f"CSS: {exc}") from None
+        raise _error("css", "html", None, f"CSS: {exc}", problem=str(exc)) from None
 
     unsubscribe_url = context.get("unsubscribe_url")
     tracked = context.get("tracked")
@@ -409,12 +428,8 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
 
 def _check_trigger(trigger: str) -> None:
     if trigger not in TRIGGERS:
-        raise ValueError(t("messaging.error.unknown_trigger", trigger=trigger, known=", ".join(TRIGGERS)))
-
-
-# The seam's Korean lists (notes/ISSUE4.md); pages call merge_fields(trigger) for the console's language.
-MERGE_FIELDS: dict[str, list[tuple[str, str]]] = {trigger: merge_fields(trigger, "ko") for trigger in TRIGGERS}
-FILTER_HELP = filter_help("ko")
+        raise UnknownTrigger("messaging.template.unknown_trigger", trigger=trigger, known=", ".join(TRIGGERS),
+                             detail=f"unknown trigger '{trigger}' (one of: {', '.join(TRIGGERS)})")
 
 
 SAMPLE_SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
@@ -426,9 +441,9 @@ def validate(subject: str, html: str, text: str | None, trigger: str, *,
     """Refuse a template that would not render for a sample member of this trigger."""
     _check_trigger(trigger)
     if not (subject or "").strip():
-        raise _error("subject", None, t("messaging.error.empty"))
+        raise _error("empty", "subject", None, "is empty")
     if not (html or "").strip():
-        raise _error("html", None, t("messaging.error.empty"))
+        raise _error("empty", "html", None, "is empty")
     template = {"subject": subject, "preheader": preheader, "html": html, "text": text}
     # Twice: a full sample, then one where the optional data is missing (no shop URL, no member
     # name, no images or options), as real members often are, so an unguarded optional field fails here.
@@ -467,7 +482,7 @@ def sample_context(trigger: str, *, sparse: bool = False) -> dict:
     if sparse:
         context["member"]["name"] = ""
         del context["shop"]["url"]
-    order_items = [{**item, "product_key": key} for item, key in zip(items, ("P1001", "P2040"))]
+    order_items = [{**item, "product_key": key} for item, key in zip(items, ("P1001", "P2040"), strict=True)]
     order = {"order_key": "20260110-0001234", "total": total, "ordered_at": "2026-01-10T14:32:00+09:00",
              "items": order_items}
     if trigger in ("purchased", "delivered", "no_repurchase"):
@@ -549,5 +564,5 @@ def preview(template: dict, trigger: str, *, advertising: bool = True,
                         sender=sender or SAMPLE_SENDER)
 
 
-__all__ = ["TRIGGERS", "MERGE_FIELDS", "FILTER_HELP", "TemplateError", "RenderedEmail", "sample_context",
-           "validate", "starter_template", "render_email", "preview", "html_to_text"]
+__all__ = ["TRIGGERS", "FILTERS", "merge_fields", "filter_help", "TemplateError", "UnknownTrigger", "RenderedEmail",
+           "sample_context", "validate", "starter_template", "render_email", "preview", "html_to_text"]

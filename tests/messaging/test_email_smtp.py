@@ -18,15 +18,13 @@ from core.messaging.email import (
     send_test,
 )
 from core.public import tracking
-from tests.support.smtp_server import (  # noqa: F401
+from tests.support.smtp_server import (
     PASSWORD,
     USER,
     Recorder,
     authenticator,
-    certificate,
     parse,
     server_tls,
-    smtp_server,
 )
 
 
@@ -149,7 +147,7 @@ def test_certificate_that_does_not_verify_is_permanent(store_path: Path, smtp_se
     settings = SmtpSettings("127.0.0.1", controller.port, "starttls", timeout=5)  # the system CAs only
     with pytest.raises(PermanentSendError, match="certificate") as caught:
         send_test(settings, _message(store_path)[0])
-    assert caught.value.kind == "tls"
+    assert caught.value.key == "messaging.send.tls"
 
 
 def test_starttls_asked_but_not_offered_is_permanent(store_path: Path, smtp_server) -> None:
@@ -273,10 +271,12 @@ def test_long_korean_subject_and_sender_name_with_specials_arrive_intact(store_p
 
 
 def test_console_send_test_renders_a_sample_and_explains_failures_in_korean(store_path: Path, smtp_server) -> None:
-    from core.messaging.email import build_test_message, explain
+    from core.i18n import t
+    from core.messaging.email import build_test_message
+    from tests.messaging.words import explained_with_answer
     recorder, controller = smtp_server()
     message = build_test_message(templates.starter_template("signup"), "signup", to="ops@haru-shop.example",
-                                 sender=SENDER)
+                                 sender=SENDER, subject_prefix=t("messaging.test_subject_prefix", "ko"))
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
     arrived = recorder.messages()[0]
     assert arrived["Subject"] == "[테스트] (광고) 김하늘님, 하루상점에 오신 것을 환영합니다"
@@ -286,5 +286,6 @@ def test_console_send_test_renders_a_sample_and_explains_failures_in_korean(stor
     recorder.refuse_rcpt["ops@haru-shop.example"] = "550 5.1.1 no such user"
     with pytest.raises(PermanentSendError) as caught:
         send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
-    assert explain(caught.value, "ko").startswith("메일 서버가 이 메일을 거부했습니다.")
-    assert "550" in explain(caught.value, "ko") and "no such user" in explain(caught.value, "en")
+    assert explained_with_answer(caught.value, "ko").startswith("메일 서버가 이 메일을 거부했습니다.")
+    assert "550" in explained_with_answer(caught.value, "ko")
+    assert "no such user" in explained_with_answer(caught.value, "en")

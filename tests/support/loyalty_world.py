@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
