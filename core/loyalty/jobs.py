@@ -40,7 +40,7 @@ def run_issue(store: Store) -> str:
 def run_notify(store: Store, now: dt.datetime, stop: threading.Event) -> str:
     from core.loyalty.notify import channel
     from core.messaging.dispatch import dispatch
-    return dispatch(store.unit, channel(store.path), now=now, stop=stop).summary()
+    return dispatch(store.unit, channel(store), now=now, stop=stop).summary()
 
 
 def _with_now_and_stop(run: Callable[[Store, dt.datetime, threading.Event], str]) -> Callable[[Store], str]:

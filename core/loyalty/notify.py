@@ -26,12 +26,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core.loyalty.settings import AlimtalkSettings, alimtalk_secret
+from core.loyalty.settings import AlimtalkSettings, StampSettings, alimtalk_secret
 from core.loyalty.settings import read as read_settings
 from core.messaging import outbox
 from core.messaging.alimtalk import AlimtalkChannel
 from core.messaging.outbox import Journal
 from core.public import tracking
+from core.store import Store
 
 CHANNEL = AlimtalkChannel.name
 # The template variables (#{...}) each notice fills; the console lists them for the operator's templates.
@@ -42,13 +43,13 @@ VARIABLES = {
 }
 
 
-def journal_for(store_path: Path) -> Journal:
-    return Journal.for_store(store_path, CHANNEL)
+def journal_for(store: Store) -> Journal:
+    return Journal.for_store(store.path, CHANNEL)
 
 
-def sandbox_path(store_path: Path) -> Path:
+def sandbox_path(store: Store) -> Path:
     """Where the sandbox provider records messages: beside the store, under data/ by default."""
-    return store_path.with_name("alimtalk-sandbox.jsonl")
+    return store.path.with_name("alimtalk-sandbox.jsonl")
 
 
 def certificate_url(code: str) -> str:
@@ -63,7 +64,7 @@ def _json(params: dict[str, str]) -> str:
 
 def _template_code(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> str | None:
     """The template code notices of `kind` go out with; None while the shop's Alimtalk is off or has none."""
-    settings = read_settings(con, shop_id, "alimtalk")
+    settings = _settings_for(con, shop_id)
     return (settings.templates.get(kind) or None) if settings.enabled else None
 
 
@@ -110,7 +111,9 @@ def plan_stamp_notices(con: duckdb.DuckDBPyConnection, shop_id: str, stamps: pl.
     """stamps: order_key, member_key, stamps, total_after, card_size, earned_at (rows just given)."""
     if stamps.is_empty() or not _template_code(con, shop_id, "stamp"):
         return 0
-    reward = read_settings(con, shop_id, "stamp").reward
+    stamp_settings = read_settings(con, shop_id, "stamp")
+    assert isinstance(stamp_settings, StampSettings)
+    reward = stamp_settings.reward
     position = (pl.col("total_after") - 1) % pl.col("card_size") + 1   # where it sits on the card: 1..card_size
     notices = stamps.select(
         pl.col("order_key").alias("occurrence_key"), "member_key", pl.col("earned_at").alias("became_true_at"),
@@ -176,8 +179,8 @@ def _settings_for(con: duckdb.DuckDBPyConnection, shop_id: str) -> AlimtalkSetti
     return settings
 
 
-def channel(store_path: Path) -> AlimtalkChannel:
+def channel(store: Store) -> AlimtalkChannel:
     """The Alimtalk channel the scheduler's dispatch loop sends notices through, wired to loyalty's
-    settings, secrets and cancellation rule."""
-    return AlimtalkChannel(journal_for(store_path), sandbox_path=sandbox_path(store_path),
+    settings, secrets and cancellation rule (the store only names where its files live)."""
+    return AlimtalkChannel(journal_for(store), sandbox_path=sandbox_path(store),
                            rules=_cancel_unsendable, settings_for=_settings_for, secret_for=alimtalk_secret)

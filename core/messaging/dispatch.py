@@ -135,10 +135,6 @@ class DispatchReport:
     outcomes: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     batches: int = 0
 
-    @property
-    def compliance(self) -> collections.Counter[str]:
-        return self.rules
-
     def summary(self) -> str:
         parts = [f"{k} {v}" for k, v in sorted(self.outcomes.items())]
         parts += [f"{k} {v}" for k, v in sorted(self.rules.items()) if v]

@@ -15,8 +15,10 @@ Where the rules come from:
   headers are folded only between URIs, never RFC 2047-encoded (the stdlib
   folder would otherwise encode a long URI and break it).
 
-No store here: the dispatcher (core.automations) decides what to send and
-records the outcome. No exception message carries the password.
+No store here: `EmailChannel` (at the end) is e-mail's side of the one dispatch loop
+(core.messaging.dispatch), which claims what to send and records the outcome through
+core.messaging.outbox. Errors carry a key and params (`messaging.send.<reason>`,
+`messaging.smtp.*`, `messaging.email.*`) for the console's words; none carries the password.
 """
 from __future__ import annotations
 
@@ -68,7 +70,7 @@ class _MailPolicy(email.policy.EmailPolicy):
     values are kept unparsed until someone reads them (`msg["From"].addresses` works as ever).
     """
 
-    def header_store_parse(self, name: str, value):
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:
         # Not the MIME headers: the generator reads those again and again, and a raw value is re-parsed per read.
         if (type(value) is str and value.isascii() and not _CONTROL.search(value)
                 and not name.lower().startswith(("content-", "mime-"))):
@@ -113,7 +115,9 @@ def encoded_words(text: str) -> str:
     characters (never inside one); ASCII text without '=?' comes back as it is."""
     if text.isascii() and "=?" not in text:
         return text
-    words, chunk, size = [], [], 0
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
     for char in text:
         n = len(char.encode("utf-8"))
         if size + n > 39:  # 39 bytes -> 52 base64 characters + 12 of =?utf-8?b??= = 64, so "Subject: " fits
@@ -264,7 +268,7 @@ class OutgoingMessage:
     def parsed(self) -> EmailMessage:
         return self._parsed
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> Any:
         return self._parsed[name]
 
 
@@ -343,7 +347,9 @@ class _Generator(BytesGenerator):
 
     def _write_lines(self, lines: str) -> None:
         if lines:
-            self.write(_NEWLINE.sub(self._NL, lines))
+            # flatten() sets the policy in force (with its linesep) for the length of the call
+            assert self.policy is not None
+            self.write(_NEWLINE.sub(self.policy.linesep, lines))
 
 
 def flatten(msg: OutgoingMessage | EmailMessage) -> bytes:
@@ -572,7 +578,8 @@ class SmtpSession:
             self._discard()
         else:
             try:
-                self._smtp.rset()
+                if self._smtp is not None:
+                    self._smtp.rset()
             except (OSError, smtplib.SMTPException):
                 self._discard()
         return self._reply_error(code, reply, step)

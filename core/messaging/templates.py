@@ -414,6 +414,7 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
         text = html_to_text(html)
     closing = ""  # the footer, then the open pixel, both before </body>
     if advertising:
+        assert isinstance(unsubscribe_url, str)  # _check_advertising refused a message without one
         subject = advertising_subject(subject)
         closing += _ad_footer_html(sender, unsubscribe_url)
         text = text.rstrip("\n") + "\n" + _ad_footer_text(sender, unsubscribe_url)
@@ -519,8 +520,7 @@ def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
 class _StarterLoader(jinja2.FileSystemLoader):
     """The starter folder's files, and nothing else: a name with a path in it is not served."""
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None,
-                                                                                  Callable[[], bool] | None]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         if "/" in template or "\\" in template or template.startswith("."):
             raise jinja2.TemplateNotFound(template)
         return super().get_source(environment, template)

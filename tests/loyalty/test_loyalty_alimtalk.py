@@ -27,7 +27,7 @@ pytestmark = pytest.mark.timeout(120)
 
 def dispatch(store: Store) -> loop.DispatchReport:
     """One run of the scheduler's Alimtalk dispatch job at the test's clock."""
-    return loop.dispatch(store.unit, notify.channel(store.path), now=clock.now(), stop=threading.Event())
+    return loop.dispatch(store.unit, notify.channel(store), now=clock.now(), stop=threading.Event())
 
 TEMPLATES = {
     "VC_STAMP": "[#{쇼핑몰명}] #{고객명}님, 주문 #{주문번호} 배송완료로 스탬프 #{적립스탬프}개가 적립되었습니다. "
@@ -189,7 +189,7 @@ def test_no_answer_after_sending_is_unknown_and_a_crash_mid_batch_is_settled_fro
     with mall.unit() as con:
         claimed = ob.claim(con, notify.CHANNEL, fixed_clock.now(), 10)
     assert len(claimed) == 3
-    journal = notify.journal_for(mall.path)
+    journal = notify.journal_for(mall)
     journal.attempt(claimed[0].message_id)
     journal.attempt(claimed[1].message_id)
     journal.accepted(claimed[1].message_id)
