@@ -783,6 +783,8 @@ class EmailChannel:
         return batch
 
     def lanes(self, shop_id: str, items: Sequence[EmailClaim]) -> int:
+        if items[0].sender is None:
+            return 1  # no connection at all: see open()
         return max(1, min(SMTP_CONNECTIONS, len(items) // MESSAGES_PER_CONNECTION))
 
     def open(self, shop_id: str, items: Sequence[EmailClaim]) -> _EmailLane:
