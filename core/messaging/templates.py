@@ -7,6 +7,9 @@ Pure functions, no store and no network. The rules they follow:
 - A template is validated by rendering it against `sample_context(trigger)`;
   errors name the part and the line (Jinja keeps template line numbers in
   `TemplateSyntaxError.lineno` and in the rewritten traceback of render errors).
+  They are `TemplateError`s with a key and params: the console words them.
+- Starter templates (starters/) extend one layout and are assembled into their
+  full source when loaded (see `_STARTER_ENV`); saved templates load no file.
 - CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
   <style> blocks for many rules); @media rules stay in <style> for clients that
   honour them.
