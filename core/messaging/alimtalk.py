@@ -45,7 +45,6 @@ from typing import Any, Protocol
 import duckdb
 import httpx
 
-from core import clock
 from core.errors import CoreError, Kind
 from core.messaging.dispatch import Delivery, LaneUnavailable
 from core.messaging.outbox import Claimed, Journal, State
@@ -203,8 +202,9 @@ class SandboxProvider:
     same failures a real send would.
     """
 
-    def __init__(self, path: Path, sender_key: str = "sandbox") -> None:
+    def __init__(self, path: Path, now: dt.datetime, sender_key: str = "sandbox") -> None:
         self.path = path
+        self.now = now  # when this batch goes out: each line's recorded_at
         self.sender_key = sender_key
 
     def send(self, message: AlimtalkMessage) -> Accepted:
@@ -216,7 +216,7 @@ class SandboxProvider:
                                          message="The 'recipientNo' must not be blank.",
                                          detail="Alimtalk refused the recipient: -2001 The 'recipientNo' must not be "
                                                 "blank.")
-        line = {"recorded_at": clock.now().isoformat(timespec="seconds"),
+        line = {"recorded_at": self.now.isoformat(timespec="seconds"),
                 "message_id": message.message_id, "request": request_body(self.sender_key, message)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -339,12 +339,12 @@ class AlimtalkChannel:
     def lanes(self, shop_id: str, items: Sequence[AlimtalkClaim]) -> int:
         return 1
 
-    def open(self, shop_id: str, items: Sequence[AlimtalkClaim]) -> _AlimtalkLane:
+    def open(self, shop_id: str, items: Sequence[AlimtalkClaim], now: dt.datetime) -> _AlimtalkLane:
         settings = items[0].settings
         try:
             provider: Provider
             if settings.provider == "sandbox":
-                provider = SandboxProvider(self.sandbox_path, settings.sender_key or "sandbox")
+                provider = SandboxProvider(self.sandbox_path, now, settings.sender_key or "sandbox")
             else:
                 provider = NhnAlimtalkClient(settings.app_key, self._secret_for(shop_id) or "",
                                              settings.sender_key, settings.base_url)

@@ -118,8 +118,8 @@ class Channel(Protocol[ItemT]):
         """How many connections this shop's share of the batch goes over, side by side."""
         ...
 
-    def open(self, shop_id: str, items: Sequence[ItemT]) -> Session[ItemT]:
-        """A connection for these messages; raises LaneUnavailable when none can be made."""
+    def open(self, shop_id: str, items: Sequence[ItemT], now: dt.datetime) -> Session[ItemT]:
+        """A connection for these messages, sending at `now`; raises LaneUnavailable when none can be made."""
         ...
 
     def frozen_context(self, item: ItemT) -> str | None:
@@ -170,7 +170,7 @@ def dispatch(units: Units, channel: Channel[ItemT], *, now: dt.datetime, stop: t
                 batch = channel.load(con, claimed) if claimed else []
             if not batch:
                 break
-            outcomes = send_batch(channel, batch, stop)
+            outcomes = send_batch(channel, batch, now, stop)
             contexts = {item.message_id: channel.frozen_context(item) for item in batch}
             for o in outcomes:
                 o.context = contexts.get(o.message_id)
@@ -186,7 +186,8 @@ def dispatch(units: Units, channel: Channel[ItemT], *, now: dt.datetime, stop: t
     return report
 
 
-def send_batch(channel: Channel[ItemT], batch: Sequence[ItemT], stop: threading.Event) -> list[Outcome]:
+def send_batch(channel: Channel[ItemT], batch: Sequence[ItemT], now: dt.datetime,
+               stop: threading.Event) -> list[Outcome]:
     """Send one claimed batch, shop by shop; every message gets an outcome unless the process dies."""
     by_shop: dict[str, list[ItemT]] = collections.defaultdict(list)
     for item in batch:
@@ -195,22 +196,23 @@ def send_batch(channel: Channel[ItemT], batch: Sequence[ItemT], stop: threading.
     for shop_id, items in by_shop.items():
         lanes = max(1, channel.lanes(shop_id, items))
         if lanes == 1:
-            outcomes.extend(_send_lane(channel, shop_id, items, stop))
+            outcomes.extend(_send_lane(channel, shop_id, items, now, stop))
             continue
         channel.journal.open()  # before the threads write to it
         with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix=f"{channel.name}-{shop_id}") as pool:
-            futures = [pool.submit(_send_lane, channel, shop_id, items[i::lanes], stop) for i in range(lanes)]
+            futures = [pool.submit(_send_lane, channel, shop_id, items[i::lanes], now, stop) for i in range(lanes)]
             outcomes.extend(o for f in futures for o in f.result())
     return outcomes
 
 
-def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], stop: threading.Event) -> list[Outcome]:
+def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: dt.datetime,
+               stop: threading.Event) -> list[Outcome]:
     """Send these messages in order over one connection, at most one in flight."""
     journal = channel.journal
     out: list[Outcome] = []
     pending = list(items)
     try:
-        session = channel.open(shop_id, items)
+        session = channel.open(shop_id, items, now)
     except LaneUnavailable as exc:
         return [Outcome(m.message_id, State.FAILED, exc.error[:500], exc.reason) for m in items]
     try:

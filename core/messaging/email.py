@@ -46,7 +46,6 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core import clock
 from core.errors import CoreError, InvalidInput, Kind
 from core.messaging.dispatch import Delivery, LaneUnavailable
 from core.messaging.outbox import Claimed, Journal, Outcome, State
@@ -292,12 +291,12 @@ def _base64_part(boundary: str, subtype: str, text: str) -> bytes:
 
 
 def build_message(*, to: str, from_name: str, from_email: str, rendered: RenderedEmail, message_id: str,
-                  list_unsubscribe_url: str | None, list_unsubscribe_mailto: str | None = None,
+                  date: dt.datetime, list_unsubscribe_url: str | None, list_unsubscribe_mailto: str | None = None,
                   to_name: str | None = None, reply_to: str | None = None) -> OutgoingMessage:
     """A multipart/alternative (text, then HTML) message ready for `SmtpSession.send`.
 
-    Give `list_unsubscribe_url` for advertising: it adds List-Unsubscribe (with
-    the optional mailto) and List-Unsubscribe-Post for one-click (RFC 8058).
+    `date` is the Date header (the time it is sent). Give `list_unsubscribe_url` for advertising: it adds
+    List-Unsubscribe (with the optional mailto) and List-Unsubscribe-Post for one-click (RFC 8058).
 
     Speed: the bytes are written here directly, the way email.message + BytesGenerator under
     POLICY would write them (headers folded by the same policy code), at a fraction of the cost
@@ -312,7 +311,7 @@ def build_message(*, to: str, from_name: str, from_email: str, rendered: Rendere
     if reply_to:
         headers.append(("Reply-To", _address(reply_to, "reply_to")))
     headers += [("Subject", encoded_words(" ".join(rendered.subject.split()))),
-                ("Date", format_datetime(clock.now())),
+                ("Date", format_datetime(date)),
                 ("Message-ID", f"<{message_id}@{from_email.strip().rpartition('@')[2]}>")]
     if list_unsubscribe_url:
         uris = [list_unsubscribe_url] + ([list_unsubscribe_mailto] if list_unsubscribe_mailto else [])
@@ -598,7 +597,7 @@ def _dot_stuffed(data: bytes) -> bytes:
 
 
 def build_test_message(template: dict[str, Any], trigger: str, *, to: str, sender: dict[str, Any],
-                       subject_prefix: str, advertising: bool = True, shop_id: str = "_test",
+                       subject_prefix: str, now: dt.datetime, advertising: bool = True, shop_id: str = "_test",
                        context: dict[str, Any] | None = None) -> OutgoingMessage:
     """The console's "send test": the template rendered for a sample (or chosen) member, to one address.
 
@@ -614,7 +613,7 @@ def build_test_message(template: dict[str, Any], trigger: str, *, to: str, sende
                             advertising=advertising, sender=sender)
     rendered = dataclasses.replace(rendered, subject=f"{subject_prefix} {rendered.subject}")
     return build_message(to=to, from_name=sender["sender_name"], from_email=sender["sender_email"],
-                         rendered=rendered, message_id=message_id,
+                         rendered=rendered, message_id=message_id, date=now,
                          list_unsubscribe_url=links["unsubscribe_url"] if advertising else None)
 
 
@@ -697,10 +696,11 @@ Links = Callable[[str, str, str], dict[str, Any]]
 class _EmailLane:
     """One SMTP connection of the dispatch loop: renders a claimed e-mail, then hands it over."""
 
-    def __init__(self, settings: SmtpSettings, sender: dict[str, Any], links: Links) -> None:
+    def __init__(self, settings: SmtpSettings, sender: dict[str, Any], links: Links, now: dt.datetime) -> None:
         self.session = SmtpSession(settings)
         self.sender = sender
         self.links = links
+        self.now = now
 
     def prepare(self, m: EmailClaim) -> OutgoingMessage | Outcome:
         from core.messaging.templates import TemplateError, render_email
@@ -713,6 +713,7 @@ class _EmailLane:
             rendered = render_email(m.template, context, advertising=m.is_advertising, sender=self.sender)
             return build_message(to=m.recipient, from_name=self.sender["sender_name"],
                                  from_email=self.sender["sender_email"], rendered=rendered, message_id=m.message_id,
+                                 date=self.now,
                                  list_unsubscribe_url=links["unsubscribe_url"] if m.is_advertising else None)
         except (TemplateError, ValueError) as exc:
             detail = exc.detail if isinstance(exc, CoreError) else str(exc)
@@ -787,11 +788,11 @@ class EmailChannel:
             return 1  # no connection at all: see open()
         return max(1, min(SMTP_CONNECTIONS, len(items) // MESSAGES_PER_CONNECTION))
 
-    def open(self, shop_id: str, items: Sequence[EmailClaim]) -> _EmailLane:
+    def open(self, shop_id: str, items: Sequence[EmailClaim], now: dt.datetime) -> _EmailLane:
         sender = items[0].sender
         if sender is None or not sender.get("smtp_host"):
             raise LaneUnavailable("no_sender_settings", "no sender settings (SMTP) for this shop")
-        return _EmailLane(smtp_settings(sender, self._password_for(shop_id)), sender, self._links)
+        return _EmailLane(smtp_settings(sender, self._password_for(shop_id)), sender, self._links, now)
 
     def frozen_context(self, item: EmailClaim) -> str | None:
         return json.dumps(jsonable(item.context), ensure_ascii=False, default=str)

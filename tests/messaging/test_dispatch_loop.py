@@ -77,7 +77,7 @@ class FakeChannel:
     def lanes(self, shop_id: str, items: Sequence[Item]) -> int:
         return 1
 
-    def open(self, shop_id: str, items: Sequence[Item]) -> Lane:
+    def open(self, shop_id: str, items: Sequence[Item], now: dt.datetime) -> Lane:
         if self.unavailable:
             raise LaneUnavailable("not_configured", "no settings")
         return Lane(self)

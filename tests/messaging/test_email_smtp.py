@@ -1,6 +1,7 @@
 """E-mail through a real SMTP server on loopback (aiosmtpd): plain, STARTTLS and implicit TLS with AUTH."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import socket
 from pathlib import Path
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.timeout(30)
 
 SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
           "sender_contact": "서울특별시 마포구 월드컵북로 12, 02-1234-5678"}
+SENT_AT = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)  # the Date header of the messages built here
 
 
 # ---------------------------------------------------------------- messages
@@ -49,7 +51,7 @@ def _message(store_path: Path, to: str = "haneul.kim@example.com", message_id: s
     rendered = templates.render_email(templates.starter_template("cart_abandoned"), context,
                                       advertising=advertising, sender=SENDER)
     message = build_message(to=to, from_name=SENDER["sender_name"], from_email=SENDER["sender_email"],
-                            rendered=rendered, message_id=message_id,
+                            rendered=rendered, message_id=message_id, date=SENT_AT,
                             list_unsubscribe_url=links["unsubscribe_url"] if advertising else None,
                             list_unsubscribe_mailto="mailto:unsubscribe@haru-shop.example?subject=unsubscribe"
                             if advertising else None)
@@ -201,7 +203,7 @@ def test_unreachable_server_is_transient() -> None:
         with SmtpSession(SmtpSettings("127.0.0.1", port, "none", timeout=2)) as session:
             session.send(build_message(
                 to="a@example.com", from_name="하루상점", from_email="hello@haru-shop.example",
-                rendered=templates.RenderedEmail("제목", "<p>x</p>", "x\n", ""), message_id="x1",
+                rendered=templates.RenderedEmail("제목", "<p>x</p>", "x\n", ""), message_id="x1", date=SENT_AT,
                 list_unsubscribe_url=None))
 
 
@@ -209,10 +211,10 @@ def test_bad_addresses_and_message_ids_are_clear_errors() -> None:
     rendered = templates.RenderedEmail("제목", "<p>x</p>", "x\n", "")
     with pytest.raises(ValueError, match="recipient e-mail 'not-an-address'"):
         build_message(to="not-an-address", from_name="a", from_email="a@b.example", rendered=rendered,
-                      message_id="m1", list_unsubscribe_url=None)
+                      message_id="m1", date=SENT_AT, list_unsubscribe_url=None)
     with pytest.raises(ValueError, match="message id"):
         build_message(to="x@b.example", from_name="a", from_email="a@b.example", rendered=rendered,
-                      message_id="<bad id>", list_unsubscribe_url=None)
+                      message_id="<bad id>", date=SENT_AT, list_unsubscribe_url=None)
     with pytest.raises(ValueError, match="security"):
         SmtpSettings("127.0.0.1", 25, "ssl")
 
@@ -252,11 +254,11 @@ def test_long_korean_subject_and_sender_name_with_specials_arrive_intact(store_p
     rendered = templates.RenderedEmail(subject, "<html><body><p>본문</p></body></html>", "본문\n", "")
     message = build_message(to="haneul.kim@example.com", to_name="김하늘", from_name=name,
                             from_email="hello@haru-shop.example", rendered=rendered, message_id="long-1",
-                            list_unsubscribe_url=None, reply_to="help@haru-shop.example")
+                            date=SENT_AT, list_unsubscribe_url=None, reply_to="help@haru-shop.example")
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
     ascii_name = build_message(to="minsu@example.com", to_name='Park, "Minsu" (VIP)', from_name="Haru Shop",
                                from_email="hello@haru-shop.example", rendered=rendered, message_id="ascii-1",
-                               list_unsubscribe_url=None)
+                               date=SENT_AT, list_unsubscribe_url=None)
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), ascii_name)
     assert parse(recorder.arrived[1]["raw"])["To"].addresses[0].display_name == 'Park, "Minsu" (VIP)'
     assert recorder.arrived[1]["rcpt_tos"] == ["minsu@example.com"]
@@ -276,7 +278,8 @@ def test_console_send_test_renders_a_sample_and_explains_failures_in_korean(stor
     from tests.messaging.words import explained_with_answer
     recorder, controller = smtp_server()
     message = build_test_message(templates.starter_template("signup"), "signup", to="ops@haru-shop.example",
-                                 sender=SENDER, subject_prefix=t("messaging.test_subject_prefix", "ko"))
+                                 sender=SENDER, subject_prefix=t("messaging.test_subject_prefix", "ko"),
+                                 now=SENT_AT)
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
     arrived = recorder.messages()[0]
     assert arrived["Subject"] == "[테스트] (광고) 김하늘님, 하루상점에 오신 것을 환영합니다"
