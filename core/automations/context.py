@@ -1,6 +1,6 @@
 """Merge data for a claimed batch, read in a few set-based queries (not one per message).
 
-The shape follows the seam in notes/ISSUE4.md: member{name,email,member_key},
+The shape: member{name,email,member_key},
 shop{name}, and per trigger order{...items}, products[...], cart{items,total,
 recovery_url}, days. What is gathered is frozen into `outbox.context` with the
 outcome, so the activity page shows what the customer saw.

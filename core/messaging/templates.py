@@ -42,7 +42,7 @@ from core.clock import DEFAULT_TZ, local
 from core.errors import InvalidInput
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
-            "cart_notice", "cart_digest")  # the last two go to the shop owner (core.cart_recovery), not members
+            "cart_notice", "cart_digest")  # the last two go to the shop owner (core.carts.recovery), not members
 AD_PREFIX = "(광고)"
 STARTER_DIR = Path(__file__).resolve().parent / "starters"
 _TEMPLATE_FILENAME = "<template>"
@@ -395,7 +395,7 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
 
     `template` has subject, html and optionally preheader and text; `context` the
     merge data plus unsubscribe_url, open_pixel_url and tracked(url) from
-    `core.tracking.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
+    `core.public.tracking.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
     """
     if advertising:
         _check_advertising(context, sender)
