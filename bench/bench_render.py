@@ -80,6 +80,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench_render_"))
     os.environ["CONSOLE_SECRETS"] = str(work / "secrets.json")   # the link-signing key lives here
+    from core import clock
     from core.messaging import templates
     from core.messaging.email import SmtpSession, SmtpSettings, build_message
     from core.public import signing
@@ -101,7 +102,7 @@ def main() -> None:
         rendered = templates.render_email(starter, context, advertising=True, sender=sender)
         return build_message(to=f"{member_key}@example.com", from_name=sender["sender_name"],
                              from_email=sender["sender_email"], rendered=rendered, message_id=f"msg{n:08d}",
-                             list_unsubscribe_url=links["unsubscribe_url"])
+                             date=clock.now(), list_unsubscribe_url=links["unsubscribe_url"])
 
     for n in range(50):  # warm up: Jinja compiles, css-inline, the code paths
         message(n)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from core.automations.triggers import CANCEL_SQL, DEFAULT_MAX_LATENESS_MINUTES, cancel_lookback_sql
+from core.messaging import outbox
 
 NIGHT_START_HOUR, NIGHT_END_HOUR = 21, 8
 DEFAULT_CAP_HOURS = 24
@@ -29,11 +30,7 @@ _LATENESS = "coalesce(a.max_lateness_minutes, CASE a.trigger {} END)".format(
 
 def _mark(con: duckdb.DuckDBPyConnection, select_sql: str, state: str, params: dict) -> int:
     """Set `state` and the selected reason on the rows `select_sql` returns as (message_id, reason)."""
-    rows = con.execute(f"""
-        UPDATE outbox SET state = '{state}', reason = r.reason, updated_at = $now, next_attempt_at = NULL
-        FROM ({select_sql}) r WHERE outbox.message_id = r.message_id AND outbox.state IN ('pending', 'failed')
-        RETURNING outbox.message_id""", params).fetchall()
-    return len(rows)
+    return outbox.settle(con, select_sql, params, outbox.State(state))
 
 
 def cancel_obsolete(con: duckdb.DuckDBPyConnection, now: dt.datetime, until: dt.datetime | None = None) -> int:
@@ -118,12 +115,12 @@ def hold_at_night(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
         until = night_hold_until(now, tz)
         if until is None:
             continue
-        held += len(con.execute(f"""
-            UPDATE outbox SET next_attempt_at = $until, reason = 'night_hold', updated_at = $now
-            FROM outbox ob LEFT JOIN members m ON m.shop_id = ob.shop_id AND m.member_key = ob.member_key
-            WHERE outbox.message_id = ob.message_id AND ob.shop_id = $shop AND {_DUE} AND ob.channel <> 'email'
-                AND ob.is_advertising AND NOT coalesce(m.night_consent, FALSE)
-            RETURNING outbox.message_id""", {"now": now, "until": until, "shop": shop_id}).fetchall())
+        held += outbox.hold(con, f"""
+            SELECT ob.message_id FROM outbox ob
+            LEFT JOIN members m ON m.shop_id = ob.shop_id AND m.member_key = ob.member_key
+            WHERE ob.shop_id = $shop AND {_DUE} AND ob.channel <> 'email'
+                AND ob.is_advertising AND NOT coalesce(m.night_consent, FALSE)""",
+                            {"now": now, "shop": shop_id}, until=until, reason="night_hold", now=now)
     return held
 
 

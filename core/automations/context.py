@@ -1,6 +1,6 @@
 """Merge data for a claimed batch, read in a few set-based queries (not one per message).
 
-The shape follows the seam in notes/ISSUE4.md: member{name,email,member_key},
+The shape: member{name,email,member_key},
 shop{name}, and per trigger order{...items}, products[...], cart{items,total,
 recovery_url}, days. What is gathered is frozen into `outbox.context` with the
 outcome, so the activity page shows what the customer saw.
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
-from core.messaging.outbox import Claimed
+from core.messaging.email import EmailClaim
 
 _ORDER_TRIGGERS = ("purchased", "delivered", "no_repurchase")
 _CART_TRIGGERS = ("cart_abandoned", "cart_notice")
@@ -35,7 +35,7 @@ def _keys_frame(con: duckdb.DuckDBPyConnection, name: str, pairs: set[tuple[str,
                                     orient="row").to_arrow())
 
 
-def attach_contexts(con: duckdb.DuckDBPyConnection, batch: list[Claimed]) -> None:
+def attach_contexts(con: duckdb.DuckDBPyConnection, batch: list[EmailClaim]) -> None:
     members = {(c.shop_id, c.member_key) for c in batch if c.member_key}
     orders = {(c.shop_id, c.occurrence_key) for c in batch if c.trigger in _ORDER_TRIGGERS}
     carts = {(c.shop_id, c.occurrence_key) for c in batch if c.trigger in _CART_TRIGGERS}

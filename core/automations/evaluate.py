@@ -27,6 +27,7 @@ import duckdb
 from core import clock
 from core.automations.audience import stage_audience
 from core.automations.triggers import AUTOMATION_COLUMNS, Automation, automation_from_row, bind, candidates_sql
+from core.messaging import outbox
 from core.store import Store
 
 # Each running automation's occurrences, filtered to its running intervals, are staged first; then one
@@ -45,9 +46,6 @@ _STAGE_SQL = """
 """
 
 _PLAN_SQL = """
-    INSERT INTO outbox (message_id, idempotency_key, automation_id, shop_id, member_key, occurrence_key, channel,
-                        is_advertising, recipient, state, reason, became_true_at, due_at, attempts,
-                        created_at, updated_at)
     WITH mem AS (
         SELECT m.shop_id, m.member_key, m.email, m.email_consent FROM members m
         WHERE m.member_key IN (SELECT member_key FROM _cand)),
@@ -67,9 +65,9 @@ _PLAN_SQL = """
         FROM addressed a)
     SELECT md5(automation_id || ':' || occurrence_key), automation_id || ':' || occurrence_key, automation_id,
            shop_id, member_key, occurrence_key, 'email', is_advertising, recipient,
-           CASE WHEN reason IS NULL THEN 'pending' ELSE 'skipped' END, reason, became_true_at, due_at, 0, $now, $now
+           CASE WHEN reason IS NULL THEN 'pending' ELSE 'skipped' END, reason, became_true_at, due_at, 0, NULL,
+           $now, $now
     FROM judged j
-    RETURNING automation_id
 """
 
 # Planned once: what the re-scanned window finds again is dropped by its idempotency key before anything
@@ -117,7 +115,7 @@ def plan_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now:
         for a in automations:
             stage(con, a, now)
         con.execute(_DROP_PLANNED_SQL)
-        added = con.execute(_PLAN_SQL, {"now": now}).fetchall()
+        added = outbox.plan(con, _PLAN_SQL, {"now": now}, returning="automation_id")
     finally:
         con.execute("DROP TABLE IF EXISTS _cand")
     if automations:

@@ -3,6 +3,8 @@ attribute orders to clicked messages, purge old carts daily."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 from core import clock
 from core.store import Store
@@ -21,10 +23,10 @@ def run_evaluate(store: Store) -> str:
     return f"{r['planned']} planned over {r['automations']} running automation(s), {r['cancelled']} cancelled"
 
 
-def run_dispatch(store: Store) -> str:
+def run_dispatch(store: Store, now: dt.datetime, stop: threading.Event) -> str:
     from core.messaging.dispatch import dispatch
-    from core.scheduler import loop as scheduler
-    return dispatch(store, stop=getattr(scheduler, "current_stop", None)).summary()
+    from core.messaging.email import EmailChannel
+    return dispatch(store.unit, EmailChannel.for_store(store.path), now=now, stop=stop).summary()
 
 
 def attribute(store: Store, now: dt.datetime | None = None) -> int:
@@ -50,9 +52,17 @@ def run_purge(store: Store) -> str:
     return f"{purge_carts(store)} cart(s) older than 30 days purged"
 
 
+def _with_now_and_stop(run: Callable[[Store, dt.datetime, threading.Event], str]) -> Callable[[Store], str]:
+    """Adapts a run(store, now, stop) to the scheduler loop that still calls run(store)."""
+    def adapted(store: Store) -> str:
+        from core.scheduler import loop as scheduler
+        return run(store, clock.now(), getattr(scheduler, "current_stop", None) or threading.Event())
+    return adapted
+
+
 def automation_jobs(store: Store) -> list:
     from core.scheduler.loop import Job
     return [Job("automations:evaluate", EVALUATE_EVERY, run_evaluate),
-            Job("automations:dispatch", DISPATCH_EVERY, run_dispatch),
+            Job("automations:dispatch", DISPATCH_EVERY, _with_now_and_stop(run_dispatch)),
             Job("automations:attribute", ATTRIBUTE_EVERY, run_attribute),
             Job("automations:purge_carts", PURGE_EVERY, run_purge)]

@@ -25,6 +25,7 @@ from core.automations.triggers import (
     validate_params,
     with_recipients,
 )
+from core.messaging import outbox
 from core.segments.rules import RuleError
 from core.store import Store
 
@@ -378,11 +379,7 @@ def retry_failed(store: Store, message_ids: list[str], by: str = "console") -> i
     they may have reached the customer; resolve them instead."""
     now = clock.now()
     with store.unit() as con:
-        return len(con.execute("""
-            UPDATE outbox SET state = 'pending', reason = NULL, attempts = 0, next_attempt_at = ?,
-                due_at = greatest(due_at, ?), updated_at = ?, resolved_by = ?
-            WHERE message_id IN (SELECT unnest(?::VARCHAR[])) AND state IN ('failed', 'dead')
-            RETURNING message_id""", [now, now - dt.timedelta(minutes=1), now, by, message_ids]).fetchall())
+        return outbox.retry(con, message_ids, now, by)
 
 
 def resolve_unknown(store: Store, message_id: str, *, sent: bool, by: str = "console") -> None:
@@ -390,11 +387,6 @@ def resolve_unknown(store: Store, message_id: str, *, sent: bool, by: str = "con
     the recipient...): sent, or not sent (then it stays unsent: it is never re-sent automatically)."""
     now = clock.now()
     with store.unit() as con:
-        done = con.execute("""
-            UPDATE outbox SET state = ?, reason = ?, sent_at = CASE WHEN ? THEN ? ELSE sent_at END,
-                updated_at = ?, resolved_by = ?
-            WHERE message_id = ? AND state = 'unknown' RETURNING message_id""",
-                           ["sent" if sent else "cancelled", "resolved_sent" if sent else "resolved_not_sent",
-                            sent, now, now, by, message_id]).fetchall()
+        done = outbox.resolve_unknown(con, message_id, sent=sent, now=now, by=by)
     if not done:
         raise AutomationError(f"message '{message_id}' is not unknown; nothing to resolve")

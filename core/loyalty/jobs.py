@@ -7,6 +7,8 @@ together, so a crash leaves all of them or none. What is due is worked out from 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 from core import clock
 from core.store import Store
@@ -35,12 +37,21 @@ def run_issue(store: Store) -> str:
             f"{t['pending']} pending, over {t['shops']} shop(s)")
 
 
-def run_notify(store: Store) -> str:
-    from core.loyalty.notify import dispatch
-    from core.scheduler import loop as scheduler
-    return dispatch(store, stop=getattr(scheduler, "current_stop", None)).summary()
+def run_notify(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    from core.loyalty.notify import channel
+    from core.messaging.dispatch import dispatch
+    return dispatch(store.unit, channel(store), now=now, stop=stop).summary()
+
+
+def _with_now_and_stop(run: Callable[[Store, dt.datetime, threading.Event], str]) -> Callable[[Store], str]:
+    """Adapts a run(store, now, stop) to the scheduler loop that still calls run(store)."""
+    def adapted(store: Store) -> str:
+        from core.scheduler import loop as scheduler
+        return run(store, clock.now(), getattr(scheduler, "current_stop", None) or threading.Event())
+    return adapted
 
 
 def loyalty_jobs(store: Store) -> list:
     from core.scheduler.loop import Job
-    return [Job("loyalty:issue", ISSUE_EVERY, run_issue), Job("loyalty:alimtalk", NOTIFY_EVERY, run_notify)]
+    return [Job("loyalty:issue", ISSUE_EVERY, run_issue),
+            Job("loyalty:alimtalk", NOTIFY_EVERY, _with_now_and_stop(run_notify))]

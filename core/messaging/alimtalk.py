@@ -33,16 +33,21 @@ rows it sends are planned with is_advertising = FALSE by core.loyalty.notify.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import fcntl
 import json
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+import duckdb
 import httpx
 
-from core import clock
+from core.errors import CoreError, Kind
+from core.messaging.dispatch import Delivery, LaneUnavailable
+from core.messaging.outbox import Claimed, Journal, State
 
 API_VERSION = "v2.3"
 DEFAULT_BASE_URL = "https://api-alimtalk.cloud.toast.com"
@@ -52,24 +57,34 @@ RETRYABLE_CODES = {-1000, -1001, -1006, -1027, -2017}   # configuration the oper
 ALREADY_RECEIVED = -1005
 
 
-class AlimtalkError(Exception):
-    """A send that did not go through; subclasses say whether trying again can help."""
+class AlimtalkError(CoreError):
+    """A send that did not go through, keyed `messaging.alimtalk.<what>`; subclasses say whether trying
+    again can help. Params: `status` (HTTP), `code` and `message` (the provider's result code and text)
+    where the provider gave them."""
 
 
 class TransientAlimtalkError(AlimtalkError):
     """Not sent, and worth retrying later (network, 429/5xx, a configuration the operator can fix)."""
 
+    kind = Kind.UPSTREAM
+
 
 class PermanentAlimtalkError(AlimtalkError):
     """Refused for good (bad template, parameters, recipient)."""
+
+    kind = Kind.INVALID
 
 
 class DeliveryUnknown(AlimtalkError):
     """The request went out and no answer came back: the provider may have sent it."""
 
+    kind = Kind.UNKNOWN_OUTCOME
+
 
 class ConnectFailed(TransientAlimtalkError):
     """The provider could not be reached at all (nothing was sent)."""
+
+    kind = Kind.UNREACHABLE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +135,8 @@ class NhnAlimtalkClient:
     def __init__(self, app_key: str, secret_key: str, sender_key: str, base_url: str = DEFAULT_BASE_URL,
                  timeout: httpx.Timeout | float = TIMEOUT) -> None:
         if not app_key or not secret_key or not sender_key:
-            raise PermanentAlimtalkError("Alimtalk needs the app key, the secret key and the sender key")
+            raise PermanentAlimtalkError("messaging.alimtalk.not_configured",
+                                         detail="Alimtalk needs the app key, the secret key and the sender key")
         self.url = f"{base_url.rstrip('/')}/alimtalk/{API_VERSION}/appkeys/{app_key}/messages"
         self.sender_key = sender_key
         self._http = httpx.Client(timeout=timeout, headers={"X-Secret-Key": secret_key,
@@ -132,10 +148,11 @@ class NhnAlimtalkClient:
             response = self._http.post(self.url, content=body,
                                        headers={"X-NC-API-IDEMPOTENCY-KEY": message.message_id})
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ConnectFailed(f"Alimtalk provider unreachable: {type(exc).__name__}") from None
+            raise ConnectFailed("messaging.alimtalk.unreachable",
+                                detail=f"Alimtalk provider unreachable: {type(exc).__name__}") from None
         except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise DeliveryUnknown(f"no answer from the Alimtalk provider after sending ({type(exc).__name__})") \
-                from None
+            raise DeliveryUnknown("messaging.alimtalk.no_answer", detail=f"no answer from the Alimtalk provider "
+                                  f"after sending ({type(exc).__name__})") from None
         return interpret(response.status_code, response.text)
 
     def close(self) -> None:
@@ -145,29 +162,36 @@ class NhnAlimtalkClient:
 def interpret(status: int, text: str) -> Accepted:
     """The provider's answer as accepted, or the matching error."""
     if status == 429 or status >= 500:
-        raise TransientAlimtalkError(f"Alimtalk provider answered HTTP {status}")
+        raise TransientAlimtalkError("messaging.alimtalk.http_status", status=status,
+                                     detail=f"Alimtalk provider answered HTTP {status}")
     try:
         data = json.loads(text)
         header = data["header"]
     except (ValueError, KeyError, TypeError):
         if status >= 400:
-            raise PermanentAlimtalkError(f"Alimtalk provider refused the request (HTTP {status})") from None
-        raise TransientAlimtalkError(f"Alimtalk provider answered HTTP {status} with an unreadable body") from None
+            raise PermanentAlimtalkError("messaging.alimtalk.http_refused", status=status,
+                                         detail=f"Alimtalk provider refused the request (HTTP {status})") from None
+        raise TransientAlimtalkError("messaging.alimtalk.unreadable", status=status,
+                                     detail=f"Alimtalk provider answered HTTP {status} with an unreadable body"
+                                     ) from None
     code, text_ = int(header.get("resultCode", -1)), str(header.get("resultMessage") or "")
     if code == ALREADY_RECEIVED:
         return Accepted(None, code, "already received (idempotency key seen within 10 minutes)")
     if not header.get("isSuccessful"):
         error = TransientAlimtalkError if code in RETRYABLE_CODES else PermanentAlimtalkError
-        raise error(f"Alimtalk refused: {code} {text_}".strip())
+        raise error("messaging.alimtalk.refused", code=code, message=text_,
+                    detail=f"Alimtalk refused: {code} {text_}".strip())
     message = data.get("message") or {}
     results = message.get("sendResults") or []
     if not results:
-        raise PermanentAlimtalkError("Alimtalk answered success without a send result")
+        raise PermanentAlimtalkError("messaging.alimtalk.no_result",
+                                     detail="Alimtalk answered success without a send result")
     result = results[0]
     r_code = int(result.get("resultCode", -1))
     if r_code != 0:
-        raise PermanentAlimtalkError(f"Alimtalk refused the recipient: {r_code} {result.get('resultMessage') or ''}"
-                                     .strip())
+        r_text = str(result.get("resultMessage") or "")
+        raise PermanentAlimtalkError("messaging.alimtalk.recipient_refused", code=r_code, message=r_text,
+                                     detail=f"Alimtalk refused the recipient: {r_code} {r_text}".strip())
     return Accepted(message.get("requestId"), r_code, str(result.get("resultMessage") or "SUCCESS"))
 
 
@@ -178,16 +202,21 @@ class SandboxProvider:
     same failures a real send would.
     """
 
-    def __init__(self, path: Path, sender_key: str = "sandbox") -> None:
+    def __init__(self, path: Path, now: dt.datetime, sender_key: str = "sandbox") -> None:
         self.path = path
+        self.now = now  # when this batch goes out: each line's recorded_at
         self.sender_key = sender_key
 
     def send(self, message: AlimtalkMessage) -> Accepted:
         if not message.template_code:
-            raise PermanentAlimtalkError("Alimtalk refused: -3003 Template does not exist.")
+            raise PermanentAlimtalkError("messaging.alimtalk.refused", code=-3003, message="Template does not exist.",
+                                         detail="Alimtalk refused: -3003 Template does not exist.")
         if not message.recipient_no:
-            raise PermanentAlimtalkError("Alimtalk refused the recipient: -2001 The 'recipientNo' must not be blank.")
-        line = {"recorded_at": clock.now().isoformat(timespec="seconds"),
+            raise PermanentAlimtalkError("messaging.alimtalk.recipient_refused", code=-2001,
+                                         message="The 'recipientNo' must not be blank.",
+                                         detail="Alimtalk refused the recipient: -2001 The 'recipientNo' must not be "
+                                                "blank.")
+        line = {"recorded_at": self.now.isoformat(timespec="seconds"),
                 "message_id": message.message_id, "request": request_body(self.sender_key, message)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -217,3 +246,111 @@ def read_sandbox(path: Path, limit: int = 200) -> list[dict]:
         if len(out) >= limit:
             break
     return out
+
+
+# ---------------------------------------------------------------- the Alimtalk channel of the dispatch loop
+
+BATCH_SIZE = 100
+
+
+class ProviderSettings(Protocol):
+    """A shop's Alimtalk settings as the channel reads them (core.loyalty.settings.AlimtalkSettings)."""
+
+    provider: str            # sandbox | nhn
+    app_key: str
+    sender_key: str
+    base_url: str
+    sms_fallback: bool
+    fallback_send_no: str
+
+
+@dataclasses.dataclass
+class AlimtalkClaim:
+    """A claimed notice: its frozen template code and variables, and the shop's provider settings."""
+
+    message_id: str
+    shop_id: str
+    recipient: str | None
+    attempts: int
+    context: dict[str, Any]
+    settings: ProviderSettings
+
+
+class _AlimtalkLane:
+    """One provider connection of the dispatch loop: one request per message, keyed by its outbox id."""
+
+    def __init__(self, provider: Provider, settings: ProviderSettings) -> None:
+        self.provider = provider
+        self.settings = settings
+
+    def prepare(self, m: AlimtalkClaim) -> AlimtalkMessage:
+        return AlimtalkMessage(
+            message_id=m.message_id, template_code=str(m.context.get("template_code") or ""),
+            recipient_no=m.recipient or "", params=dict(m.context.get("params") or {}),
+            sms_fallback=self.settings.sms_fallback, fallback_send_no=self.settings.fallback_send_no or None)
+
+    def send(self, message: object) -> Delivery:
+        assert isinstance(message, AlimtalkMessage)
+        try:
+            self.provider.send(message)
+        except ConnectFailed as exc:  # unreachable: the rest would only wait for the same refusal
+            return Delivery(State.FAILED, "temporary_failure", exc.detail[:500], lane_down=True)
+        except TransientAlimtalkError as exc:
+            return Delivery(State.FAILED, "temporary_failure", exc.detail[:500])
+        except PermanentAlimtalkError as exc:
+            return Delivery(State.DEAD, "provider_refused", exc.detail[:500])
+        except DeliveryUnknown as exc:
+            return Delivery(State.UNKNOWN, "no_answer_after_send", exc.detail[:500])
+        return Delivery(State.SENT)
+
+    def close(self) -> None:
+        self.provider.close()
+
+
+class AlimtalkChannel:
+    """Alimtalk notices through each shop's provider, for `core.messaging.dispatch.dispatch`.
+
+    What is the loyalty package's is passed in: `rules` (which due notices may no longer go out),
+    `settings_for` (a shop's provider settings, read in the claiming unit) and `secret_for` (the
+    provider's secret key). One connection per shop: NHN's API takes one message per request.
+    """
+
+    name = "alimtalk"
+
+    def __init__(self, journal: Journal, *, sandbox_path: Path,
+                 rules: Callable[[duckdb.DuckDBPyConnection, dt.datetime], Mapping[str, int]],
+                 settings_for: Callable[[duckdb.DuckDBPyConnection, str], ProviderSettings],
+                 secret_for: Callable[[str], str | None], batch_size: int = BATCH_SIZE) -> None:
+        self.journal = journal
+        self.batch_size = batch_size
+        self.sandbox_path = sandbox_path
+        self._rules = rules
+        self._settings_for = settings_for
+        self._secret_for = secret_for
+
+    def before_claim(self, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> Mapping[str, int]:
+        return self._rules(con, now)
+
+    def load(self, con: duckdb.DuckDBPyConnection, claimed: list[Claimed]) -> list[AlimtalkClaim]:
+        settings = {s: self._settings_for(con, s) for s in {c.shop_id for c in claimed}}
+        return [AlimtalkClaim(c.message_id, c.shop_id, c.recipient, c.attempts, c.context, settings[c.shop_id])
+                for c in claimed]
+
+    def lanes(self, shop_id: str, items: Sequence[AlimtalkClaim]) -> int:
+        return 1
+
+    def open(self, shop_id: str, items: Sequence[AlimtalkClaim], now: dt.datetime) -> _AlimtalkLane:
+        settings = items[0].settings
+        try:
+            provider: Provider
+            if settings.provider == "sandbox":
+                provider = SandboxProvider(self.sandbox_path, now, settings.sender_key or "sandbox")
+            else:
+                provider = NhnAlimtalkClient(settings.app_key, self._secret_for(shop_id) or "",
+                                             settings.sender_key, settings.base_url)
+        except AlimtalkError as exc:
+            raise LaneUnavailable("alimtalk_not_configured", exc.detail) from None
+        return _AlimtalkLane(provider, settings)
+
+    def frozen_context(self, item: AlimtalkClaim) -> str | None:
+        return None  # planned with its variables frozen already

@@ -1,185 +1,238 @@
-"""Dispatch: claim due sends, render and hand them to SMTP with the store closed, flush outcomes.
+"""The one dispatch loop: claim due sends, hand them over with the store closed, flush their outcomes.
 
-One batch = one unit to apply the compliance rules and claim rows as `sending`
-(with their merge data), then rendering and sending with the store closed (one
-SMTP connection per shop, reused), then one unit to record the outcomes. The
-journal (see outbox.py) brackets each SMTP hand-over so a crash anywhere leaves
-every message sent, pending, or — for the one in the connection's hands — unknown.
+Every channel (e-mail over SMTP, Alimtalk over its provider's HTTP API) goes through this loop behind
+the small `Channel` interface below; what differs per channel is what it checks before a claim,
+what it loads for a claimed row, how many connections it opens side by side, and how one message
+is prepared and handed over. What does not differ lives here, once:
 
-A `stop` event (SIGTERM in the scheduler) is looked at between messages: the
-message in hand is finished, the rest of the batch is released back to pending,
-outcomes are flushed, and dispatch returns.
+- one batch = one unit of work to apply the channel's rules and claim rows as `sending` (with what
+  sending needs), then preparing and sending with the store closed, then one unit to record the
+  outcomes;
+- the journal (see outbox.py) brackets every hand-over: "A" right before it, "S" when accepted,
+  "R" when refused with a definite answer, nothing when the answer was lost, so a crash anywhere
+  leaves every message sent, pending, or (for the one in a connection's hands) unknown;
+- each connection keeps its own order and at most one message in flight (so at most one `unknown`
+  per connection after a crash);
+- the `stop` event (SIGTERM in the scheduler) is looked at between messages: the message in hand is
+  finished, the rest of the batch is released back to pending, outcomes are flushed, and dispatch
+  returns.
+
+The store is never opened here: `units` is a callable that opens one unit of work and yields its
+DuckDB connection (the scheduler passes `store.unit`).
 """
 from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
-import json
+import datetime as dt
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, TypeVar
 
-from core import clock
-from core.automations import compliance
-from core.automations.context import attach_contexts, jsonable
+import duckdb
+
 from core.log import event
-from core.messaging.outbox import Claimed, Journal, Outcome, claim, flush, reconcile
-from core.shops import secrets
-from core.store import Store
+from core.messaging import outbox
+from core.messaging.outbox import Journal, Outcome, State
 
 log = logging.getLogger("core.messaging.dispatch")
 
-# A batch costs two store units and a compliance pass over the due rows (~0.2 CPU-s with DuckDB's threads,
-# whatever its size): 1000 a batch keeps that near 0.2 ms a message (200 made it 1 ms).
-BATCH_SIZE = 1000
-SMTP_CONNECTIONS = 3          # per shop, side by side (at most one message in flight on each)
-MESSAGES_PER_CONNECTION = 20  # below this many per lane, one connection is enough
+Units = Callable[[], contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
 TIME_BUDGET_S = 50.0  # one dispatch run yields to the other jobs after this long
+
+
+class Item(Protocol):
+    """A claimed message as a channel loaded it: what the loop itself reads."""
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def shop_id(self) -> str: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+ItemT = TypeVar("ItemT", bound=Item)
+ItemT_contra = TypeVar("ItemT_contra", bound=Item, contravariant=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """What became of one hand-over.
+
+    `state` decides the journal mark: sent → accepted, failed or dead → refused, unknown → none (the
+    other side may have it). `lane_down`: nothing more can go over this connection now (the server
+    cannot be reached), so the rest of the lane fails the same way without waiting for it.
+    """
+
+    state: State
+    reason: str | None = None
+    error: str | None = None
+    lane_down: bool = False
+
+
+class LaneUnavailable(Exception):
+    """A connection cannot be opened for these messages at all (no settings, no credentials): every
+    message of the lane fails with `reason`, and is retried later."""
+
+    def __init__(self, reason: str, error: str) -> None:
+        super().__init__(error)
+        self.reason = reason
+        self.error = error
+
+
+class Session(Protocol[ItemT_contra]):
+    """One open connection (SMTP session, HTTP client) for one shop's lane."""
+
+    def prepare(self, item: ItemT_contra) -> object | Outcome:
+        """The message ready to hand over, or the outcome of one that cannot be made (rendering failed)."""
+        ...
+
+    def send(self, message: object) -> Delivery: ...
+
+    def close(self) -> None: ...
+
+
+class Channel(Protocol[ItemT]):
+    """What the loop needs of a channel."""
+
+    name: str            # the `outbox.channel` value its rows carry
+    journal: Journal     # its own journal: a crash is settled per channel
+    batch_size: int
+
+    def before_claim(self, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> Mapping[str, int]:
+        """The channel's rules on due rows (skip, cancel, hold) before they are claimed; counts by rule."""
+        ...
+
+    def load(self, con: duckdb.DuckDBPyConnection, claimed: list[outbox.Claimed]) -> list[ItemT]:
+        """What sending the claimed rows needs (templates, merge data, settings), in the same unit."""
+        ...
+
+    def lanes(self, shop_id: str, items: Sequence[ItemT]) -> int:
+        """How many connections this shop's share of the batch goes over, side by side."""
+        ...
+
+    def open(self, shop_id: str, items: Sequence[ItemT], now: dt.datetime) -> Session[ItemT]:
+        """A connection for these messages, sending at `now`; raises LaneUnavailable when none can be made."""
+        ...
+
+    def frozen_context(self, item: ItemT) -> str | None:
+        """The merge data to keep with the row's outcome (JSON), or None to keep what it has."""
+        ...
 
 
 @dataclasses.dataclass
 class DispatchReport:
+    channel: str = ""
     reconciled: dict[str, int] = dataclasses.field(default_factory=dict)
-    compliance: collections.Counter = dataclasses.field(default_factory=collections.Counter)
-    outcomes: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    rules: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    outcomes: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     batches: int = 0
 
     def summary(self) -> str:
         parts = [f"{k} {v}" for k, v in sorted(self.outcomes.items())]
-        parts += [f"{k} {v}" for k, v in sorted(self.compliance.items()) if v]
+        parts += [f"{k} {v}" for k, v in sorted(self.rules.items()) if v]
         parts += [f"reconciled {k} {v}" for k, v in sorted(self.reconciled.items()) if v]
         return ", ".join(parts) or "nothing due"
 
 
-def smtp_settings(shop_id: str, sender: dict[str, Any]):
-    from core.messaging.email import SmtpSettings
-    password = secrets.get(shop_id).get("smtp_password")
-    return SmtpSettings(host=sender["smtp_host"], port=int(sender["smtp_port"] or 25),
-                        security=sender["smtp_security"] or "starttls",
-                        username=sender["smtp_username"], password=password)
+def recover(units: Units, channel: Channel[ItemT], *, now: dt.datetime) -> dict[str, int]:
+    """Settle what a dead process left `sending` on this channel, then start its journal afresh."""
+    marks = channel.journal.marks()
+    with units() as con:
+        counts = outbox.reconcile(con, channel.name, marks, now)
+    channel.journal.clear()
+    return counts
 
 
-def dispatch(store: Store, *, stop: threading.Event | None = None, batch_size: int = BATCH_SIZE,
-             time_budget_s: float = TIME_BUDGET_S) -> DispatchReport:
-    """Send what is due, batch after batch, until nothing is due, `stop` is set or the budget is spent."""
-    report = DispatchReport()
-    journal = Journal.for_store(store.path)
-    report.reconciled = reconcile(store, journal, clock.now())
+def dispatch(units: Units, channel: Channel[ItemT], *, now: dt.datetime, stop: threading.Event,
+             batch_size: int | None = None, time_budget_s: float = TIME_BUDGET_S) -> DispatchReport:
+    """Send what is due on `channel`, batch after batch, until nothing is due, `stop` is set or the
+    time budget is spent."""
+    size = batch_size or channel.batch_size
+    report = DispatchReport(channel.name)
+    report.reconciled = recover(units, channel, now=now)
     if report.reconciled.get("unknown"):
-        event(log, "outbox_unknown", logging.WARNING, count=report.reconciled["unknown"],
+        event(log, "outbox_unknown", logging.WARNING, channel=channel.name, count=report.reconciled["unknown"],
               message="a crash left messages whose delivery is unclear; resolve them in the console")
     deadline = time.monotonic() + time_budget_s
     try:
-        while not (stop is not None and stop.is_set()) and time.monotonic() < deadline:
-            now = clock.now()
-            with store.unit() as con:
-                report.compliance.update(compliance.apply_all(con, now))
-                batch = claim(con, now, batch_size)
-                if batch:
-                    attach_contexts(con, batch)
+        while not stop.is_set() and time.monotonic() < deadline:
+            with units() as con:
+                report.rules.update(channel.before_claim(con, now))
+                claimed = outbox.claim(con, channel.name, now, size)
+                batch = channel.load(con, claimed) if claimed else []
             if not batch:
                 break
-            outcomes = send_batch(batch, journal, stop)
-            flush(store, outcomes, {c.message_id: c.attempts for c in batch}, clock.now(),
-                  {c.message_id: json.dumps(jsonable(c.context), ensure_ascii=False, default=str) for c in batch})
-            journal.clear()
+            outcomes = send_batch(channel, batch, now, stop)
+            contexts = {item.message_id: channel.frozen_context(item) for item in batch}
+            for o in outcomes:
+                o.context = contexts.get(o.message_id)
+            with units() as con:
+                outbox.flush(con, outcomes, {item.message_id: item.attempts for item in batch}, now)
+            channel.journal.clear()
             report.batches += 1
-            report.outcomes.update(o.state for o in outcomes)
-            if len(batch) < batch_size:  # the claim took all that was due: spare a unit that would find nothing
+            report.outcomes.update(str(o.state) for o in outcomes)
+            if len(batch) < size:  # the claim took all that was due: spare a unit that would find nothing
                 break
     finally:
-        journal.close()
+        channel.journal.close()
     return report
 
 
-def send_batch(batch: list[Claimed], journal: Journal, stop: threading.Event | None) -> list[Outcome]:
-    """Render and send one claimed batch; every claimed message gets an outcome unless the process dies."""
+def send_batch(channel: Channel[ItemT], batch: Sequence[ItemT], now: dt.datetime,
+               stop: threading.Event) -> list[Outcome]:
+    """Send one claimed batch, shop by shop; every message gets an outcome unless the process dies."""
+    by_shop: dict[str, list[ItemT]] = collections.defaultdict(list)
+    for item in batch:
+        by_shop[item.shop_id].append(item)
     outcomes: list[Outcome] = []
-    by_shop: dict[str, list[Claimed]] = collections.defaultdict(list)
-    for c in batch:
-        by_shop[c.shop_id].append(c)
-    for shop_id, messages in by_shop.items():
-        outcomes.extend(_send_shop(shop_id, messages, journal, stop))
+    for shop_id, items in by_shop.items():
+        lanes = max(1, channel.lanes(shop_id, items))
+        if lanes == 1:
+            outcomes.extend(_send_lane(channel, shop_id, items, now, stop))
+            continue
+        channel.journal.open()  # before the threads write to it
+        with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix=f"{channel.name}-{shop_id}") as pool:
+            futures = [pool.submit(_send_lane, channel, shop_id, items[i::lanes], now, stop) for i in range(lanes)]
+            outcomes.extend(o for f in futures for o in f.result())
     return outcomes
 
 
-def _send_shop(shop_id: str, messages: list[Claimed], journal: Journal,
-               stop: threading.Event | None) -> list[Outcome]:
-    sender = messages[0].sender
-    if sender is None or not sender.get("smtp_host"):
-        return [Outcome(m.message_id, "failed", "no sender settings (SMTP) for this shop", "no_sender_settings")
-                for m in messages]
-    # A few connections side by side: while one waits for the server's answers, another renders. Each
-    # keeps its own order and at most one message in flight (so at most one `unknown` each after a crash).
-    lanes = max(1, min(SMTP_CONNECTIONS, len(messages) // MESSAGES_PER_CONNECTION))
-    if lanes == 1:
-        return _send_lane(shop_id, sender, messages, journal, stop)
-    journal.open()
-    with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix=f"smtp-{shop_id}") as pool:
-        futures = [pool.submit(_send_lane, shop_id, sender, messages[i::lanes], journal, stop) for i in range(lanes)]
-        return [o for f in futures for o in f.result()]
-
-
-def _send_lane(shop_id: str, sender: dict[str, Any], messages: list[Claimed], journal: Journal,
-               stop: threading.Event | None) -> list[Outcome]:
-    """Send these messages in order over one SMTP connection."""
-    from core.messaging.email import (
-        DeliveryUnknownError,
-        PermanentSendError,
-        SmtpSession,
-        TransientSendError,
-        build_message,
-    )
-    from core.messaging.templates import TemplateError, render_email
-    from core.public.links import tracking_context
-
+def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: dt.datetime,
+               stop: threading.Event) -> list[Outcome]:
+    """Send these messages in order over one connection, at most one in flight."""
+    journal = channel.journal
     out: list[Outcome] = []
-    pending = list(messages)
+    pending = list(items)
     try:
-        with SmtpSession(smtp_settings(shop_id, sender)) as session:
-            while pending:
-                if stop is not None and stop.is_set():
-                    break
-                m = pending.pop(0)
-                if m.template is None:
-                    out.append(Outcome(m.message_id, "dead", "the automation has no template", "no_template"))
-                    continue
-                links = tracking_context(m.message_id, m.shop_id, m.member_key or f"email:{m.recipient.lower()}")
-                m.context.update({"unsubscribe_url": links["unsubscribe_url"]} if m.is_advertising else {})
-                context = {**m.context, **links}
-                try:
-                    rendered = render_email(m.template, context, advertising=m.is_advertising, sender=sender)
-                    msg = build_message(to=m.recipient, from_name=sender["sender_name"],
-                                        from_email=sender["sender_email"], rendered=rendered,
-                                        message_id=m.message_id,
-                                        list_unsubscribe_url=links["unsubscribe_url"] if m.is_advertising else None)
-                except (TemplateError, ValueError) as exc:
-                    out.append(Outcome(m.message_id, "dead", str(exc)[:500], "render_failed"))
-                    continue
-                journal.attempt(m.message_id)
-                try:
-                    session.send(msg)
-                except PermanentSendError as exc:
-                    journal.refused(m.message_id)
-                    out.append(Outcome(m.message_id, "dead", str(exc)[:500], "refused"))
-                    continue
-                except TransientSendError as exc:
-                    journal.refused(m.message_id)
-                    out.append(Outcome(m.message_id, "failed", str(exc)[:500], "temporary_failure"))
-                    if session.connections_opened == 0:  # the server cannot be reached: spare the rest the wait
-                        out.extend(Outcome(p.message_id, "failed", str(exc)[:500], "temporary_failure")
-                                   for p in pending)
-                        pending = []
-                    continue
-                except DeliveryUnknownError as exc:  # the server may have it: never re-sent automatically
-                    out.append(Outcome(m.message_id, "unknown", str(exc)[:500], "connection_lost_after_data"))
-                    continue
-                journal.accepted(m.message_id)
-                out.append(Outcome(m.message_id, "sent"))
-    except (OSError, TransientSendError) as exc:  # could not connect (or lost the connection for good)
-        out.extend(Outcome(m.message_id, "failed", f"SMTP: {exc}"[:500], "temporary_failure") for m in pending)
-        pending = []
-    out.extend(Outcome(m.message_id, "pending") for m in pending)  # released at shutdown, never attempted
+        session = channel.open(shop_id, items, now)
+    except LaneUnavailable as exc:
+        return [Outcome(m.message_id, State.FAILED, exc.error[:500], exc.reason) for m in items]
+    try:
+        while pending and not stop.is_set():
+            item = pending.pop(0)
+            message = session.prepare(item)
+            if isinstance(message, Outcome):
+                out.append(message)
+                continue
+            journal.attempt(item.message_id)
+            delivery = session.send(message)
+            if delivery.state is State.SENT:
+                journal.accepted(item.message_id)
+            elif delivery.state in (State.FAILED, State.DEAD):
+                journal.refused(item.message_id)
+            out.append(Outcome(item.message_id, delivery.state, delivery.error, delivery.reason))
+            if delivery.lane_down:
+                out.extend(Outcome(p.message_id, State.FAILED, delivery.error, delivery.reason) for p in pending)
+                pending = []
+    finally:
+        session.close()
+    out.extend(Outcome(m.message_id, State.PENDING) for m in pending)  # released at shutdown, never attempted
     return out

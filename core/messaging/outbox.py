@@ -1,45 +1,69 @@
-"""The outbox state machine and the send journal that makes crashes honest.
+"""The outbox state machine and the send journal that makes crashes honest: the only writer of `outbox`.
 
     pending → sending → sent
                       → failed (retried with exponential backoff) → … → dead after MAX_ATTEMPTS
                       → dead (permanent refusal, unrenderable message)
     pending → skipped(reason) | cancelled(reason)
     sending → unknown (a crash left its fate unclear; shown to the operator, never re-sent automatically)
+    failed | dead → pending (the operator retries);  unknown → sent | cancelled (the operator resolves)
 
-State changes are batched: a batch is claimed as `sending` in one unit of work,
-sent with the store closed, and its outcomes flushed in one more unit. What
-happened in between is kept in a tiny append-only journal beside the store:
-an "A id" line right before a message is handed to the SMTP server, "S id"
-once the server accepted it, "R id" when it refused it with a definite reply.
-On start-up (and before every claim) `reconcile` settles rows still `sending`:
-accepted → sent, refused → failed (retried), attempted but neither → unknown,
-never attempted → pending again. Each open SMTP connection has at most one
-message in flight, so a crash leaves at most one message attempted-but-not-
-accepted, hence at most one `unknown`, per open connection.
+Every function takes an open DuckDB connection and runs in the caller's unit of work; none opens
+the store. Planning, the dispatch-time rules of other packages (compliance, Alimtalk's own
+cancellations) and the operator's repairs call the functions here instead of writing the table.
 
-Why no fsync per line: the crash this guards against is the process dying
-(SIGKILL, OOM, a bug); what `write(2)` handed the kernel survives that. An
-fsync per message would cost a disk flush per message (milliseconds) for the
-power-loss case only, against the ≥500 messages/s the dispatcher must keep.
+State changes are batched: a batch is claimed as `sending` in one unit of work, sent with the store
+closed, and its outcomes flushed in one more unit. What happened in between is kept in a tiny
+append-only journal per channel beside the store: an "A id" line right before a message is handed
+over, "S id" once the other side accepted it, "R id" when it refused it with a definite answer.
+On start-up `reconcile` settles rows still `sending`: accepted → sent, refused → failed (retried),
+attempted but neither → unknown, never attempted → pending again. Each open connection has at most
+one message in flight, so a crash leaves at most one message attempted-but-not-accepted, hence at
+most one `unknown`, per open connection.
+
+Why no fsync per line: the crash this guards against is the process dying (SIGKILL, OOM, a bug);
+what `write(2)` handed the kernel survives that. An fsync per message would cost a disk flush per
+message (milliseconds) for the power-loss case only, against the ≥500 messages/s the dispatcher
+must keep.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from core.store import Store
 
-STATES = ("pending", "sending", "sent", "failed", "dead", "skipped", "cancelled", "unknown")
+class State(enum.StrEnum):
+    """A message's state; equal to the string stored in `outbox.state`."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+STATES: tuple[State, ...] = tuple(State)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = dt.timedelta(minutes=1)   # 1, 4, 16, 64 minutes between tries
 BACKOFF_FACTOR = 4
+
+# The columns a planning SELECT gives, in this order (see `plan`).
+PLANNED_COLUMNS = ("message_id", "idempotency_key", "automation_id", "shop_id", "member_key", "occurrence_key",
+                   "channel", "is_advertising", "recipient", "state", "reason", "became_true_at", "due_at",
+                   "attempts", "context", "created_at", "updated_at")
+
+_DUE = "ob.state IN ('pending', 'failed') AND coalesce(ob.next_attempt_at, ob.due_at) <= $now"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -47,16 +71,28 @@ def backoff(attempts: int) -> dt.timedelta:
     return BACKOFF_BASE * (BACKOFF_FACTOR ** max(0, attempts - 1))
 
 
+# ------------------------------------------------------------------ the journal
+
+@dataclasses.dataclass(frozen=True)
+class Marks:
+    """What a journal says happened: handed over (attempted), accepted, refused."""
+
+    attempted: frozenset[str] = frozenset()
+    accepted: frozenset[str] = frozenset()
+    refused: frozenset[str] = frozenset()
+
+
 class Journal:
-    """Append-only lines "A|S|R message_id" beside the store."""
+    """Append-only lines "A|S|R message_id" beside the store, one file per channel."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
 
     @classmethod
-    def for_store(cls, store_path: Path) -> Journal:
-        return cls(store_path.with_name(store_path.name + ".send-journal"))
+    def for_store(cls, store_path: Path, channel: str = "email") -> Journal:
+        suffix = ".send-journal" if channel == "email" else f".{channel}-journal"
+        return cls(store_path.with_name(store_path.name + suffix))
 
     def open(self) -> None:
         """Open before several threads write (each line is one O_APPEND write, so lines never interleave)."""
@@ -65,6 +101,7 @@ class Journal:
 
     def _write(self, mark: str, message_id: str) -> None:
         self.open()
+        assert self._fd is not None
         os.write(self._fd, f"{mark} {message_id}\n".encode())
 
     def attempt(self, message_id: str) -> None:
@@ -88,6 +125,10 @@ class Journal:
                 marks[mark].add(message_id.strip())
         return marks
 
+    def marks(self) -> Marks:
+        read = self.read()
+        return Marks(frozenset(read["A"]), frozenset(read["S"]), frozenset(read["R"]))
+
     def clear(self) -> None:
         self.close()
         with open(self.path, "w"):
@@ -99,121 +140,137 @@ class Journal:
             self._fd = None
 
 
-def reconcile(store: Store, journal: Journal, now: dt.datetime) -> dict[str, int]:
-    """Settle rows a dead process left `sending`, from what the journal says happened."""
-    marks = journal.read()
-    with store.unit() as con:
-        # Only e-mail rows: the Alimtalk sender settles its own from its own journal (core.loyalty.notify).
-        sending = [r[0] for r in con.execute(
-            "SELECT message_id FROM outbox WHERE state = 'sending' AND channel = 'email'").fetchall()]
-        if not sending:
-            counts = {}
-        else:
-            fate = pl.DataFrame({"message_id": sending}).with_columns(
-                pl.when(pl.col("message_id").is_in(list(marks["S"]))).then(pl.lit("sent"))
-                .when(pl.col("message_id").is_in(list(marks["R"]))).then(pl.lit("failed"))
-                .when(pl.col("message_id").is_in(list(marks["A"]))).then(pl.lit("unknown"))
-                .otherwise(pl.lit("pending")).alias("fate"))
-            con.register("_fate", fate.to_arrow())
-            con.execute("""
-                UPDATE outbox SET state = f.fate, updated_at = $now,
-                    sent_at = CASE WHEN f.fate = 'sent' THEN $now ELSE outbox.sent_at END,
-                    reason = CASE f.fate WHEN 'unknown' THEN 'crashed_during_send'
-                                         WHEN 'failed' THEN 'refused_before_crash' ELSE NULL END,
-                    next_attempt_at = CASE WHEN f.fate = 'failed' THEN $now ELSE NULL END,
-                    attempts = CASE WHEN f.fate = 'pending' THEN greatest(outbox.attempts - 1, 0)
-                                    ELSE outbox.attempts END
-                FROM _fate f WHERE outbox.message_id = f.message_id AND outbox.state = 'sending'""", {"now": now})
-            con.unregister("_fate")
-            counts = dict(fate.group_by("fate").len().iter_rows())
-    journal.clear()
-    return counts
+def reconcile(con: duckdb.DuckDBPyConnection, channel: str, marks: Marks, now: dt.datetime) -> dict[str, int]:
+    """Settle this channel's rows a dead process left `sending`, from what its journal says happened.
 
+    The caller clears the journal once this unit of work has committed.
+    """
+    sending = [r[0] for r in con.execute(
+        "SELECT message_id FROM outbox WHERE state = 'sending' AND channel = ?", [channel]).fetchall()]
+    if not sending:
+        return {}
+    fate = pl.DataFrame({"message_id": sending}).with_columns(
+        pl.when(pl.col("message_id").is_in(list(marks.accepted))).then(pl.lit(State.SENT.value))
+        .when(pl.col("message_id").is_in(list(marks.refused))).then(pl.lit(State.FAILED.value))
+        .when(pl.col("message_id").is_in(list(marks.attempted))).then(pl.lit(State.UNKNOWN.value))
+        .otherwise(pl.lit(State.PENDING.value)).alias("fate"))
+    con.register("_fate", fate.to_arrow())
+    try:
+        con.execute("""
+            UPDATE outbox SET state = f.fate, updated_at = $now,
+                sent_at = CASE WHEN f.fate = 'sent' THEN $now ELSE outbox.sent_at END,
+                reason = CASE f.fate WHEN 'unknown' THEN 'crashed_during_send'
+                                     WHEN 'failed' THEN 'refused_before_crash' ELSE NULL END,
+                next_attempt_at = CASE WHEN f.fate = 'failed' THEN $now ELSE NULL END,
+                attempts = CASE WHEN f.fate = 'pending' THEN greatest(outbox.attempts - 1, 0)
+                                ELSE outbox.attempts END
+            FROM _fate f WHERE outbox.message_id = f.message_id AND outbox.state = 'sending'""", {"now": now})
+    finally:
+        con.unregister("_fate")
+    return {str(k): int(v) for k, v in fate.group_by("fate").len().iter_rows()}
+
+
+# ------------------------------------------------------------------ planning
+
+def plan(con: duckdb.DuckDBPyConnection, select_sql: str, params: Mapping[str, Any], *,
+         skip_planned: bool = False, returning: str = "message_id") -> list[tuple[Any, ...]]:
+    """Insert the rows `select_sql` gives (the PLANNED_COLUMNS, in order); returns `returning` of each.
+
+    `skip_planned` ignores rows whose idempotency key is already planned (ON CONFLICT DO NOTHING);
+    without it the caller has dropped them first and the UNIQUE constraint is the backstop.
+    """
+    conflict = "ON CONFLICT (idempotency_key) DO NOTHING" if skip_planned else ""
+    return con.execute(f"""
+        INSERT INTO outbox ({", ".join(PLANNED_COLUMNS)})
+        {select_sql}
+        {conflict}
+        RETURNING {returning}""", dict(params)).fetchall()
+
+
+# ------------------------------------------------------------------ rules that settle due rows
+
+def settle(con: duckdb.DuckDBPyConnection, select_sql: str, params: Mapping[str, Any],
+           state: State | None = None) -> int:
+    """End the still-unsent rows `select_sql` returns as (message_id, reason) in `state` (skipped or
+    cancelled), or as (message_id, reason, state) when `state` is None; returns how many."""
+    new_state = f"'{State(state).value}'" if state is not None else "r.state"
+    rows = con.execute(f"""
+        UPDATE outbox SET state = {new_state}, reason = r.reason, updated_at = $now, next_attempt_at = NULL
+        FROM ({select_sql}) r WHERE outbox.message_id = r.message_id AND outbox.state IN ('pending', 'failed')
+        RETURNING outbox.message_id""", dict(params)).fetchall()
+    return len(rows)
+
+
+def hold(con: duckdb.DuckDBPyConnection, select_sql: str, params: Mapping[str, Any], *, until: dt.datetime,
+         reason: str, now: dt.datetime) -> int:
+    """Put off the due rows `select_sql` returns (message_id) until `until`, with `reason`."""
+    rows = con.execute(f"""
+        UPDATE outbox SET next_attempt_at = $until, reason = $reason, updated_at = $now
+        FROM ({select_sql}) r WHERE outbox.message_id = r.message_id AND outbox.state IN ('pending', 'failed')
+        RETURNING outbox.message_id""", {**params, "until": until, "reason": reason, "now": now}).fetchall()
+    return len(rows)
+
+
+# ------------------------------------------------------------------ claiming and recording outcomes
 
 @dataclasses.dataclass
 class Claimed:
+    """A row claimed as `sending`, as the outbox holds it; the channel adds what sending needs."""
+
     message_id: str
     automation_id: str
     shop_id: str
     member_key: str | None
     occurrence_key: str
-    trigger: str
-    recipient: str
+    recipient: str | None
     is_advertising: bool
     attempts: int
-    params: dict[str, Any]
-    template: dict[str, Any] | None
-    sender: dict[str, Any] | None   # name/e-mail/contact and SMTP settings (no password)
-    context: dict[str, Any] = dataclasses.field(default_factory=dict)
+    context: dict[str, Any]
 
 
-def claim(con: duckdb.DuckDBPyConnection, now: dt.datetime, limit: int) -> list[Claimed]:
-    """Mark up to `limit` due e-mail sends `sending` and return them with what rendering needs."""
-    rows = con.execute("""
+def claim(con: duckdb.DuckDBPyConnection, channel: str, now: dt.datetime, limit: int) -> list[Claimed]:
+    """Mark up to `limit` of this channel's due sends `sending`, first due first."""
+    rows = con.execute(f"""
         UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $now
         WHERE message_id IN (
-            SELECT message_id FROM outbox ob WHERE ob.state IN ('pending', 'failed') AND ob.channel = 'email'
-                AND coalesce(ob.next_attempt_at, ob.due_at) <= $now
+            SELECT message_id FROM outbox ob WHERE {_DUE} AND ob.channel = $channel
             ORDER BY coalesce(ob.next_attempt_at, ob.due_at), ob.message_id LIMIT $limit)
-        RETURNING message_id""", {"now": now, "limit": limit}).fetchall()
-    if not rows:
-        return []
-    ids = [r[0] for r in rows]
-    con.register("_claimed", pl.DataFrame({"message_id": ids}).to_arrow())
-    detail = con.execute("""
-        SELECT ob.message_id, ob.automation_id, ob.shop_id, ob.member_key, ob.occurrence_key, a.trigger,
-               ob.recipient, ob.is_advertising, ob.attempts, a.trigger_params,
-               t.subject, t.preheader, t.html, t.text, a.subject, a.preheader,
-               coalesce(a.sender_name, s.sender_name), coalesce(a.sender_email, s.sender_email), s.sender_contact,
-               s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username, s.shop_id IS NOT NULL
-        FROM outbox ob JOIN _claimed c USING (message_id) JOIN automations a USING (automation_id)
-        LEFT JOIN templates t ON t.template_id = a.template_id
-        LEFT JOIN sender_settings s ON s.shop_id = ob.shop_id
-        ORDER BY coalesce(ob.next_attempt_at, ob.due_at), ob.message_id""").fetchall()
-    con.unregister("_claimed")
-    out = []
-    for (mid, aid, shop, member, occ, trig, rcpt, adv, attempts, params, t_subj, t_pre, html, text, a_subj, a_pre,
-         s_name, s_email, s_contact, host, port, security, username, has_sender) in detail:
-        template = None if html is None else {
-            "subject": a_subj or t_subj, "preheader": a_pre if a_pre is not None else (t_pre or ""),
-            "html": html, "text": text}
-        sender = None if not has_sender else {
-            "sender_name": s_name, "sender_email": s_email, "sender_contact": s_contact,
-            "smtp_host": host, "smtp_port": port, "smtp_security": security, "smtp_username": username}
-        out.append(Claimed(mid, aid, shop, member, occ, trig, rcpt, bool(adv), attempts,
-                           json.loads(params or "{}"), template, sender))
-    return out
+        RETURNING message_id, automation_id, shop_id, member_key, occurrence_key, recipient, is_advertising,
+                  attempts, context::VARCHAR, coalesce(next_attempt_at, due_at)""",
+                       {"now": now, "limit": limit, "channel": channel}).fetchall()
+    rows.sort(key=lambda r: (r[9], r[0]))
+    return [Claimed(m, a, s, k, o, r, bool(adv), n, json.loads(c or "{}")) for m, a, s, k, o, r, adv, n, c, _ in rows]
 
 
 @dataclasses.dataclass
 class Outcome:
     message_id: str
-    state: str                       # sent | failed | dead | pending (released unsent at shutdown)
+    state: State                     # sent | failed | dead | unknown | pending (released unsent at shutdown)
     error: str | None = None
     reason: str | None = None
+    context: str | None = None       # the merge data sent, as JSON, kept for the activity page
 
 
-def flush(store: Store, outcomes: list[Outcome], attempts: dict[str, int], now: dt.datetime,
-          contexts: dict[str, str] | None = None) -> None:
-    """Record a batch's outcomes in one unit of work."""
+def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts: Mapping[str, int],
+          now: dt.datetime) -> None:
+    """Record a batch's outcomes; a failure past MAX_ATTEMPTS is dead, an earlier one waits its backoff."""
     if not outcomes:
         return
     rows = []
     for o in outcomes:
-        state, next_at, reason = o.state, None, o.reason
+        state, next_at, reason = State(o.state), None, o.reason
         tries = attempts.get(o.message_id, 1)
-        if state == "failed" and tries >= MAX_ATTEMPTS:
-            state, reason = "dead", "gave_up_after_retries"  # last_error keeps the last answer
-        elif state == "failed":
+        if state is State.FAILED and tries >= MAX_ATTEMPTS:
+            state, reason = State.DEAD, "gave_up_after_retries"  # last_error keeps the last answer
+        elif state is State.FAILED:
             next_at = now + backoff(tries)
-        rows.append({"message_id": o.message_id, "state": state, "reason": reason, "error": o.error,
-                     "next_at": next_at, "release": o.state == "pending",
-                     "context": (contexts or {}).get(o.message_id)})
+        rows.append({"message_id": o.message_id, "state": state.value, "reason": reason, "error": o.error,
+                     "next_at": next_at, "release": o.state == State.PENDING, "context": o.context})
     frame = pl.DataFrame(rows, schema={"message_id": pl.Utf8, "state": pl.Utf8, "reason": pl.Utf8, "error": pl.Utf8,
                                        "next_at": pl.Datetime("us", "UTC"), "release": pl.Boolean,
                                        "context": pl.Utf8})
-    with store.unit() as con:
-        con.register("_outcomes", frame.to_arrow())
+    con.register("_outcomes", frame.to_arrow())
+    try:
         con.execute("""
             UPDATE outbox SET state = o.state, reason = o.reason, last_error = coalesce(o.error, outbox.last_error),
                 next_attempt_at = o.next_at, updated_at = $now,
@@ -221,4 +278,29 @@ def flush(store: Store, outcomes: list[Outcome], attempts: dict[str, int], now: 
                 attempts = CASE WHEN o.release THEN greatest(outbox.attempts - 1, 0) ELSE outbox.attempts END,
                 context = coalesce(o.context::JSON, outbox.context)
             FROM _outcomes o WHERE outbox.message_id = o.message_id AND outbox.state = 'sending'""", {"now": now})
+    finally:
         con.unregister("_outcomes")
+
+
+# ------------------------------------------------------------------ the operator's repairs
+
+def retry(con: duckdb.DuckDBPyConnection, message_ids: Sequence[str], now: dt.datetime, by: str) -> int:
+    """Failed or dead messages back to pending now, with a fresh set of tries. Unknown ones are not
+    retried: they may have reached the customer (see `resolve_unknown`)."""
+    return len(con.execute("""
+        UPDATE outbox SET state = 'pending', reason = NULL, attempts = 0, next_attempt_at = ?,
+            due_at = greatest(due_at, ?), updated_at = ?, resolved_by = ?
+        WHERE message_id IN (SELECT unnest(?::VARCHAR[])) AND state IN ('failed', 'dead')
+        RETURNING message_id""", [now, now - dt.timedelta(minutes=1), now, by, list(message_ids)]).fetchall())
+
+
+def resolve_unknown(con: duckdb.DuckDBPyConnection, message_id: str, *, sent: bool, now: dt.datetime,
+                    by: str) -> bool:
+    """Record what the operator found out about an `unknown` message; False if it was not unknown."""
+    done = con.execute("""
+        UPDATE outbox SET state = ?, reason = ?, sent_at = CASE WHEN ? THEN ? ELSE sent_at END,
+            updated_at = ?, resolved_by = ?
+        WHERE message_id = ? AND state = 'unknown' RETURNING message_id""",
+                       [State.SENT.value if sent else State.CANCELLED.value,
+                        "resolved_sent" if sent else "resolved_not_sent", sent, now, now, by, message_id]).fetchall()
+    return bool(done)

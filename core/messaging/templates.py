@@ -7,6 +7,9 @@ Pure functions, no store and no network. The rules they follow:
 - A template is validated by rendering it against `sample_context(trigger)`;
   errors name the part and the line (Jinja keeps template line numbers in
   `TemplateSyntaxError.lineno` and in the rewritten traceback of render errors).
+  They are `TemplateError`s with a key and params: the console words them.
+- Starter templates (starters/) extend one layout and are assembled into their
+  full source when loaded (see `_STARTER_ENV`); saved templates load no file.
 - CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
   <style> blocks for many rules); @media rules stay in <style> for clients that
   honour them.
@@ -36,10 +39,10 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from core.clock import DEFAULT_TZ, local
-from core.i18n import t
+from core.errors import InvalidInput
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
-            "cart_notice", "cart_digest")  # the last two go to the shop owner (core.cart_recovery), not members
+            "cart_notice", "cart_digest")  # the last two go to the shop owner (core.carts.recovery), not members
 AD_PREFIX = "(광고)"
 STARTER_DIR = Path(__file__).resolve().parent / "starters"
 _TEMPLATE_FILENAME = "<template>"
@@ -75,31 +78,45 @@ _FIELDS_BY_TRIGGER: dict[str, tuple[str, ...]] = {
 }
 
 
-def merge_fields(trigger: str, lang: str | None = None) -> list[tuple[str, str]]:
-    """(field, description) for the editor, in the console's language (or `lang`)."""
+def merge_fields(trigger: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(field, key, params) for the editor: the console shows `t(key, **params)` beside each field.
+
+    The last-order fields of a repurchase nudge have keys of their own (`messaging.field.last_order.*`).
+    """
     _check_trigger(trigger)
-    out = []
+    out: list[tuple[str, str, dict[str, Any]]] = []
     for field in _FIELDS_BY_TRIGGER[trigger]:
-        text = t(f"messaging.field.{field}", lang)
-        if trigger == "no_repurchase" and field in _ORDER_FIELDS:
-            text = t("messaging.field.last_order", lang, what=text)
-        out.append((field, text))
+        last_order = trigger == "no_repurchase" and field in _ORDER_FIELDS
+        out.append((field, f"messaging.field.last_order.{field}" if last_order else f"messaging.field.{field}", {}))
     return out
 
 
-def filter_help(lang: str | None = None) -> list[tuple[str, str]]:
-    return [(name, t(f"messaging.filter.{name}", lang)) for name in ("won", "date", "default")]
+FILTERS = ("won", "date", "default")
 
 
-class TemplateError(ValueError):
-    """A template that cannot be saved or rendered; the message names the part and line."""
+def filter_help() -> list[tuple[str, str, dict[str, Any]]]:
+    """(filter, key, params) for the editor, as `merge_fields`."""
+    return [(name, f"messaging.filter.{name}", {}) for name in FILTERS]
 
-    def __init__(self, message: str, *, line: int | None = None, part: str | None = None,
-                 detail: str | None = None) -> None:
-        super().__init__(message)
-        self.line = line
+
+class TemplateError(InvalidInput, ValueError):
+    """A template that cannot be saved or rendered, keyed `messaging.template.<what>`.
+
+    `part` (subject, preheader, html, text) and `line` (None when no line applies) say where; the
+    other params say what: `name` (a merge field that does not exist), `problem` (Jinja's or the CSS
+    inliner's own message, in English), `missing` (what an advertising e-mail lacks: sender_name,
+    sender_contact, unsubscribe), `trigger`/`known`. `detail` is the same in English, for logs.
+    """
+
+    def __init__(self, key: str, /, *, part: str | None = None, line: int | None = None, detail: str = "",
+                 **params: Any) -> None:
         self.part = part
-        self.detail = detail or message
+        self.line = line
+        super().__init__(key, detail=detail, part=part, line=line, **params)
+
+
+class UnknownTrigger(InvalidInput, ValueError):
+    """A trigger name that is not one of TRIGGERS (params: trigger, known)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,21 +180,23 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 
 # ---------------------------------------------------------------- compile and render with line numbers
 
-def _error(part: str, line: int | None, detail: str) -> TemplateError:
-    label = t(f"messaging.part.{part}")
-    message = (t("messaging.error.line", part=label, line=line, detail=detail) if line
-               else t("messaging.error.part", part=label, detail=detail))
-    return TemplateError(message, line=line, part=part, detail=detail)
+def _error(what: str, part: str, line: int | None, account: str, **params: Any) -> TemplateError:
+    """`account`: what happened in English, for the detail."""
+    where = f"{part} line {line}" if line else part
+    return TemplateError(f"messaging.template.{what}", part=part, line=line, detail=f"{where}: {account}",
+                         **params)
 
 
 _UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
 
-def _explain(exc: jinja2.TemplateError) -> str:
-    """Jinja's message, or for a misspelt or foreign merge field a sentence naming it."""
+def _render_error(part: str, line: int | None, exc: jinja2.TemplateError) -> TemplateError:
+    """A misspelt or foreign merge field by its name; any other render error with Jinja's message."""
     message = exc.message or str(exc)
     match = _UNDEFINED_NAME.search(message) if isinstance(exc, jinja2.UndefinedError) else None
-    return t("messaging.error.undefined", name=match.group(1) or match.group(2)) if match else message
+    if match:
+        return _error("undefined", part, line, message, name=match.group(1) or match.group(2))
+    return _error("failed", part, line, message, problem=message)
 
 
 def _render_line(exc: BaseException) -> int | None:
@@ -199,13 +218,15 @@ def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnviro
     try:
         compiled = _compile(source, env is _HTML_ENV)
     except jinja2.TemplateSyntaxError as exc:
-        raise _error(part, exc.lineno, exc.message or str(exc)) from None
+        problem = exc.message or str(exc)
+        raise _error("syntax", part, exc.lineno, problem, problem=problem) from None
     try:
         return compiled.render(context)
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
-        raise _error(part, _render_line(exc), _explain(exc)) from None
+        raise _render_error(part, _render_line(exc), exc) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise _error(part, _render_line(exc), f"{type(exc).__name__}: {exc}") from None
+        problem = f"{type(exc).__name__}: {exc}"
+        raise _error("failed", part, _render_line(exc), problem, problem=problem) from None
 
 
 def _tidy_text(text: str) -> str:
@@ -357,13 +378,14 @@ def advertising_subject(subject: str) -> str:
 
 
 def _check_advertising(context: dict, sender: dict) -> None:
-    missing = [t(f"messaging.error.ad_{what}") for what, ok in (
+    missing = [what for what, ok in (
         ("sender_name", sender.get("sender_name")),
         ("sender_contact", sender.get("sender_contact")),
         ("unsubscribe", context.get("unsubscribe_url")),
     ) if not (isinstance(ok, str) and ok.strip())]
     if missing:
-        raise TemplateError(t("messaging.error.ad_needs", what=", ".join(missing)))
+        raise TemplateError("messaging.template.ad_needs", missing=missing,
+                            detail=f"an advertising e-mail needs {', '.join(missing)}")
 
 
 # ---------------------------------------------------------------- public API
@@ -373,7 +395,7 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
 
     `template` has subject, html and optionally preheader and text; `context` the
     merge data plus unsubscribe_url, open_pixel_url and tracked(url) from
-    `core.tracking.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
+    `core.public.links.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
     """
     if advertising:
         _check_advertising(context, sender)
@@ -385,7 +407,7 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
     try:
         html = _INLINER.inline(html)
     except css_inline.InlineError as exc:
-        raise _error("html", None, f"CSS: {exc}") from None
+        raise _error("css", "html", None, f"CSS: {exc}", problem=str(exc)) from None
 
     unsubscribe_url = context.get("unsubscribe_url")
     tracked = context.get("tracked")
@@ -395,6 +417,7 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
         text = html_to_text(html)
     closing = ""  # the footer, then the open pixel, both before </body>
     if advertising:
+        assert isinstance(unsubscribe_url, str)  # _check_advertising refused a message without one
         subject = advertising_subject(subject)
         closing += _ad_footer_html(sender, unsubscribe_url)
         text = text.rstrip("\n") + "\n" + _ad_footer_text(sender, unsubscribe_url)
@@ -409,12 +432,8 @@ def render_email(template: dict, context: dict, *, advertising: bool, sender: di
 
 def _check_trigger(trigger: str) -> None:
     if trigger not in TRIGGERS:
-        raise ValueError(t("messaging.error.unknown_trigger", trigger=trigger, known=", ".join(TRIGGERS)))
-
-
-# The seam's Korean lists (notes/ISSUE4.md); pages call merge_fields(trigger) for the console's language.
-MERGE_FIELDS: dict[str, list[tuple[str, str]]] = {trigger: merge_fields(trigger, "ko") for trigger in TRIGGERS}
-FILTER_HELP = filter_help("ko")
+        raise UnknownTrigger("messaging.template.unknown_trigger", trigger=trigger, known=", ".join(TRIGGERS),
+                             detail=f"unknown trigger '{trigger}' (one of: {', '.join(TRIGGERS)})")
 
 
 SAMPLE_SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
@@ -426,9 +445,9 @@ def validate(subject: str, html: str, text: str | None, trigger: str, *,
     """Refuse a template that would not render for a sample member of this trigger."""
     _check_trigger(trigger)
     if not (subject or "").strip():
-        raise _error("subject", None, t("messaging.error.empty"))
+        raise _error("empty", "subject", None, "is empty")
     if not (html or "").strip():
-        raise _error("html", None, t("messaging.error.empty"))
+        raise _error("empty", "html", None, "is empty")
     template = {"subject": subject, "preheader": preheader, "html": html, "text": text}
     # Twice: a full sample, then one where the optional data is missing (no shop URL, no member
     # name, no images or options), as real members often are, so an unguarded optional field fails here.
@@ -467,7 +486,7 @@ def sample_context(trigger: str, *, sparse: bool = False) -> dict:
     if sparse:
         context["member"]["name"] = ""
         del context["shop"]["url"]
-    order_items = [{**item, "product_key": key} for item, key in zip(items, ("P1001", "P2040"))]
+    order_items = [{**item, "product_key": key} for item, key in zip(items, ("P1001", "P2040"), strict=True)]
     order = {"order_key": "20260110-0001234", "total": total, "ordered_at": "2026-01-10T14:32:00+09:00",
              "items": order_items}
     if trigger in ("purchased", "delivered", "no_repurchase"):
@@ -501,10 +520,31 @@ def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
                                      "total": sum(c["total"] for c in carts), "carts": carts}}
 
 
+class _StarterLoader(jinja2.FileSystemLoader):
+    """The starter folder's files, and nothing else: a name with a path in it is not served."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        if "/" in template or "\\" in template or template.startswith("."):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+
+# Starters are assembled once, when loaded, into the full source an operator edits and saves: each
+# starter extends `_layout.html` and fills its `content` block. The assembly has its own syntax,
+# written as HTML comments (<!--% extends %-->, <!--% block %-->), so the member-time Jinja in the
+# same files ({{ member.name }}, {% for %}) passes through it untouched. Only this environment has a
+# loader; the environments that render saved templates have none, so an operator's template cannot
+# include or extend any file.
+_STARTER_ENV = ImmutableSandboxedEnvironment(
+    loader=_StarterLoader(STARTER_DIR, encoding="utf-8"), autoescape=False, undefined=StrictUndefined,
+    block_start_string="<!--%", block_end_string="%-->", variable_start_string="<!--%=",
+    variable_end_string="=%-->", comment_start_string="<!--%#", comment_end_string="#%-->",
+    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=False, auto_reload=False)
+
+
 def _starter_html(trigger: str) -> str:
     """The trigger's body in the shared mobile-first layout: one place holds the head, styles and frame."""
-    layout = (STARTER_DIR / "_layout.html").read_text(encoding="utf-8")
-    return layout.replace("<!-- content -->\n", (STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8"))
+    return _STARTER_ENV.get_template(f"{trigger}.html").render()
 
 
 def starter_template(trigger: str) -> dict:
@@ -527,5 +567,5 @@ def preview(template: dict, trigger: str, *, advertising: bool = True,
                         sender=sender or SAMPLE_SENDER)
 
 
-__all__ = ["TRIGGERS", "MERGE_FIELDS", "FILTER_HELP", "TemplateError", "RenderedEmail", "sample_context",
-           "validate", "starter_template", "render_email", "preview", "html_to_text"]
+__all__ = ["TRIGGERS", "FILTERS", "merge_fields", "filter_help", "TemplateError", "UnknownTrigger", "RenderedEmail",
+           "sample_context", "validate", "starter_template", "render_email", "preview", "html_to_text"]

@@ -16,7 +16,9 @@ from core.automations.evaluate import evaluate_all
 from core.console import activity as outbox_views
 from core.console import automations as views
 from core.console import templates as template_views
-from core.messaging.outbox import Journal, claim, reconcile
+from core.messaging.dispatch import recover
+from core.messaging.email import EmailChannel
+from core.messaging.outbox import Journal, claim
 from core.public import tracking
 from tests.conftest import ROOT
 from tests.support import automation_world as w
@@ -311,11 +313,11 @@ def sent_world(world, store_path, fixed_clock):
     evaluate_all(world)
     journal = Journal.for_store(store_path)
     with world.unit() as con:
-        [claimed] = claim(con, fixed_clock.now(), 10)
+        [claimed] = claim(con, EmailChannel.name, fixed_clock.now(), 10)
     assert claimed.member_key == "m5"
     journal.attempt(claimed.message_id)  # handed to SMTP... and the process died here
     journal.close()
-    reconcile(world, journal, fixed_clock.now())
+    recover(world.unit, EmailChannel.for_store(store_path), now=fixed_clock.now())
     return aid
 
 

@@ -5,19 +5,29 @@ and the sandbox provider recording locally."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
 import pytest
 
+from core import clock
 from core.console import activity as automation_views
 from core.loyalty import jobs, notify
 from core.loyalty import settings as ls
 from core.messaging import alimtalk as api
+from core.messaging import dispatch as loop
+from core.messaging import outbox as ob
 from core.messaging.outbox import MAX_ATTEMPTS, backoff
+from core.store import Store
 from tests.support import loyalty_world as lw
 from tests.support.fakes.alimtalk import FakeAlimtalk
 
 pytestmark = pytest.mark.timeout(120)
+
+
+def dispatch(store: Store) -> loop.DispatchReport:
+    """One run of the scheduler's Alimtalk dispatch job at the test's clock."""
+    return loop.dispatch(store.unit, notify.channel(store), now=clock.now(), stop=threading.Event())
 
 TEMPLATES = {
     "VC_STAMP": "[#{쇼핑몰명}] #{고객명}님, 주문 #{주문번호} 배송완료로 스탬프 #{적립스탬프}개가 적립되었습니다. "
@@ -93,12 +103,12 @@ def test_a_provider_failure_is_retried_with_backoff_then_dead_and_shown_in_activ
 
     fixed_clock.set(now + backoff(1) - dt.timedelta(seconds=1))     # not due yet: nothing is tried
     tried = len(fake.requests)
-    notify.dispatch(mall)
+    dispatch(mall)
     assert len(fake.requests) == tried
     for attempt in range(1, MAX_ATTEMPTS):
         now += backoff(attempt)
         fixed_clock.set(now)
-        notify.dispatch(mall)
+        dispatch(mall)
     row = outbox(mall)["loyalty:stamp:shop-1:o1"]
     assert (row["state"], row["attempts"]) == ("dead", MAX_ATTEMPTS)
     assert row["reason"] == "gave_up_after_retries" and "HTTP 503" in row["last_error"]
@@ -144,17 +154,17 @@ def test_the_sandbox_provider_records_locally_and_switching_alimtalk_off_cancels
     lw.order(store, "o1", "m1", ["p-tee"], delivered_at=lw.at(10, 10))
     lw.order(store, "o2", "m3", ["p-tee"], delivered_at=lw.at(10, 10))
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(store)
+    jobs.issue_all(store, clock.now())
     ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=False, templates={"stamp": "VC_STAMP"}))
-    notify.dispatch(store)
+    dispatch(store)
     assert {r["state"] for r in lw.rows(store, "SELECT state FROM outbox")} == {"cancelled"}
     assert lw.sandbox_lines(store_path) == []
 
     ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=True, templates={"stamp": "VC_STAMP"}))
     lw.order(store, "o3", "m3", ["p-tee"], delivered_at=lw.at(10, 12))
     fixed_clock.set(lw.at(10, 13))
-    jobs.issue_all(store)
-    notify.dispatch(store)
+    jobs.issue_all(store, clock.now())
+    dispatch(store)
     lines = lw.sandbox_lines(store_path)
     assert [(x["request"]["templateCode"], x["request"]["recipientList"][0]["recipientNo"]) for x in lines] == \
         [("VC_STAMP", "01098765432")]
@@ -175,16 +185,16 @@ def test_no_answer_after_sending_is_unknown_and_a_crash_mid_batch_is_settled_fro
     # A dispatcher killed mid-batch: one message handed over (journal A), one accepted (A, S), one never tried.
     lw.order(mall, "o1", "m1", ["p-linen", "p-tee"], delivered_at=lw.at(10, 10))
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(mall)
+    jobs.issue_all(mall, clock.now())
     with mall.unit() as con:
-        claimed = notify.claim(con, fixed_clock.now(), 10)
+        claimed = ob.claim(con, notify.CHANNEL, fixed_clock.now(), 10)
     assert len(claimed) == 3
     journal = notify.journal_for(mall)
     journal.attempt(claimed[0].message_id)
     journal.attempt(claimed[1].message_id)
     journal.accepted(claimed[1].message_id)
     journal.close()
-    report = notify.dispatch(mall)
+    report = dispatch(mall)
     assert report.reconciled == {"unknown": 1, "sent": 1, "pending": 1}
     states = {r["message_id"]: (r["state"], r["reason"]) for r in lw.rows(mall, "SELECT * FROM outbox")}
     assert states[claimed[0].message_id] == ("unknown", "crashed_during_send")   # never re-sent automatically

@@ -19,7 +19,8 @@ import pytest
 
 from core import clock
 from core.automations.evaluate import evaluate_all
-from core.messaging.dispatch import SMTP_CONNECTIONS
+from core.messaging.dispatch import recover
+from core.messaging.email import SMTP_CONNECTIONS, EmailChannel
 from tests.conftest import python_env
 from tests.support import automation_world as w
 from tests.support.automation_world import at
@@ -74,8 +75,7 @@ def test_sigkill_during_dispatch_never_sends_twice(store, store_path, fixed_cloc
             child.stderr.close()
             kills += 1
             # what a restart sees once it has reconciled the journal (done here in-process, as it would)
-            from core.messaging.outbox import Journal, reconcile
-            reconcile(store, Journal.for_store(store_path), clock.now())
+            recover(store.unit, EmailChannel.for_store(store_path), now=clock.now())
             states_after_restart.append(collections.Counter(s for s, _ in w.states(store, aid).values()))
 
         final = w.cli_once(store_path, NOW, timeout=120)  # the last restart runs to the end

@@ -1,6 +1,7 @@
 """E-mail through a real SMTP server on loopback (aiosmtpd): plain, STARTTLS and implicit TLS with AUTH."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import socket
 from pathlib import Path
@@ -18,15 +19,13 @@ from core.messaging.email import (
     send_test,
 )
 from core.public.links import tracking_context
-from tests.support.smtp_server import (  # noqa: F401
+from tests.support.smtp_server import (
     PASSWORD,
     USER,
     Recorder,
     authenticator,
-    certificate,
     parse,
     server_tls,
-    smtp_server,
 )
 
 
@@ -40,6 +39,7 @@ pytestmark = pytest.mark.timeout(30)
 
 SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
           "sender_contact": "서울특별시 마포구 월드컵북로 12, 02-1234-5678"}
+SENT_AT = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)  # the Date header of the messages built here
 
 
 # ---------------------------------------------------------------- messages
@@ -51,7 +51,7 @@ def _message(store_path: Path, to: str = "haneul.kim@example.com", message_id: s
     rendered = templates.render_email(templates.starter_template("cart_abandoned"), context,
                                       advertising=advertising, sender=SENDER)
     message = build_message(to=to, from_name=SENDER["sender_name"], from_email=SENDER["sender_email"],
-                            rendered=rendered, message_id=message_id,
+                            rendered=rendered, message_id=message_id, date=SENT_AT,
                             list_unsubscribe_url=links["unsubscribe_url"] if advertising else None,
                             list_unsubscribe_mailto="mailto:unsubscribe@haru-shop.example?subject=unsubscribe"
                             if advertising else None)
@@ -149,7 +149,7 @@ def test_certificate_that_does_not_verify_is_permanent(store_path: Path, smtp_se
     settings = SmtpSettings("127.0.0.1", controller.port, "starttls", timeout=5)  # the system CAs only
     with pytest.raises(PermanentSendError, match="certificate") as caught:
         send_test(settings, _message(store_path)[0])
-    assert caught.value.kind == "tls"
+    assert caught.value.key == "messaging.send.tls"
 
 
 def test_starttls_asked_but_not_offered_is_permanent(store_path: Path, smtp_server) -> None:
@@ -203,7 +203,7 @@ def test_unreachable_server_is_transient() -> None:
         with SmtpSession(SmtpSettings("127.0.0.1", port, "none", timeout=2)) as session:
             session.send(build_message(
                 to="a@example.com", from_name="하루상점", from_email="hello@haru-shop.example",
-                rendered=templates.RenderedEmail("제목", "<p>x</p>", "x\n", ""), message_id="x1",
+                rendered=templates.RenderedEmail("제목", "<p>x</p>", "x\n", ""), message_id="x1", date=SENT_AT,
                 list_unsubscribe_url=None))
 
 
@@ -211,10 +211,10 @@ def test_bad_addresses_and_message_ids_are_clear_errors() -> None:
     rendered = templates.RenderedEmail("제목", "<p>x</p>", "x\n", "")
     with pytest.raises(ValueError, match="recipient e-mail 'not-an-address'"):
         build_message(to="not-an-address", from_name="a", from_email="a@b.example", rendered=rendered,
-                      message_id="m1", list_unsubscribe_url=None)
+                      message_id="m1", date=SENT_AT, list_unsubscribe_url=None)
     with pytest.raises(ValueError, match="message id"):
         build_message(to="x@b.example", from_name="a", from_email="a@b.example", rendered=rendered,
-                      message_id="<bad id>", list_unsubscribe_url=None)
+                      message_id="<bad id>", date=SENT_AT, list_unsubscribe_url=None)
     with pytest.raises(ValueError, match="security"):
         SmtpSettings("127.0.0.1", 25, "ssl")
 
@@ -254,11 +254,11 @@ def test_long_korean_subject_and_sender_name_with_specials_arrive_intact(store_p
     rendered = templates.RenderedEmail(subject, "<html><body><p>본문</p></body></html>", "본문\n", "")
     message = build_message(to="haneul.kim@example.com", to_name="김하늘", from_name=name,
                             from_email="hello@haru-shop.example", rendered=rendered, message_id="long-1",
-                            list_unsubscribe_url=None, reply_to="help@haru-shop.example")
+                            date=SENT_AT, list_unsubscribe_url=None, reply_to="help@haru-shop.example")
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
     ascii_name = build_message(to="minsu@example.com", to_name='Park, "Minsu" (VIP)', from_name="Haru Shop",
                                from_email="hello@haru-shop.example", rendered=rendered, message_id="ascii-1",
-                               list_unsubscribe_url=None)
+                               date=SENT_AT, list_unsubscribe_url=None)
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), ascii_name)
     assert parse(recorder.arrived[1]["raw"])["To"].addresses[0].display_name == 'Park, "Minsu" (VIP)'
     assert recorder.arrived[1]["rcpt_tos"] == ["minsu@example.com"]
@@ -273,10 +273,13 @@ def test_long_korean_subject_and_sender_name_with_specials_arrive_intact(store_p
 
 
 def test_console_send_test_renders_a_sample_and_explains_failures_in_korean(store_path: Path, smtp_server) -> None:
-    from core.messaging.email import build_test_message, explain
+    from core.i18n import t
+    from core.messaging.email import build_test_message
+    from tests.messaging.words import explained_with_answer
     recorder, controller = smtp_server()
     message = build_test_message(templates.starter_template("signup"), "signup", to="ops@haru-shop.example",
-                                 sender=SENDER)
+                                 sender=SENDER, subject_prefix=t("messaging.test_subject_prefix", "ko"),
+                                 now=SENT_AT)
     send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
     arrived = recorder.messages()[0]
     assert arrived["Subject"] == "[테스트] (광고) 김하늘님, 하루상점에 오신 것을 환영합니다"
@@ -286,5 +289,6 @@ def test_console_send_test_renders_a_sample_and_explains_failures_in_korean(stor
     recorder.refuse_rcpt["ops@haru-shop.example"] = "550 5.1.1 no such user"
     with pytest.raises(PermanentSendError) as caught:
         send_test(SmtpSettings("127.0.0.1", controller.port, "none", timeout=5), message)
-    assert explain(caught.value, "ko").startswith("메일 서버가 이 메일을 거부했습니다.")
-    assert "550" in explain(caught.value, "ko") and "no such user" in explain(caught.value, "en")
+    assert explained_with_answer(caught.value, "ko").startswith("메일 서버가 이 메일을 거부했습니다.")
+    assert "550" in explained_with_answer(caught.value, "ko")
+    assert "no such user" in explained_with_answer(caught.value, "en")

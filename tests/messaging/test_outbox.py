@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 
 import pytest
 
 from core import clock
 from core.automations import manage
 from core.automations.evaluate import evaluate_all
-from core.messaging.dispatch import dispatch
-from core.messaging.outbox import MAX_ATTEMPTS, Journal, backoff, reconcile
+from core.messaging import dispatch as loop
+from core.messaging.email import EmailChannel
+from core.messaging.outbox import MAX_ATTEMPTS, Journal, backoff
 from core.store import Store
 from tests.support import automation_world as w
 from tests.support.automation_world import at
 
 pytestmark = pytest.mark.timeout(60)
+
+
+def dispatch(store: Store, **options: int) -> loop.DispatchReport:
+    """One run of the scheduler's e-mail dispatch job at the test's clock."""
+    return loop.dispatch(store.unit, EmailChannel.for_store(store.path), now=clock.now(), stop=threading.Event(),
+                         **options)
 
 
 class Picky(w.Recorder):
@@ -84,7 +92,8 @@ def test_temporary_refusals_back_off_then_die_and_permanent_ones_die_at_once(sto
         busy = {r["occurrence_key"]: r for r in w.outbox(store, aid)}["busy"]
         assert busy["attempts"] == attempt
         if attempt < MAX_ATTEMPTS:  # 1, 4, 16, 64 minutes between tries
-            assert busy["next_attempt_at"] == clock.now() + backoff(attempt) == clock.now() + 4 ** (attempt - 1) * backoff(1)
+            assert busy["next_attempt_at"] == clock.now() + backoff(attempt) \
+                == clock.now() + 4 ** (attempt - 1) * backoff(1)
     assert (busy["state"], busy["reason"]) == ("dead", "gave_up_after_retries") and "451" in busy["last_error"]
     # the operator fixes the mailbox and retries the dead ones: a fresh set of tries
     picky.later.clear()
@@ -122,11 +131,13 @@ def test_reconcile_settles_what_a_dead_process_left_sending(store, fixed_clock, 
     with store.unit() as con:
         con.execute("UPDATE outbox SET state = 'sending', attempts = 1")
     journal = Journal.for_store(store.path)
-    journal.attempt(ids["a"]); journal.accepted(ids["a"])     # accepted, not yet recorded
-    journal.attempt(ids["b"]); journal.refused(ids["b"])      # refused with a definite answer
+    journal.attempt(ids["a"])                                 # accepted, not yet recorded
+    journal.accepted(ids["a"])
+    journal.attempt(ids["b"])                                 # refused with a definite answer
+    journal.refused(ids["b"])
     journal.attempt(ids["c"])                                 # handed over, then the crash
     journal.close()                                           # d: claimed, never attempted
-    counts = reconcile(store, journal, clock.now())
+    counts = loop.recover(store.unit, EmailChannel.for_store(store.path), now=clock.now())
     assert counts == {"sent": 1, "failed": 1, "unknown": 1, "pending": 1}
     assert w.states(store, aid) == {"a": ("sent", None), "b": ("failed", "refused_before_crash"),
                                     "c": ("unknown", "crashed_during_send"), "d": ("pending", None)}

@@ -5,8 +5,10 @@ import re
 
 import pytest
 
+from core.i18n import t
 from core.messaging import templates
 from core.messaging.templates import TRIGGERS, TemplateError, render_email, sample_context, starter_template, validate
+from tests.messaging.words import explained
 
 SENDER = {"sender_name": "하루상점", "sender_email": "hello@haru-shop.example",
           "sender_contact": "서울특별시 마포구 월드컵북로 12, 02-1234-5678"}
@@ -25,18 +27,19 @@ def test_undefined_name_is_refused_naming_the_line() -> None:
         validate("제목", html, None, "signup")
     assert caught.value.line == 3
     assert caught.value.part == "html"
-    assert "3번째 줄" in str(caught.value) and "nmae" in str(caught.value)
+    assert "3번째 줄" in explained(caught.value, "ko") and "nmae" in explained(caught.value, "ko")
 
 
 def test_undefined_top_level_name_in_text_part_names_the_line() -> None:
     with pytest.raises(TemplateError) as caught:
         validate("제목", "<p>{{ member.name }}</p>", "첫 줄\n둘째 줄\n{{ coupon_code }}\n", "signup")
     assert (caught.value.part, caught.value.line) == ("text", 3)
-    assert "coupon_code" in str(caught.value)
+    assert "coupon_code" in explained(caught.value, "ko")
 
 
 def test_undefined_name_inside_a_loop_names_the_loop_line() -> None:
-    html = "<ul>\n{% for item in cart.items %}\n<li>{{ item.name }}</li>\n<li>{{ item.colour }}</li>\n{% endfor %}\n</ul>"
+    html = ("<ul>\n{% for item in cart.items %}\n<li>{{ item.name }}</li>\n<li>{{ item.colour }}</li>\n"
+            "{% endfor %}\n</ul>")
     with pytest.raises(TemplateError) as caught:
         validate("제목", html, None, "cart_abandoned")
     assert caught.value.line == 4
@@ -47,7 +50,7 @@ def test_syntax_error_is_refused_naming_the_line() -> None:
     with pytest.raises(TemplateError) as caught:
         validate("제목", html, None, "signup")
     assert caught.value.line is not None and caught.value.line >= 3
-    assert f"{caught.value.line}번째 줄" in str(caught.value)
+    assert f"{caught.value.line}번째 줄" in explained(caught.value, "ko")
     with pytest.raises(TemplateError) as caught:
         validate("제목 {{ member.name", "<p>x</p>", None, "signup")
     assert (caught.value.part, caught.value.line) == ("subject", 1)
@@ -55,8 +58,9 @@ def test_syntax_error_is_refused_naming_the_line() -> None:
 
 def test_merge_field_of_another_trigger_is_refused() -> None:
     # A signup message has no cart: the editor must say so at save time, not at send time.
-    with pytest.raises(TemplateError, match="cart"):
+    with pytest.raises(TemplateError) as caught:
         validate("제목", "<p>{{ cart.total }}</p>", None, "signup")
+    assert "cart" in explained(caught.value, "ko")
 
 
 def test_member_data_is_html_escaped() -> None:
@@ -155,12 +159,14 @@ def test_no_prefix_or_footer_when_not_advertising() -> None:
 
 def test_advertising_without_sender_contact_or_unsubscribe_link_is_refused() -> None:
     context = sample_context("signup")
-    with pytest.raises(TemplateError, match="발신자 연락처"):
+    with pytest.raises(TemplateError) as caught:
         render_email(starter_template("signup"), context, advertising=True,
                      sender={**SENDER, "sender_contact": " "})
+    assert "발신자 연락처" in explained(caught.value, "ko")
     del context["unsubscribe_url"]
-    with pytest.raises(TemplateError, match="수신거부 링크"):
+    with pytest.raises(TemplateError) as caught:
         render_email(starter_template("signup"), context, advertising=True, sender=SENDER)
+    assert "수신거부 링크" in explained(caught.value, "ko")
 
 
 def test_css_is_inlined_and_media_queries_kept() -> None:
@@ -190,8 +196,8 @@ def test_links_are_tracked_except_the_unsubscribe_link() -> None:
 
 def test_preheader_and_open_pixel_placed_in_the_html() -> None:
     context = sample_context("signup")
-    rendered = render_email(_template("<html><body><p>본문</p></body></html>", preheader="{{ member.name }}님 미리보기"),
-                            context, advertising=False, sender=SENDER)
+    template = _template("<html><body><p>본문</p></body></html>", preheader="{{ member.name }}님 미리보기")
+    rendered = render_email(template, context, advertising=False, sender=SENDER)
     body = rendered.html.split("<body>", 1)[1]
     assert body.startswith('<div style="display:none;')
     assert body.index("김하늘님 미리보기") < body.index("본문")
@@ -219,37 +225,73 @@ def test_merge_fields_listed_for_every_trigger_exist_in_the_sample() -> None:
 
 
 def MERGE_FIELD_NAMES(trigger: str) -> list[str]:
-    return [name for name, description in templates.MERGE_FIELDS[trigger] if description]
+    return [name for name, key, params in templates.merge_fields(trigger) if t(key, "ko", **params) != key]
 
 
 def test_unknown_trigger_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="birthday"):
+    with pytest.raises(ValueError) as caught:
         validate("제목", "<p>x</p>", None, "birthday")
+    assert caught.value.key == "messaging.template.unknown_trigger" and "birthday" in explained(caught.value, "ko")
 
 
 def test_optional_data_used_without_a_guard_is_refused_at_save() -> None:
     # Real members often lack a name, and shops have no storefront URL on record: a template that
     # only works with them would fail at send time, so validation renders a sparse sample too.
-    with pytest.raises(TemplateError, match="url") as caught:
+    with pytest.raises(TemplateError) as caught:
         validate("제목", '<p>안녕하세요</p>\n<a href="{{ shop.url }}">가기</a>', None, "signup")
+    assert "url" in explained(caught.value, "ko")
     assert caught.value.line == 2
     validate("제목", '{% if shop.url is defined %}<a href="{{ shop.url }}">가기</a>{% endif %}', None, "signup")
     sparse = sample_context("purchased", sparse=True)
     rendered = render_email(starter_template("purchased"), sparse, advertising=False, sender=SENDER)
-    assert rendered.subject.startswith("고객님,") and 'class="thumb"' not in rendered.html and "님님" not in rendered.html
+    assert rendered.subject.startswith("고객님,")
+    assert 'class="thumb"' not in rendered.html and "님님" not in rendered.html
 
 
 def test_errors_and_merge_fields_follow_the_console_language() -> None:
     from core import i18n
-    fields = dict(templates.merge_fields("cart_abandoned", "en"))
-    assert fields["cart.recovery_url"] == "link back to the cart"
-    assert dict(templates.MERGE_FIELDS["cart_abandoned"])["cart.recovery_url"] == "장바구니로 돌아가는 링크"
-    assert dict(templates.merge_fields("no_repurchase", "ko"))["order.total"].startswith("마지막 주문의")
+    def fields(trigger: str, lang: str) -> dict[str, str]:
+        return {field: t(key, lang, **params) for field, key, params in templates.merge_fields(trigger)}
+    assert fields("cart_abandoned", "en")["cart.recovery_url"] == "link back to the cart"
+    assert fields("cart_abandoned", "ko")["cart.recovery_url"] == "장바구니로 돌아가는 링크"
+    assert fields("no_repurchase", "ko")["order.total"].startswith("마지막 주문의")
     previous = i18n.language()
     i18n.set_language("en")
     try:
         with pytest.raises(TemplateError) as caught:
             validate("Hello", "<p>\n{{ coupon_code }}</p>", None, "signup")
-        assert str(caught.value) == "HTML body, line 2: 'coupon_code' is not a merge field of this trigger"
+        assert explained(caught.value) == "HTML body, line 2: 'coupon_code' is not a merge field of this trigger"
     finally:
         i18n.set_language(previous)
+
+
+# The starters' full HTML source as operators get it in the editor: one layout, extended by every starter.
+# A deliberate change to a starter or the layout updates these digests (sha256 of starter_template(t)["html"]).
+STARTER_DIGESTS = {
+    "purchased": "aeaffb39f1c88a2dac1e8c1cfddb2b53e0c4578bb205c79503846bcf53da02dc",
+    "no_first_purchase": "1843d61f5e63f1c64972a63a68cbf94bee077894b7f51fb70435894766d23388",
+    "no_repurchase": "43aac7bbc0d1161190dc5a7aae9c8be8eeb72405f70d7f913e7f81218e9a1a93",
+    "signup": "4b86622842e82c40b3fd9edcab2b75b911c9c0b655d7c116f2d631df5f70c469",
+    "cart_abandoned": "a3e89c68ed6e72582ad776772306963288327b4b04cf6d8e4e0fafc760530d28",
+    "delivered": "2c6f16750fb745c7f8a0d2f9d3b51242cc638b223e7f2320041b1d890a969cb7",
+    "cart_notice": "9c6f07600781f29d1228264810dfcce42e2b2e5818086b3d815a4028d18b5fb6",
+    "cart_digest": "0f0c24320b554f57da32163836e09a1ad6d0d06ed0f6cbd357447e7621d98434",
+}
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_every_starter_extends_the_one_layout_and_is_assembled_to_its_full_source(trigger: str) -> None:
+    import hashlib
+    source = (templates.STARTER_DIR / f"{trigger}.html").read_text(encoding="utf-8")
+    assert source.startswith('<!--% extends "_layout.html" %-->')
+    html = starter_template(trigger)["html"]
+    assert hashlib.sha256(html.encode()).hexdigest() == STARTER_DIGESTS[trigger]
+    assert html.startswith("<!DOCTYPE html>") and "<!--%" not in html and "{{ shop.name }}" in html
+
+
+@pytest.mark.parametrize("tag", ['{% extends "_layout.html" %}', '{% include "_layout.html" %}',
+                                 '{% import "purchased.html" as x %}'])
+def test_a_saved_template_cannot_load_any_file_not_even_the_layout(tag: str) -> None:
+    with pytest.raises(TemplateError) as caught:
+        validate("제목", f"<p>안녕하세요</p>\n{tag}", None, "signup")
+    assert caught.value.part == "html"

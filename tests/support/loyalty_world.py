@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -113,4 +114,4 @@ def run_jobs(store: Store, c: clock.FixedClock, when: dt.datetime) -> None:
     from core.loyalty import jobs
     c.set(when)
     jobs.run_issue(store)
-    jobs.run_notify(store)
+    jobs.run_notify(store, when, threading.Event())
