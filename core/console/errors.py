@@ -31,12 +31,28 @@ def _named(words: str) -> set[str]:
 def _keyed(record: ErrorRecord, lang: str | None) -> str:
     key = f"errors.{record.key}"
     words = t(key, lang)
-    if words == key or not _named(words) <= set(record.params):  # no words, or they name what it lacks
+    params = dict(record.params)
+    if isinstance(params.get("missing"), list):  # what an advertising template lacks, each named in words
+        params["missing"] = ", ".join(t(f"errors.messaging.template.ad_missing.{m}", lang)
+                                      for m in params["missing"])
+    if words == key or not _named(words) <= set(params):  # no words, or they name what it lacks
         return t(f"errors.kind.{record.kind}", lang)
     try:
-        return t(key, lang, **record.params) if record.params else words
+        text = t(key, lang, **params) if params else words
     except (KeyError, IndexError, ValueError):
         return t(f"errors.kind.{record.kind}", lang)
+    return _placed(text, params, lang)
+
+
+def _placed(text: str, params: dict[str, object], lang: str | None) -> str:
+    """A template error says where it is: the part of the message and, when known, the line."""
+    part, line = params.get("part"), params.get("line")
+    if not part:
+        return text
+    label = t(f"messaging.part.{part}", lang)
+    if line:
+        return t("errors.messaging.template.at_line", lang, part=label, line=line, problem=text)
+    return t("errors.messaging.template.in_part", lang, part=label, problem=text)
 
 
 def describe(error: BaseException | ErrorRecord, lang: str | None = None) -> str:

@@ -24,7 +24,7 @@ from core.console.common import (
 from core.console.errors import describe
 from core.i18n import t
 from core.messaging import templates as tpl
-from core.messaging.outbox import Claimed
+from core.messaging.email import EmailClaim
 
 # The triggers a template is written for, in the editor's order.
 TRIGGERS = tpl.TRIGGERS
@@ -145,7 +145,7 @@ def member_context(store: StoreLike, shop_id: str, member_key: str, trigger: str
                                     [shop_id, member_key]).fetchall())
             occurrence = row[0] if row else None
         params = {"days": days} if days is not None else {}
-        claimed = Claimed("preview", "preview", shop_id, member_key, occurrence or "-", trigger, found[0] or "",
+        claimed = EmailClaim("preview", "preview", shop_id, member_key, occurrence or "-", trigger, found[0] or "",
                           True, 0, params, None, None)
         attach_contexts(con, [claimed])
     context = {**claimed.context}  # the shop carries its real name only, as dispatch sends it
@@ -192,8 +192,9 @@ def render_preview(template: dict[str, Any], trigger: str, context: dict[str, An
 
 def merge_fields(trigger: str) -> list[tuple[str, str]]:
     """(field, description) in the console's language, for the editor."""
-    return tpl.merge_fields(trigger)
+    return [(name, t(key, **params)) for name, key, params in tpl.merge_fields(trigger)]
 
 
 def filter_help() -> list[tuple[str, str]]:
-    return tpl.filter_help()
+    """(filter, what it does) in the console's language."""
+    return [(name, t(key, **params)) for name, key, params in tpl.filter_help()]
