@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import csv_import as ci
 from core import i18n
+from core.console import csv_import as ci
 from core.console import overview as ov
 from core.i18n import t
 from core.store import Store, StoreError, default_path

@@ -16,7 +16,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "Minutes after the last activity at which a cart counts as abandoned",
     ),
     "carts.threshold_save": ("저장", "Save"),
-    "carts.days": ("최근 {n}일", "Last {n} days"),
+    "carts.days": ("최근 {n}일", {"one": "Last {n} day", "other": "Last {n} days"}),
     "carts.abandoned": ("방치된 카트", "Abandoned"),
     "carts.reached": ("이메일 발송", "E-mailed"),
     "carts.clicked": ("클릭", "Clicked"),

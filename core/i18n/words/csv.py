@@ -32,24 +32,24 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "csv.field.option_text": ("옵션", "Options"),
     "csv.field.quantity": ("수량", "Quantity"),
     "csv.field.unit_price": ("판매가", "Unit price"),
-    # a file that cannot be read
-    "csv.error.utf16": (
+    # a file that cannot be read (core.csv_import.CsvError)
+    "errors.csv.utf16": (
         "이 파일은 UTF-16(유니코드 텍스트)으로 저장되어 있습니다. 엑셀에서 ‘CSV UTF-8(쉼표로 분리)’ "
         "또는 ‘CSV(쉼표로 분리)’로 다시 저장하세요.",
         "This file is saved as UTF-16 (Unicode text). Save it again from Excel as "
         "'CSV UTF-8 (Comma delimited)' or 'CSV (Comma delimited)'.",
     ),
-    "csv.error.encoding": (
+    "errors.csv.encoding": (
         "{line}행에 UTF-8로도 CP949(엑셀 한글)로도 읽을 수 없는 글자가 있습니다. "
         "엑셀에서 ‘CSV UTF-8(쉼표로 분리)’로 다시 저장하세요.",
         "Line {line} holds characters that are neither UTF-8 nor CP949 (Korean Excel). "
         "Save the file again from Excel as 'CSV UTF-8 (Comma delimited)'.",
     ),
-    "csv.error.empty": (
+    "errors.csv.empty": (
         "파일이 비어 있습니다. 첫 줄에 열 이름(헤더)이 있는 CSV 파일을 올리세요.",
         "The file is empty. Upload a CSV file whose first line holds the column names (header).",
     ),
-    "csv.error.unreadable": (
+    "errors.csv.unreadable": (
         "{line}행을 CSV로 읽을 수 없습니다: {problem}",
         "Line {line} cannot be read as CSV: {problem}",
     ),
@@ -118,12 +118,17 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "저장소에 쓰지 못해 아무것도 가져오지 않았습니다: {problem}",
         "Nothing was imported: the store could not be written ({problem})",
     ),
-    # CSV shops
-    "csv.shop.taken": (
+    # CSV shops refused (core.csv_import.create_csv_shop, csv_shop)
+    "errors.csv.shop.bad_id": (
+        "쇼핑몰 ID는 영문 소문자, 숫자, -, _ 로 1~40자여야 합니다",
+        "the shop id must be 1-40 lowercase letters, digits, - or _",
+    ),
+    "errors.csv.shop.no_name": ("쇼핑몰 이름을 입력하세요", "enter the shop's name"),
+    "errors.csv.shop.taken": (
         "쇼핑몰 ID ‘{shop_id}’는 이미 {platform} 쇼핑몰이 쓰고 있습니다. 다른 ID를 고르세요.",
         "The shop id '{shop_id}' is already used by a {platform} shop. Choose another id.",
     ),
-    "csv.shop.not_csv": (
+    "errors.csv.shop.not_csv": (
         "‘{shop_id}’는 {platform} 쇼핑몰입니다. CSV는 CSV 쇼핑몰에만 가져올 수 있습니다.",
         "'{shop_id}' is a {platform} shop. CSV files can only be imported into a CSV shop.",
     ),
@@ -180,7 +185,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "Without an order item number column, 'order number#position' is used.",
     ),
     "csv.preview.first_rows": ("처음 {n}행 (가져올 항목으로 연결된 값)", "First {n} rows (the mapped values)"),
-    "csv.preview.blank": ("빈 줄 {n}개는 건너뜁니다.", "{n} empty line(s) are skipped."),
+    "csv.preview.blank": ("빈 줄 {n}개는 건너뜁니다.", {"one": "{n} empty line is skipped.", "other": "{n} empty lines are skipped."}),
     "csv.bad.title": ("잘못된 행", "Bad rows"),
     "csv.bad.none": ("잘못된 행이 없습니다.", "No bad rows."),
     "csv.col.line": ("행", "Line"),

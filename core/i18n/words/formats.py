@@ -1,13 +1,9 @@
-"""Words the formats of numbers, money and times use (core/i18n/formats.py)."""
+"""Words of the formats of times (core/i18n/formats.py); Babel writes numbers, money and the rest."""
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
-    "fmt.won": ("₩{amount:,.0f}", "₩{amount:,.0f}"),
-    "fmt.count": ("{n:,}", "{n:,}"),
-    "fmt.ago_seconds": ("{n}초 전", "{n} s ago"),
-    "fmt.ago_minutes": ("{n}분 전", "{n} min ago"),
-    "fmt.ago_hours": ("{n}시간 전", "{n} h ago"),
-    "fmt.ago_days": ("{n}일 전", "{n} days ago"),
-    "fmt.in_minutes": ("{n}분 뒤", "in {n} min"),
+    # {duration} is Babel's, plural-correct in English: "3분" / "3 minutes"
+    "fmt.ago": ("{duration} 전", "{duration} ago"),
+    "fmt.in": ("{duration} 뒤", "in {duration}"),
     "fmt.due_now": ("지금", "now"),
 }

@@ -50,13 +50,14 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "loyalty.issue.pick": ("발급할 신청대기 항목", "Pending items to issue"),
     "loyalty.issue.button": ("선택한 항목 발급", "Issue selected"),
     "loyalty.issue.all": ("표시된 신청대기 {n}건 모두 발급", "Issue all {n} pending shown"),
-    "loyalty.issue.done": ("보증서 {n}건을 발급했습니다.", "Issued {n} warranty certificate(s)."),
+    "loyalty.issue.done": ("보증서 {n}건을 발급했습니다.", {"one": "Issued {n} warranty certificate.", "other": "Issued {n} warranty certificates."}),
     "loyalty.revoke.pick": ("취소할 보증서", "Warranties to revoke"),
     "loyalty.revoke.reason": ("취소 사유 (필수)", "Reason (required)"),
     "loyalty.revoke.button": ("선택한 보증서 취소", "Revoke selected"),
     "loyalty.revoke.done": (
         "보증서 {n}건을 취소했습니다. 보증서 페이지에 ‘취소된 보증서’로 표시됩니다.",
-        "Revoked {n} warranty certificate(s); their pages now say ‘revoked’.",
+        {"one": "Revoked {n} warranty certificate; its page now says ‘revoked’.",
+         "other": "Revoked {n} warranty certificates; their pages now say ‘revoked’."},
     ),
     "loyalty.revoke.need_reason": ("취소 사유를 입력하세요.", "Enter a reason for the revocation."),
     "loyalty.counts": (
@@ -160,7 +161,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "loyalty.s.on_card": ("{n} / {size}", "{n} / {size}"),
     "loyalty.s.ledger": ("스탬프 내역", "Stamp ledger"),
     "loyalty.s.ledger_member": ("회원", "Member"),
-    "loyalty.s.ledger.stamp": ("스탬프 {n}개 적립 (주문 {order})", "{n} stamp(s) for order {order}"),
+    "loyalty.s.ledger.stamp": ("스탬프 {n}개 적립 (주문 {order})", {"one": "{n} stamp for order {order}", "other": "{n} stamps for order {order}"}),
     "loyalty.s.ledger.reward": (
         "{card}번째 판 완성: 보상 {reward} (주문 {order})",
         "Card {card} full: reward {reward} (order {order})",
