@@ -1,4 +1,4 @@
-"""Words of the Godomall connection and its address book (core/godomall_imports.py, core/integrations/godomall.py)."""
+"""Words of the Godomall connection and its address book (core/sync/godomall_book.py, core/integrations/godomall.py)."""
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str | dict[str, str]]] = {

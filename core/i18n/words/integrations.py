@@ -1,4 +1,4 @@
-"""Words of the Integrations page beyond the foundation's (core/i18n.py): every platform's form and card."""
+"""Words of the Integrations page beyond those in words/app.py: every platform's form and card."""
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str | dict[str, str]]] = {

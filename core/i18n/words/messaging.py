@@ -1,7 +1,7 @@
 """Words of templates and e-mail sending as the console shows them: template errors, merge fields, send results.
 
 What recipients read (the advertising footer, the unsubscribe page) is not here: it is Korean by law and
-by audience, and lives beside the code that writes it (core/templates.py, core/public.py).
+by audience, and lives beside the code that writes it (core/messaging/templates.py, core/public/unsubscribe.py).
 """
 from __future__ import annotations
 
