@@ -75,9 +75,11 @@ def main() -> None:
         checked, t_check = timed("check (normalize + bad rows)", n,
                                  lambda: ci.check_for_shop(store, SHOP, "members", csv_file, mapping))
         result, t_insert = timed("import into empty store", n,
-                                 lambda: ci.import_checked(store, SHOP, checked, file_name="members.csv"))
+                                 lambda: ci.import_checked(store, SHOP, checked, now=clock.now(),
+                                                           file_name="members.csv"))
         again, t_update = timed("import again (updates)", n,
-                                lambda: ci.import_checked(store, SHOP, checked, file_name="members.csv"))
+                                lambda: ci.import_checked(store, SHOP, checked, now=clock.now(),
+                                                          file_name="members.csv"))
         stored = store.frame("SELECT count(*) AS n FROM members")["n"][0]
         size = (Path(tmp) / "bench.duckdb").stat().st_size
     total = t_read + t_check + t_insert

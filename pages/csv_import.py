@@ -27,7 +27,7 @@ MAX_BAD_SHOWN = 1000
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_csv_shops(db: str) -> list[tuple[str, str]]:
-    return ci.csv_shops(db)
+    return [(shop.shop_id, shop.name) for shop in ci.csv_shops(db)]
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -54,13 +54,13 @@ def shop_picker() -> str | None:
             name = st.text_input(t("csv.shop.name"))
             if st.form_submit_button(t("csv.shop.create")):
                 try:
-                    created_id, created_name = ci.create_csv_shop(db, shop_id, name)
+                    created = ci.create_csv_shop(db, shop_id, name)
                 except ci.ShopRefused as exc:
                     st.error(errors.describe(exc), icon=":material/edit_note:")
                 else:
                     st.cache_data.clear()
-                    st.session_state["csv.select_shop"] = st.session_state["select_shop"] = created_id
-                    st.toast(t("csv.shop.created", name=created_name))
+                    st.session_state["csv.select_shop"] = st.session_state["select_shop"] = created.shop_id
+                    st.toast(t("csv.shop.created", name=created.name))
                     st.rerun()
     return st.session_state.get("csv.shop") if shops else None
 
@@ -117,7 +117,7 @@ def checked_file(shop_id: str, kind: str, csv_file: ci.CsvFile, mapping: dict[st
     memo = st.session_state.get(CHECKED)
     if memo is None or memo[0] != under:
         with st.spinner():
-            memo = (under, ci.check(db, shop_id, kind, csv_file, mapping))
+            memo = (under, ci.check_for_shop(db, shop_id, kind, csv_file, mapping))
         st.session_state[CHECKED] = memo
     return memo[1]
 

@@ -1,75 +1,251 @@
-"""What the CSV import page shows and does: the CSV shops, reading an uploaded file, the suggested
-column mapping, checking the file (good rows, bad rows with their lines and reasons), importing it,
-and the shop's import history. Reading, checking and writing are core.csv_import's; this module opens
-the store for each of them."""
+"""What the CSV import page shows: core.csv_import's files, checks and imports, in the operator's words.
+
+core.csv_import raises errors and reports bad rows as keys and parameters; this module puts them in words
+(core.i18n) in the run's language, reads the clock for an import (the console is an edge), and gives the
+page the same names core.csv_import has, so the page reads like the domain it drives.
+
+Errors reach the page as `Refused` (a ValueError whose text is the words): `CsvError` for a file that cannot
+be read, `MappingError` for a mapping that cannot be used, `NotCsvShop` for a shop of another platform, each
+keeping the domain error it words as `.error`.
+"""
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 import polars as pl
 
-from core import csv_import as ci
+from core import clock
+from core import csv_import as domain
 from core.console.common import StoreLike, open_store, store_path
 from core.console.overview import SyncRun, sync_history
-from core.errors import CoreError
+from core.csv_import import KINDS, LINE, CsvFile, Field, fields, suggest_mapping
+from core.errors import CoreError, ErrorRecord
+from core.i18n import has, t
+from core.shops.registry import Shop
 from core.store import StoreError
 
-__all__ = ["SyncRun", "store_path"]
+__all__ = ["KINDS", "LINE", "Checked", "CsvError", "CsvFile", "Field", "ImportResult", "MappingError",
+           "NotCsvShop", "Refused", "WordedBadRow", "check", "check_for_shop", "create_csv_shop", "csv_shops",
+           "explain", "field_label", "fields", "first_rows", "import_checked", "import_csv", "read_csv",
+           "reason_words", "suggest_mapping", "store_path", "SyncRun", "history", "StoreUnusable", "ShopRefused"]
 
-KINDS = ci.KINDS
-CsvFile = ci.CsvFile
-Checked = ci.Checked
-ImportResult = ci.ImportResult
-Field = ci.Field
-# What a page catches: a file that cannot be read, a mapping that leaves a required field out, the store
-# held past its wait (nothing was written, the file is still there), a shop id or name refused.
-CsvError = ci.CsvError
-MappingError = ci.MappingError
+# The store held past its wait: nothing was written, the file is still there to import again.
 StoreUnusable = StoreError
-ShopRefused = (ValueError, CoreError)  # a shop id or name refused, or a platform shop's id
 
 
-def csv_shops(store: StoreLike) -> list[tuple[str, str]]:
-    """(shop id, name) of every CSV shop."""
-    return [(s.shop_id, s.name) for s in ci.csv_shops(open_store(store))]
+class Refused(ValueError):
+    """A core error in the operator's words: str() is what the page shows, `.error` the error itself."""
+
+    def __init__(self, error: CoreError) -> None:
+        self.error = error
+        super().__init__(explain(error))
+
+    def message(self, lang: str | None = None) -> str:
+        return explain(self.error, lang)
 
 
-def create_csv_shop(store: StoreLike, shop_id: str, name: str) -> tuple[str, str]:
-    """A new CSV shop; (its id, its name). ShopRefused names what is wrong with the id or the name."""
-    shop = ci.create_csv_shop(open_store(store), shop_id, name)
-    return shop.shop_id, shop.name
+class CsvError(Refused):
+    """A file that cannot be read at all."""
 
 
-def read_csv(data: bytes, name: str) -> ci.CsvFile:
-    """The uploaded file read once: its encoding, headers and rows; CsvError when it is not a CSV."""
-    return ci.read_csv(data, name)
+class MappingError(Refused):
+    """A mapping that leaves a required field without a column or names a column the file lacks."""
 
 
-def fields(kind: str) -> tuple[ci.Field, ...]:
-    return ci.fields(kind)
+class NotCsvShop(Refused):
+    """A shop id a platform shop already uses."""
 
 
-def field_label(name: str) -> str:
-    return ci.field_label(name)
+# A shop id or name refused, or the id of a platform shop.
+ShopRefused = Refused
 
 
-def suggest_mapping(kind: str, headers: list[str]) -> dict[str, str | None]:
-    return ci.suggest_mapping(kind, headers)
+def _refused(error: CoreError) -> Refused:
+    if isinstance(error, domain.CsvError):
+        return CsvError(error)
+    if isinstance(error, domain.MappingError):
+        return MappingError(error)
+    if isinstance(error, domain.NotCsvShop):
+        return NotCsvShop(error)
+    return Refused(error)
 
 
-def check(store: StoreLike, shop_id: str, kind: str, csv_file: ci.CsvFile,
-          mapping: dict[str, str | None]) -> ci.Checked:
-    """The file under this mapping: good rows in normal form, bad rows with their reasons."""
-    return ci.check_for_shop(open_store(store), shop_id, kind, csv_file, mapping)
+# ---- words ------------------------------------------------------------------------------------------
+
+def field_label(name: str, lang: str | None = None) -> str:
+    return t(f"csv.field.{name}", lang)
 
 
-def first_rows(kind: str, csv_file: ci.CsvFile, mapping: dict[str, str | None], n: int) -> pl.DataFrame:
-    return ci.first_rows(kind, csv_file, mapping, n)
+def reason_words(key: str, params: dict[str, Any], lang: str | None = None) -> str:
+    """One reason a row is bad, in words; the field is named by its label."""
+    shown = dict(params)
+    if shown.get("field"):
+        shown["field"] = field_label(str(shown["field"]), lang)
+    return t(key, lang, **shown)
 
 
-def import_checked(store: StoreLike, shop_id: str, checked: ci.Checked, *, all_or_nothing: bool,
-                   file_name: str) -> ci.ImportResult:
-    """Write the checked rows in one unit of work, recorded as a sync run of the shop."""
-    return ci.import_checked(open_store(store), shop_id, checked, all_or_nothing=all_or_nothing,
-                             file_name=file_name)
+def explain(error: CoreError | ErrorRecord, lang: str | None = None) -> str:
+    """An error of core.csv_import (or any core error with words under `errors.<key>`) in words."""
+    key, params = error.key, error.params
+    if key == "csv.mapping":
+        parts = []
+        if params.get("missing"):
+            parts.append(t("csv.mapping.missing", lang,
+                           fields=", ".join(field_label(f, lang) for f in params["missing"])))
+        if params.get("unknown"):
+            parts.append(t("csv.mapping.unknown", lang, headers=", ".join(params["unknown"])))
+        return " ".join(parts)
+    if key in ("csv.run.bad_rows", "csv.run.rejected"):
+        return _bad_rows_words(params, rejected=key == "csv.run.rejected", lang=lang)
+    if key == "csv.run.store_failed":
+        return t("csv.run.store_failed", lang, **params)
+    if has(f"errors.{key}"):
+        return t(f"errors.{key}", lang, **params)
+    return error.detail or key
+
+
+def _bad_rows_words(params: dict[str, Any], *, rejected: bool, lang: str | None) -> str:
+    """The bad rows in one line of words, for the sync history (the rejected ones say nothing was imported)."""
+    counts = {"file": params.get("file", ""), "bad": params["bad"], "rows": params["rows"]}
+    head = t("csv.run.bad_rows", lang, **counts)
+    lines = [t("csv.run.line", lang, line=row["line"],
+               reasons="; ".join(reason_words(r["key"], r["params"], lang) for r in row["reasons"]))
+             for row in params.get("lines", [])]
+    more = t("csv.run.more", lang, n=params["more"]) if params.get("more") else ""
+    summary = " ".join([head, " / ".join(lines), more]).strip()
+    return t("csv.run.rejected", lang, **counts) + " " + summary if rejected else summary
+
+
+# ---- reading and checking ---------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class WordedBadRow:
+    line: int
+    reasons: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Checked:
+    """A checked file as the page shows it: the counts, the good rows, the bad rows with their reasons in words."""
+
+    checked: domain.Checked
+    bad: tuple[WordedBadRow, ...]
+
+    @property
+    def kind(self) -> str:
+        return self.checked.kind
+
+    @property
+    def rows(self) -> int:
+        return self.checked.rows
+
+    @property
+    def blank(self) -> int:
+        return self.checked.blank
+
+    @property
+    def good(self) -> pl.DataFrame:
+        return self.checked.good
+
+
+def _worded(checked: domain.Checked, lang: str | None) -> Checked:
+    return Checked(checked, tuple(WordedBadRow(b.line, tuple(reason_words(r.key, r.params, lang) for r in b.reasons))
+                                  for b in checked.bad))
+
+
+def read_csv(data: bytes, name: str = "") -> CsvFile:
+    try:
+        return domain.read_csv(data, name)
+    except domain.CsvError as exc:
+        raise _refused(exc) from exc
+
+
+def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: str = clock.DEFAULT_TZ,
+          orders: pl.DataFrame | None = None, lang: str | None = None) -> Checked:
+    try:
+        return _worded(domain.check(kind, csv_file, mapping, tz=tz, orders=orders), lang)
+    except domain.MappingError as exc:
+        raise _refused(exc) from exc
+
+
+def check_for_shop(store: StoreLike, shop_id: str, kind: str, csv_file: CsvFile, mapping: dict[str, str | None],
+                   lang: str | None = None) -> Checked:
+    try:
+        return _worded(domain.check_for_shop(open_store(store), shop_id, kind, csv_file, mapping), lang)
+    except CoreError as exc:
+        raise _refused(exc) from exc
+
+
+def first_rows(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], n: int = 10,
+               lang: str | None = None) -> pl.DataFrame:
+    """The file's first `n` rows as mapped, under the words of the line and of each field."""
+    frame = domain.first_rows(kind, csv_file, mapping, n)
+    return frame.rename({c: t("csv.col.line", lang) if c == LINE else field_label(c, lang) for c in frame.columns})
+
+
+# ---- shops and imports ------------------------------------------------------------------------------
+
+def csv_shops(store: StoreLike) -> list[Shop]:
+    """Every CSV shop."""
+    return domain.csv_shops(open_store(store))
+
+
+def create_csv_shop(store: StoreLike, shop_id: str, name: str) -> Shop:
+    """A new CSV shop (or the same one again); ShopRefused says what is wrong with the id or the name."""
+    try:
+        return domain.create_csv_shop(open_store(store), shop_id, name)
+    except CoreError as exc:
+        raise _refused(exc) from exc
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportResult:
+    """An import as the page reports it; `error` is why rows were not imported, in words."""
+
+    run_id: str
+    shop_id: str
+    kind: str
+    status: str
+    rows: int
+    imported: int
+    bad: int
+    all_or_nothing: bool
+    error: str | None = None
+    record: ErrorRecord | None = None
+
+    @property
+    def rejected(self) -> bool:
+        """All or nothing was asked and some row was bad, so nothing was imported."""
+        return self.all_or_nothing and self.bad > 0 and self.imported == 0
+
+
+def _result(result: domain.ImportResult) -> ImportResult:
+    return ImportResult(result.run_id, result.shop_id, result.kind, result.status, result.rows, result.imported,
+                        result.bad, result.all_or_nothing, result.recorded, result.error)
+
+
+def import_checked(store: StoreLike, shop_id: str, checked: Checked, *, all_or_nothing: bool = False,
+                   file_name: str = "", lang: str | None = None) -> ImportResult:
+    """Import a checked file now; its sync run keeps why rows were not imported in this run's words."""
+    try:
+        result = domain.import_checked(open_store(store), shop_id, checked.checked, now=clock.now(),
+                                       all_or_nothing=all_or_nothing, file_name=file_name,
+                                       words=lambda record: explain(record, lang))
+    except CoreError as exc:
+        raise _refused(exc) from exc
+    return _result(result)
+
+
+def import_csv(store: StoreLike, shop_id: str, kind: str, data: bytes | CsvFile,
+               mapping: dict[str, str | None] | None = None, *, all_or_nothing: bool = False, file_name: str = "",
+               lang: str | None = None) -> tuple[Checked, ImportResult]:
+    """Read, check and import a file in one call (the mapping defaults to the one suggested)."""
+    csv_file = data if isinstance(data, CsvFile) else read_csv(data, file_name)
+    mapping = mapping if mapping is not None else suggest_mapping(kind, csv_file.headers)
+    checked = check_for_shop(store, shop_id, kind, csv_file, mapping, lang)
+    return checked, import_checked(store, shop_id, checked, all_or_nothing=all_or_nothing,
+                                   file_name=file_name or csv_file.name, lang=lang)
 
 
 def history(store: StoreLike, shop_id: str, limit: int = 20) -> list[SyncRun]:

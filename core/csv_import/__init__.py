@@ -6,21 +6,23 @@ import_checked (one unit of work, recorded as a sync run). import_csv does all f
 """
 from core.csv_import.fields import FIELDS, KINDS, Field, fields, suggest_mapping
 from core.csv_import.importer import (
-                                      PLATFORM,
-                                      ImportResult,
-                                      NotCsvShop,
-                                      bad_rows_summary,
-                                      check_for_shop,
-                                      create_csv_shop,
-                                      csv_shop,
-                                      csv_shops,
-                                      import_checked,
-                                      import_csv,
+    PLATFORM,
+    ImportResult,
+    NotCsvShop,
+    Words,
+    bad_rows_record,
+    check_for_shop,
+    create_csv_shop,
+    csv_shop,
+    csv_shops,
+    import_checked,
+    import_csv,
+    technical,
 )
 from core.csv_import.reading import LINE, CsvError, CsvFile, read_csv
-from core.csv_import.validate import BadRow, Checked, MappingError, check, field_label, first_rows
+from core.csv_import.validate import BadRow, Checked, MappingError, Reason, check, first_rows
 
 __all__ = ["FIELDS", "KINDS", "LINE", "PLATFORM", "BadRow", "Checked", "CsvError", "CsvFile", "Field",
-           "ImportResult", "MappingError", "NotCsvShop", "bad_rows_summary", "check", "check_for_shop",
-           "create_csv_shop", "csv_shop", "csv_shops", "field_label", "fields", "first_rows", "import_checked",
-           "import_csv", "read_csv", "suggest_mapping"]
+           "ImportResult", "MappingError", "NotCsvShop", "Reason", "Words", "bad_rows_record", "check",
+           "check_for_shop", "create_csv_shop", "csv_shop", "csv_shops", "fields", "first_rows", "import_checked",
+           "import_csv", "read_csv", "suggest_mapping", "technical"]

@@ -2,8 +2,12 @@
 
 A CSV shop is a shop of platform "csv": its records come only from files the operator imports here, so
 the scheduler never syncs it (core.integrations.syncs_over_network). Each import is a sync_runs row
-(started_by 'csv', entity = the kind, records = rows imported, error = the bad rows in words), so it
+(started_by 'csv', entity = the kind, records = rows imported, error = why rows were not imported), so it
 shows in the shop's sync history beside the platform syncs.
+
+Why rows were not imported is an ErrorRecord (key and parameters, the bad rows among them); the text the
+run keeps is what the caller's `words` make of it (the console passes its words in the operator's
+language; without them the run keeps the technical English account).
 """
 from __future__ import annotations
 
@@ -11,27 +15,37 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import polars as pl
 
-from core import clock
 from core.csv_import.fields import KEYS, TABLES, suggest_mapping
 from core.csv_import.reading import LINE, CsvFile, read_csv
 from core.csv_import.validate import Checked, check
-from core.i18n import t
+from core.errors import Conflict, ErrorRecord, InvalidInput, Kind
 from core.log import event
-from core.shops.connect import validate_name, validate_shop_id
-from core.shops.registry import Shop, get_shop, list_shops, save_shop
+from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
 from core.store import Store, StoreError, upsert
 
 log = logging.getLogger("core.csv_import")
 PLATFORM = "csv"
 MAX_ERROR_CHARS = 2000
+MAX_LINES_RECORDED = 20  # bad rows a run's error names one by one; the rest are counted
+
+Words = Callable[[ErrorRecord], str]
+"""What a run's error is recorded as: the words of an ErrorRecord."""
 
 
-class NotCsvShop(ValueError):
-    """The shop exists on another platform (its records come from that platform's sync)."""
+def technical(record: ErrorRecord) -> str:
+    """An error's technical English account (the default when no words are given)."""
+    return record.detail or record.key
+
+
+class NotCsvShop(Conflict):
+    """The shop exists on another platform (its records come from that platform's sync).
+    Keys: "csv.shop.taken" (creating it), "csv.shop.not_csv" (importing into it); params shop_id, platform."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +58,8 @@ class ImportResult:
     imported: int
     bad: int
     all_or_nothing: bool
-    error: str | None = None
+    error: ErrorRecord | None = None  # why rows were not imported (none: every row was)
+    recorded: str | None = None       # the text the sync run keeps for it
 
     @property
     def rejected(self) -> bool:
@@ -59,21 +74,30 @@ def csv_shops(store: Store) -> list[Shop]:
 
 
 def create_csv_shop(store: Store, shop_id: str, name: str) -> Shop:
-    """A new CSV shop (or the same one again); a shop id already used by a platform shop is refused."""
-    shop_id, name = validate_shop_id(shop_id), validate_name(name)  # InvalidInput, worded for the console
+    """A new CSV shop (or the same one again). Refused: a malformed id or an empty name (InvalidInput
+    "csv.shop.bad_id" / "csv.shop.no_name"), an id a platform shop already uses (NotCsvShop)."""
+    shop_id, name = (shop_id or "").strip(), (name or "").strip()
+    try:
+        validate_shop_id(shop_id)
+    except ValueError as exc:
+        raise InvalidInput("csv.shop.bad_id", detail=str(exc), shop_id=shop_id) from None
+    if not name:
+        raise InvalidInput("csv.shop.no_name", detail="the shop name is empty")
     try:
         existing = get_shop(store, shop_id)
     except KeyError:
         existing = None
     if existing is not None and existing.platform != PLATFORM:
-        raise NotCsvShop(t("csv.shop.taken", shop_id=shop_id, platform=existing.platform))
+        raise NotCsvShop("csv.shop.taken", detail=f"shop {shop_id!r} is a {existing.platform} shop",
+                         shop_id=shop_id, platform=existing.platform)
     return save_shop(store, shop_id, PLATFORM, name)
 
 
 def csv_shop(store: Store, shop_id: str) -> Shop:
     shop = get_shop(store, shop_id)
     if shop.platform != PLATFORM:
-        raise NotCsvShop(t("csv.shop.not_csv", shop_id=shop_id, platform=shop.platform))
+        raise NotCsvShop("csv.shop.not_csv", detail=f"shop {shop_id!r} is a {shop.platform} shop",
+                         shop_id=shop_id, platform=shop.platform)
     return shop
 
 
@@ -92,45 +116,64 @@ def stored_orders(store: Store, shop_id: str, order_keys: pl.Series) -> pl.DataF
             con.unregister("_file_orders")
 
 
-def check_for_shop(store: Store, shop_id: str, kind: str, csv_file: CsvFile, mapping: dict[str, str | None],
-                   lang: str | None = None) -> Checked:
+def check_for_shop(store: Store, shop_id: str, kind: str, csv_file: CsvFile,
+                   mapping: dict[str, str | None]) -> Checked:
     """`check` in the shop's time zone, with the shop's stored orders for an order-items file."""
     shop = csv_shop(store, shop_id)
     orders = None
-    if kind == "order_items" and mapping.get("order_key") in csv_file.headers:
-        orders = stored_orders(store, shop_id, csv_file.frame[mapping["order_key"]].str.strip_chars())
-    return check(kind, csv_file, mapping, tz=shop.timezone, orders=orders, lang=lang)
+    order_key = mapping.get("order_key")
+    if kind == "order_items" and order_key is not None and order_key in csv_file.headers:
+        orders = stored_orders(store, shop_id, csv_file.frame[order_key].str.strip_chars())
+    return check(kind, csv_file, mapping, tz=shop.timezone, orders=orders)
 
 
 # ---- importing --------------------------------------------------------------------------------------
 
-def import_checked(store: Store, shop_id: str, checked: Checked, *, all_or_nothing: bool = False,
-                   file_name: str = "", lang: str | None = None) -> ImportResult:
+def import_checked(store: Store, shop_id: str, checked: Checked, *, now: dt.datetime, all_or_nothing: bool = False,
+                   file_name: str = "", words: Words = technical) -> ImportResult:
     """Write the good rows in one unit of work (or, all or nothing with a bad row, none), and record the
-    import as a sync run in that same unit."""
+    import as a sync run at `now` in that same unit, its error as `words` make it."""
     csv_shop(store, shop_id)
-    run_id, started = str(uuid.uuid4()), clock.now()
-    summary = bad_rows_summary(checked, file_name, lang) if checked.bad else None
+    run_id = str(uuid.uuid4())
     if all_or_nothing and checked.bad:
-        error = t("csv.run.rejected", lang, file=file_name, bad=len(checked.bad), rows=checked.rows) + " " + summary
+        rejected = bad_rows_record(checked, file_name, rejected=True)
         result = ImportResult(run_id, shop_id, checked.kind, "failed", checked.rows, 0, len(checked.bad), True,
-                              _cap(error))
-        _record(store, result, started)
+                              rejected, _cap(words(rejected)))
+        _record(store, result, now)
         return _logged(result)
+    error = bad_rows_record(checked, file_name) if checked.bad else None
     result = ImportResult(run_id, shop_id, checked.kind, "succeeded", checked.rows, checked.good.height,
-                          len(checked.bad), all_or_nothing, _cap(summary) if summary else None)
+                          len(checked.bad), all_or_nothing, error, _cap(words(error)) if error else None)
     try:
         with store.unit() as con:
-            write_checked(con, shop_id, checked, clock.now())
-            _insert_run(con, result, started)
+            write_checked(con, shop_id, checked, now)
+            _insert_run(con, result, now)
     except (duckdb.Error, StoreError) as exc:
-        result = dataclasses.replace(result, status="failed", imported=0,
-                                     error=_cap(t("csv.run.store_failed", lang, problem=str(exc))))
+        failed = ErrorRecord(Kind.BUSY if isinstance(exc, StoreError) else Kind.INTERNAL, "csv.run.store_failed",
+                             {"problem": str(exc)}, f"the store refused the import: {exc}")
+        result = dataclasses.replace(result, status="failed", imported=0, error=failed,
+                                     recorded=_cap(words(failed)))
         try:
-            _record(store, result, started)
+            _record(store, result, now)
         except StoreError:
             pass  # the store itself is unusable; the page still shows the failure
     return _logged(result)
+
+
+def bad_rows_record(checked: Checked, file_name: str = "", *, rejected: bool = False,
+                    limit: int = MAX_LINES_RECORDED) -> ErrorRecord:
+    """The bad rows as an error: key "csv.run.rejected" (all or nothing: none imported) or "csv.run.bad_rows"
+    (the rest imported); params file, bad, rows, lines (the first `limit` bad rows, each {line, reasons:
+    [{key, params}]}) and more (how many bad rows are not listed)."""
+    lines: list[dict[str, Any]] = [
+        {"line": row.line, "reasons": [{"key": r.key, "params": r.params} for r in row.reasons]}
+        for row in checked.bad[:limit]]
+    bad, rows = len(checked.bad), checked.rows
+    detail = (f"{file_name}: {bad} of {rows} rows bad{', nothing imported' if rejected else ''}; lines "
+              + ", ".join(str(row.line) for row in checked.bad[:limit]) + (" …" if bad > limit else ""))
+    return ErrorRecord(Kind.INVALID, "csv.run.rejected" if rejected else "csv.run.bad_rows",
+                       {"file": file_name, "bad": bad, "rows": rows, "lines": lines, "more": max(0, bad - limit)},
+                       detail)
 
 
 def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked, now: dt.datetime) -> None:
@@ -164,42 +207,36 @@ def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked
 
 
 def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile,
-               mapping: dict[str, str | None] | None = None, *, all_or_nothing: bool = False, file_name: str = "",
-               lang: str | None = None) -> tuple[Checked, ImportResult]:
+               mapping: dict[str, str | None] | None = None, *, now: dt.datetime, all_or_nothing: bool = False,
+               file_name: str = "", words: Words = technical) -> tuple[Checked, ImportResult]:
     """Read, check and import a file in one call (the mapping defaults to the one suggested)."""
     csv_file = data if isinstance(data, CsvFile) else read_csv(data, file_name)
     mapping = mapping if mapping is not None else suggest_mapping(kind, csv_file.headers)
-    checked = check_for_shop(store, shop_id, kind, csv_file, mapping, lang)
-    return checked, import_checked(store, shop_id, checked, all_or_nothing=all_or_nothing,
-                                   file_name=file_name or csv_file.name, lang=lang)
-
-
-def bad_rows_summary(checked: Checked, file_name: str = "", lang: str | None = None, limit: int = 20) -> str:
-    """The bad rows in one line of words, for the sync history."""
-    head = t("csv.run.bad_rows", lang, file=file_name, bad=len(checked.bad), rows=checked.rows)
-    lines = [t("csv.run.line", lang, line=b.line, reasons="; ".join(b.reasons)) for b in checked.bad[:limit]]
-    more = t("csv.run.more", lang, n=len(checked.bad) - limit) if len(checked.bad) > limit else ""
-    return " ".join([head, " / ".join(lines), more]).strip()
+    checked = check_for_shop(store, shop_id, kind, csv_file, mapping)
+    return checked, import_checked(store, shop_id, checked, now=now, all_or_nothing=all_or_nothing,
+                                   file_name=file_name or csv_file.name, words=words)
 
 
 def _cap(text: str) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
 
 
-def _insert_run(con: duckdb.DuckDBPyConnection, result: ImportResult, started: dt.datetime) -> None:
+def _insert_run(con: duckdb.DuckDBPyConnection, result: ImportResult, now: dt.datetime) -> None:
+    """The import as a finished sync run: one unit of work, so it starts and ends at `now`."""
     con.execute("""INSERT INTO sync_runs (run_id, shop_id, started_by, status, started_at, finished_at, entity,
                                           pages, records, error)
                    VALUES (?, ?, 'csv', ?, ?, ?, ?, 1, ?, ?)""",
-                [result.run_id, result.shop_id, result.status, started, clock.now(), result.kind,
-                 result.imported, result.error])
+                [result.run_id, result.shop_id, result.status, now, now, result.kind,
+                 result.imported, result.recorded])
 
 
-def _record(store: Store, result: ImportResult, started: dt.datetime) -> None:
+def _record(store: Store, result: ImportResult, now: dt.datetime) -> None:
     with store.unit() as con:
-        _insert_run(con, result, started)
+        _insert_run(con, result, now)
 
 
 def _logged(result: ImportResult) -> ImportResult:
     event(log, "csv_import", shop=result.shop_id, kind=result.kind, status=result.status, rows=result.rows,
-          imported=result.imported, bad=result.bad, all_or_nothing=result.all_or_nothing)
+          imported=result.imported, bad=result.bad, all_or_nothing=result.all_or_nothing,
+          error=result.error.key if result.error else None)
     return result

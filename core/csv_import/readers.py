@@ -118,7 +118,8 @@ def _instant_forms(cells: pl.Series, tz: str) -> pl.Series:
     text = cells.str.replace(_DATE_HEAD, "${1}-${2}-${3} ").str.strip_chars().str.replace(r"Z$", "+00:00")
     local = _localize(_first_form(text, _NAIVE_FORMATS), tz)
     aware = _first_form(text, _AWARE_FORMATS)
-    aware = aware.dt.replace_time_zone("UTC") if aware.dtype.time_zone is None else aware.dt.convert_time_zone("UTC")
+    zoned = isinstance(aware.dtype, pl.Datetime) and aware.dtype.time_zone is not None
+    aware = aware.dt.convert_time_zone("UTC") if zoned else aware.dt.replace_time_zone("UTC")
     return local.zip_with(~text.str.contains(_OFFSET).fill_null(False), aware.cast(UTC))
 
 

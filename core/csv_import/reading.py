@@ -18,21 +18,15 @@ import io
 
 import polars as pl
 
-from core.i18n import t
+from core.errors import InvalidInput
 
 LINE = "__line__"  # the column holding each row's physical line
 _BOM = b"\xef\xbb\xbf"
 
 
-class CsvError(ValueError):
-    """A file the console cannot read at all; `key` is the word that says why, `fmt` its details."""
-
-    def __init__(self, key: str, **fmt: object) -> None:
-        self.key, self.fmt = key, fmt
-        super().__init__(t(key, "en", **fmt))
-
-    def message(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.fmt)
+class CsvError(InvalidInput):
+    """A file that cannot be read at all: `key` says why ("csv.utf16", "csv.encoding", "csv.empty",
+    "csv.unreadable"), `params` where (line) and what (problem)."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -54,12 +48,13 @@ class CsvFile:
 def decode(data: bytes) -> tuple[str, str]:
     """(encoding, text) of a file's bytes; a file in neither UTF-8 nor CP949 is refused, naming the line."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvError("csv.error.utf16")
+        raise CsvError("csv.utf16", detail="UTF-16 byte-order mark")
     if data.startswith(_BOM):
         try:
             return "utf-8-sig", data[len(_BOM):].decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise CsvError("csv.error.encoding", line=data[:exc.start + len(_BOM)].count(b"\n") + 1) from None
+            line = data[:exc.start + len(_BOM)].count(b"\n") + 1
+            raise CsvError("csv.encoding", detail=f"not UTF-8 after its BOM at line {line}", line=line) from None
     try:
         return "utf-8", data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -69,7 +64,8 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         # The encoding that read further is the file's; where it stopped is the line to fix.
         stop = max(utf8_stop, exc.start)
-        raise CsvError("csv.error.encoding", line=data[:stop].count(b"\n") + 1) from None
+        line = data[:stop].count(b"\n") + 1
+        raise CsvError("csv.encoding", detail=f"neither UTF-8 nor CP949 at line {line}", line=line) from None
 
 
 def read_csv(data: bytes, name: str = "") -> CsvFile:
@@ -78,7 +74,7 @@ def read_csv(data: bytes, name: str = "") -> CsvFile:
     if "\n" not in text and "\r" in text:  # classic Mac line ends, as old Mac Excel writes them
         text = text.replace("\r", "\n")
     if not text or text.isspace():  # (no strip: that would copy a 100 MB text)
-        raise CsvError("csv.error.empty")
+        raise CsvError("csv.empty", detail="no header line")
     first = text[:text.find("\n")] if "\n" in text[:1_000_000] else text[:1_000_000]
     delimiter = "\t" if "," not in first and "\t" in first else ","
     utf8 = data[len(_BOM):] if encoding == "utf-8-sig" else data if encoding == "utf-8" else text.encode("utf-8")
@@ -87,7 +83,7 @@ def read_csv(data: bytes, name: str = "") -> CsvFile:
     if frame is None:
         frame, ragged = _careful(text, delimiter)
     headers = _headers(_header_row(text, delimiter))
-    frame = frame.rename(dict(zip(frame.columns[:-1], headers)))
+    frame = frame.rename(dict(zip(frame.columns[:-1], headers, strict=False)))
     return CsvFile(name, encoding, delimiter, headers, frame, ragged, len(data), hashlib.sha256(data).hexdigest())
 
 
@@ -111,9 +107,9 @@ def _careful(text: str, delimiter: str) -> tuple[pl.DataFrame, dict[int, int]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise CsvError("csv.error.empty") from None
+        raise CsvError("csv.empty", detail="no header line") from None
     except csv.Error as exc:
-        raise CsvError("csv.error.unreadable", line=reader.line_num, problem=str(exc)) from None
+        raise CsvError("csv.unreadable", detail=str(exc), line=reader.line_num, problem=str(exc)) from None
     width = len(header)
     rows: list[list[str | None]] = []
     lines: list[int] = []
@@ -125,15 +121,15 @@ def _careful(text: str, delimiter: str) -> tuple[pl.DataFrame, dict[int, int]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise CsvError("csv.error.unreadable", line=start, problem=str(exc)) from None
+            raise CsvError("csv.unreadable", detail=str(exc), line=start, problem=str(exc)) from None
         if len(row) > width:
             ragged[start] = len(row) - width
         rows.append([c if c != "" else None for c in row[:width]] + [None] * (width - len(row)))
         lines.append(start)
         start = reader.line_num + 1
     names = [f"column_{i}" for i in range(width)]  # the caller names them after the header
-    columns = list(zip(*rows)) if rows else [()] * width
-    frame = pl.DataFrame({n: pl.Series(n, list(c), dtype=pl.Utf8) for n, c in zip(names, columns)})
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    frame = pl.DataFrame({n: pl.Series(n, list(c), dtype=pl.Utf8) for n, c in zip(names, columns, strict=True)})
     return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), ragged
 
 
@@ -142,7 +138,7 @@ def _header_row(text: str, delimiter: str) -> list[str]:
     try:  # a header is far shorter than a megabyte; StringIO of the whole text would copy it
         return next(csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=delimiter))
     except (StopIteration, csv.Error) as exc:
-        raise CsvError("csv.error.unreadable", line=1, problem=str(exc)) from None
+        raise CsvError("csv.unreadable", detail=str(exc), line=1, problem=str(exc)) from None
 
 
 def _headers(raw: list[str]) -> list[str]:

@@ -9,12 +9,14 @@ in the store as the same member synced from a mall. Columns are read whole by co
 A row is bad (and reported with its line and every reason) when a required value is missing, a value
 cannot be read (date, amount, quantity, consent, order status, e-mail address), its key is also on
 another line of the file, it has more values than the header has columns, or (order items) its order is
-not in the store.
+not in the store. Each reason is a key and its parameters (the field by its name, the header, the value as
+written); the console puts them in words.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -22,33 +24,35 @@ from core.clock import DEFAULT_TZ
 from core.csv_import import readers
 from core.csv_import.fields import KEYS, fields
 from core.csv_import.reading import LINE, CsvFile
-from core.i18n import t
+from core.errors import InvalidInput
 
 UTC = readers.UTC
 MAX_OTHER_LINES = 5
 Problem = tuple[str, str, str, "str | None"]  # (flag column, reason key, field, header)
 
 
-class MappingError(ValueError):
-    """The mapping leaves a required field without a column, or names a column the file lacks."""
+class MappingError(InvalidInput):
+    """The mapping leaves required fields without a column (`missing`, field names), or names columns the
+    file lacks (`unknown`, headers)."""
 
     def __init__(self, missing: list[str], unknown: list[str]) -> None:
-        self.missing, self.unknown = missing, unknown
-        super().__init__(self.message("en"))
+        super().__init__("csv.mapping", detail=f"unmapped required fields {missing}, unknown columns {unknown}",
+                         missing=list(missing), unknown=list(unknown))
+        self.missing, self.unknown = list(missing), list(unknown)
 
-    def message(self, lang: str | None = None) -> str:
-        parts = []
-        if self.missing:
-            parts.append(t("csv.mapping.missing", lang, fields=", ".join(field_label(f, lang) for f in self.missing)))
-        if self.unknown:
-            parts.append(t("csv.mapping.unknown", lang, headers=", ".join(self.unknown)))
-        return " ".join(parts)
+
+class Reason(NamedTuple):
+    """Why a row is bad: a key ("csv.reason.missing", ...) and its parameters (field: the field's name,
+    header: the column, value: the cell as written; lines, count, width for some keys)."""
+
+    key: str
+    params: dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
 class BadRow:
     line: int
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -61,9 +65,11 @@ class Checked:
     # order items: orders with a bad item line; their stored items are kept rather than replaced by the rest
     partial_orders: frozenset[str] = frozenset()
 
-
-def field_label(name: str, lang: str | None = None) -> str:
-    return t(f"csv.field.{name}", lang)
+    def problems(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """Every reason of every bad row as (line, key, params), in line order."""
+        for row in self.bad:
+            for reason in row.reasons:
+                yield row.line, reason.key, reason.params
 
 
 def check_mapping(kind: str, mapping: dict[str, str | None], headers: list[str]) -> dict[str, str]:
@@ -81,7 +87,7 @@ def check_mapping(kind: str, mapping: dict[str, str | None], headers: list[str])
 
 
 def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: str = DEFAULT_TZ,
-          orders: pl.DataFrame | None = None, lang: str | None = None) -> Checked:
+          orders: pl.DataFrame | None = None) -> Checked:
     """Every row of `csv_file` read through `mapping` (field -> header): the good rows in normal form and
     the bad ones with their line and reasons. For order items, `orders` (order_key, status, delivered_at)
     are the shop's stored orders the items may belong to."""
@@ -131,7 +137,7 @@ def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: s
     frame = frame.with_columns(columns).with_columns(pl.any_horizontal([p[0] for p in problems]).alias("p:any"))
 
     bad_frame = frame.filter(pl.col("p:any"))
-    bad = _word_bad_rows(bad_frame, problems, len(csv_file.headers), lang)
+    bad = _bad_rows(bad_frame, problems, len(csv_file.headers))
     good = frame.filter(~pl.col("p:any")).select(
         *[pl.col(f"v:{c}").alias(c) for c in _store_columns(kind, chosen)],
         pl.struct([pl.col(h) for h in csv_file.headers]).struct.json_encode().alias("raw"),
@@ -201,17 +207,17 @@ def _store_columns(kind: str, chosen: dict[str, str]) -> list[str]:
     return columns
 
 
-# ---- bad rows in words -----------------------------------------------------------------------------
+# ---- bad rows and their reasons ---------------------------------------------------------------------
 
-def _word_bad_rows(bad: pl.DataFrame, problems: list[Problem], width: int, lang: str | None) -> list[BadRow]:
-    """Each bad row with every reason, in the console's words (Python, but only over the bad rows)."""
-    return [BadRow(row[LINE], tuple(_reason(key, field, header, row, width, lang)
+def _bad_rows(bad: pl.DataFrame, problems: list[Problem], width: int) -> list[BadRow]:
+    """Each bad row with every reason (Python, but only over the bad rows)."""
+    return [BadRow(row[LINE], tuple(_reason(key, field, header, row, width)
                                     for flag, key, field, header in problems if row[flag]))
             for row in bad.sort(LINE).iter_rows(named=True)]
 
 
-def _reason(key: str, field: str, header: str | None, row: dict[str, Any], width: int, lang: str | None) -> str:
-    fmt: dict[str, Any] = {"field": field_label(field, lang) if field else "", "header": header or "",
+def _reason(key: str, field: str, header: str | None, row: dict[str, Any], width: int) -> Reason:
+    fmt: dict[str, Any] = {"field": field, "header": header or "",
                            "value": (row.get(header) or "").strip() if header else ""}
     if key == "csv.reason.duplicate":
         others = sorted(set(row["p:duplicate"]) - {row[LINE]})
@@ -221,13 +227,11 @@ def _reason(key: str, field: str, header: str | None, row: dict[str, Any], width
         fmt.update(count=width + row["p:ragged"], width=width)
     elif key == "csv.reason.unknown_order":
         fmt.update(value=row.get("v:order_key"))
-    return t(key, lang, **fmt)
+    return Reason(key, fmt)
 
 
-def first_rows(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], n: int = 10,
-               lang: str | None = None) -> pl.DataFrame:
-    """The file's first `n` rows as mapped: the line, then each mapped field's cells under the field's name."""
+def first_rows(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], n: int = 10) -> pl.DataFrame:
+    """The file's first `n` rows as mapped: LINE, then each mapped field's cells under the field's name."""
     return csv_file.frame.head(n).select(
-        pl.col(LINE).alias(t("csv.col.line", lang)),
-        *[pl.col(mapping[f.name]).alias(field_label(f.name, lang)) for f in fields(kind)
-          if mapping.get(f.name) in csv_file.headers])
+        pl.col(LINE),
+        *[pl.col(h).alias(f.name) for f in fields(kind) if (h := mapping.get(f.name)) in csv_file.headers])

@@ -368,7 +368,8 @@ def test_list_shows_results_from_outbox_opens_clicks_and_attributed_orders(sent_
     at = open_page("pages/automations.py")
     values = {m.label: m.value for m in at.metric}
     assert (values["발송"], values["건너뜀·취소"], values["실패"]) == ("2", "1", "1")
-    assert (values["열람"], values["클릭"], values["구매 전환"], values["전환 매출"]) == ("2", "1", "1", "₩45,000")
+    # a Korean page prints prices as Korean shops do ("45,000원")
+    assert (values["열람"], values["클릭"], values["구매 전환"], values["전환 매출"]) == ("2", "1", "1", "45,000원")
     assert "확인 필요 1건 · 건너뛴 이유: 광고 수신 미동의 1" in [c.value for c in at.caption]
 
 

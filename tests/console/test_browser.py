@@ -34,7 +34,7 @@ def test_overview_in_chromium_korean_then_english(chromium, console):  # noqa: F
             expect(page.get_by_role("heading", name="개요")).to_be_visible()
             expect(metric(page, "회원").get_by_test_id("stMetricValue")).to_have_text("3")
             expect(metric(page, "주문").get_by_test_id("stMetricValue")).to_have_text("5")
-            expect(metric(page, "매출 (결제 완료)").get_by_test_id("stMetricValue")).to_have_text("₩90,000")
+            expect(metric(page, "매출 (결제 완료)").get_by_test_id("stMetricValue")).to_have_text("90,000원")
             expect(metric(page, "방치된 카트").get_by_test_id("stMetricValue")).to_have_text("2")
             expect(page.get_by_text("회원 단계에서 멈췄습니다", exact=False)).to_be_visible()
             sidebar = page.get_by_test_id("stSidebar")

@@ -38,7 +38,7 @@ def test_the_cart_page_in_chromium(chromium, recent_carts, store_path, tmp_path)
             expect(page.get_by_role("heading", name="방치된 카트", exact=True)).to_be_visible()
             expect(metric(page, "방치된 카트").get_by_test_id("stMetricValue")).to_have_text("3")
             expect(metric(page, "복구된 카트").get_by_test_id("stMetricValue")).to_have_text("1")
-            expect(metric(page, "복구 매출").get_by_test_id("stMetricValue")).to_have_text("₩61,000")
+            expect(metric(page, "복구 매출").get_by_test_id("stMetricValue")).to_have_text("61,000원")
             expect(page.get_by_text("빠른 설정으로 켜기")).to_be_visible()
 
             page.get_by_test_id("stButtonGroup").get_by_text("복구됨", exact=True).click()

@@ -27,8 +27,9 @@ def test_figures_list_and_a_carts_link(mall, fixed_clock) -> None:  # noqa: F811
     at = carts_page(fixed_clock)
     assert at.title[0].value == "방치된 카트"
     values = {m.label: m.value for m in at.metric}
+    # a Korean page prints prices as Korean shops do ("111,000원")
     assert values == {"방치된 카트": "6", "이메일 발송": "2", "클릭": "1", "복구된 카트": "3", "복구율": "50.0%",
-                      "복구 매출": "₩111,000"}
+                      "복구 매출": "111,000원"}
     assert set(at.dataframe[0].value["cart_key"]) == {"k-same-cart", "k-member-in", "k-member-out", "k-guest",
                                                       "k-cancelled", "k-later"}
     at.selectbox(key="cart_pick").set_value("k-guest").run()

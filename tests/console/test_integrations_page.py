@@ -329,7 +329,7 @@ def test_next_sync_comes_from_the_scheduler_and_the_interval_moves_it(store, sto
 
 
 def test_a_csv_shop_has_a_card_with_its_last_import_and_no_sync(store, fixed_clock):
-    from core.csv_import.importer import create_csv_shop, import_csv
+    from core.console.csv_import import create_csv_shop, import_csv  # the import worded as the page does
     create_csv_shop(store, "excel", "엑셀 회원")
     korean_excel = "이메일,이름\nkim@example.kr,김민지\n,이서준\nlee@example.kr,이하은\n".encode("cp949")
     _, result = import_csv(store, "excel", "members", korean_excel, file_name="회원.csv")

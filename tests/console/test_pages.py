@@ -247,7 +247,8 @@ def test_overview_shows_the_shop_in_korean_then_english(store, fixed_clock):
     values = metric_values(at)
     assert values["회원"] == "3"
     assert values["주문"] == "5"
-    assert values["매출 (결제 완료)"] == "₩90,000"
+    # a Korean page prints prices as Korean shops do ("90,000원")
+    assert values["매출 (결제 완료)"] == "90,000원"
     assert values["방치된 카트"] == "2"
     assert values["진행 중인 장바구니"] == "1"
     assert values["마지막 동기화"] == "5분 전"  # the failed run

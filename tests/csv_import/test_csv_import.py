@@ -10,7 +10,7 @@ import sys
 import polars as pl
 import pytest
 
-from core import csv_import as ci
+from core.console import csv_import as ci
 from core.integrations import godomall, normalize
 from core.integrations.base import BadResponse
 from core.shops.registry import save_shop
@@ -77,7 +77,8 @@ def test_cp949_file_with_bad_rows_imports_the_good_rows_and_reports_each_bad_one
 
     stored = members(store)
     assert list(stored) == GOOD_KEYS
-    assert stored["m2"]["name"] == "이서준\r\n(주니어)" and stored["m2"]["signed_up_at"] == at("2026-01-06T00:00:00+09:00")
+    assert stored["m2"]["name"] == "이서준\r\n(주니어)"
+    assert stored["m2"]["signed_up_at"] == at("2026-01-06T00:00:00+09:00")
     assert (stored["m2"]["email_consent"], stored["m2"]["sms_consent"]) == (True, False)
     m7 = stored["m7"]
     assert (m7["email"], m7["phone"], m7["member_group"]) == ("yoon@example.kr", "01077778888", "일반")
@@ -205,7 +206,8 @@ def test_orders_and_items_with_korean_statuses_and_bad_rows(store, shop):
         ("o2#2", "코스터", 1, 250.5, "delivered")]
 
     by_kind = {r["entity"]: r for r in runs(store)}
-    assert by_kind["orders"]["records"] == 3 and "4행: 주문 상태 ‘보류중’은(는) 알 수 없는 주문 상태입니다" in by_kind["orders"]["error"]
+    assert by_kind["orders"]["records"] == 3
+    assert "4행: 주문 상태 ‘보류중’은(는) 알 수 없는 주문 상태입니다" in by_kind["orders"]["error"]
     items_error = by_kind["order_items"]["error"]
     assert "5행: 주문 ‘o9’이(가) 이 쇼핑몰에 없습니다" in items_error
     assert "6행: 상품 번호와 상품명이 모두 비어 있습니다" in items_error
@@ -326,7 +328,7 @@ def test_the_examples_in_the_format_document_import_as_it_says(store, shop):
     blocks = [block.split("```", 1)[0] for block in text.split("```csv\n")[1:]]
     assert len(blocks) == 3
     results = [ci.import_csv(store, shop, kind, block.encode("utf-8"))
-               for kind, block in zip(("members", "orders", "order_items"), blocks)]
+               for kind, block in zip(("members", "orders", "order_items"), blocks, strict=True)]
     [(members_checked, _), (orders_checked, _), (items_checked, _)] = results
     assert [(b.line, b.reasons) for b in members_checked.bad] == [(4, ("이메일 값이 비어 있습니다 (열 ‘이메일’)",))]
     assert not orders_checked.bad and not items_checked.bad

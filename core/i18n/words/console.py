@@ -30,7 +30,3 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                               "The store cannot be opened. Check the file's path and permissions."),
     "loyalty.col.link_open": ("열기", "Open"),
 }
-
-# The dictionaries by language, for a loader that reads one dict per language.
-KO = {key: ko for key, (ko, _) in WORDS.items()}
-EN = {key: en if isinstance(en, str) else en["other"] for key, (_, en) in WORDS.items()}

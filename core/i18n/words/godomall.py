@@ -1,40 +1,51 @@
-"""Words of the Godomall connection and its address book (core/godomall_imports.py, core/integrations/godomall.py)."""
+"""Words of the Godomall connection and its address book (core/sync/godomall_book.py, core/integrations/godomall.py)."""
 from __future__ import annotations
 
-KO: dict[str, str] = {
-    "godomall.import_warning": "고도몰에서 불러오기를 실행하면 주소록이 고도몰 회원 정보로 바뀝니다. 지금 주소록의 "
-                               "회원 {members}명과 그룹 {groups}개가 초기화되고, 고도몰에 없는 회원은 주소록에서 "
-                               "빠집니다. 관리 목적으로 만든 그룹은 고도몰의 회원 그룹으로 돌아갑니다. "
-                               "(오늘 남은 불러오기 {left}/{limit}회)",
-    "godomall.quota_exceeded": "고도몰에서 불러오기는 계정당 하루 {limit}회까지 할 수 있습니다. 오늘은 모두 "
-                               "사용했으니 내일(한국 시간 자정 이후) 다시 시도하세요.",
-    "godomall.import_running": "고도몰에서 불러오기가 이미 진행 중입니다({since} 시작). 끝난 뒤에 다시 시도하세요.",
-    "godomall.duplicate_account": "이 고도몰 계정은 이미 ‘{shop}’ 쇼핑몰로 연결되어 있습니다. 고도몰 주소록은 "
-                                  "계정당 1개만 만들 수 있습니다.",
-    "godomall.missing_keys": "고도몰 파트너 키와 사용자 키를 모두 입력하세요.",
-    "godomall.stale": "주소록을 마지막으로 업데이트한 지 {days}일이 지났습니다. 보내기 전에 고도몰에서 다시 "
-                      "불러오세요.",
-    "godomall.never_imported": "이 주소록은 아직 고도몰에서 불러온 적이 없습니다. 보내기 전에 고도몰에서 불러오세요.",
-    "godomall.imports_left": "오늘 남은 불러오기: {left}/{limit}회",
-    "godomall.last_updated": "마지막 업데이트: {when}",
-    "godomall.connection_ok": "고도몰에 연결되었습니다: 상품 {products}개, 회원 {members}명",
-}
-
-EN: dict[str, str] = {
-    "godomall.import_warning": "Importing from Godomall replaces the address book with Godomall's members: "
-                               "its {members} members and {groups} groups are reset, members Godomall no longer "
-                               "has leave the address book, and groups you made go back to Godomall's member "
-                               "groups. ({left}/{limit} imports left today)",
-    "godomall.quota_exceeded": "Godomall imports are limited to {limit} a day per account, and today's are used "
-                               "up. Try again tomorrow (after midnight, Korea time).",
-    "godomall.import_running": "A Godomall import is already running (started {since}). Try again when it ends.",
-    "godomall.duplicate_account": "This Godomall account is already connected as the shop ‘{shop}’. "
-                                  "Only one Godomall address book per account.",
-    "godomall.missing_keys": "Enter both the Godomall partner key and user key.",
-    "godomall.stale": "The address book was last updated {days} days ago. Import from Godomall again before "
-                      "sending.",
-    "godomall.never_imported": "This address book was never imported from Godomall. Import it before sending.",
-    "godomall.imports_left": "Imports left today: {left}/{limit}",
-    "godomall.last_updated": "Last updated: {when}",
-    "godomall.connection_ok": "Connected to Godomall: {products} products, {members} members",
+WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
+    "godomall.import_warning": (
+        "고도몰에서 불러오기를 실행하면 주소록이 고도몰 회원 정보로 바뀝니다. 지금 주소록의 "
+        "회원 {members}명과 그룹 {groups}개가 초기화되고, 고도몰에 없는 회원은 주소록에서 "
+        "빠집니다. 관리 목적으로 만든 그룹은 고도몰의 회원 그룹으로 돌아갑니다. "
+        "(오늘 남은 불러오기 {left}/{limit}회)",
+        "Importing from Godomall replaces the address book with Godomall's members: "
+        "its {members} members and {groups} groups are reset, members Godomall no longer "
+        "has leave the address book, and groups you made go back to Godomall's member "
+        "groups. ({left}/{limit} imports left today)",
+    ),
+    "godomall.quota_exceeded": (
+        "고도몰에서 불러오기는 계정당 하루 {limit}회까지 할 수 있습니다. 오늘은 모두 "
+        "사용했으니 내일(한국 시간 자정 이후) 다시 시도하세요.",
+        "Godomall imports are limited to {limit} a day per account, and today's are used "
+        "up. Try again tomorrow (after midnight, Korea time).",
+    ),
+    "godomall.import_running": (
+        "고도몰에서 불러오기가 이미 진행 중입니다({since} 시작). 끝난 뒤에 다시 시도하세요.",
+        "A Godomall import is already running (started {since}). Try again when it ends.",
+    ),
+    "godomall.duplicate_account": (
+        "이 고도몰 계정은 이미 ‘{shop}’ 쇼핑몰로 연결되어 있습니다. 고도몰 주소록은 "
+        "계정당 1개만 만들 수 있습니다.",
+        "This Godomall account is already connected as the shop ‘{shop}’. "
+        "Only one Godomall address book per account.",
+    ),
+    "godomall.missing_keys": (
+        "고도몰 파트너 키와 사용자 키를 모두 입력하세요.",
+        "Enter both the Godomall partner key and user key.",
+    ),
+    "godomall.stale": (
+        "주소록을 마지막으로 업데이트한 지 {days}일이 지났습니다. 보내기 전에 고도몰에서 다시 "
+        "불러오세요.",
+        "The address book was last updated {days} days ago. Import from Godomall again before "
+        "sending.",
+    ),
+    "godomall.never_imported": (
+        "이 주소록은 아직 고도몰에서 불러온 적이 없습니다. 보내기 전에 고도몰에서 불러오세요.",
+        "This address book was never imported from Godomall. Import it before sending.",
+    ),
+    "godomall.imports_left": ("오늘 남은 불러오기: {left}/{limit}회", "Imports left today: {left}/{limit}"),
+    "godomall.last_updated": ("마지막 업데이트: {when}", "Last updated: {when}"),
+    "godomall.connection_ok": (
+        "고도몰에 연결되었습니다: 상품 {products}개, 회원 {members}명",
+        "Connected to Godomall: {products} products, {members} members",
+    ),
 }

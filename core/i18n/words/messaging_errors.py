@@ -119,7 +119,3 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "messaging.field.last_order.products": ("마지막 주문의 주문한 상품 목록 (order.items와 같음)",
                                             "last order: ordered products (same as order.items)"),
 }
-
-# The dicts the current loader of core.i18n reads (one per language); WORDS is the source.
-KO: dict[str, str] = {key: ko for key, (ko, _) in WORDS.items()}
-EN: dict[str, str] = {key: en if isinstance(en, str) else en["other"] for key, (_, en) in WORDS.items()}

@@ -71,7 +71,3 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "errors.public.cannot_start": ("공개 주소 서버를 {host}:{port}에서 시작하지 못했어요.",
                                    "The public endpoints could not start on {host}:{port}."),
 }
-
-# The same words as one dict per language, the shape core.i18n's loader in this tree reads.
-KO: dict[str, str] = {key: ko for key, (ko, _en) in WORDS.items()}
-EN: dict[str, str] = {key: en if isinstance(en, str) else en["other"] for key, (_ko, en) in WORDS.items()}

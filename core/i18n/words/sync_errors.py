@@ -144,7 +144,3 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "connect.cafe24_ok": ("카페24가 ‘{name}’ 쇼핑몰 정보로 응답했습니다", "Cafe24 answered for ‘{name}’"),
     "connect.cafe24_ok_unnamed": ("카페24가 응답했습니다", "Cafe24 answered"),
 }
-
-# The dictionaries by language, as the words loader reads them today (English plural forms: "other").
-KO: dict[str, str] = {key: ko for key, (ko, _) in WORDS.items()}
-EN: dict[str, str] = {key: en if isinstance(en, str) else en["other"] for key, (_, en) in WORDS.items()}
