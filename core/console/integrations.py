@@ -32,7 +32,8 @@ from core import clock
 from core.i18n import DICTIONARIES, t
 from core.integrations.base import ENTITIES, SyncError
 from core.log import event
-from core.shops import secrets
+from core.scheduler.loop import reschedule
+from core.shops import registry, secrets
 from core.shops.registry import Shop, get_shop, list_shops, save_shop
 from core.store import Store
 from core.sync.engine import SyncResult
@@ -663,13 +664,8 @@ def set_sync_interval(store: Store, shop_id: str, minutes: int) -> None:
         raise InvalidInput("integrations.problem_interval", low=MIN_INTERVAL, high=MAX_INTERVAL)
     job = f"sync:{shop_id}"
     with store.unit() as con:
-        if con.execute("SELECT count(*) FROM shops WHERE shop_id = ?", [shop_id]).fetchone()[0] == 0:
-            raise KeyError(f"no shop '{shop_id}' is connected")
-        con.execute("UPDATE shops SET sync_interval_minutes = ? WHERE shop_id = ?", [minutes, shop_id])
-        row = con.execute("SELECT last_started_at FROM scheduler_jobs WHERE job = ?", [job]).fetchone()
-        if row and row[0] is not None:  # the scheduler plans started + interval; keep that rule
-            con.execute("UPDATE scheduler_jobs SET next_due_at = ? WHERE job = ?",
-                        [row[0] + dt.timedelta(minutes=minutes), job])
+        registry.set_sync_interval(con, shop_id, minutes)
+        reschedule(con, job, dt.timedelta(minutes=minutes))
     event(log, "sync_interval_set", shop_id=shop_id, minutes=minutes)
 
 

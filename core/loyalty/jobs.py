@@ -7,17 +7,18 @@ together, so a crash leaves all of them or none. What is due is worked out from 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
-from core import clock
+from core.loyalty import settings, stamps, warranty
+from core.loyalty.notify import dispatch
 from core.store import Store
 
 ISSUE_EVERY = dt.timedelta(minutes=1)
 NOTIFY_EVERY = dt.timedelta(seconds=5)
 
 
-def issue_all(store: Store, now: dt.datetime | None = None) -> dict[str, int]:
-    from core.loyalty import settings, stamps, warranty
-    now = now or clock.now()
+def issue_all(store: Store, now: dt.datetime) -> dict[str, int]:
+    """Stamps, rewards and warranties due at `now`, shop by shop; the totals."""
     with store.unit() as con:
         shops = settings.enabled_shops(con)
     totals = {"shops": len(shops), "stamps": 0, "rewards": 0, "issued": 0, "pending": 0}
@@ -29,18 +30,11 @@ def issue_all(store: Store, now: dt.datetime | None = None) -> dict[str, int]:
     return totals
 
 
-def run_issue(store: Store) -> str:
-    t = issue_all(store)
+def run_issue(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    t = issue_all(store, now)
     return (f"{t['stamps']} stamp(s), {t['rewards']} reward(s), {t['issued']} warranty(ies) issued, "
             f"{t['pending']} pending, over {t['shops']} shop(s)")
 
 
-def run_notify(store: Store) -> str:
-    from core.loyalty.notify import dispatch
-    from core.scheduler import loop as scheduler
-    return dispatch(store, stop=getattr(scheduler, "current_stop", None)).summary()
-
-
-def loyalty_jobs(store: Store) -> list:
-    from core.scheduler.loop import Job
-    return [Job("loyalty:issue", ISSUE_EVERY, run_issue), Job("loyalty:alimtalk", NOTIFY_EVERY, run_notify)]
+def run_notify(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    return dispatch(store, stop=stop).summary()

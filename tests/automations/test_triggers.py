@@ -407,7 +407,7 @@ def test_preview_counts_by_day_and_sample(store, fixed_clock) -> None:
             orders=[w.order("o-x", "x-ordered", at(5, 9))])
     unsubscribe(store, w.SHOP, "x-unsub", "link")
     fixed_clock.set(at(10, 8, 30))
-    evaluate_all(store)                                                  # plans p-past (due 08:00)
+    evaluate_all(store, clock.now())                                                  # plans p-past (due 08:00)
     assert w.states(store, aid) == {"p-past": ("pending", None)}
     fixed_clock.set(at(10, 9))
     day = manage.preview_recipients(store, aid, days=1)

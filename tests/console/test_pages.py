@@ -13,11 +13,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import i18n
+from core.__main__ import status_report as status_overview
 from core.console import integrations as connections
 from core.console import overview as ov
 from core.integrations.base import BadResponse, Page
 from core.scheduler import heartbeat
-from core.scheduler.status import overview as status_overview
 from core.shops import secrets
 from core.shops.registry import save_shop
 from core.store import Store

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from core import clock
 from core.console import automations as automation_views
 from core.loyalty import jobs, notify
 from core.loyalty import settings as ls
@@ -144,7 +145,7 @@ def test_the_sandbox_provider_records_locally_and_switching_alimtalk_off_cancels
     lw.order(store, "o1", "m1", ["p-tee"], delivered_at=lw.at(10, 10))
     lw.order(store, "o2", "m3", ["p-tee"], delivered_at=lw.at(10, 10))
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(store)
+    jobs.issue_all(store, clock.now())
     ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=False, templates={"stamp": "VC_STAMP"}))
     notify.dispatch(store)
     assert {r["state"] for r in lw.rows(store, "SELECT state FROM outbox")} == {"cancelled"}
@@ -153,7 +154,7 @@ def test_the_sandbox_provider_records_locally_and_switching_alimtalk_off_cancels
     ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=True, templates={"stamp": "VC_STAMP"}))
     lw.order(store, "o3", "m3", ["p-tee"], delivered_at=lw.at(10, 12))
     fixed_clock.set(lw.at(10, 13))
-    jobs.issue_all(store)
+    jobs.issue_all(store, clock.now())
     notify.dispatch(store)
     lines = lw.sandbox_lines(store_path)
     assert [(x["request"]["templateCode"], x["request"]["recipientList"][0]["recipientNo"]) for x in lines] == \
@@ -175,7 +176,7 @@ def test_no_answer_after_sending_is_unknown_and_a_crash_mid_batch_is_settled_fro
     # A dispatcher killed mid-batch: one message handed over (journal A), one accepted (A, S), one never tried.
     lw.order(mall, "o1", "m1", ["p-linen", "p-tee"], delivered_at=lw.at(10, 10))
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(mall)
+    jobs.issue_all(mall, clock.now())
     with mall.unit() as con:
         claimed = notify.claim(con, fixed_clock.now(), 10)
     assert len(claimed) == 3

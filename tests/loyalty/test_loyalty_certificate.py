@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from core import clock
 from core.loyalty import jobs, warranty
 from core.public import app as public
 from tests.support import loyalty_world as lw
@@ -21,7 +22,7 @@ def issued(store, fixed_clock):
     lw.order(store, "o1", "m1", ["p-linen", "p-bag"], delivered_at=lw.at(10, 10))
     lw.order(store, "o2", "m3", ["p-tee"], delivered_at=lw.at(10, 10), options='<script>alert("x")</script>')
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(store)
+    jobs.issue_all(store, clock.now())
     codes = {r["item_key"]: r["code"] for r in lw.rows(store, "SELECT item_key, code FROM warranties")}
     return store, codes
 

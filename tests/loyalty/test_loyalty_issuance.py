@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from core import clock
 from core.loyalty import jobs, stamps, warranty
 from core.loyalty import settings as ls
 from core.loyalty.product_names import strip_phrases
@@ -120,7 +121,7 @@ def test_category_scope_at_each_depth(mall, fixed_clock):
     # And through the job: the chosen scope is what gets issued.
     lw.configure(mall, warranty={"scope": "categories", "category_keys": ["c-top"]})
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(mall)
+    jobs.issue_all(mall, clock.now())
     assert {r["product_key"] for r in lw.rows(mall, "SELECT product_key FROM warranties")} == {"p-linen", "p-tee"}
 
 
@@ -161,7 +162,7 @@ def test_name_source_reaches_the_certificate(mall, fixed_clock):
                                  "detail_fields": [{"key": "소재", "label": "소재 (Material)"}],
                                  "extra_fields": [{"label": "A/S 문의", "value": "02-1234-5678"}]})
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(mall)
+    jobs.issue_all(mall, clock.now())
     got = lw.rows(mall, "SELECT item_key, product_name, image_url, details::VARCHAR AS details FROM warranties "
                         "ORDER BY item_key")
     assert [(r["product_name"], r["image_url"]) for r in got] == [("LS-01", None), ("DP-7", None)]
@@ -180,7 +181,7 @@ def test_a_full_card_issues_its_reward_once(mall, store_path, fixed_clock):
     lw.cli_once(store_path, lw.at(13, 12))                              # a restarted scheduler fills the card
     lw.run_jobs(mall, fixed_clock, lw.at(14, 12))
     fixed_clock.set(lw.at(14, 13))
-    jobs.issue_all(mall)                                                # and the job once more, directly
+    jobs.issue_all(mall, clock.now())                                                # and the job once more, directly
     rewards = lw.rows(mall, "SELECT member_key, card_no, reward, order_key FROM stamp_rewards")
     assert rewards == [{"member_key": "m1", "card_no": 1, "reward": "STAMP-5000", "order_key": "o3"}]
     card = stamps.cards(mall, lw.SHOP).to_dicts()[0]

@@ -59,7 +59,7 @@ def _plan(store: Store, fixed_clock: clock.FixedClock, *keys: str) -> str:
     aid = w.automation(store, "signup", advertising=False)
     w.write(store, members=[w.member(k, at(1, 10)) for k in keys])
     fixed_clock.set(at(1, 10, 5))
-    evaluate_all(store)
+    evaluate_all(store, clock.now())
     return aid
 
 

@@ -95,7 +95,7 @@ def states(store: Store, automation_id: str | None = None) -> dict[str, tuple[st
 def tick(store: Store, c: clock.FixedClock, when: dt.datetime) -> None:
     from core.scheduler import loop as scheduler
     c.set(when)
-    scheduler.tick(store)
+    scheduler.tick(store, when, threading.Event())
 
 
 def cli_once(store_path: Path, when: dt.datetime, timeout: float = 60) -> subprocess.CompletedProcess:
