@@ -89,10 +89,10 @@ def automations(store: Store) -> None:
     for trigger, p in params.items():
         t = starter_template(trigger)
         tid = manage.save_template(store, shop_id=SHOP, name=t["name"], trigger=trigger, subject=t["subject"],
-                                   html=t["html"], text=t["text"], preheader=t["preheader"])
+                                   html=t["html"], text=t["text"], preheader=t["preheader"], now=clock.now())
         manage.create_automation(store, shop_id=SHOP, name=trigger, trigger=trigger, trigger_params=p,
                                  subject=t["subject"], sender_name="벤치", sender_email="hello@bench.example",
-                                 template_id=tid, start=True)
+                                 template_id=tid, start=True, now=clock.now())
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_apply(args: argparse.Namespace) -> int:
     from core.automations.config_io import ConfigError, apply_file
     try:
-        report = apply_file(_store(args, "cli"), args.file, dry_run=args.dry_run)
+        report = apply_file(_store(args, "cli"), args.file, now=clock.now(), dry_run=args.dry_run)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

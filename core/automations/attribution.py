@@ -10,7 +10,7 @@ a credit is never moved to a later message. A click is tied to an order by:
 - the e-mail address, for guest orders (no member_key) of the address the message went to.
 An order later cancelled or returned loses its credit, so revenue is what the shop kept.
 
-Runs as a scheduler job (`core.automations.jobs.attribute` is this function): one
+Runs as a scheduler job (`core.automations.jobs.run_attribute` calls this function at the tick's now): one
 set-based INSERT over a rescan window, because orders can be synced late.
 """
 from __future__ import annotations
@@ -68,10 +68,10 @@ RETURNING order_key
 """
 
 
-def attribute(store: Store, now: dt.datetime | None = None, *,
+def attribute(store: Store, now: dt.datetime, *,
               window: dt.timedelta = ATTRIBUTION_WINDOW) -> int:
     """Credit the orders of the rescan period to the message clicked last before each; returns how many."""
-    now = clock.require_aware(now or clock.now())
+    now = clock.require_aware(now)
     since = now - window - RESCAN
     with store.unit() as con:
         before = con.execute("SELECT count(*) FROM attributions").fetchone()[0]

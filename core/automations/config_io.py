@@ -13,6 +13,7 @@ unit of work. Entries are created or updated; what the file does not mention is 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import tomllib
 from pathlib import Path
@@ -20,7 +21,6 @@ from typing import Any
 
 import tomli_w
 
-from core import clock
 from core.automations import manage
 from core.store import Store
 
@@ -185,11 +185,11 @@ def _same(stored: dict[str, Any], entry: dict[str, Any], section: str) -> bool:
                for f in _FIELDS[section])
 
 
-def apply_config(store: Store, text: str, *, source: str = "config", dry_run: bool = False) -> ApplyReport:
+def apply_config(store: Store, text: str, *, now: dt.datetime, source: str = "config",
+                 dry_run: bool = False) -> ApplyReport:
     """Check the whole file, then write it in one unit of work (or nothing, with every problem named)."""
     config = loads(text, source)
     report = ApplyReport()
-    now = clock.now()
     with store.unit() as con:
         checked = check_config(con, config)
         writers = {"sender": manage.write_sender, "template": manage.write_template,
@@ -207,10 +207,10 @@ def apply_config(store: Store, text: str, *, source: str = "config", dry_run: bo
     return report
 
 
-def apply_file(store: Store, path: Path | str, *, dry_run: bool = False) -> ApplyReport:
+def apply_file(store: Store, path: Path | str, *, now: dt.datetime, dry_run: bool = False) -> ApplyReport:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
-    return apply_config(store, text, source=path.name, dry_run=dry_run)
+    return apply_config(store, text, now=now, source=path.name, dry_run=dry_run)

@@ -11,9 +11,9 @@ import re
 import uuid
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from core import clock
 from core.automations.audience import check_audience, stage_audience
 from core.automations.triggers import (
     AUTOMATION_COLUMNS,
@@ -26,6 +26,7 @@ from core.automations.triggers import (
     with_recipients,
 )
 from core.segments.rules import RuleError
+from core.shops.registry import shop_timezone
 from core.store import Store
 
 STATUSES = ("draft", "running", "paused")
@@ -152,6 +153,22 @@ def write_automation(con, a: dict[str, Any], now: dt.datetime) -> None:
         log_status(con, a["automation_id"], a["status"], now)
 
 
+def mark_evaluated(con: duckdb.DuckDBPyConnection, automation_ids: list[str], now: dt.datetime) -> None:
+    """These automations have planned everything that became true up to `now`."""
+    if automation_ids:
+        con.execute("UPDATE automations SET evaluated_until = $now WHERE automation_id IN (SELECT unnest($ids))",
+                    {"now": now, "ids": automation_ids})
+
+
+def set_cart_threshold(con: duckdb.DuckDBPyConnection, shop_id: str, minutes: int, now: dt.datetime) -> None:
+    """The shop's cart automations (reminders and owner notices) count a cart abandoned `minutes` after its
+    last activity."""
+    con.execute("""UPDATE automations SET trigger_params = json_merge_patch(trigger_params, json_object(
+                       'threshold_minutes', ?::INTEGER)), updated_at = ?
+                   WHERE shop_id = ? AND trigger IN ('cart_abandoned', 'cart_notice', 'cart_digest')""",
+                [minutes, now, shop_id])
+
+
 def log_status(con, automation_id: str, status: str, now: dt.datetime) -> None:
     con.execute("""INSERT INTO automation_status_log VALUES (?, ?, ?)
                    ON CONFLICT (automation_id, changed_at) DO UPDATE SET status = excluded.status""",
@@ -181,28 +198,30 @@ def _known(con) -> tuple[set[str], set[str]]:
 
 
 def save_template(store: Store, *, shop_id: str | None, name: str, trigger: str | None, subject: str, html: str,
-                  text: str | None = None, preheader: str | None = None, template_id: str | None = None) -> str:
+                  now: dt.datetime, text: str | None = None, preheader: str | None = None,
+                  template_id: str | None = None) -> str:
     """Validate (render against a sample member) and save; a broken template is refused with the line."""
     t = check_template({"template_id": template_id or f"t-{uuid.uuid4().hex[:10]}", "shop_id": shop_id,
                         "name": name, "trigger": trigger, "subject": subject, "preheader": preheader,
                         "html": html, "text": text})
     with store.unit() as con:
-        write_template(con, t, clock.now())
+        write_template(con, t, now)
     return t["template_id"]
 
 
-def save_sender_settings(store: Store, shop_id: str, **fields: Any) -> None:
+def save_sender_settings(store: Store, shop_id: str, *, now: dt.datetime, **fields: Any) -> None:
     """The shop's sender and SMTP settings (the SMTP password goes to core.secrets as 'smtp_password')."""
     s = check_sender({"shop_id": shop_id, **fields})
     with store.unit() as con:
-        write_sender(con, s, clock.now())
+        write_sender(con, s, now)
 
 
 def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, subject: str, sender_name: str,
-                      sender_email: str, template_id: str | None, trigger_params: dict | None = None,
+                      sender_email: str, template_id: str | None, now: dt.datetime,
+                      trigger_params: dict[str, Any] | None = None,
                       preheader: str = "", delay_minutes: int = 0, is_advertising: bool = True,
                       max_lateness_minutes: int | None = None, start: bool = False,
-                      audience: dict | None = None) -> str:
+                      audience: dict[str, Any] | None = None) -> str:
     """The wizard's last step: 주소록(shop) → 발송 조건(trigger+params) → 발송 정보 → 내용(template) → 시작."""
     fields = {"automation_id": f"a-{uuid.uuid4().hex[:10]}", "shop_id": shop_id, "name": name,
               "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
@@ -213,15 +232,14 @@ def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, su
     with store.unit() as con:
         shops, templates = _known(con)
         a = check_automation(fields, known_shops=shops, known_templates=templates)
-        write_automation(con, a, clock.now())
+        write_automation(con, a, now)
     return a["automation_id"]
 
 
-def set_status(store: Store, automation_id: str, status: str) -> None:
+def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetime) -> None:
     """Start, pause or resume. Resuming does not backfill what became true while paused."""
     if status not in STATUSES:
         raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다")
-    now = clock.now()
     with store.unit() as con:
         row = con.execute("SELECT status, template_id FROM automations WHERE automation_id = ?",
                           [automation_id]).fetchone()
@@ -236,16 +254,16 @@ def set_status(store: Store, automation_id: str, status: str) -> None:
         log_status(con, automation_id, status, now)
 
 
-def start_automation(store: Store, automation_id: str) -> None:
-    set_status(store, automation_id, "running")
+def start_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    set_status(store, automation_id, "running", now=now)
 
 
-def pause_automation(store: Store, automation_id: str) -> None:
-    set_status(store, automation_id, "paused")
+def pause_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    set_status(store, automation_id, "paused", now=now)
 
 
-def resume_automation(store: Store, automation_id: str) -> None:
-    set_status(store, automation_id, "running")
+def resume_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    set_status(store, automation_id, "running", now=now)
 
 
 # ------------------------------------------------------------------ reads
@@ -297,13 +315,13 @@ def get_automation(store: Store, automation_id: str) -> dict[str, Any]:
         return dict(zip([d[0] for d in cur.description], row))
 
 
-def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_size: int = 20) -> dict[str, Any]:
+def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_size: int = 20, *,
+                       now: dt.datetime) -> dict[str, Any]:
     """Who would receive this in the next `days` days (1 or 7 in the console), if it were running:
     sends already planned and due in the window, plus time-based occurrences that will become true
     (no first purchase / no repurchase / cart abandoned / delays) if nothing else happens. Events still
     to come (new orders, signups, deliveries) cannot be foreseen. Counts are by day in the shop's time zone,
     after consent and unsubscribes; the frequency cap may still hold some back on the day."""
-    now = clock.now()
     end = now + dt.timedelta(days=days)
     with store.unit() as con:
         rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
@@ -311,8 +329,7 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
         if not rows:
             raise AutomationError(f"automation '{automation_id}' does not exist")
         a = automation_from_row(rows[0])
-        tz = ([r[0] for r in con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [a.shop_id]).fetchall()]
-              or [clock.DEFAULT_TZ])[0]
+        tz = shop_timezone(con, a.shop_id)
         delay = dt.timedelta(minutes=a.delay_minutes)
         # A running automation has planned what became true up to `evaluated_until`; what became true
         # since is not planned yet but will be at the next tick (due now if its due time has passed).
@@ -373,10 +390,9 @@ def outbox_counts(store: Store) -> pl.DataFrame:
     return store.frame("SELECT state, reason, count(*) AS n FROM outbox GROUP BY ALL ORDER BY state, reason")
 
 
-def retry_failed(store: Store, message_ids: list[str], by: str = "console") -> int:
+def retry_failed(store: Store, message_ids: list[str], by: str = "console", *, now: dt.datetime) -> int:
     """Put failed or dead messages back to pending now (a fresh set of tries). Unknown ones are not retried:
     they may have reached the customer; resolve them instead."""
-    now = clock.now()
     with store.unit() as con:
         return len(con.execute("""
             UPDATE outbox SET state = 'pending', reason = NULL, attempts = 0, next_attempt_at = ?,
@@ -385,10 +401,9 @@ def retry_failed(store: Store, message_ids: list[str], by: str = "console") -> i
             RETURNING message_id""", [now, now - dt.timedelta(minutes=1), now, by, message_ids]).fetchall())
 
 
-def resolve_unknown(store: Store, message_id: str, *, sent: bool, by: str = "console") -> None:
+def resolve_unknown(store: Store, message_id: str, *, sent: bool, now: dt.datetime, by: str = "console") -> None:
     """The operator says what happened to a message a crash left `unknown` (from the mail server's log,
     the recipient...): sent, or not sent (then it stays unsent: it is never re-sent automatically)."""
-    now = clock.now()
     with store.unit() as con:
         done = con.execute("""
             UPDATE outbox SET state = ?, reason = ?, sent_at = CASE WHEN ? THEN ? ELSE sent_at END,

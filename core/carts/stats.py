@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,7 @@ import polars as pl
 
 from core import clock
 from core.automations.attribution import ATTRIBUTION_WINDOW
+from core.shops.registry import shop, shop_timezone
 from core.store import Store
 
 DEFAULT_THRESHOLD_MINUTES = 60
@@ -105,10 +105,8 @@ def threshold_minutes(settings: dict[str, Any] | None) -> int:
 
 
 def _shop(con, shop_id: str) -> tuple[int, str]:
-    row = con.execute("SELECT settings, timezone FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
-    if not row:
-        raise KeyError(f"no shop '{shop_id}' is connected")
-    return threshold_minutes(json.loads(row[0][0]) if row[0][0] else {}), row[0][1] or clock.DEFAULT_TZ
+    found = shop(con, shop_id)  # ShopNotFound (a KeyError) when it is not connected
+    return threshold_minutes(found.settings), shop_timezone(con, shop_id)
 
 
 def _params(shop_id: str, threshold: int, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, Any]:
@@ -123,10 +121,10 @@ def period(days: int, now: dt.datetime, tz: str) -> tuple[dt.datetime, dt.dateti
     return first.astimezone(dt.UTC), now
 
 
-def recovery_stats(store: Store, shop_id: str, days: int = 30, now: dt.datetime | None = None) -> dict[str, Any]:
+def recovery_stats(store: Store, shop_id: str, days: int, now: dt.datetime) -> dict[str, Any]:
     """Abandoned, reached, clicked, recovered, recovery rate and recovered revenue over the last `days` days,
     in total and by day (the day the cart was abandoned, on the shop's calendar)."""
-    now = clock.require_aware(now or clock.now())
+    now = clock.require_aware(now)
     with store.unit() as con:
         threshold, tz = _shop(con, shop_id)
         start, end = period(days, now, tz)
@@ -154,12 +152,12 @@ def recovery_stats(store: Store, shop_id: str, days: int = 30, now: dt.datetime 
     return {"totals": totals, "by_day": frame, "threshold_minutes": threshold, "timezone": tz}
 
 
-def list_carts(store: Store, shop_id: str, which: str = "all", now: dt.datetime | None = None,
+def list_carts(store: Store, shop_id: str, which: str, now: dt.datetime,
                limit: int = 500) -> pl.DataFrame:
     """Abandoned carts still kept (last 30 days), newest first, filtered by `which` (CART_FILTERS)."""
     if which not in CART_FILTERS:
         raise ValueError(f"filter '{which}' is not one of {', '.join(CART_FILTERS)}")
-    now = clock.require_aware(now or clock.now())
+    now = clock.require_aware(now)
     condition = {"all": "TRUE", "abandoned": "NOT recovered", "emailed": "emailed_at IS NOT NULL",
                  "recovered": "recovered", "purge_soon": "purge_at <= $now + $soon"}[which]
     with store.unit() as con:

@@ -23,7 +23,7 @@ from core.console.overview import StoreLike, open_store
 from core.i18n import t
 from core.messaging import templates as tpl
 from core.messaging.outbox import STATES, Claimed
-from core.segments import rules as segments
+from core.segments import saved as saved_segments
 
 WIZARD_STEPS = ("address_book", "trigger", "send_info", "content", "start")
 DAY_TRIGGERS = ("no_first_purchase", "no_repurchase")
@@ -130,7 +130,8 @@ def automation_rows(store: StoreLike, shop_id: str | None) -> list[dict[str, Any
 def recipients_preview(store: StoreLike, automation_id: str, days: int, tz: str = clock.DEFAULT_TZ,
                        sample_size: int = SAMPLE_SIZE) -> dict[str, Any]:
     """The engine's "who would receive this" with every day of the window listed (zero days too)."""
-    result = manage.preview_recipients(open_store(store), automation_id, days=days, sample_size=sample_size)
+    result = manage.preview_recipients(open_store(store), automation_id, days=days, sample_size=sample_size,
+                                     now=clock.now())
     now = clock.now()
     zone = ZoneInfo(tz)
     first, last = now.astimezone(zone).date(), (now + dt.timedelta(days=days)).astimezone(zone).date()
@@ -173,7 +174,7 @@ def address_books(store: StoreLike) -> list[dict[str, Any]]:
 
 def address_book_groups(store: StoreLike, shop_id: str) -> list[dict[str, Any]]:
     """The shop's saved segments, offered as groups of its address book (an automation's audience)."""
-    return segments.list_segments(open_store(store), shop_id)
+    return saved_segments.list_segments(open_store(store), shop_id)
 
 
 def catalog(store: StoreLike, shop_id: str) -> dict[str, list[tuple[str, str]]]:
@@ -264,12 +265,13 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
         template_id = manage.save_template(
             s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
             trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
-            html=draft["html"], text=draft.get("text") or None)
+            html=draft["html"], text=draft.get("text") or None, now=clock.now())
     try:
         return manage.create_automation(
             s, shop_id=draft["shop_id"], name=draft["name"].strip(), trigger=draft["trigger"],
             trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
             sender_name=draft["sender_name"], sender_email=draft["sender_email"], template_id=template_id,
+            now=clock.now(),
             preheader=draft.get("preheader") or "", delay_minutes=int(draft.get("delay_minutes") or 0),
             is_advertising=bool(draft.get("is_advertising", True)), start=start,
             audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
@@ -338,7 +340,7 @@ def save_template(store: StoreLike, *, shop_id: str | None, name: str, trigger: 
     try:
         saved = manage.save_template(open_store(store), shop_id=shop_id, name=name, trigger=trigger,
                                      subject=subject, html=html, text=text or None, preheader=preheader,
-                                     template_id=template_id)
+                                     template_id=template_id, now=clock.now())
     except manage.AutomationError as exc:
         return None, TemplateProblem("name", "name", None, str(exc), "")
     return saved, None
@@ -453,15 +455,15 @@ def activity(store: StoreLike, shop_id: str | None, *, state: str | None = None,
 
 
 def retry(store: StoreLike, message_ids: list[str]) -> int:
-    return manage.retry_failed(open_store(store), message_ids)
+    return manage.retry_failed(open_store(store), message_ids, now=clock.now())
 
 
 def resolve(store: StoreLike, message_id: str, *, sent: bool) -> None:
-    manage.resolve_unknown(open_store(store), message_id, sent=sent)
+    manage.resolve_unknown(open_store(store), message_id, sent=sent, now=clock.now())
 
 
 def set_status(store: StoreLike, automation_id: str, status: str) -> None:
-    manage.set_status(open_store(store), automation_id, status)
+    manage.set_status(open_store(store), automation_id, status, now=clock.now())
 
 
 def local_time(when: dt.datetime | None, tz: str = clock.DEFAULT_TZ) -> str:

@@ -186,11 +186,10 @@ def load(store: Store, shop_id: str, kind: str) -> Settings:
         return read(con, shop_id, kind)
 
 
-def save(store: Store, shop_id: str, settings: Settings) -> Settings:
+def save(store: Store, shop_id: str, settings: Settings, *, now: dt.datetime) -> Settings:
     """Validate and store; switching on (from off) starts counting deliveries from now."""
     kind = next(k for k, c in _CLASSES.items() if isinstance(settings, c))
     settings.validate()
-    now = clock.now()
     with store.unit() as con:
         if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchall():
             raise SettingsError(f"no shop '{shop_id}'")

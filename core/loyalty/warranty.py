@@ -22,11 +22,11 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core import clock
 from core.loyalty import notify
 from core.loyalty.product_names import display_name
 from core.loyalty.settings import SettingsError, WarrantySettings
 from core.loyalty.settings import read as read_settings
+from core.shops.registry import shop_timezone
 from core.store import Store
 
 STATUSES = ("pending", "issued", "revoked")
@@ -70,10 +70,10 @@ def mask_name(name: str | None) -> str | None:
 
 
 def _shop(con: duckdb.DuckDBPyConnection, shop_id: str) -> tuple[str, str]:
-    rows = con.execute("SELECT name, timezone FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
+    rows = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
     if not rows:
         raise SettingsError(f"no shop '{shop_id}'")
-    return rows[0][0], rows[0][1] or clock.DEFAULT_TZ
+    return rows[0][0], shop_timezone(con, shop_id)
 
 
 def due_items(con: duckdb.DuckDBPyConnection, shop_id: str, ws: WarrantySettings, now: dt.datetime) -> pl.DataFrame:
@@ -196,11 +196,11 @@ def _insert_issued(con: duckdb.DuckDBPyConnection, shop_id: str, frame: pl.DataF
         con.unregister("_issued")
 
 
-def issue_pending(store: Store, shop_id: str, item_keys: list[str], by: str = "console") -> int:
+def issue_pending(store: Store, shop_id: str, item_keys: list[str], by: str = "console", *,
+                  now: dt.datetime) -> int:
     """Issue pending (신청대기) items by hand, with the settings of now; returns how many were issued."""
     if not item_keys:
         return 0
-    now = clock.now()
     with store.unit() as con:
         ws = read_settings(con, shop_id, "warranty")
         items = con.sql("""SELECT item_key, order_key, w.member_key, w.product_key, oi.product_name AS item_name,
@@ -227,12 +227,12 @@ def issue_pending(store: Store, shop_id: str, item_keys: list[str], by: str = "c
     return issued.height
 
 
-def revoke(store: Store, shop_id: str, item_keys: list[str], reason: str, by: str = "console") -> int:
+def revoke(store: Store, shop_id: str, item_keys: list[str], reason: str, by: str = "console", *,
+           now: dt.datetime) -> int:
     """Revoke issued warranties with a reason the certificate page then states as revoked."""
     reason = (reason or "").strip()
     if not reason:
         raise SettingsError("a revocation needs a reason")
-    now = clock.now()
     with store.unit() as con:
         return len(con.execute("""
             UPDATE warranties SET status = 'revoked', revoked_at = ?, revoked_reason = ?, revoked_by = ?, updated_at = ?
@@ -283,7 +283,8 @@ def find(store: Store, code: str) -> dict[str, Any] | None:
     return frame.to_dicts()[0] if frame.height else None
 
 
-def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | None = None) -> dict[str, Any] | None:
+def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | None = None, *,
+            now: dt.datetime) -> dict[str, Any] | None:
     """What a certificate would show with `ws` (saved or not) for a real recently delivered item."""
     with store.unit() as con:
         items = con.sql("""
@@ -300,4 +301,4 @@ def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | No
         shop_name, tz = _shop(con, shop_id)
     row = frame.to_dicts()[0]
     return row | {"code": "PREVIEW", "status": "issued", "shop_name": shop_name, "shop_tz": tz,
-                  "details_text": row["details"], "issued_at": clock.now(), "brand": ws.brand or shop_name}
+                  "details_text": row["details"], "issued_at": now, "brand": ws.brand or shop_name}

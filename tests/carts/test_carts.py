@@ -120,7 +120,7 @@ def test_carts_are_purged_at_30_days_and_flagged_before(mall: Store) -> None:
 
 
 def test_the_csv_export_keeps_korean_and_local_times(mall: Store) -> None:
-    frame = carts.list_carts(mall, SHOP, now=T0 + dt.timedelta(days=12))
+    frame = carts.list_carts(mall, SHOP, "all", now=T0 + dt.timedelta(days=12))
     rows = list(csv.DictReader(io.StringIO(carts.carts_csv(frame, "Asia/Seoul").decode("utf-8-sig"))))
     row = next(r for r in rows if r["카트 ID"] == "k-same-cart")
     assert row["방치 시각"] == "2026-01-05 10:00" and row["복구 주문"] == "o-same-cart"

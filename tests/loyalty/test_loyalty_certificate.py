@@ -56,7 +56,7 @@ def test_a_valid_certificate_shows_the_product_dates_period_and_masked_holder(is
 def test_a_revoked_certificate_says_so_plainly(issued, server, fixed_clock):
     store, codes = issued
     fixed_clock.set(lw.at(12, 15))
-    assert warranty.revoke(store, lw.SHOP, ["o1-2"], "반품 완료") == 1
+    assert warranty.revoke(store, lw.SHOP, ["o1-2"], "반품 완료", now=clock.now()) == 1
     page = get(server, f"/w/{codes['o1-2']}")
     assert page.status_code == 200
     assert "취소된 보증서" in page.text and "2026.01.12에 발급이 취소되었습니다" in page.text

@@ -87,18 +87,18 @@ def test_manual_mode_leaves_items_pending_until_issued_by_hand(mall, store_path,
     assert warranty.history(mall, lw.SHOP, status="pending")["item_key"].to_list() == ["o1-1", "o1-2"]
 
     fixed_clock.set(lw.at(12, 13))
-    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"]) == 1
-    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"]) == 0          # already issued: nothing twice
+    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 1
+    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 0          # already issued: nothing twice
     lw.run_jobs(mall, fixed_clock, lw.at(12, 14))
     after = lw.rows(mall, "SELECT item_key, status, issued_by, product_name FROM warranties ORDER BY item_key")
     assert after == [{"item_key": "o1-1", "status": "pending", "issued_by": None, "product_name": None},
                      {"item_key": "o1-2", "status": "issued", "issued_by": "console", "product_name": "레더 토트백"}]
     assert [s["request"]["templateCode"] for s in lw.sandbox_lines(store_path)] == ["VC_WARRANTY"]
 
-    assert warranty.revoke(mall, lw.SHOP, ["o1-2"], "반품 접수") == 1
+    assert warranty.revoke(mall, lw.SHOP, ["o1-2"], "반품 접수", now=clock.now()) == 1
     assert warranty.history(mall, lw.SHOP, status="revoked")["revoked_reason"].to_list() == ["반품 접수"]
     with pytest.raises(ls.SettingsError, match="reason"):
-        warranty.revoke(mall, lw.SHOP, ["o1-1"], "  ")
+        warranty.revoke(mall, lw.SHOP, ["o1-1"], "  ", now=clock.now())
 
 
 SCOPES = [  # (chosen categories, the products whose items get a warranty)
@@ -199,11 +199,11 @@ def test_a_full_card_issues_its_reward_once(mall, store_path, fixed_clock):
 
 def test_settings_refuse_bad_values_with_the_field_named(mall):
     with pytest.raises(ls.SettingsError, match="card_size"):
-        ls.save(mall, lw.SHOP, ls.StampSettings(enabled=True, card_size=0, reward="X"))
+        ls.save(mall, lw.SHOP, ls.StampSettings(enabled=True, card_size=0, reward="X"), now=clock.now())
     with pytest.raises(ls.SettingsError, match="category_keys"):
-        ls.save(mall, lw.SHOP, ls.WarrantySettings(enabled=True, scope="categories"))
+        ls.save(mall, lw.SHOP, ls.WarrantySettings(enabled=True, scope="categories"), now=clock.now())
     with pytest.raises(ls.SettingsError, match="sender_key"):
-        ls.save(mall, lw.SHOP, ls.AlimtalkSettings(enabled=True, provider="nhn", app_key="k", sender_key="short"))
+        ls.save(mall, lw.SHOP, ls.AlimtalkSettings(enabled=True, provider="nhn", app_key="k", sender_key="short"), now=clock.now())
     with pytest.raises(ls.SettingsError, match="moment"):
-        ls.save(mall, lw.SHOP, ls.StampSettings(moment="purchase"))
+        ls.save(mall, lw.SHOP, ls.StampSettings(moment="purchase"), now=clock.now())
     assert ls.load(mall, lw.SHOP, "stamp").enabled is False             # nothing half-saved

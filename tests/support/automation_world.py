@@ -72,13 +72,13 @@ def automation(store: Store, trigger: str, params: dict | None = None, *, delay_
                max_lateness_minutes: int | None = None) -> str:
     t = starter_template(trigger)
     template_id = manage.save_template(store, shop_id=shop_id, name=t["name"], trigger=trigger, subject=t["subject"],
-                                       preheader=t["preheader"], html=t["html"], text=t["text"])
+                                       preheader=t["preheader"], html=t["html"], text=t["text"], now=clock.now())
     return manage.create_automation(store, shop_id=shop_id, name=f"{trigger} 자동 이메일", trigger=trigger,
                                     trigger_params=params, subject=t["subject"], sender_name="하루상점",
                                     sender_email="hello@haru-shop.example", template_id=template_id,
                                     preheader=t["preheader"], delay_minutes=delay_minutes,
                                     is_advertising=advertising, start=start,
-                                    max_lateness_minutes=max_lateness_minutes)
+                                    max_lateness_minutes=max_lateness_minutes, now=clock.now())
 
 
 def outbox(store: Store, automation_id: str | None = None) -> list[dict[str, Any]]:
@@ -149,4 +149,4 @@ def smtp_port(controller: Controller) -> int:
 def configure_sender(store: Store, port: int, shop_id: str = SHOP, **extra: Any) -> None:
     manage.save_sender_settings(store, shop_id, sender_name="하루상점", sender_email="hello@haru-shop.example",
                                 sender_contact="서울특별시 마포구 월드컵북로 12, 02-1234-5678",
-                                smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **extra)
+                                smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **extra, now=clock.now())
