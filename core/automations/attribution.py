@@ -74,9 +74,9 @@ def attribute(store: Store, now: dt.datetime, *,
     now = clock.require_aware(now)
     since = now - window - RESCAN
     with store.unit() as con:
-        before = con.execute("SELECT count(*) FROM attributions").fetchone()[0]
+        before = con.execute("SELECT count(*) FROM attributions").fetchall()[0][0]
         con.execute(_CREDIT, {"since": since, "now": now, "window": window})
-        credited = con.execute("SELECT count(*) FROM attributions").fetchone()[0] - before
+        credited = con.execute("SELECT count(*) FROM attributions").fetchall()[0][0] - before
         withdrawn = len(con.execute(_WITHDRAW).fetchall())
     if credited or withdrawn:
         event(log, "attribution.run", credited=credited, withdrawn=withdrawn)

@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import tomli_w
 
 from core.automations import manage
@@ -148,13 +149,14 @@ def _check(section: str, entry: dict[str, Any], known_shops: set[str], known_tem
                                    known_templates=known_templates)
 
 
-def check_config(con, config: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def check_config(con: duckdb.DuckDBPyConnection, config: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Every entry checked; ConfigError lists every problem, each naming its entry and field."""
     shops, stored_templates = manage._known(con)
-    templates = stored_templates | {t.get("template_id") for t in config["template"] if t.get("template_id")}
-    problems, checked = [], {s: [] for s in SECTIONS}
+    templates = stored_templates | {str(t["template_id"]) for t in config["template"] if t.get("template_id")}
+    problems: list[str] = []
+    checked: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS}
     for section in SECTIONS:
-        seen: set[str] = set()
+        seen: set[str | None] = set()
         for n, entry in enumerate(config[section]):
             label = _label(section, n, entry)
             key = entry.get(_KEY[section])
@@ -171,7 +173,7 @@ def check_config(con, config: dict[str, list[dict[str, Any]]]) -> dict[str, list
     return checked
 
 
-def _stored(con, section: str, key: str) -> dict[str, Any] | None:
+def _stored(con: duckdb.DuckDBPyConnection, section: str, key: str) -> dict[str, Any] | None:
     table = {"sender": "sender_settings", "template": "templates", "automation": "automations"}[section]
     fields = _FIELDS[section]
     rows = con.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE {_KEY[section]} = ?", [key]).fetchall()

@@ -18,6 +18,7 @@ from core.automations.audience import check_audience, stage_audience
 from core.automations.triggers import (
     AUTOMATION_COLUMNS,
     TRIGGERS,
+    AutomationStatus,
     TriggerError,
     automation_from_row,
     bind,
@@ -29,7 +30,7 @@ from core.segments.rules import RuleError
 from core.shops.registry import shop_timezone
 from core.store import Store
 
-STATUSES = ("draft", "running", "paused")
+STATUSES = tuple(AutomationStatus)
 TRIGGER_LABELS = {  # the words marketers know from Stibee (발송 조건)
     "purchased": "상품 구매함", "no_first_purchase": "첫 구매 안 함", "no_repurchase": "재구매 안 함",
     "signup": "회원 가입함", "cart_abandoned": "방치된 카트", "delivered": "배송 완료",
@@ -71,7 +72,7 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
     out["is_advertising"] = out.get("is_advertising", True)
     if not isinstance(out["is_advertising"], bool):
         raise AutomationError("is_advertising: true 또는 false여야 합니다")
-    out["status"] = out.get("status", "draft")
+    out["status"] = out.get("status", AutomationStatus.DRAFT)
     if out["status"] not in STATUSES:
         raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다 (got {out['status']!r})")
     if not (out.get("subject") or "").strip():
@@ -82,7 +83,7 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
         raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
     if out.get("template_id") is not None and out.get("template_id") not in known_templates:
         raise AutomationError(f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})")
-    if out["status"] == "running" and out.get("template_id") is None:
+    if out["status"] == AutomationStatus.RUNNING and out.get("template_id") is None:
         raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
     out["preheader"] = out.get("preheader") or ""
     return out
@@ -136,7 +137,7 @@ SENDER_FIELDS = ("shop_id", "sender_name", "sender_email", "sender_contact", "sm
                  "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours")
 
 
-def write_automation(con, a: dict[str, Any], now: dt.datetime) -> None:
+def write_automation(con: duckdb.DuckDBPyConnection, a: dict[str, Any], now: dt.datetime) -> None:
     """Insert or update one checked automation; a status change is logged (the running window)."""
     old = con.execute("SELECT status FROM automations WHERE automation_id = ?", [a["automation_id"]]).fetchone()
     values = [a.get(f) for f in _AUTOMATION_FIELDS]
@@ -169,13 +170,13 @@ def set_cart_threshold(con: duckdb.DuckDBPyConnection, shop_id: str, minutes: in
                 [minutes, now, shop_id])
 
 
-def log_status(con, automation_id: str, status: str, now: dt.datetime) -> None:
+def log_status(con: duckdb.DuckDBPyConnection, automation_id: str, status: str, now: dt.datetime) -> None:
     con.execute("""INSERT INTO automation_status_log VALUES (?, ?, ?)
                    ON CONFLICT (automation_id, changed_at) DO UPDATE SET status = excluded.status""",
                 [automation_id, status, now])
 
 
-def write_template(con, t: dict[str, Any], now: dt.datetime) -> None:
+def write_template(con: duckdb.DuckDBPyConnection, t: dict[str, Any], now: dt.datetime) -> None:
     cols = ", ".join(_TEMPLATE_FIELDS)
     updates = ", ".join(f"{f} = excluded.{f}" for f in _TEMPLATE_FIELDS if f != "template_id")
     con.execute(f"""INSERT INTO templates ({cols}, updated_at) VALUES ({", ".join("?" for _ in _TEMPLATE_FIELDS)}, ?)
@@ -183,7 +184,7 @@ def write_template(con, t: dict[str, Any], now: dt.datetime) -> None:
                 [t.get(f) for f in _TEMPLATE_FIELDS] + [now])
 
 
-def write_sender(con, s: dict[str, Any], now: dt.datetime) -> None:
+def write_sender(con: duckdb.DuckDBPyConnection, s: dict[str, Any], now: dt.datetime) -> None:
     cols = ", ".join(SENDER_FIELDS)
     updates = ", ".join(f"{f} = excluded.{f}" for f in SENDER_FIELDS if f != "shop_id")
     con.execute(f"""INSERT INTO sender_settings ({cols}, updated_at) VALUES ({", ".join("?" for _ in SENDER_FIELDS)}, ?)
@@ -191,7 +192,7 @@ def write_sender(con, s: dict[str, Any], now: dt.datetime) -> None:
                 [s.get(f) for f in SENDER_FIELDS] + [now])
 
 
-def _known(con) -> tuple[set[str], set[str]]:
+def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
     shops = {r[0] for r in con.execute("SELECT shop_id FROM shops").fetchall()}
     templates = {r[0] for r in con.execute("SELECT template_id FROM templates").fetchall()}
     return shops, templates
@@ -227,7 +228,7 @@ def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, su
               "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
               "sender_name": sender_name, "sender_email": sender_email, "preheader": preheader,
               "template_id": template_id, "delay_minutes": delay_minutes, "is_advertising": is_advertising,
-              "max_lateness_minutes": max_lateness_minutes, "status": "running" if start else "draft",
+              "max_lateness_minutes": max_lateness_minutes, "status": AutomationStatus.RUNNING if start else AutomationStatus.DRAFT,
               "audience": audience}
     with store.unit() as con:
         shops, templates = _known(con)
@@ -245,7 +246,7 @@ def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetim
                           [automation_id]).fetchone()
         if row is None:
             raise AutomationError(f"automation '{automation_id}' does not exist")
-        if status == "running" and row[1] is None:
+        if status == AutomationStatus.RUNNING and row[1] is None:
             raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
         if row[0] == status:
             return
@@ -255,15 +256,15 @@ def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetim
 
 
 def start_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
-    set_status(store, automation_id, "running", now=now)
+    set_status(store, automation_id, AutomationStatus.RUNNING, now=now)
 
 
 def pause_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
-    set_status(store, automation_id, "paused", now=now)
+    set_status(store, automation_id, AutomationStatus.PAUSED, now=now)
 
 
 def resume_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
-    set_status(store, automation_id, "running", now=now)
+    set_status(store, automation_id, AutomationStatus.RUNNING, now=now)
 
 
 # ------------------------------------------------------------------ reads
@@ -333,7 +334,7 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
         delay = dt.timedelta(minutes=a.delay_minutes)
         # A running automation has planned what became true up to `evaluated_until`; what became true
         # since is not planned yet but will be at the next tick (due now if its due time has passed).
-        start_true = min(now, a.evaluated_until) if a.status == "running" and a.evaluated_until else now
+        start_true = min(now, a.evaluated_until) if a.status == AutomationStatus.RUNNING and a.evaluated_until else now
         end_true = end - delay
         predicted = "SELECT NULL::VARCHAR AS member_key, NULL::VARCHAR AS occurrence_key, " \
                     "NULL::VARCHAR AS recipient, NULL::TIMESTAMPTZ AS became_true_at WHERE FALSE"

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import json
 import re
 from typing import Any
@@ -68,6 +69,14 @@ def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in used}
 
 
+class AutomationStatus(enum.StrEnum):
+    """An automation's status; only a running automation acts. Equal to the strings stored in `automations`."""
+
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+
+
 class TriggerError(ValueError):
     """Trigger parameters that cannot work; the message names the field."""
 
@@ -81,7 +90,7 @@ class Automation:
     delay_minutes: int
     max_lateness_minutes: int | None
     is_advertising: bool
-    status: str
+    status: AutomationStatus
     evaluated_until: dt.datetime | None
 
     @property
@@ -97,10 +106,10 @@ AUTOMATION_COLUMNS = ("automation_id, shop_id, trigger, trigger_params, delay_mi
 def automation_from_row(row: tuple) -> Automation:
     aid, shop, trigger, params, delay, late, adv, status, until = row
     return Automation(aid, shop, trigger, json.loads(params or "{}") if isinstance(params, str) else (params or {}),
-                      int(delay or 0), late, bool(adv), status, until)
+                      int(delay or 0), late, bool(adv), AutomationStatus(status), until)
 
 
-def validate_params(trigger: str, params: dict[str, Any]) -> dict[str, Any]:
+def validate_params(trigger: str | None, params: dict[str, Any]) -> dict[str, Any]:
     """The trigger's parameters, checked and normalized; TriggerError names the bad field."""
     if trigger not in ALL_TRIGGERS:
         raise TriggerError(f"trigger '{trigger}' is not one of {', '.join(ALL_TRIGGERS)}")

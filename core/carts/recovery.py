@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from core.automations import manage
-from core.automations.triggers import OWNER_TRIGGERS
+from core.automations.triggers import OWNER_TRIGGERS, AutomationStatus
 from core.carts.stats import threshold_minutes
 from core.i18n import t
 from core.messaging import templates
@@ -84,11 +84,11 @@ def set_threshold(store: Store, shop_id: str, minutes: int, *, now: dt.datetime)
 def switch(store: Store, automation_id: str, on: bool, *, now: dt.datetime) -> None:
     """Turn a recovery automation off (paused) or back on (running; nothing abandoned meanwhile is backfilled)."""
     current = manage.get_automation(store, automation_id)["status"]
-    if on and current == "draft":
+    if on and current == AutomationStatus.DRAFT:
         manage.start_automation(store, automation_id, now=now)
-    elif on and current == "paused":
+    elif on and current == AutomationStatus.PAUSED:
         manage.resume_automation(store, automation_id, now=now)
-    elif not on and current == "running":
+    elif not on and current == AutomationStatus.RUNNING:
         manage.pause_automation(store, automation_id, now=now)
 
 
@@ -108,7 +108,7 @@ def _owner_automations(store: Store, shop_id: str) -> dict[str, dict[str, Any]]:
 def owner_notice(store: Store, shop_id: str) -> dict[str, Any]:
     """The owner's notice setting: mode (off | each | digest), the address, and the automation ids."""
     made = _owner_automations(store, shop_id)
-    mode = next((m for m, trigger in _OWNER_TRIGGER.items() if made.get(trigger, {}).get("status") == "running"),
+    mode = next((m for m, trigger in _OWNER_TRIGGER.items() if made.get(trigger, {}).get("status") == AutomationStatus.RUNNING),
                 "off")
     shown = made.get(_OWNER_TRIGGER.get(mode, "")) or next(iter(made.values()), None)
     return {"mode": mode, "recipient": shown["params"].get("recipient", "") if shown else "",
@@ -135,7 +135,7 @@ def set_owner_notice(store: Store, shop_id: str, mode: str, recipient: str | Non
         running = (_update_owner_automation(store, made[wanted]["automation_id"], params, now) if wanted in made
                    else _create_owner_automation(store, shop_id, wanted, params, now))
     for trigger, automation in made.items():  # the other mode (or both, when off) stops
-        if trigger != wanted and automation["status"] == "running":
+        if trigger != wanted and automation["status"] == AutomationStatus.RUNNING:
             manage.pause_automation(store, automation["automation_id"], now=now)
     return running
 
@@ -172,7 +172,7 @@ def _update_owner_automation(store: Store, automation_id: str, params: dict[str,
     fields = {f: current[f] for f in ("automation_id", "shop_id", "name", "trigger", "delay_minutes",
                                       "max_lateness_minutes", "is_advertising", "template_id", "subject",
                                       "preheader", "sender_name", "sender_email", "audience")}
-    fields.update({"trigger_params": params, "status": "running"})
+    fields.update({"trigger_params": params, "status": AutomationStatus.RUNNING})
     with store.unit() as con:
         shops = registry.shop_ids(con)
         try:

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import polars as pl
 
 from core import clock
@@ -104,7 +106,7 @@ def threshold_minutes(settings: dict[str, Any] | None) -> int:
     return int(value) if isinstance(value, int) and 5 <= value <= 7 * 24 * 60 else DEFAULT_THRESHOLD_MINUTES
 
 
-def _shop(con, shop_id: str) -> tuple[int, str]:
+def _shop(con: duckdb.DuckDBPyConnection, shop_id: str) -> tuple[int, str]:
     found = shop(con, shop_id)  # ShopNotFound (a KeyError) when it is not connected
     return threshold_minutes(found.settings), shop_timezone(con, shop_id)
 
@@ -146,7 +148,7 @@ def recovery_stats(store: Store, shop_id: str, days: int, now: dt.datetime) -> d
                      "recovered": recovered, "revenue": revenue})
     frame = pl.DataFrame(rows, schema={"day": pl.Date, "abandoned": pl.Int64, "reached": pl.Int64,
                                        "clicked": pl.Int64, "recovered": pl.Int64, "revenue": pl.Float64})
-    totals = {k: int(frame[k].sum()) for k in ("abandoned", "reached", "clicked", "recovered")}
+    totals: dict[str, float] = {k: int(frame[k].sum()) for k in ("abandoned", "reached", "clicked", "recovered")}
     totals["revenue"] = float(frame["revenue"].sum())
     totals["rate"] = totals["recovered"] / totals["abandoned"] if totals["abandoned"] else 0.0
     return {"totals": totals, "by_day": frame, "threshold_minutes": threshold, "timezone": tz}
@@ -178,18 +180,19 @@ def cart_items(store: Store, shop_id: str, cart_key: str) -> pl.DataFrame:
                        params=[shop_id, cart_key]).pl()
 
 
-_CSV_HEADERS = {"cart_key": "카트 ID", "email": "이메일", "total_amount": "금액", "last_activity_at": "마지막 활동",
-                "abandoned_at": "방치 시각", "emailed_at": "이메일 발송", "clicked_at": "클릭",
-                "recovered_order": "복구 주문", "recovered_amount": "복구 금액", "recovery_url": "복구 링크"}
+# The columns of the carts export, in order; their headers are console words the caller passes.
+CSV_COLUMNS = ("cart_key", "email", "total_amount", "last_activity_at", "abandoned_at", "emailed_at", "clicked_at",
+               "recovered_order", "recovered_amount", "recovery_url")
 
 
-def carts_csv(frame: pl.DataFrame, tz: str) -> bytes:
-    """The carts list as CSV, UTF-8 with a BOM (Excel reads Korean), times on the shop's clock."""
+def carts_csv(frame: pl.DataFrame, headers: Mapping[str, str], tz: str) -> bytes:
+    """The carts list as CSV, UTF-8 with a BOM (Excel reads Korean), times on the shop's clock; `headers` names
+    each of CSV_COLUMNS in the reader's language (the console's words)."""
     times = [c for c in ("last_activity_at", "abandoned_at", "emailed_at", "clicked_at") if c in frame.columns]
-    out = frame.select(list(_CSV_HEADERS)).with_columns(
+    out = frame.select(list(CSV_COLUMNS)).with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in times],
         pl.col("total_amount").cast(pl.Float64), pl.col("recovered_amount").cast(pl.Float64),
-    ).rename(_CSV_HEADERS)
+    ).rename({c: headers.get(c, c) for c in CSV_COLUMNS})
     buffer = io.BytesIO()
     out.write_csv(buffer)
     return b"\xef\xbb\xbf" + buffer.getvalue()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Literal, overload
 
 import duckdb
 
@@ -167,6 +167,14 @@ def to_json(settings: Settings) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: Literal["stamp"]) -> StampSettings: ...
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: Literal["warranty"]) -> WarrantySettings: ...
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: Literal["alimtalk"]) -> AlimtalkSettings: ...
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> Settings: ...
 def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> Settings:
     row = con.execute("SELECT enabled, active_from, settings FROM loyalty_settings WHERE shop_id = ? AND kind = ?",
                       [shop_id, kind]).fetchall()
@@ -216,7 +224,8 @@ def enabled_shops(con: duckdb.DuckDBPyConnection) -> list[str]:
 def save_alimtalk_secret(shop_id: str, secret_key: str) -> None:
     if not secret_key.strip():
         raise SettingsError("the Alimtalk secret key (X-Secret-Key) is empty")
-    secrets.put(shop_id, **{SECRET_KEY_NAME: secret_key.strip()})
+    values: dict[str, Any] = {SECRET_KEY_NAME: secret_key.strip()}
+    secrets.put(shop_id, None, **values)
 
 
 def alimtalk_secret(shop_id: str) -> str | None:

@@ -15,6 +15,7 @@ settings do not rewrite it. Codes are `secrets.token_urlsafe(16)` (128 random bi
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import secrets as token_source
 from typing import Any
@@ -29,7 +30,16 @@ from core.loyalty.settings import read as read_settings
 from core.shops.registry import shop_timezone
 from core.store import Store
 
-STATUSES = ("pending", "issued", "revoked")
+
+class WarrantyStatus(enum.StrEnum):
+    """A warranty's status (신청대기 / 발급 / 취소). Equal to the strings stored in `warranties`."""
+
+    PENDING = "pending"
+    ISSUED = "issued"
+    REVOKED = "revoked"
+
+
+STATUSES = tuple(WarrantyStatus)
 CODE_BYTES = 16
 
 _ITEMS_SQL = """
@@ -52,7 +62,7 @@ _ITEMS_SQL = """
       AND ($all OR oi.product_key IN (SELECT product_key FROM scoped))
 """
 
-_ITEM_SCHEMA = {"item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8,
+_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8,
                 "item_name": pl.Utf8, "option_text": pl.Utf8, "ordered_at": pl.Datetime("us", "UTC"),
                 "delivered_at": pl.Datetime("us", "UTC")}
 
@@ -269,7 +279,7 @@ def counts(store: Store, shop_id: str) -> dict[str, int]:
     with store.unit() as con:
         rows = con.execute("SELECT status, count(*) FROM warranties WHERE shop_id = ? GROUP BY status",
                            [shop_id]).fetchall()
-    return {s: 0 for s in STATUSES} | dict(rows)
+    return {str(s): 0 for s in STATUSES} | dict(rows)
 
 
 def find(store: Store, code: str) -> dict[str, Any] | None:
@@ -300,5 +310,5 @@ def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | No
         frame = snapshot(con, shop_id, ws, items.cast(_ITEM_SCHEMA))
         shop_name, tz = _shop(con, shop_id)
     row = frame.to_dicts()[0]
-    return row | {"code": "PREVIEW", "status": "issued", "shop_name": shop_name, "shop_tz": tz,
+    return row | {"code": "PREVIEW", "status": WarrantyStatus.ISSUED, "shop_name": shop_name, "shop_tz": tz,
                   "details_text": row["details"], "issued_at": now, "brand": ws.brand or shop_name}

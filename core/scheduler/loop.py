@@ -154,7 +154,8 @@ def run_forever(store: Store, stop: threading.Event, tick_seconds: float = 5.0) 
             heartbeat.write(store.path, started_at=started, now=now, next_jobs=next_jobs(last))
 
         runner = schedule.Scheduler()
-        runner.every(tick_seconds).seconds.do(one_tick)
+        # schedule's annotation says int; it takes (and documents) fractions of a second too.
+        runner.every(tick_seconds).seconds.do(one_tick)  # type: ignore[arg-type]
         one_tick()
         while not stop.is_set():
             runner.run_pending()

@@ -11,7 +11,6 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core import i18n
 from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, shop_timezone
 from core.segments.rules import COUNTED_SQL, DEFAULT_TZ, MAX_KEYS, SAMPLE_SIZE, Rule, StoreLike, as_rule, open_store
 
@@ -55,9 +54,9 @@ def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str
         sql, params = compile_rule(rule, shop_id, tz).render("m.shop_id, m.member_key, m.signed_up_at")
         con.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
         try:
-            count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
             shop, shop_params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
-            total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchone()[0]
+            total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchall()[0][0]
             sample = con.sql(f"""
                 WITH pick AS (SELECT shop_id, member_key FROM {table}
                               ORDER BY signed_up_at DESC NULLS LAST, member_key LIMIT ?),
@@ -86,23 +85,18 @@ def matching_members(con: duckdb.DuckDBPyConnection, rule: Rule, shop_id: str | 
     return con.sql(sql + "\nORDER BY m.shop_id, m.signed_up_at DESC NULLS LAST, m.member_key", params=params).pl()
 
 
-# Korean-first CSV headers (the console's words); English when the console runs in English.
-_CSV_HEADERS = {
-    "ko": {"shop_id": "쇼핑몰", "member_key": "회원 ID", "name": "이름", "email": "이메일", "phone": "휴대폰",
-           "member_group": "회원 등급", "signed_up_at": "가입일시", "last_order_at": "마지막 주문일시",
-           "orders": "주문 수", "spent": "총 구매액", "email_consent": "이메일 수신동의",
-           "sms_consent": "SMS 수신동의", "night_consent": "야간 수신동의"},
-    "en": {"shop_id": "Shop", "member_key": "Member ID", "name": "Name", "email": "E-mail", "phone": "Phone",
-           "member_group": "Member group", "signed_up_at": "Signed up", "last_order_at": "Last order",
-           "orders": "Orders", "spent": "Total spent", "email_consent": "E-mail consent",
-           "sms_consent": "SMS consent", "night_consent": "Night consent"},
-}
+# The columns of the export, in order; their headers are console words the caller passes (`headers`).
+CSV_COLUMNS = ("shop_id", "member_key", "name", "email", "phone", "member_group", "signed_up_at", "last_order_at",
+               "orders", "spent", "email_consent", "sms_consent", "night_consent")
 _TEXT_COLUMNS = ("member_key", "name", "email", "phone", "member_group")
 
 
-def csv_bytes(frame: pl.DataFrame, tz: str = DEFAULT_TZ, lang: str | None = None) -> bytes:
-    """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times."""
-    lang = i18n.normalize(lang or i18n.language())
+def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ) -> bytes:
+    """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times.
+
+    `headers` names each of CSV_COLUMNS in the reader's language (the console's words); a column it does
+    not name keeps its field name.
+    """
     yes, no = ("Y", "N")
     out = frame.with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
@@ -112,20 +106,20 @@ def csv_bytes(frame: pl.DataFrame, tz: str = DEFAULT_TZ, lang: str | None = None
         *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
           for c in _TEXT_COLUMNS],
         pl.col("spent").cast(pl.Float64).round(2),
-    ).rename(_CSV_HEADERS[lang])
+    ).rename({c: headers[c] for c in frame.columns if c in headers})
     buffer = io.BytesIO()
     out.write_csv(buffer)
     return b"\xef\xbb\xbf" + buffer.getvalue()
 
 
-def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None = None,
-               lang: str | None = None) -> bytes:
+def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
+               headers: Mapping[str, str]) -> bytes:
     """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone."""
     rule = as_rule(rule)
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         frame = matching_members(con, rule, shop_id)
-    return csv_bytes(frame, tz, lang)
+    return csv_bytes(frame, headers, tz)
 
 
 # --------------------------------------------------------------------------- what the filters offer

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from core import clock
+from core.i18n.words import engine as engine_words
 from core.segments import compiler, explorer, rules
 from core.segments import saved as saved_segments
 from core.segments.rules import RuleError
@@ -88,7 +89,8 @@ def test_an_automation_audience_uses_the_saved_segment_rule(mall: Store) -> None
 
 
 def test_the_csv_export_opens_back_with_korean_intact_and_no_formula(mall: Store) -> None:
-    data = explorer.export_csv(mall, {"member_groups": ["VIP"]}, SHOP, lang="ko")
+    data = explorer.export_csv(mall, {"member_groups": ["VIP"]}, SHOP,
+                               {c: engine_words.WORDS[f"segments.csv.{c}"][0] for c in explorer.CSV_COLUMNS})
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM as UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["이름"] for r in rows} == {"김민지", "최수아"}
