@@ -77,7 +77,7 @@ def export_config(store: Store, shop_id: str | None = None) -> dict[str, list[di
             fields = _FIELDS[section]
             cur = con.execute(f"SELECT {', '.join(fields)} FROM {table} {where} ORDER BY {_KEY[section]}",
                               {"shop": shop_id})
-            rows = [dict(zip(fields, r)) for r in cur.fetchall()]
+            rows = [dict(zip(fields, r, strict=True)) for r in cur.fetchall()]
             for r in rows:
                 _parse_json_fields(r)
             out[section] = [_clean(r) for r in rows]
@@ -94,7 +94,8 @@ def _parse_json_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 def dumps(config: dict[str, list[dict[str, Any]]]) -> str:
     header = ("# Automations, templates and sender settings of the console (python -m core export).\n"
-              "# Apply with: python -m core apply FILE. SMTP passwords are not here: they stay in the secrets file.\n\n")
+              "# Apply with: python -m core apply FILE. "
+              "SMTP passwords are not here: they stay in the secrets file.\n\n")
     return header + tomli_w.dumps({s: config.get(s, []) for s in SECTIONS if config.get(s)},
                                   multiline_strings=True)
 
@@ -110,7 +111,8 @@ def loads(text: str, source: str = "config") -> dict[str, list[dict[str, Any]]]:
     problems = []
     for section, entries in data.items():
         if section not in SECTIONS:
-            problems.append(f"{source}: unknown section [{section}] (expected {', '.join(f'[[{s}]]' for s in SECTIONS)})")
+            expected = ", ".join(f"[[{s}]]" for s in SECTIONS)
+            problems.append(f"{source}: unknown section [{section}] (expected {expected})")
         elif not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             problems.append(f"{source}: [{section}] must be written as [[{section}]] tables")
     if problems:
@@ -149,7 +151,8 @@ def _check(section: str, entry: dict[str, Any], known_shops: set[str], known_tem
                                    known_templates=known_templates)
 
 
-def check_config(con: duckdb.DuckDBPyConnection, config: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def check_config(con: duckdb.DuckDBPyConnection,
+                 config: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Every entry checked; ConfigError lists every problem, each naming its entry and field."""
     shops, stored_templates = manage._known(con)
     templates = stored_templates | {str(t["template_id"]) for t in config["template"] if t.get("template_id")}
@@ -179,7 +182,7 @@ def _stored(con: duckdb.DuckDBPyConnection, section: str, key: str) -> dict[str,
     rows = con.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE {_KEY[section]} = ?", [key]).fetchall()
     if not rows:
         return None
-    return _parse_json_fields(dict(zip(fields, rows[0])))
+    return _parse_json_fields(dict(zip(fields, rows[0], strict=True)))
 
 
 def _same(stored: dict[str, Any], entry: dict[str, Any], section: str) -> bool:

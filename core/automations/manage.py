@@ -120,7 +120,8 @@ def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
         raise AutomationError(f"smtp_port: 1..65535 (got {port!r})")
     if not isinstance(out.setdefault("frequency_cap_enabled", True), bool):
-        raise AutomationError(f"frequency_cap_enabled: true 또는 false여야 합니다 (got {out['frequency_cap_enabled']!r})")
+        got = out["frequency_cap_enabled"]
+        raise AutomationError(f"frequency_cap_enabled: true 또는 false여야 합니다 (got {got!r})")
     hours = out.setdefault("frequency_cap_hours", 24)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 30:
         raise AutomationError(f"frequency_cap_hours: 1..720 (got {hours!r})")
@@ -228,7 +229,8 @@ def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, su
               "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
               "sender_name": sender_name, "sender_email": sender_email, "preheader": preheader,
               "template_id": template_id, "delay_minutes": delay_minutes, "is_advertising": is_advertising,
-              "max_lateness_minutes": max_lateness_minutes, "status": AutomationStatus.RUNNING if start else AutomationStatus.DRAFT,
+              "max_lateness_minutes": max_lateness_minutes,
+              "status": AutomationStatus.RUNNING if start else AutomationStatus.DRAFT,
               "audience": audience}
     with store.unit() as con:
         shops, templates = _known(con)
@@ -313,7 +315,7 @@ def get_automation(store: Store, automation_id: str) -> dict[str, Any]:
         row = cur.fetchone()
         if row is None:
             raise AutomationError(f"automation '{automation_id}' does not exist")
-        return dict(zip([d[0] for d in cur.description], row))
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
 def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_size: int = 20, *,

@@ -9,7 +9,7 @@ e-mail guide (상품 구매함 / 첫 구매 안 함 / 재구매 안 함, 7·14·
 | no_first_purchase  | signed_up_at + N days, if no order by then    | member_key     |
 | no_repurchase      | a paid order's ordered_at + N days, if no newer order by then | order_key |
 | signup             | signed_up_at                                  | member_key     |
-| cart_abandoned     | last_activity_at + threshold (default 60 min), if the cart has an e-mail, is open and was not ordered | cart_key |
+| cart_abandoned     | last_activity + threshold (default 60 min), with an e-mail, open, not ordered | cart_key |
 | delivered          | orders.delivered_at                           | order_key      |
 | cart_notice        | as cart_abandoned; written to the shop owner  | cart_key       |
 | cart_digest        | 09:00 shop time, for the previous day if a cart was abandoned on it | the day (YYYY-MM-DD) |
@@ -194,7 +194,8 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
         p.update({"sfrom": window_from - days, "sto": window_to - days, "days": int(a.params["days"])})
         sql = f"""
             WITH cand AS (
-                SELECT o.member_key, o.order_key, o.ordered_at AS ref_at, o.ordered_at + to_days($days) AS became_true_at
+                SELECT o.member_key, o.order_key, o.ordered_at AS ref_at,
+                       o.ordered_at + to_days($days) AS became_true_at
                 FROM orders o WHERE o.shop_id = $shop AND o.member_key IS NOT NULL AND o.paid_at IS NOT NULL
                     AND o.{_LIVE} AND o.ordered_at > $sfrom AND o.ordered_at <= $sto),
             later AS (

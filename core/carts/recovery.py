@@ -108,7 +108,8 @@ def _owner_automations(store: Store, shop_id: str) -> dict[str, dict[str, Any]]:
 def owner_notice(store: Store, shop_id: str) -> dict[str, Any]:
     """The owner's notice setting: mode (off | each | digest), the address, and the automation ids."""
     made = _owner_automations(store, shop_id)
-    mode = next((m for m, trigger in _OWNER_TRIGGER.items() if made.get(trigger, {}).get("status") == AutomationStatus.RUNNING),
+    mode = next((m for m, trigger in _OWNER_TRIGGER.items()
+                 if made.get(trigger, {}).get("status") == AutomationStatus.RUNNING),
                 "off")
     shown = made.get(_OWNER_TRIGGER.get(mode, "")) or next(iter(made.values()), None)
     return {"mode": mode, "recipient": shown["params"].get("recipient", "") if shown else "",

@@ -62,9 +62,9 @@ _ITEMS_SQL = """
       AND ($all OR oi.product_key IN (SELECT product_key FROM scoped))
 """
 
-_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8,
-                "item_name": pl.Utf8, "option_text": pl.Utf8, "ordered_at": pl.Datetime("us", "UTC"),
-                "delivered_at": pl.Datetime("us", "UTC")}
+_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8, "item_name": pl.Utf8,
+    "option_text": pl.Utf8, "ordered_at": pl.Datetime("us", "UTC"), "delivered_at": pl.Datetime("us", "UTC")}
 
 
 def mask_name(name: str | None) -> str | None:

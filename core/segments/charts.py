@@ -115,7 +115,7 @@ def _cohorts(first_month: dt.date, months: int) -> list[dt.date]:
 
 def _matrix(windows: pl.DataFrame, by_month: pl.DataFrame, first_month: dt.date, this_month: dt.date,
             months: int) -> pl.DataFrame:
-    members = dict(zip(windows["cohort"].to_list(), windows["members"].to_list()))
+    members = dict(zip(windows["cohort"].to_list(), windows["members"].to_list(), strict=True))
     second = {(c, k): n for c, k, n in by_month.iter_rows()}
     rows = []
     for cohort in _cohorts(first_month, months):

@@ -12,9 +12,9 @@ parameter list, in the order the placeholders appear.
 | orders_min / orders_max        | number of counted orders (a member with none has 0)                |
 | spent_min / spent_max          | sum of the counted orders' totals (0 with none)                    |
 | product_keys                   | bought at least one of these products in a counted order           |
-| category_keys                  | bought a product of one of these categories or of any category below them (depth 1..4) |
+| category_keys                  | bought a product of one of these categories or of any below them (depth 1..4) |
 | has_open_cart                  | has (True) / has no (False) cart with status `open`                |
-| email_consent / sms_consent    | consents (True) / does not (False); an unsubscribe recorded in the console withdraws consent at once |
+| email_consent / sms_consent    | consents (True) / does not (False); an unsubscribe withdraws consent at once |
 | night_consent                  | night-time (21:00-08:00) advertising consent                       |
 | member_groups                  | member group is one of these                                       |
 
