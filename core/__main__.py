@@ -98,7 +98,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     try:
         report = apply_file(_store(args, "cli"), args.file, now=clock.now(), dry_run=args.dry_run)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.detail, file=sys.stderr)
         return 2
     print(("checked, nothing written (--dry-run): " if args.dry_run else "applied: ") + report.summary())
     return 0

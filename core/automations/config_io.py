@@ -23,6 +23,7 @@ import duckdb
 import tomli_w
 
 from core.automations import manage
+from core.errors import InvalidInput
 from core.store import Store
 
 SECTIONS = ("sender", "template", "automation")
@@ -38,12 +39,14 @@ _OPTIONAL = {  # may be left out of a file (the console's defaults apply)
 }
 
 
-class ConfigError(ValueError):
-    """A config file that cannot be applied; `problems` lists each as 'entry: field: what is wrong'."""
+class ConfigError(InvalidInput, ValueError):
+    """A config file that cannot be applied; `problems` lists each as 'entry: field: what is wrong' (for the
+    command line that applies it, and the detail)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("the config cannot be applied:\n" + "\n".join(f"  - {p}" for p in problems))
         self.problems = problems
+        super().__init__("automations.config_invalid", count=len(problems),
+                         detail="the config cannot be applied:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclasses.dataclass
@@ -130,23 +133,29 @@ def _check(section: str, entry: dict[str, Any], known_shops: set[str], known_tem
     fields = _FIELDS[section]
     unknown = sorted(set(entry) - set(fields))
     if unknown:
-        raise manage.AutomationError(f"{unknown[0]}: unknown field (known: {', '.join(fields)})")
+        raise manage.AutomationError(unknown[0], "unknown_field",
+                                     f"{unknown[0]}: unknown field (known: {', '.join(fields)})",
+                                     known=", ".join(fields))
     missing = [f for f in fields if f not in entry and f not in _OPTIONAL[section]]
     if missing:
-        raise manage.AutomationError(f"{missing[0]}: missing")
+        raise manage.AutomationError(missing[0], "missing_field", f"{missing[0]}: missing")
     key = entry[_KEY[section]]
     if not isinstance(key, str) or not key.strip():
-        raise manage.AutomationError(f"{_KEY[section]}: must be a non-empty string")
+        raise manage.AutomationError(_KEY[section], "key_empty", f"{_KEY[section]}: must be a non-empty string")
     if section == "sender":
         if key not in known_shops:
-            raise manage.AutomationError(f"shop_id: '{key}' is not a connected shop")
+            raise manage.AutomationError("shop_id", "not_a_shop", f"shop_id: '{key}' is not a connected shop",
+                                         shop_id=str(key))
         return manage.check_sender(entry)
     if section == "template":
         if entry.get("shop_id") is not None and entry["shop_id"] not in known_shops:
-            raise manage.AutomationError(f"shop_id: '{entry['shop_id']}' is not a connected shop")
+            raise manage.AutomationError("shop_id", "not_a_shop",
+                                         f"shop_id: '{entry['shop_id']}' is not a connected shop",
+                                         shop_id=str(entry["shop_id"]))
         return manage.check_template(entry)
     if "trigger_params" in entry and not isinstance(entry["trigger_params"], dict):
-        raise manage.AutomationError("trigger_params: must be a table, e.g. trigger_params = { days = 14 }")
+        raise manage.AutomationError("trigger_params", "params_not_table",
+                                     "trigger_params: must be a table, e.g. trigger_params = { days = 14 }")
     return manage.check_automation({"trigger_params": {}, **entry}, known_shops=known_shops,
                                    known_templates=known_templates)
 
@@ -170,7 +179,7 @@ def check_config(con: duckdb.DuckDBPyConnection,
             try:
                 checked[section].append(_check(section, entry, shops, templates))
             except manage.AutomationError as exc:
-                problems.append(f"{label}: {exc}")
+                problems.append(f"{label}: {exc.detail}")
     if problems:
         raise ConfigError(problems)
     return checked

@@ -26,6 +26,7 @@ from core.automations.triggers import (
     validate_params,
     with_recipients,
 )
+from core.errors import CoreError, InvalidInput, Kind
 from core.segments.rules import RuleError
 from core.shops.registry import shop_timezone
 from core.store import Store
@@ -38,8 +39,16 @@ TRIGGER_LABELS = {  # the words marketers know from Stibee (발송 조건)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AutomationError(ValueError):
-    """Input that cannot make a working automation; the message names the field."""
+class AutomationError(InvalidInput, ValueError):
+    """Input that cannot make a working automation (or names one that does not exist).
+
+    `field` names the field at fault (the wizard shows the step where it is entered); the key and params
+    are what the console words; `detail` is the account for logs and the command line, field first.
+    """
+
+    def __init__(self, field: str, key: str, detail: str, *, kind: Kind | None = None, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"automations.{key}", detail=detail, kind=kind, field=field, **params)
 
 
 # ------------------------------------------------------------------ validation (shared with config_io)
@@ -49,42 +58,55 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
     out = dict(fields)
     name = (out.get("name") or "").strip()
     if not name:
-        raise AutomationError("name: 이름이 비어 있습니다 (name is empty)")
+        raise AutomationError("name", "name_empty", "name: 이름이 비어 있습니다 (name is empty)")
     if out.get("shop_id") not in known_shops:
-        raise AutomationError(f"shop_id: 연결된 쇼핑몰이 아닙니다 ('{out.get('shop_id')}' is not a connected shop)")
+        raise AutomationError("shop_id", "not_a_shop",
+                              f"shop_id: 연결된 쇼핑몰이 아닙니다 ('{out.get('shop_id')}' is not a "
+                              "connected shop)", shop_id=str(out.get("shop_id")))
     try:
         out["trigger_params"] = validate_params(out.get("trigger"), out.get("trigger_params") or {})
     except TriggerError as exc:
         field = "trigger" if out.get("trigger") not in TRIGGERS else "trigger_params"
-        raise AutomationError(f"{field}: {exc}") from None
+        raise AutomationError(field, exc.key.removeprefix("automations."), f"{field}: {exc.detail}",
+                              **{k: v for k, v in exc.params.items() if k != "field"}) from None
     try:
         out["audience"] = check_audience(out.get("audience"))
     except (RuleError, ValueError) as exc:
-        raise AutomationError(f"audience: {exc}") from None
+        problem = exc.detail if isinstance(exc, CoreError) else str(exc)
+        raise AutomationError("audience", "bad_audience", f"audience: {problem}", problem=problem) from None
     for field, low, high in (("delay_minutes", 0, 365 * 24 * 60), ("max_lateness_minutes", 1, 30 * 24 * 60)):
         value = out.get(field, 0 if field == "delay_minutes" else None)
         if value is None:
             out[field] = None
             continue
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise AutomationError(f"{field}: {low}..{high} 사이의 정수여야 합니다 (got {value!r})")
+            raise AutomationError(field, "out_of_range",
+                                  f"{field}: {low}..{high} 사이의 정수여야 합니다 (got {value!r})",
+                                  low=low, high=high, value=repr(value))
         out[field] = value
     out["is_advertising"] = out.get("is_advertising", True)
     if not isinstance(out["is_advertising"], bool):
-        raise AutomationError("is_advertising: true 또는 false여야 합니다")
+        raise AutomationError("is_advertising", "not_bool", "is_advertising: true 또는 false여야 합니다")
     out["status"] = out.get("status", AutomationStatus.DRAFT)
     if out["status"] not in STATUSES:
-        raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다 (got {out['status']!r})")
+        raise AutomationError("status", "bad_status",
+                              f"status: {', '.join(STATUSES)} 중 하나여야 합니다 (got {out['status']!r})",
+                              statuses=", ".join(STATUSES), value=repr(out["status"]))
     if not (out.get("subject") or "").strip():
-        raise AutomationError("subject: 이메일 제목이 비어 있습니다 (subject is empty)")
+        raise AutomationError("subject", "subject_empty", "subject: 이메일 제목이 비어 있습니다 (subject is empty)")
     if not (out.get("sender_name") or "").strip():
-        raise AutomationError("sender_name: 발신자 이름이 비어 있습니다")
+        raise AutomationError("sender_name", "sender_name_empty", "sender_name: 발신자 이름이 비어 있습니다")
     if not _EMAIL.match(out.get("sender_email") or ""):
-        raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
+        raise AutomationError("sender_email", "bad_email",
+                              f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})",
+                              address=str(out.get("sender_email") or ""))
     if out.get("template_id") is not None and out.get("template_id") not in known_templates:
-        raise AutomationError(f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})")
+        raise AutomationError("template_id", "unknown_template",
+                              f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})",
+                              template_id=str(out.get("template_id")))
     if out["status"] == AutomationStatus.RUNNING and out.get("template_id") is None:
-        raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
+        raise AutomationError("template_id", "template_needed",
+                              "template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
     out["preheader"] = out.get("preheader") or ""
     return out
 
@@ -94,15 +116,15 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     from core.messaging.templates import TemplateError, validate
     out = dict(fields)
     if not (out.get("name") or "").strip():
-        raise AutomationError("name: 템플릿 이름이 비어 있습니다")
+        raise AutomationError("name", "template_name_empty", "name: 템플릿 이름이 비어 있습니다")
     trigger = out.get("trigger") or "signup"
     try:
         validate(out.get("subject") or "", out.get("html") or "", out.get("text"), trigger,
                  preheader=out.get("preheader"))
     except TemplateError as exc:
-        raise AutomationError(f"template: {exc}") from None
+        raise AutomationError("template", "bad_template", f"template: {exc}", problem=str(exc)) from None
     except ValueError as exc:
-        raise AutomationError(f"trigger: {exc}") from None
+        raise AutomationError("trigger", "bad_trigger", f"trigger: {exc}", trigger=trigger) from None
     return out
 
 
@@ -110,21 +132,27 @@ def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
     out = dict(fields)
     for field in ("sender_name", "sender_contact"):
         if not (out.get(field) or "").strip():
-            raise AutomationError(f"{field}: 비어 있습니다 (광고성 이메일에는 발신자 이름과 연락처가 필요합니다)")
+            raise AutomationError(field, "sender_empty",
+                                  f"{field}: 비어 있습니다 (광고성 이메일에는 발신자 이름과 연락처가 필요합니다)")
     if not _EMAIL.match(out.get("sender_email") or ""):
-        raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
+        raise AutomationError("sender_email", "bad_email",
+                              f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})",
+                              address=str(out.get("sender_email") or ""))
     if out.get("smtp_security", "starttls") not in ("none", "starttls", "tls"):
-        raise AutomationError("smtp_security: none, starttls, tls 중 하나여야 합니다")
+        raise AutomationError("smtp_security", "bad_security", "smtp_security: none, starttls, tls 중 하나여야 합니다")
     out.setdefault("smtp_security", "starttls")
     port = out.get("smtp_port")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
-        raise AutomationError(f"smtp_port: 1..65535 (got {port!r})")
+        raise AutomationError("smtp_port", "out_of_range", f"smtp_port: 1..65535 (got {port!r})",
+                              low=1, high=65535, value=repr(port))
     if not isinstance(out.setdefault("frequency_cap_enabled", True), bool):
         got = out["frequency_cap_enabled"]
-        raise AutomationError(f"frequency_cap_enabled: true 또는 false여야 합니다 (got {got!r})")
+        raise AutomationError("frequency_cap_enabled", "not_bool",
+                              f"frequency_cap_enabled: true 또는 false여야 합니다 (got {got!r})")
     hours = out.setdefault("frequency_cap_hours", 24)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 30:
-        raise AutomationError(f"frequency_cap_hours: 1..720 (got {hours!r})")
+        raise AutomationError("frequency_cap_hours", "out_of_range", f"frequency_cap_hours: 1..720 (got {hours!r})",
+                              low=1, high=720, value=repr(hours))
     return out
 
 
@@ -242,14 +270,17 @@ def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, su
 def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetime) -> None:
     """Start, pause or resume. Resuming does not backfill what became true while paused."""
     if status not in STATUSES:
-        raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다")
+        raise AutomationError("status", "bad_status", f"status: {', '.join(STATUSES)} 중 하나여야 합니다",
+                              statuses=", ".join(STATUSES), value=repr(status))
     with store.unit() as con:
         row = con.execute("SELECT status, template_id FROM automations WHERE automation_id = ?",
                           [automation_id]).fetchone()
         if row is None:
-            raise AutomationError(f"automation '{automation_id}' does not exist")
+            raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                                  kind=Kind.NOT_FOUND, automation_id=automation_id)
         if status == AutomationStatus.RUNNING and row[1] is None:
-            raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
+            raise AutomationError("template_id", "template_needed",
+                                  "template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
         if row[0] == status:
             return
         con.execute("UPDATE automations SET status = ?, updated_at = ? WHERE automation_id = ?",
@@ -314,7 +345,8 @@ def get_automation(store: Store, automation_id: str) -> dict[str, Any]:
         cur = con.execute("SELECT * FROM automations WHERE automation_id = ?", [automation_id])
         row = cur.fetchone()
         if row is None:
-            raise AutomationError(f"automation '{automation_id}' does not exist")
+            raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                                  kind=Kind.NOT_FOUND, automation_id=automation_id)
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
@@ -330,7 +362,8 @@ def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_s
         rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
                            [automation_id]).fetchall()
         if not rows:
-            raise AutomationError(f"automation '{automation_id}' does not exist")
+            raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                                  kind=Kind.NOT_FOUND, automation_id=automation_id)
         a = automation_from_row(rows[0])
         tz = shop_timezone(con, a.shop_id)
         delay = dt.timedelta(minutes=a.delay_minutes)
@@ -415,4 +448,5 @@ def resolve_unknown(store: Store, message_id: str, *, sent: bool, now: dt.dateti
                            ["sent" if sent else "cancelled", "resolved_sent" if sent else "resolved_not_sent",
                             sent, now, now, by, message_id]).fetchall()
     if not done:
-        raise AutomationError(f"message '{message_id}' is not unknown; nothing to resolve")
+        raise AutomationError("message_id", "not_unknown", f"message '{message_id}' is not unknown; nothing to resolve",
+                              kind=Kind.CONFLICT, message_id=message_id)

@@ -36,6 +36,7 @@ import re
 from typing import Any
 
 from core.clock import DEFAULT_TZ
+from core.errors import InvalidInput
 
 TRIGGERS: tuple[str, ...] = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
 # Notices to the shop owner (issue 6 §2), set up from the abandoned-carts page, not the member wizard: the
@@ -77,8 +78,12 @@ class AutomationStatus(enum.StrEnum):
     PAUSED = "paused"
 
 
-class TriggerError(ValueError):
-    """Trigger parameters that cannot work; the message names the field."""
+class TriggerError(InvalidInput, ValueError):
+    """A trigger or trigger parameters that cannot work; `field` names the field at fault."""
+
+    def __init__(self, field: str, key: str, detail: str, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"automations.{key}", detail=detail, field=field, **params)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,33 +117,43 @@ def automation_from_row(row: tuple) -> Automation:
 def validate_params(trigger: str | None, params: dict[str, Any]) -> dict[str, Any]:
     """The trigger's parameters, checked and normalized; TriggerError names the bad field."""
     if trigger not in ALL_TRIGGERS:
-        raise TriggerError(f"trigger '{trigger}' is not one of {', '.join(ALL_TRIGGERS)}")
+        raise TriggerError("trigger", "bad_trigger", f"trigger '{trigger}' is not one of {', '.join(ALL_TRIGGERS)}",
+                           trigger=str(trigger))
     params = dict(params or {})
     out: dict[str, Any] = {}
     if trigger in OWNER_TRIGGERS:
         recipient = params.pop("recipient", None)
         if not isinstance(recipient, str) or not _EMAIL.match(recipient.strip()):
-            raise TriggerError(f"trigger_params.recipient must be the owner's e-mail address (got {recipient!r})")
+            raise TriggerError("trigger_params", "bad_recipient",
+                               f"trigger_params.recipient must be the owner's e-mail address (got {recipient!r})",
+                               address=str(recipient or ""))
         out["recipient"] = recipient.strip()
     if trigger in ("no_first_purchase", "no_repurchase"):
         days = params.pop("days", None)
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-            raise TriggerError(f"trigger_params.days must be a whole number of days from 1 to 365 (got {days!r})")
+            raise TriggerError("trigger_params", "bad_days",
+                               f"trigger_params.days must be a whole number of days from 1 to 365 (got {days!r})",
+                               value=repr(days))
         out["days"] = days
     if trigger in ("cart_abandoned", "cart_notice", "cart_digest"):
         threshold = params.pop("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)
         if not isinstance(threshold, int) or isinstance(threshold, bool) or not 5 <= threshold <= 7 * 24 * 60:
-            raise TriggerError(f"trigger_params.threshold_minutes must be 5..10080 minutes (got {threshold!r})")
+            raise TriggerError("trigger_params", "bad_threshold",
+                               f"trigger_params.threshold_minutes must be 5..10080 minutes (got {threshold!r})",
+                               value=repr(threshold))
         out["threshold_minutes"] = threshold
     if trigger == "purchased":
         for field in ("product_keys", "category_keys"):
             keys = params.pop(field, [])
             if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
-                raise TriggerError(f"trigger_params.{field} must be a list of keys (got {keys!r})")
+                raise TriggerError("trigger_params", "bad_keys",
+                                   f"trigger_params.{field} must be a list of keys (got {keys!r})", param=field)
             if keys:
                 out[field] = keys
     if params:
-        raise TriggerError(f"trigger '{trigger}' takes no parameter(s) {', '.join(sorted(params))}")
+        raise TriggerError("trigger_params", "extra_params",
+                           f"trigger '{trigger}' takes no parameter(s) {', '.join(sorted(params))}",
+                           trigger=str(trigger), params_named=", ".join(sorted(params)))
     return out
 
 
@@ -217,7 +232,8 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
     elif t == "cart_digest":
         sql = _cart_digest_sql(a, p, window_from, window_to)
     else:
-        raise TriggerError(f"trigger '{t}' is not one of {', '.join(ALL_TRIGGERS)}")
+        raise TriggerError("trigger", "bad_trigger", f"trigger '{t}' is not one of {', '.join(ALL_TRIGGERS)}",
+                           trigger=str(t))
     return sql, p
 
 

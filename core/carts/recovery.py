@@ -23,11 +23,20 @@ from typing import Any
 from core.automations import manage
 from core.automations.triggers import OWNER_TRIGGERS, AutomationStatus
 from core.carts.stats import threshold_minutes
-from core.i18n import t
+from core.errors import InvalidInput
 from core.messaging import templates
 from core.shops import registry
 from core.shops.registry import get_shop
 from core.store import Store
+
+
+class CartSetupError(InvalidInput, ValueError):
+    """A cart recovery or owner-notice setting that cannot be used; `field` names it, the key and params are
+    what the console words, `detail` says what is allowed, in English."""
+
+    def __init__(self, field: str, key: str, detail: str, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"carts.{key}", detail=detail, field=field, **params)
 
 TRIGGER = "cart_abandoned"
 FIRST_DELAY_MINUTES = 60
@@ -75,7 +84,9 @@ def set_threshold(store: Store, shop_id: str, minutes: int, *, now: dt.datetime)
     """Change when a cart counts as abandoned (minutes after its last activity), for the figures and for the
     shop's cart reminders alike, so the page and the e-mails never disagree."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 7 * 24 * 60:
-        raise ValueError(f"the abandonment threshold must be 5 to 10080 minutes (got {minutes!r})")
+        raise CartSetupError("threshold_minutes", "bad_threshold",
+                             f"the abandonment threshold must be 5 to 10080 minutes (got {minutes!r})",
+                             low=5, high=7 * 24 * 60, value=repr(minutes))
     with store.unit() as con:
         registry.set_setting(con, shop_id, "cart_abandon_minutes", minutes)  # ShopNotFound (a KeyError)
         manage.set_cart_threshold(con, shop_id, minutes, now)
@@ -120,14 +131,18 @@ def set_owner_notice(store: Store, shop_id: str, mode: str, recipient: str | Non
                      now: dt.datetime) -> str | None:
     """Turn the owner's notices to `mode` at `recipient`; returns the running automation's id (None when off).
 
-    Raises ValueError naming what is wrong (the mode, the address, a shop without a sender) and changes
-    nothing then. The sender is the shop's saved sender (core.automations.manage.save_sender_settings).
+    Raises CartSetupError (a ValueError) naming what is wrong (the mode, the address, a shop without a
+    sender) and changes nothing then. The sender is the shop's saved sender
+    (core.automations.manage.save_sender_settings).
     """
     if mode not in OWNER_MODES:
-        raise ValueError(t("carts.owner_bad_mode", modes=", ".join(OWNER_MODES), mode=mode))
+        raise CartSetupError("mode", "owner_bad_mode", f"the mode must be one of {', '.join(OWNER_MODES)} ({mode!r})",
+                             modes=", ".join(OWNER_MODES), mode=mode)
     address = (recipient or "").strip()
     if mode != "off" and not _EMAIL.match(address):
-        raise ValueError(t("carts.owner_bad_email", address=recipient or ""))
+        raise CartSetupError("recipient", "owner_bad_email",
+                             f"the address to send to is not an e-mail address ({recipient or ''!r})",
+                             address=recipient or "")
     made = _owner_automations(store, shop_id)
     wanted = _OWNER_TRIGGER.get(mode)
     running = None
@@ -146,7 +161,8 @@ def _sender(store: Store, shop_id: str) -> tuple[str, str]:
         row = con.execute("SELECT sender_name, sender_email FROM sender_settings WHERE shop_id = ?",
                           [shop_id]).fetchall()
     if not row or not row[0][1]:
-        raise ValueError(t("carts.owner_no_sender"))
+        raise CartSetupError("sender_email", "owner_no_sender",
+                             "the shop has no sender e-mail (SMTP settings) to send the owner's notices from")
     return row[0][0], row[0][1]
 
 
@@ -154,16 +170,13 @@ def _create_owner_automation(store: Store, shop_id: str, trigger: str, params: d
                              now: dt.datetime) -> str:
     sender_name, sender_email = _sender(store, shop_id)
     starter = templates.starter_template(trigger)
-    try:
-        template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
-                                           subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                           preheader=starter["preheader"], now=now)
-        return manage.create_automation(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
-                                        subject=starter["subject"], preheader=starter["preheader"],
-                                        sender_name=sender_name, sender_email=sender_email, template_id=template_id,
-                                        trigger_params=params, is_advertising=False, start=True, now=now)
-    except manage.AutomationError as exc:
-        raise ValueError(str(exc)) from None
+    template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
+                                       subject=starter["subject"], html=starter["html"], text=starter["text"],
+                                       preheader=starter["preheader"], now=now)
+    return manage.create_automation(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
+                                    subject=starter["subject"], preheader=starter["preheader"],
+                                    sender_name=sender_name, sender_email=sender_email, template_id=template_id,
+                                    trigger_params=params, is_advertising=False, start=True, now=now)
 
 
 def _update_owner_automation(store: Store, automation_id: str, params: dict[str, Any], now: dt.datetime) -> str:
@@ -176,9 +189,6 @@ def _update_owner_automation(store: Store, automation_id: str, params: dict[str,
     fields.update({"trigger_params": params, "status": AutomationStatus.RUNNING})
     with store.unit() as con:
         shops = registry.shop_ids(con)
-        try:
-            checked = manage.check_automation(fields, known_shops=shops, known_templates={current["template_id"]})
-        except manage.AutomationError as exc:
-            raise ValueError(str(exc)) from None
+        checked = manage.check_automation(fields, known_shops=shops, known_templates={current["template_id"]})
         manage.write_automation(con, checked, now)
     return automation_id

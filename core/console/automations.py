@@ -231,13 +231,13 @@ def check_step(step: int, draft: dict[str, Any]) -> None:
         try:
             validate_params(draft.get("trigger"), draft.get("trigger_params") or {})
         except TriggerError as exc:
-            raise WizardProblem(1, str(exc)) from None
+            raise WizardProblem(1, exc.detail) from None
     elif step == 2:
         probe = {**draft, "template_id": "probe", "status": "draft"}
         try:
             manage.check_automation(probe, known_shops={draft.get("shop_id")}, known_templates={"probe"})
         except manage.AutomationError as exc:
-            raise WizardProblem(_step_of(str(exc)), str(exc)) from None
+            raise WizardProblem(_step_of(exc.field), exc.detail) from None
         # The subject and preview text are templates too: a misspelt merge field is caught here.
         problem = template_problem(draft.get("subject") or "", "<p></p>", None, draft.get("trigger") or "signup",
                                    draft.get("preheader"))
@@ -276,7 +276,7 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
             is_advertising=bool(draft.get("is_advertising", True)), start=start,
             audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
     except manage.AutomationError as exc:
-        raise WizardProblem(_step_of(str(exc)), str(exc)) from None
+        raise WizardProblem(_step_of(exc.field), exc.detail) from None
 
 
 def _unchanged_saved_template(store: StoreLike, draft: dict[str, Any]) -> str | None:

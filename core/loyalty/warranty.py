@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from core.errors import Kind
 from core.loyalty import notify
 from core.loyalty.product_names import display_name
 from core.loyalty.settings import SettingsError, WarrantySettings
@@ -82,7 +83,7 @@ def mask_name(name: str | None) -> str | None:
 def _shop(con: duckdb.DuckDBPyConnection, shop_id: str) -> tuple[str, str]:
     rows = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
     if not rows:
-        raise SettingsError(f"no shop '{shop_id}'")
+        raise SettingsError("shop_id", "no_shop", f"no shop '{shop_id}'", kind=Kind.NOT_FOUND, shop_id=shop_id)
     return rows[0][0], shop_timezone(con, shop_id)
 
 
@@ -242,7 +243,7 @@ def revoke(store: Store, shop_id: str, item_keys: list[str], reason: str, by: st
     """Revoke issued warranties with a reason the certificate page then states as revoked."""
     reason = (reason or "").strip()
     if not reason:
-        raise SettingsError("a revocation needs a reason")
+        raise SettingsError("reason", "reason_needed", "a revocation needs a reason")
     with store.unit() as con:
         return len(con.execute("""
             UPDATE warranties SET status = 'revoked', revoked_at = ?, revoked_reason = ?, revoked_by = ?, updated_at = ?
@@ -255,7 +256,8 @@ def history(store: Store, shop_id: str, *, status: str | None = None, since: dt.
             limit: int = 1000) -> pl.DataFrame:
     """The issuance history, newest delivery first: by status, delivery date range, product, member."""
     if status is not None and status not in STATUSES:
-        raise SettingsError(f"status '{status}' is not one of {', '.join(STATUSES)}")
+        raise SettingsError("status", "not_one_of", f"status '{status}' is not one of {', '.join(STATUSES)}",
+                            value=status, allowed=", ".join(STATUSES))
     with store.unit() as con:
         return con.sql("""
             SELECT w.item_key, w.order_key, w.member_key, m.name AS member_name, w.product_key,

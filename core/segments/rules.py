@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from core import clock
+from core.errors import InvalidInput
 from core.store import Store
 
 DEFAULT_TZ = clock.DEFAULT_TZ
@@ -60,12 +61,15 @@ def open_store(store: StoreLike) -> Store:
 
 # --------------------------------------------------------------------------- the rule
 
-class RuleError(ValueError):
-    """A rule that cannot be used; `problems` maps each bad field to what is wrong with it."""
+class RuleError(InvalidInput, ValueError):
+    """A rule that cannot be used; `problems` maps each bad field to what is wrong with it (in English, for
+    the detail); the console words the error by its key and the fields it names."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
         self.problems = dict(problems)
-        super().__init__("; ".join(f"{field}: {why}" for field, why in self.problems.items()))
+        detail = "; ".join(f"{field}: {why}" for field, why in self.problems.items())
+        super().__init__("segments.bad_rule", detail=detail,
+                         fields=", ".join(self.problems))
 
 
 _DATES = ("signed_up_from", "signed_up_to", "last_order_after", "last_order_before")

@@ -14,6 +14,7 @@ from core import clock
 from core.automations import manage
 from core.carts import recovery as cart_recovery
 from core.carts import stats as carts
+from core.i18n import t
 from core.store import Store
 from tests.conftest import ROOT
 from tests.support import automation_world as w
@@ -152,8 +153,9 @@ def test_bad_input_is_refused_and_changes_nothing(shop, store) -> None:
         cart_recovery.set_owner_notice(store, SHOP, "weekly", OWNER, now=clock.now())
     with store.unit() as con:
         con.execute("DELETE FROM sender_settings")
-    with pytest.raises(ValueError, match="발신자"):
+    with pytest.raises(ValueError) as no_sender:
         cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER, now=clock.now())
+    assert "발신자" in t("errors." + no_sender.value.key, "ko", **no_sender.value.params)
     assert cart_recovery.owner_notice(store, SHOP) == {"mode": "off", "recipient": "", "automations": {}}
 
 
