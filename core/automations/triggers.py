@@ -39,7 +39,7 @@ from core.clock import DEFAULT_TZ
 from core.errors import InvalidInput
 
 TRIGGERS: tuple[str, ...] = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
-# Notices to the shop owner (issue 6 §2), set up from the abandoned-carts page, not the member wizard: the
+# Notices to the shop owner, set up from the abandoned-carts page, not the member wizard: the
 # recipient is `trigger_params.recipient`, never a member, so they are information, not advertising.
 OWNER_TRIGGERS: tuple[str, ...] = ("cart_notice", "cart_digest")
 ALL_TRIGGERS: tuple[str, ...] = TRIGGERS + OWNER_TRIGGERS

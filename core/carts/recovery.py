@@ -6,7 +6,7 @@ abandoned (so about two hours after the last activity), optionally a second remi
 reminders are promotional, so they are advertising: only consenting members get them, with the
 "(광고)" subject and the unsubscribe footer (core.templates).
 
-The shop owner can be told too (issue 6 §2): an e-mail per abandoned cart (trigger `cart_notice`), a
+The shop owner can be told too: an e-mail per abandoned cart (trigger `cart_notice`), a
 daily digest at 09:00 shop time of the previous day's abandoned carts (`cart_digest`, none on a day
 without), or nothing. Each is an ordinary automation whose recipient is the owner's address
 (`trigger_params.recipient`), so it is planned into the same outbox (one key per cart, or per shop day),

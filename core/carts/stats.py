@@ -1,6 +1,6 @@
 """Cart recovery (방치된 카트): which carts were abandoned, reached, clicked and recovered, and what that earned.
 
-The rules (DESIGN.md "Cart recovery", issue 6):
+The rules (DESIGN.md "Cart recovery"):
 - A cart is *abandoned* at its last activity + the shop's threshold (setting `cart_abandon_minutes`,
   default 60) if it has an e-mail and nothing was ordered for it by then: no order of that cart, and
   no order of the same member (or e-mail, for guests) since its last activity. This is the same rule
@@ -10,7 +10,7 @@ The rules (DESIGN.md "Cart recovery", issue 6):
   the attribution window (core.attribution.ATTRIBUTION_WINDOW, 5 days). A cart the platform itself
   reports recovered (Wix) counts too, with the cart's total when its order is not in the store.
 - It was *reached* when a cart_abandoned e-mail for it was sent, *clicked* when that e-mail's link was.
-- Carts idle for 30 days are purged daily (core.automations.jobs.purge_carts); the list shows
+- Carts idle for 30 days are purged daily (core.carts.purge); the list shows
   which go within the next 3 days.
 
 Everything is computed from the store when asked, so a late-synced order still recovers its cart.
@@ -28,10 +28,17 @@ import polars as pl
 
 from core import clock
 from core.automations.attribution import ATTRIBUTION_WINDOW
+from core.errors import InvalidInput
 from core.shops.registry import shop, shop_timezone
 from core.store import Store
 
 DEFAULT_THRESHOLD_MINUTES = 60
+
+
+class InvalidFilter(InvalidInput, ValueError):
+    """A carts list filter that is not one of CART_FILTERS."""
+
+
 RETENTION = dt.timedelta(days=30)
 PURGE_SOON = dt.timedelta(days=3)
 CART_FILTERS = ("all", "abandoned", "emailed", "recovered", "purge_soon")
@@ -158,7 +165,8 @@ def list_carts(store: Store, shop_id: str, which: str, now: dt.datetime,
                limit: int = 500) -> pl.DataFrame:
     """Abandoned carts still kept (last 30 days), newest first, filtered by `which` (CART_FILTERS)."""
     if which not in CART_FILTERS:
-        raise ValueError(f"filter '{which}' is not one of {', '.join(CART_FILTERS)}")
+        raise InvalidFilter("carts.bad_filter", detail=f"filter '{which}' is not one of {', '.join(CART_FILTERS)}",
+                            value=which, allowed=", ".join(CART_FILTERS))
     now = clock.require_aware(now)
     condition = {"all": "TRUE", "abandoned": "NOT recovered", "emailed": "emailed_at IS NOT NULL",
                  "recovered": "recovered", "purge_soon": "purge_at <= $now + $soon"}[which]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from core import clock
+from core.errors import InvalidInput
 from core.segments.compiler import COUNTED_SQL, compile_rule, shop_timezone
 from core.segments.rules import Rule, StoreLike, as_rule, open_store
 
@@ -66,7 +67,8 @@ def cohort_repurchase(store: StoreLike, rule: Rule | Mapping[str, Any] | str, sh
     """
     rule, now = as_rule(rule), clock.require_aware(now)
     if not 1 <= months <= 36:
-        raise ValueError(f"months must be 1..36, got {months}")
+        raise InvalidInput("segments.bad_months", detail=f"months must be 1..36, got {months}", low=1, high=36,
+                           value=months)
     table = "_cohort_members"
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from core import clock
 from core.automations import manage
 from core.messaging.templates import starter_template
+from core.shops import registry
 from core.shops.registry import save_shop
 from core.store import Store
 from core.sync.engine import write_rows
@@ -32,7 +33,7 @@ def at(day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
 def seed_shop(store: Store, shop_id: str = SHOP) -> None:
     save_shop(store, shop_id, "csv", "하루상점")
     with store.unit() as con:  # no platform to sync from: the test writes the records itself
-        con.execute("UPDATE shops SET enabled = FALSE WHERE shop_id = ?", [shop_id])
+        registry.set_enabled(con, shop_id, False)
 
 
 def write(store: Store, shop_id: str = SHOP, **tables: list[dict[str, Any]]) -> None:

@@ -121,8 +121,12 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "errors.loyalty.no_shop": ("연결된 쇼핑몰이 아니에요: ‘{shop_id}’", "No shop ‘{shop_id}’ is connected."),
     "errors.loyalty.secret_empty": ("알림톡 시크릿 키(X-Secret-Key)가 비어 있어요.", "The Alimtalk secret key (X-Secret-Key) is empty."),
     "errors.loyalty.reason_needed": ("보증서를 취소하려면 사유를 적어 주세요.", "A revocation needs a reason."),
+    "errors.carts.bad_filter": ("‘{value}’은(는) 쓸 수 없는 필터예요 ({allowed} 중 하나).",
+                                "‘{value}’ is not a filter ({allowed})."),
     # Segments (core.segments.rules).
     "errors.segments.bad_rule": ("조건을 확인해 주세요: {fields}", "Check the conditions: {fields}"),
+    "errors.segments.bad_months": ("기간은 {low}~{high}개월이어야 해요 ({value}).",
+                                   "The period must be {low} to {high} months ({value})."),
 }
 
 
