@@ -244,7 +244,7 @@ def test_sidebar_warns_when_no_scheduler_runs(store, store_path, fixed_clock):
     assert "스케줄러가 멈췄습니다" in at.sidebar.warning[0].value
 
     # A heartbeat written now by a running scheduler: alive, with its next jobs.
-    heartbeat.write(store_path, started_at=fixed_clock.now(),
+    heartbeat.write(store_path, started_at=fixed_clock.now(), now=fixed_clock.now(),
                     next_jobs=[{"job": "sync:demo", "next_due_at": (fixed_clock.now() + dt.timedelta(minutes=12))
                                 .isoformat(), "last_status": "ok", "last_error": ""}])
     at = app().run()
