@@ -136,7 +136,7 @@ def main() -> None:
         con.execute("DELETE FROM outbox")
     fixed.set(NOW)
     t = time.perf_counter()
-    first = evaluate_all(store)
+    first = evaluate_all(store, NOW)
     first_s = time.perf_counter() - t
     print(f"first tick (plans up to each trigger's lateness back): {first_s * 1000:.0f} ms, "
           f"{first['planned']:,} planned, {first['cancelled']:,} cancelled")
@@ -146,7 +146,7 @@ def main() -> None:
     for minute in (1, 2, 3):
         fixed.set(NOW + dt.timedelta(minutes=minute))
         t = time.perf_counter()
-        r = evaluate_all(store)
+        r = evaluate_all(store, NOW + dt.timedelta(minutes=minute))
         steady.append(time.perf_counter() - t)
     print(f"steady tick (one minute later), all six triggers: best {min(steady) * 1000:.0f} ms, "
           f"median {sorted(steady)[1] * 1000:.0f} ms; {r['planned']} planned")
