@@ -67,7 +67,8 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
 def automation(store: Store, trigger: str, params: dict) -> str:
     starter = templates.starter_template(trigger)
     template_id = manage.save_template(store, shop_id=SHOP, name=starter["name"], trigger=trigger,
-                                       subject=starter["subject"], html=starter["html"], text=starter["text"], now=clock.now())
+                                       subject=starter["subject"], html=starter["html"], text=starter["text"],
+                                       now=clock.now())
     return manage.create_automation(store, shop_id=SHOP, name=trigger, trigger=trigger, trigger_params=params,
                                     subject=starter["subject"], sender_name="bench", sender_email="bench@example.com",
                                     template_id=template_id, start=True, now=clock.now())
@@ -116,7 +117,8 @@ def main() -> None:
         for trigger, params in (("no_first_purchase", {"days": 7}), ("no_repurchase", {"days": 90}),
                                 ("cart_abandoned", {})):
             aid = automation(store, trigger, params)
-            preview = timed(f"7-day preview, {trigger}", lambda: manage.preview_recipients(store, aid, days=7, now=clock.now()))
+            preview = timed(f"7-day preview, {trigger}",
+                            lambda aid=aid: manage.preview_recipients(store, aid, days=7, now=clock.now()))
             print(f"  {preview['total']:,} recipients over {len(preview['by_day'])} days")
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
