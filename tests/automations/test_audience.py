@@ -49,7 +49,8 @@ def test_only_the_segment_is_reached_and_the_rule_is_read_anew(shop, store_path,
     assert set(w.states(store, welcome)) == {"v1"}  # outside the audience: not a recipient at all
 
     fixed_clock.set(at(5, 12))
-    saved_segments.save_segment(store, SHOP, "VIP", {"member_groups": ["VIP", "일반"]}, now=clock.now())  # the segment grows
+    # the segment grows
+    saved_segments.save_segment(store, SHOP, "VIP", {"member_groups": ["VIP", "일반"]}, now=clock.now())
     w.write(store, members=[member("n2", at(5, 13), "일반")])
     assert w.cli_once(store_path, at(5, 14)).returncode == 0
     # judged when planned: n1's welcome (10:00) is still within its lateness, so it goes now, once
@@ -58,10 +59,12 @@ def test_only_the_segment_is_reached_and_the_rule_is_read_anew(shop, store_path,
 
 def test_an_audience_is_checked_when_the_automation_is_saved(shop) -> None:
     store, _ = shop
-    t = manage.save_template(store, shop_id=SHOP, name="t", trigger="signup", subject="안녕하세요", html="<p>hi</p>", now=clock.now())
+    t = manage.save_template(store, shop_id=SHOP, name="t", trigger="signup", subject="안녕하세요", html="<p>hi</p>",
+                             now=clock.now())
     with pytest.raises(manage.AutomationError, match="audience"):
         manage.create_automation(store, shop_id=SHOP, name="x", trigger="signup", subject="s", sender_name="n",
-                                 sender_email="a@example.com", template_id=t, audience={"rule": {"orders_min": -1}}, now=clock.now())
+                                 sender_email="a@example.com", template_id=t, audience={"rule": {"orders_min": -1}},
+                                 now=clock.now())
     made = manage.create_automation(store, shop_id=SHOP, name="x", trigger="signup", subject="s", sender_name="n",
                                     sender_email="a@example.com", template_id=t,
                                     audience={"rule": {"member_groups": ["VIP"]}}, now=clock.now())

@@ -380,7 +380,8 @@ def test_a_broken_template_is_refused_at_save(store, fixed_clock) -> None:
     good = w.automation(store, "signup", start=False)
     with pytest.raises(manage.AutomationError, match="3번째 줄") as bad_name:
         manage.save_template(store, shop_id=w.SHOP, name="환영", trigger="signup", subject="안녕하세요",
-                             html="<html><body>\n<p>환영합니다</p>\n<p>{{ member.nmae }}님</p>\n</body></html>", now=clock.now())
+                             html="<html><body>\n<p>환영합니다</p>\n<p>{{ member.nmae }}님</p>\n</body></html>",
+                             now=clock.now())
     assert "nmae" in str(bad_name.value)
     with pytest.raises(manage.AutomationError, match="[23]번째 줄"):
         manage.save_template(store, shop_id=w.SHOP, name="환영", trigger="signup", subject="안녕하세요",

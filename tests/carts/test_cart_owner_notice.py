@@ -168,7 +168,8 @@ def test_the_page_offers_the_choice(shop, fixed_clock) -> None:
     page.switch_page("pages/carts.py").run()
     assert not page.exception, page.exception
     radio = page.radio(key="owner_mode")
-    assert radio.value == "off" and list(radio.options) == ["받지 않음", "카트마다 바로", "하루 한 번 요약 (오전 9시, 전날 카트)"]
+    assert radio.value == "off" and list(radio.options) == ["받지 않음", "카트마다 바로",
+                                                            "하루 한 번 요약 (오전 9시, 전날 카트)"]
     save = [b.label for b in page.button].index("알림 설정 저장")
 
     radio.set_value("digest")

@@ -62,7 +62,8 @@ def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, sto
     message = next(m for m in recorder.messages if m["To"].addresses[0].addr_spec == "m1@example.com")
     assert message["Subject"].startswith("(광고)")
     html = message.get_body(("html",)).get_content()
-    for text in ("린넨 셔츠 1", "린넨 셔츠 2", "https://haru-shop.example/img/p1.jpg", "26,400원", "장바구니로 돌아가기"):
+    for text in ("린넨 셔츠 1", "린넨 셔츠 2", "https://haru-shop.example/img/p1.jpg", "26,400원",
+                 "장바구니로 돌아가기"):
         assert text in html
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -73,7 +74,8 @@ def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, sto
 def test_switching_it_off_stops_new_reminders_and_a_second_reminder_follows(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
     first, second = cart_recovery.quick_setup(store, SHOP, sender_name="하루상점",
-                                              sender_email="hello@haru-shop.example", second_reminder_hours=24, now=clock.now())
+                                              sender_email="hello@haru-shop.example", second_reminder_hours=24,
+                                              now=clock.now())
     assert w.cli_once(store_path, at(5, 12, 45)).returncode == 0
     assert arrived_for(recorder) == {"m1@example.com": 1, "m2@example.com": 1}
     assert w.cli_once(store_path, at(6, 12, 45)).returncode == 0  # the second reminder, a day later

@@ -88,7 +88,8 @@ def test_manual_mode_leaves_items_pending_until_issued_by_hand(mall, store_path,
 
     fixed_clock.set(lw.at(12, 13))
     assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 1
-    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 0          # already issued: nothing twice
+    # already issued: nothing twice
+    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 0
     lw.run_jobs(mall, fixed_clock, lw.at(12, 14))
     after = lw.rows(mall, "SELECT item_key, status, issued_by, product_name FROM warranties ORDER BY item_key")
     assert after == [{"item_key": "o1-1", "status": "pending", "issued_by": None, "product_name": None},
@@ -203,7 +204,8 @@ def test_settings_refuse_bad_values_with_the_field_named(mall):
     with pytest.raises(ls.SettingsError, match="category_keys"):
         ls.save(mall, lw.SHOP, ls.WarrantySettings(enabled=True, scope="categories"), now=clock.now())
     with pytest.raises(ls.SettingsError, match="sender_key"):
-        ls.save(mall, lw.SHOP, ls.AlimtalkSettings(enabled=True, provider="nhn", app_key="k", sender_key="short"), now=clock.now())
+        ls.save(mall, lw.SHOP, ls.AlimtalkSettings(enabled=True, provider="nhn", app_key="k", sender_key="short"),
+                now=clock.now())
     with pytest.raises(ls.SettingsError, match="moment"):
         ls.save(mall, lw.SHOP, ls.StampSettings(moment="purchase"), now=clock.now())
     assert ls.load(mall, lw.SHOP, "stamp").enabled is False             # nothing half-saved

@@ -73,7 +73,8 @@ def test_a_saved_segment_stays_a_rule_and_is_re_evaluated_after_new_orders(mall:
     with mall.unit() as con:
         add_order(con, "o8", "m2", "paid", at("2026-01-09"), 10_000, [("p-sock", "paid")], fixed_clock.now())
     assert set(saved_segments.evaluate_segment(mall, saved["segment_id"])["member_key"]) == {"m1", "m2"}
-    again = saved_segments.save_segment(mall, SHOP, "재구매 고객", {"orders_min": 3}, now=clock.now())  # same name: the rule changes
+    # same name: the rule changes
+    again = saved_segments.save_segment(mall, SHOP, "재구매 고객", {"orders_min": 3}, now=clock.now())
     assert again["segment_id"] == saved["segment_id"] and not again["created"]
     assert [s["name"] for s in saved_segments.list_segments(mall, SHOP)] == ["재구매 고객"]
 
