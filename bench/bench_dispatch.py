@@ -80,7 +80,7 @@ def run(n: int, pipelining: bool) -> None:
         w.write(store, orders=[w.order(f"o{i}", f"m{i:05d}", w.at(1, 10)) for i in range(n)])
         w.write(store, order_items=[w.item(f"o{i}", k, f"P{(i + k) % 50}") for i in range(n) for k in (1, 2)])
         fixed.set(w.at(1, 10, 30))
-        planned = evaluate_all(store)["planned"]
+        planned = evaluate_all(store, fixed.now())["planned"]
         server_cpu = cpu_of(server.pid)
         t, cpu = time.perf_counter(), time.process_time()
         report = dispatch(store.unit, EmailChannel.for_store(store.path), now=fixed.now(), stop=threading.Event(),

@@ -89,10 +89,10 @@ def automations(store: Store) -> None:
     for trigger, p in params.items():
         t = starter_template(trigger)
         tid = manage.save_template(store, shop_id=SHOP, name=t["name"], trigger=trigger, subject=t["subject"],
-                                   html=t["html"], text=t["text"], preheader=t["preheader"])
+                                   html=t["html"], text=t["text"], preheader=t["preheader"], now=clock.now())
         manage.create_automation(store, shop_id=SHOP, name=trigger, trigger=trigger, trigger_params=p,
                                  subject=t["subject"], sender_name="벤치", sender_email="hello@bench.example",
-                                 template_id=tid, start=True)
+                                 template_id=tid, start=True, now=clock.now())
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -136,7 +136,7 @@ def main() -> None:
         con.execute("DELETE FROM outbox")
     fixed.set(NOW)
     t = time.perf_counter()
-    first = evaluate_all(store)
+    first = evaluate_all(store, NOW)
     first_s = time.perf_counter() - t
     print(f"first tick (plans up to each trigger's lateness back): {first_s * 1000:.0f} ms, "
           f"{first['planned']:,} planned, {first['cancelled']:,} cancelled")
@@ -146,7 +146,7 @@ def main() -> None:
     for minute in (1, 2, 3):
         fixed.set(NOW + dt.timedelta(minutes=minute))
         t = time.perf_counter()
-        r = evaluate_all(store)
+        r = evaluate_all(store, NOW + dt.timedelta(minutes=minute))
         steady.append(time.perf_counter() - t)
     print(f"steady tick (one minute later), all six triggers: best {min(steady) * 1000:.0f} ms, "
           f"median {sorted(steady)[1] * 1000:.0f} ms; {r['planned']} planned")

@@ -21,7 +21,7 @@ from core.automations import manage  # noqa: E402
 from core.carts import stats as carts  # noqa: E402
 from core.messaging import templates
 from core.segments import charts as segment_charts
-from core.segments import rules as segments
+from core.segments import explorer
 from core.shops.registry import save_shop  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -67,10 +67,11 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
 def automation(store: Store, trigger: str, params: dict) -> str:
     starter = templates.starter_template(trigger)
     template_id = manage.save_template(store, shop_id=SHOP, name=starter["name"], trigger=trigger,
-                                       subject=starter["subject"], html=starter["html"], text=starter["text"])
+                                       subject=starter["subject"], html=starter["html"], text=starter["text"],
+                                       now=clock.now())
     return manage.create_automation(store, shop_id=SHOP, name=trigger, trigger=trigger, trigger_params=params,
                                     subject=starter["subject"], sender_name="bench", sender_email="bench@example.com",
-                                    template_id=template_id, start=True)
+                                    template_id=template_id, start=True, now=clock.now())
 
 
 def timed(label: str, fn, runs: int = 3):
@@ -99,11 +100,11 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s; store {path.stat().st_size / 2**20:,.0f} MB")
         four = {"signed_up_from": "2025-01-01", "signed_up_to": "2025-12-31", "orders_min": 2,
                 "spent_min": 100_000, "email_consent": True}
-        found = timed("explorer count + sample, four conditions", lambda: segments.explore(store, four, SHOP))
+        found = timed("explorer count + sample, four conditions", lambda: explorer.explore(store, four, SHOP))
         print(f"  {found.count:,} of {found.total:,} members match")
         with_category = {"category_keys": ["c0"], "orders_min": 1, "email_consent": True, "member_groups": ["VIP"]}
         found = timed("explorer count + sample, category + three conditions",
-                      lambda: segments.explore(store, with_category, SHOP))
+                      lambda: explorer.explore(store, with_category, SHOP))
         print(f"  {found.count:,} members match")
         timed("recency x frequency grid, four conditions",
               lambda: segment_charts.recency_frequency(store, four, SHOP, NOW))
@@ -116,7 +117,8 @@ def main() -> None:
         for trigger, params in (("no_first_purchase", {"days": 7}), ("no_repurchase", {"days": 90}),
                                 ("cart_abandoned", {})):
             aid = automation(store, trigger, params)
-            preview = timed(f"7-day preview, {trigger}", lambda: manage.preview_recipients(store, aid, days=7))
+            preview = timed(f"7-day preview, {trigger}",
+                            lambda aid=aid: manage.preview_recipients(store, aid, days=7, now=clock.now()))
             print(f"  {preview['total']:,} recipients over {len(preview['by_day'])} days")
         print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 

@@ -89,9 +89,11 @@ def run(n_items: int, notices: bool) -> None:
         clock.set_clock(c)
         save_shop(store, SHOP, "csv", "벤치상점")
         ls.save(store, SHOP, ls.WarrantySettings(enabled=True, detail_fields=[{"key": "소재", "label": "소재"}],
-                                                 extra_fields=[{"label": "A/S", "value": "1588-0000"}]))
+                                                 extra_fields=[{"label": "A/S", "value": "1588-0000"}]),
+                now=clock.now())
         if notices:
-            ls.save(store, SHOP, ls.AlimtalkSettings(enabled=True, templates={"warranty": "WARRANTY01"}))
+            ls.save(store, SHOP, ls.AlimtalkSettings(enabled=True, templates={"warranty": "WARRANTY01"}),
+                    now=clock.now())
         c.set(start)
         t0 = time.perf_counter()
         build(store, n_items)

@@ -4,13 +4,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
+from typing import Any
 
 from core import clock
 from core.log import configure
+from core.store import Store
 
 
-def _store(args: argparse.Namespace, role: str):
-    from core.store import Store
+def _store(args: argparse.Namespace, role: str) -> Store:
     return Store(args.db, role=role)
 
 
@@ -52,9 +54,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from core.scheduler import loop as scheduler
+    from core.scheduler.lock import SchedulerRunning
     store = _store(args, "scheduler")
     if args.once:
-        outcomes = scheduler.run_once(store)
+        try:
+            outcomes = scheduler.run_once(store, clock.now())
+        except SchedulerRunning as exc:
+            print(exc.detail, file=sys.stderr)
+            return 3
         for o in outcomes:
             print(f"{o.job}: {o.status} — {o.summary}")
         return 1 if any(o.status != "ok" for o in outcomes) else 0
@@ -63,7 +70,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         from core.public.app import start_in_thread
         server = start_in_thread(store, host=args.public_host, port=args.public_port)
         print(f"public endpoints on {server.url}", flush=True)
-    scheduler.run_forever(store, tick_seconds=args.tick_seconds)
+    scheduler.run_forever(store, threading.Event(), tick_seconds=args.tick_seconds)
     return 0
 
 
@@ -88,17 +95,33 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_apply(args: argparse.Namespace) -> int:
     from core.automations.config_io import ConfigError, apply_file
     try:
-        report = apply_file(_store(args, "cli"), args.file, dry_run=args.dry_run)
+        report = apply_file(_store(args, "cli"), args.file, now=clock.now(), dry_run=args.dry_run)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.detail, file=sys.stderr)
         return 2
     print(("checked, nothing written (--dry-run): " if args.dry_run else "applied: ") + report.summary())
     return 0
 
 
+def status_report(store: Store) -> dict[str, Any]:
+    """`status`: the store's counts, syncs and the scheduler's heartbeat, as one dict."""
+    from core.console import overview as ov
+    from core.scheduler.status import scheduler_state
+    with store.unit() as con:
+        (version,) = con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0]
+    return {
+        "store": str(store.path),
+        "schema_version": version,
+        "totals": ov.summary(store, now=clock.now()),
+        "shops": ov.shops(store),
+        "open_sync_errors": ov.open_errors(store),
+        "recent_syncs": ov.recent_runs(store, limit=5),
+        "scheduler": scheduler_state(store),
+    }
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    from core.scheduler.status import overview
-    print(json.dumps(overview(_store(args, "cli")), ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(status_report(_store(args, "cli")), ensure_ascii=False, indent=2, default=str))
     return 0
 
 
@@ -114,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(db=None, now=None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[common], help="create or upgrade the store; optionally connect the sandbox shop",
-                       description="Create the store (or apply missing migrations) and optionally connect the sandbox shop.")
+    p = sub.add_parser("init", parents=[common],
+                       help="create or upgrade the store; optionally connect the sandbox shop",
+                       description="Create the store (or apply missing migrations) and optionally connect "
+                                   "the sandbox shop.")
     p.add_argument("--sandbox-url", help="connect the sandbox shop served at this URL, e.g. http://127.0.0.1:8624")
     p.set_defaults(run=cmd_init)
 
@@ -133,11 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", parents=[common], help="sync connected shops into the store now",
                        description="Sync every connected shop (or one) now, from each entity's last checkpoint.")
     p.add_argument("--shop", help="only this shop id")
-    p.add_argument("--entity", action="append", help="only this entity (repeatable): categories, products, members, orders, carts")
+    p.add_argument("--entity", action="append",
+                   help="only this entity (repeatable): categories, products, members, orders, carts")
     p.set_defaults(run=cmd_sync)
 
     p = sub.add_parser("scheduler", parents=[common], help="run the scheduler (sync, triggers, dispatch, heartbeat)",
-                       description="Run every due job on a timer until SIGTERM; with --once, run what is due once and exit.")
+                       description="Run every due job on a timer until SIGTERM; with --once, run what is due "
+                                   "once and exit.")
     p.add_argument("--once", action="store_true", help="run every due job once and exit")
     p.add_argument("--tick-seconds", type=float, default=5.0, help="how often to look for due jobs")
     p.add_argument("--public-port", type=int, default=0,

@@ -18,7 +18,7 @@ import socket
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import polars as pl
@@ -189,7 +189,7 @@ class Store:
         lock = _FileLock(self.lock_path, self.role)
         lock.acquire(self.timeout)
         try:
-            con = UnitConnection(self._connect())
+            con = cast(duckdb.DuckDBPyConnection, UnitConnection(self._connect()))
             try:
                 self._migrate_once(con)
                 con.execute("BEGIN TRANSACTION")

@@ -1,6 +1,6 @@
 """Attribution: an order placed within the window after a click on a message is credited to that message.
 
-The rule (DESIGN.md "Automations", issue 4 §7): an order within ATTRIBUTION_WINDOW
+The rule (DESIGN.md "Automations"): an order within ATTRIBUTION_WINDOW
 (5 days) after a click on a tracked link is credited, with its revenue, to the
 message clicked last before the order ("last click", the usual rule of e-mail
 tools). An order is credited once: `attributions` is keyed by (shop, order) and
@@ -10,7 +10,7 @@ a credit is never moved to a later message. A click is tied to an order by:
 - the e-mail address, for guest orders (no member_key) of the address the message went to.
 An order later cancelled or returned loses its credit, so revenue is what the shop kept.
 
-Runs as a scheduler job (`core.automations.jobs.attribute` is this function): one
+Runs as a scheduler job (`core.automations.jobs.run_attribute` calls this function at the tick's now): one
 set-based INSERT over a rescan window, because orders can be synced late.
 """
 from __future__ import annotations
@@ -68,15 +68,15 @@ RETURNING order_key
 """
 
 
-def attribute(store: Store, now: dt.datetime | None = None, *,
+def attribute(store: Store, now: dt.datetime, *,
               window: dt.timedelta = ATTRIBUTION_WINDOW) -> int:
     """Credit the orders of the rescan period to the message clicked last before each; returns how many."""
-    now = clock.require_aware(now or clock.now())
+    now = clock.require_aware(now)
     since = now - window - RESCAN
     with store.unit() as con:
-        before = con.execute("SELECT count(*) FROM attributions").fetchone()[0]
+        before = con.execute("SELECT count(*) FROM attributions").fetchall()[0][0]
         con.execute(_CREDIT, {"since": since, "now": now, "window": window})
-        credited = con.execute("SELECT count(*) FROM attributions").fetchone()[0] - before
+        credited = con.execute("SELECT count(*) FROM attributions").fetchall()[0][0] - before
         withdrawn = len(con.execute(_WITHDRAW).fetchall())
     if credited or withdrawn:
         event(log, "attribution.run", credited=credited, withdrawn=withdrawn)

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from core.log import event
-from core.segments import rules as segments
+from core.segments import compiler, rules
 
 log = logging.getLogger("core.automations.audience")
 
@@ -26,9 +26,9 @@ def check_audience(audience: Any) -> dict[str, Any] | None:
     if not audience:
         return None
     if not isinstance(audience, dict) or set(audience) not in ({"segment_id"}, {"rule"}):
-        raise segments.RuleError({"audience": "give either segment_id or rule"})
+        raise rules.RuleError({"audience": "give either segment_id or rule"})
     if "rule" in audience:
-        return {"rule": segments.as_rule(audience["rule"]).to_dict()}
+        return {"rule": rules.as_rule(audience["rule"]).to_dict()}
     return {"segment_id": str(audience["segment_id"])}
 
 
@@ -37,8 +37,8 @@ def stage_audience(con: duckdb.DuckDBPyConnection, automation_id: str, shop_id: 
     (' AND <column> IN (...)') that keeps only its members, or '' when it has no audience."""
     rows = con.execute("SELECT audience FROM automations WHERE automation_id = ?", [automation_id]).fetchall()
     try:
-        found = segments.audience_member_sql(con, shop_id, rows[0][0] if rows else None)
-    except segments.RuleError as exc:
+        found = compiler.audience_member_sql(con, shop_id, rows[0][0] if rows else None)
+    except rules.RuleError as exc:
         # A deleted segment must not stop the other automations: this one reaches nobody until fixed.
         event(log, "automation.audience_unusable", automation_id=automation_id, error=str(exc))
         return " AND FALSE"

@@ -18,6 +18,7 @@ import duckdb
 
 from core.automations.triggers import CANCEL_SQL, DEFAULT_MAX_LATENESS_MINUTES, cancel_lookback_sql
 from core.messaging import outbox
+from core.shops.registry import timezones
 
 NIGHT_START_HOUR, NIGHT_END_HOUR = 21, 8
 DEFAULT_CAP_HOURS = 24
@@ -111,7 +112,7 @@ def night_hold_until(now: dt.datetime, tz: str) -> dt.datetime | None:
 def hold_at_night(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
     """Hold due non-e-mail advertising to members without night consent until 08:00 shop time."""
     held = 0
-    for shop_id, tz in con.execute("SELECT shop_id, timezone FROM shops").fetchall():
+    for shop_id, tz in timezones(con).items():
         until = night_hold_until(now, tz)
         if until is None:
             continue

@@ -13,15 +13,17 @@ unit of work. Entries are created or updated; what the file does not mention is 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import tomli_w
 
-from core import clock
 from core.automations import manage
+from core.errors import InvalidInput
 from core.store import Store
 
 SECTIONS = ("sender", "template", "automation")
@@ -37,12 +39,14 @@ _OPTIONAL = {  # may be left out of a file (the console's defaults apply)
 }
 
 
-class ConfigError(ValueError):
-    """A config file that cannot be applied; `problems` lists each as 'entry: field: what is wrong'."""
+class ConfigError(InvalidInput, ValueError):
+    """A config file that cannot be applied; `problems` lists each as 'entry: field: what is wrong' (for the
+    command line that applies it, and the detail)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("the config cannot be applied:\n" + "\n".join(f"  - {p}" for p in problems))
         self.problems = problems
+        super().__init__("automations.config_invalid", count=len(problems),
+                         detail="the config cannot be applied:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 @dataclasses.dataclass
@@ -76,7 +80,7 @@ def export_config(store: Store, shop_id: str | None = None) -> dict[str, list[di
             fields = _FIELDS[section]
             cur = con.execute(f"SELECT {', '.join(fields)} FROM {table} {where} ORDER BY {_KEY[section]}",
                               {"shop": shop_id})
-            rows = [dict(zip(fields, r)) for r in cur.fetchall()]
+            rows = [dict(zip(fields, r, strict=True)) for r in cur.fetchall()]
             for r in rows:
                 _parse_json_fields(r)
             out[section] = [_clean(r) for r in rows]
@@ -93,7 +97,8 @@ def _parse_json_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 def dumps(config: dict[str, list[dict[str, Any]]]) -> str:
     header = ("# Automations, templates and sender settings of the console (python -m core export).\n"
-              "# Apply with: python -m core apply FILE. SMTP passwords are not here: they stay in the secrets file.\n\n")
+              "# Apply with: python -m core apply FILE. "
+              "SMTP passwords are not here: they stay in the secrets file.\n\n")
     return header + tomli_w.dumps({s: config.get(s, []) for s in SECTIONS if config.get(s)},
                                   multiline_strings=True)
 
@@ -109,7 +114,8 @@ def loads(text: str, source: str = "config") -> dict[str, list[dict[str, Any]]]:
     problems = []
     for section, entries in data.items():
         if section not in SECTIONS:
-            problems.append(f"{source}: unknown section [{section}] (expected {', '.join(f'[[{s}]]' for s in SECTIONS)})")
+            expected = ", ".join(f"[[{s}]]" for s in SECTIONS)
+            problems.append(f"{source}: unknown section [{section}] (expected {expected})")
         elif not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             problems.append(f"{source}: [{section}] must be written as [[{section}]] tables")
     if problems:
@@ -127,34 +133,42 @@ def _check(section: str, entry: dict[str, Any], known_shops: set[str], known_tem
     fields = _FIELDS[section]
     unknown = sorted(set(entry) - set(fields))
     if unknown:
-        raise manage.AutomationError(f"{unknown[0]}: unknown field (known: {', '.join(fields)})")
+        raise manage.AutomationError(unknown[0], "unknown_field",
+                                     f"{unknown[0]}: unknown field (known: {', '.join(fields)})",
+                                     known=", ".join(fields))
     missing = [f for f in fields if f not in entry and f not in _OPTIONAL[section]]
     if missing:
-        raise manage.AutomationError(f"{missing[0]}: missing")
+        raise manage.AutomationError(missing[0], "missing_field", f"{missing[0]}: missing")
     key = entry[_KEY[section]]
     if not isinstance(key, str) or not key.strip():
-        raise manage.AutomationError(f"{_KEY[section]}: must be a non-empty string")
+        raise manage.AutomationError(_KEY[section], "key_empty", f"{_KEY[section]}: must be a non-empty string")
     if section == "sender":
         if key not in known_shops:
-            raise manage.AutomationError(f"shop_id: '{key}' is not a connected shop")
+            raise manage.AutomationError("shop_id", "not_a_shop", f"shop_id: '{key}' is not a connected shop",
+                                         shop_id=str(key))
         return manage.check_sender(entry)
     if section == "template":
         if entry.get("shop_id") is not None and entry["shop_id"] not in known_shops:
-            raise manage.AutomationError(f"shop_id: '{entry['shop_id']}' is not a connected shop")
+            raise manage.AutomationError("shop_id", "not_a_shop",
+                                         f"shop_id: '{entry['shop_id']}' is not a connected shop",
+                                         shop_id=str(entry["shop_id"]))
         return manage.check_template(entry)
     if "trigger_params" in entry and not isinstance(entry["trigger_params"], dict):
-        raise manage.AutomationError("trigger_params: must be a table, e.g. trigger_params = { days = 14 }")
+        raise manage.AutomationError("trigger_params", "params_not_table",
+                                     "trigger_params: must be a table, e.g. trigger_params = { days = 14 }")
     return manage.check_automation({"trigger_params": {}, **entry}, known_shops=known_shops,
                                    known_templates=known_templates)
 
 
-def check_config(con, config: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def check_config(con: duckdb.DuckDBPyConnection,
+                 config: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Every entry checked; ConfigError lists every problem, each naming its entry and field."""
     shops, stored_templates = manage._known(con)
-    templates = stored_templates | {t.get("template_id") for t in config["template"] if t.get("template_id")}
-    problems, checked = [], {s: [] for s in SECTIONS}
+    templates = stored_templates | {str(t["template_id"]) for t in config["template"] if t.get("template_id")}
+    problems: list[str] = []
+    checked: dict[str, list[dict[str, Any]]] = {s: [] for s in SECTIONS}
     for section in SECTIONS:
-        seen: set[str] = set()
+        seen: set[str | None] = set()
         for n, entry in enumerate(config[section]):
             label = _label(section, n, entry)
             key = entry.get(_KEY[section])
@@ -165,19 +179,19 @@ def check_config(con, config: dict[str, list[dict[str, Any]]]) -> dict[str, list
             try:
                 checked[section].append(_check(section, entry, shops, templates))
             except manage.AutomationError as exc:
-                problems.append(f"{label}: {exc}")
+                problems.append(f"{label}: {exc.detail}")
     if problems:
         raise ConfigError(problems)
     return checked
 
 
-def _stored(con, section: str, key: str) -> dict[str, Any] | None:
+def _stored(con: duckdb.DuckDBPyConnection, section: str, key: str) -> dict[str, Any] | None:
     table = {"sender": "sender_settings", "template": "templates", "automation": "automations"}[section]
     fields = _FIELDS[section]
     rows = con.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE {_KEY[section]} = ?", [key]).fetchall()
     if not rows:
         return None
-    return _parse_json_fields(dict(zip(fields, rows[0])))
+    return _parse_json_fields(dict(zip(fields, rows[0], strict=True)))
 
 
 def _same(stored: dict[str, Any], entry: dict[str, Any], section: str) -> bool:
@@ -185,11 +199,11 @@ def _same(stored: dict[str, Any], entry: dict[str, Any], section: str) -> bool:
                for f in _FIELDS[section])
 
 
-def apply_config(store: Store, text: str, *, source: str = "config", dry_run: bool = False) -> ApplyReport:
+def apply_config(store: Store, text: str, *, now: dt.datetime, source: str = "config",
+                 dry_run: bool = False) -> ApplyReport:
     """Check the whole file, then write it in one unit of work (or nothing, with every problem named)."""
     config = loads(text, source)
     report = ApplyReport()
-    now = clock.now()
     with store.unit() as con:
         checked = check_config(con, config)
         writers = {"sender": manage.write_sender, "template": manage.write_template,
@@ -207,10 +221,10 @@ def apply_config(store: Store, text: str, *, source: str = "config", dry_run: bo
     return report
 
 
-def apply_file(store: Store, path: Path | str, *, dry_run: bool = False) -> ApplyReport:
+def apply_file(store: Store, path: Path | str, *, now: dt.datetime, dry_run: bool = False) -> ApplyReport:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: cannot be read: {exc}"]) from None
-    return apply_config(store, text, source=path.name, dry_run=dry_run)
+    return apply_config(store, text, now=now, source=path.name, dry_run=dry_run)

@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from core.messaging.email import EmailClaim
+from core.shops.registry import shop_timezone
 
 _ORDER_TRIGGERS = ("purchased", "delivered", "no_repurchase")
 _CART_TRIGGERS = ("cart_abandoned", "cart_notice")
@@ -117,10 +118,7 @@ def _threshold(params: dict[str, Any]) -> dt.timedelta:
 def digest(con: duckdb.DuckDBPyConnection, shop_id: str, day: str, params: dict[str, Any]) -> dict[str, Any]:
     """The carts abandoned on `day` (YYYY-MM-DD, the shop's calendar) with their items, first abandoned first."""
     from core.automations.triggers import ABANDONED_CARTS_SQL, bind
-    from core.clock import DEFAULT_TZ
-
-    tz = ([r[0] for r in con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [shop_id]).fetchall()]
-          or [DEFAULT_TZ])[0] or DEFAULT_TZ
+    tz = shop_timezone(con, shop_id)
     start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), ZoneInfo(tz))
     end = dt.datetime.combine(dt.date.fromisoformat(day) + dt.timedelta(days=1), dt.time(), ZoneInfo(tz))
     sql = f"""SELECT a.cart_key, a.email, m.name, a.total_amount, a.recovery_url, a.abandoned_at, a.recovered

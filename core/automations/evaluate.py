@@ -24,8 +24,8 @@ from typing import Any
 
 import duckdb
 
-from core import clock
 from core.automations.audience import stage_audience
+from core.automations.manage import mark_evaluated
 from core.automations.triggers import AUTOMATION_COLUMNS, Automation, automation_from_row, bind, candidates_sql
 from core.messaging import outbox
 from core.store import Store
@@ -118,20 +118,17 @@ def plan_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now:
         added = outbox.plan(con, _PLAN_SQL, {"now": now}, returning="automation_id")
     finally:
         con.execute("DROP TABLE IF EXISTS _cand")
-    if automations:
-        con.execute("UPDATE automations SET evaluated_until = $now WHERE automation_id IN (SELECT unnest($ids))",
-                    {"now": now, "ids": [a.automation_id for a in automations]})
+    mark_evaluated(con, [a.automation_id for a in automations], now)
     counts = {a.automation_id: 0 for a in automations}
     for (aid,) in added:
         counts[aid] += 1
     return counts
 
 
-def evaluate_all(store: Store, now: dt.datetime | None = None) -> dict[str, Any]:
+def evaluate_all(store: Store, now: dt.datetime) -> dict[str, Any]:
     """One evaluation tick: plan every running automation, then cancel what lost its reason."""
     from core.automations.compliance import cancel_obsolete
 
-    now = now or clock.now()
     with store.unit() as con:
         planned = plan_all(con, running_automations(con), now)
         cancelled = cancel_obsolete(con, now, until=now + dt.timedelta(days=3660))

@@ -1,12 +1,15 @@
 """The scheduler's automation jobs: evaluate every minute, dispatch every few seconds,
-attribute orders to clicked messages, purge old carts daily."""
+attribute orders to clicked messages, purge old carts daily. Each runs at the tick's `now`."""
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 
-from core import clock
+from core.automations.attribution import attribute
+from core.automations.evaluate import evaluate_all
+from core.carts.purge import CART_RETENTION, purge_carts
+from core.messaging.dispatch import dispatch
+from core.messaging.email import EmailChannel
 from core.store import Store
 
 EVALUATE_EVERY = dt.timedelta(minutes=1)
@@ -14,55 +17,23 @@ DISPATCH_EVERY = dt.timedelta(seconds=5)
 ATTRIBUTE_EVERY = dt.timedelta(minutes=10)
 PURGE_EVERY = dt.timedelta(days=1)
 
-CART_RETENTION = dt.timedelta(days=30)
+__all__ = ["ATTRIBUTE_EVERY", "DISPATCH_EVERY", "EVALUATE_EVERY", "PURGE_EVERY", "attribute", "run_attribute",
+           "run_dispatch", "run_evaluate", "run_purge"]
 
 
-def run_evaluate(store: Store) -> str:
-    from core.automations.evaluate import evaluate_all
-    r = evaluate_all(store)
+def run_evaluate(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    r = evaluate_all(store, now)
     return f"{r['planned']} planned over {r['automations']} running automation(s), {r['cancelled']} cancelled"
 
 
 def run_dispatch(store: Store, now: dt.datetime, stop: threading.Event) -> str:
-    from core.messaging.dispatch import dispatch
-    from core.messaging.email import EmailChannel
     return dispatch(store.unit, EmailChannel.for_store(store.path), now=now, stop=stop).summary()
 
 
-def attribute(store: Store, now: dt.datetime | None = None) -> int:
-    """Credit recent orders to the message clicked last within the window (the rule lives in core.attribution)."""
-    from core.automations.attribution import attribute as credit_orders
-    return credit_orders(store, now)
+def run_attribute(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    """Credit recent orders to the message clicked last within the window (the rule lives in attribution)."""
+    return f"{attribute(store, now)} order(s) attributed"
 
 
-def run_attribute(store: Store) -> str:
-    return f"{attribute(store)} order(s) attributed"
-
-
-def purge_carts(store: Store, now: dt.datetime | None = None) -> int:
-    cutoff = (now or clock.now()) - CART_RETENTION
-    with store.unit() as con:
-        con.execute("""DELETE FROM cart_items WHERE (shop_id, cart_key) IN (
-                           SELECT shop_id, cart_key FROM carts WHERE last_activity_at < ?)""", [cutoff])
-        return len(con.execute("DELETE FROM carts WHERE last_activity_at < ? RETURNING cart_key",
-                               [cutoff]).fetchall())
-
-
-def run_purge(store: Store) -> str:
-    return f"{purge_carts(store)} cart(s) older than 30 days purged"
-
-
-def _with_now_and_stop(run: Callable[[Store, dt.datetime, threading.Event], str]) -> Callable[[Store], str]:
-    """Adapts a run(store, now, stop) to the scheduler loop that still calls run(store)."""
-    def adapted(store: Store) -> str:
-        from core.scheduler import loop as scheduler
-        return run(store, clock.now(), getattr(scheduler, "current_stop", None) or threading.Event())
-    return adapted
-
-
-def automation_jobs(store: Store) -> list:
-    from core.scheduler.loop import Job
-    return [Job("automations:evaluate", EVALUATE_EVERY, run_evaluate),
-            Job("automations:dispatch", DISPATCH_EVERY, _with_now_and_stop(run_dispatch)),
-            Job("automations:attribute", ATTRIBUTE_EVERY, run_attribute),
-            Job("automations:purge_carts", PURGE_EVERY, run_purge)]
+def run_purge(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    return f"{purge_carts(store, now)} cart(s) older than {CART_RETENTION.days} days purged"

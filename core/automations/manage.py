@@ -11,13 +11,14 @@ import re
 import uuid
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from core import clock
 from core.automations.audience import check_audience, stage_audience
 from core.automations.triggers import (
     AUTOMATION_COLUMNS,
     TRIGGERS,
+    AutomationStatus,
     TriggerError,
     automation_from_row,
     bind,
@@ -25,11 +26,13 @@ from core.automations.triggers import (
     validate_params,
     with_recipients,
 )
+from core.errors import CoreError, InvalidInput, Kind
 from core.messaging import outbox
 from core.segments.rules import RuleError
+from core.shops.registry import shop_timezone
 from core.store import Store
 
-STATUSES = ("draft", "running", "paused")
+STATUSES = tuple(AutomationStatus)
 TRIGGER_LABELS = {  # the words marketers know from Stibee (발송 조건)
     "purchased": "상품 구매함", "no_first_purchase": "첫 구매 안 함", "no_repurchase": "재구매 안 함",
     "signup": "회원 가입함", "cart_abandoned": "방치된 카트", "delivered": "배송 완료",
@@ -37,8 +40,16 @@ TRIGGER_LABELS = {  # the words marketers know from Stibee (발송 조건)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AutomationError(ValueError):
-    """Input that cannot make a working automation; the message names the field."""
+class AutomationError(InvalidInput, ValueError):
+    """Input that cannot make a working automation (or names one that does not exist).
+
+    `field` names the field at fault (the wizard shows the step where it is entered); the key and params
+    are what the console words; `detail` is the account for logs and the command line, field first.
+    """
+
+    def __init__(self, field: str, key: str, detail: str, *, kind: Kind | None = None, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"automations.{key}", detail=detail, kind=kind, field=field, **params)
 
 
 # ------------------------------------------------------------------ validation (shared with config_io)
@@ -48,42 +59,55 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
     out = dict(fields)
     name = (out.get("name") or "").strip()
     if not name:
-        raise AutomationError("name: 이름이 비어 있습니다 (name is empty)")
+        raise AutomationError("name", "name_empty", "name: 이름이 비어 있습니다 (name is empty)")
     if out.get("shop_id") not in known_shops:
-        raise AutomationError(f"shop_id: 연결된 쇼핑몰이 아닙니다 ('{out.get('shop_id')}' is not a connected shop)")
+        raise AutomationError("shop_id", "not_a_shop",
+                              f"shop_id: 연결된 쇼핑몰이 아닙니다 ('{out.get('shop_id')}' is not a "
+                              "connected shop)", shop_id=str(out.get("shop_id")))
     try:
         out["trigger_params"] = validate_params(out.get("trigger"), out.get("trigger_params") or {})
     except TriggerError as exc:
         field = "trigger" if out.get("trigger") not in TRIGGERS else "trigger_params"
-        raise AutomationError(f"{field}: {exc}") from None
+        raise AutomationError(field, exc.key.removeprefix("automations."), f"{field}: {exc.detail}",
+                              **{k: v for k, v in exc.params.items() if k != "field"}) from None
     try:
         out["audience"] = check_audience(out.get("audience"))
     except (RuleError, ValueError) as exc:
-        raise AutomationError(f"audience: {exc}") from None
+        problem = exc.detail if isinstance(exc, CoreError) else str(exc)
+        raise AutomationError("audience", "bad_audience", f"audience: {problem}", problem=problem) from None
     for field, low, high in (("delay_minutes", 0, 365 * 24 * 60), ("max_lateness_minutes", 1, 30 * 24 * 60)):
         value = out.get(field, 0 if field == "delay_minutes" else None)
         if value is None:
             out[field] = None
             continue
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise AutomationError(f"{field}: {low}..{high} 사이의 정수여야 합니다 (got {value!r})")
+            raise AutomationError(field, "out_of_range",
+                                  f"{field}: {low}..{high} 사이의 정수여야 합니다 (got {value!r})",
+                                  low=low, high=high, value=repr(value))
         out[field] = value
     out["is_advertising"] = out.get("is_advertising", True)
     if not isinstance(out["is_advertising"], bool):
-        raise AutomationError("is_advertising: true 또는 false여야 합니다")
-    out["status"] = out.get("status", "draft")
+        raise AutomationError("is_advertising", "not_bool", "is_advertising: true 또는 false여야 합니다")
+    out["status"] = out.get("status", AutomationStatus.DRAFT)
     if out["status"] not in STATUSES:
-        raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다 (got {out['status']!r})")
+        raise AutomationError("status", "bad_status",
+                              f"status: {', '.join(STATUSES)} 중 하나여야 합니다 (got {out['status']!r})",
+                              statuses=", ".join(STATUSES), value=repr(out["status"]))
     if not (out.get("subject") or "").strip():
-        raise AutomationError("subject: 이메일 제목이 비어 있습니다 (subject is empty)")
+        raise AutomationError("subject", "subject_empty", "subject: 이메일 제목이 비어 있습니다 (subject is empty)")
     if not (out.get("sender_name") or "").strip():
-        raise AutomationError("sender_name: 발신자 이름이 비어 있습니다")
+        raise AutomationError("sender_name", "sender_name_empty", "sender_name: 발신자 이름이 비어 있습니다")
     if not _EMAIL.match(out.get("sender_email") or ""):
-        raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
+        raise AutomationError("sender_email", "bad_email",
+                              f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})",
+                              address=str(out.get("sender_email") or ""))
     if out.get("template_id") is not None and out.get("template_id") not in known_templates:
-        raise AutomationError(f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})")
-    if out["status"] == "running" and out.get("template_id") is None:
-        raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
+        raise AutomationError("template_id", "unknown_template",
+                              f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})",
+                              template_id=str(out.get("template_id")))
+    if out["status"] == AutomationStatus.RUNNING and out.get("template_id") is None:
+        raise AutomationError("template_id", "template_needed",
+                              "template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
     out["preheader"] = out.get("preheader") or ""
     return out
 
@@ -93,15 +117,15 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     from core.messaging.templates import TemplateError, validate
     out = dict(fields)
     if not (out.get("name") or "").strip():
-        raise AutomationError("name: 템플릿 이름이 비어 있습니다")
+        raise AutomationError("name", "template_name_empty", "name: 템플릿 이름이 비어 있습니다")
     trigger = out.get("trigger") or "signup"
     try:
         validate(out.get("subject") or "", out.get("html") or "", out.get("text"), trigger,
                  preheader=out.get("preheader"))
     except TemplateError as exc:
-        raise AutomationError(f"template: {exc}") from None
+        raise AutomationError("template", "bad_template", f"template: {exc}", problem=str(exc)) from None
     except ValueError as exc:
-        raise AutomationError(f"trigger: {exc}") from None
+        raise AutomationError("trigger", "bad_trigger", f"trigger: {exc}", trigger=trigger) from None
     return out
 
 
@@ -109,20 +133,27 @@ def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
     out = dict(fields)
     for field in ("sender_name", "sender_contact"):
         if not (out.get(field) or "").strip():
-            raise AutomationError(f"{field}: 비어 있습니다 (광고성 이메일에는 발신자 이름과 연락처가 필요합니다)")
+            raise AutomationError(field, "sender_empty",
+                                  f"{field}: 비어 있습니다 (광고성 이메일에는 발신자 이름과 연락처가 필요합니다)")
     if not _EMAIL.match(out.get("sender_email") or ""):
-        raise AutomationError(f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})")
+        raise AutomationError("sender_email", "bad_email",
+                              f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})",
+                              address=str(out.get("sender_email") or ""))
     if out.get("smtp_security", "starttls") not in ("none", "starttls", "tls"):
-        raise AutomationError("smtp_security: none, starttls, tls 중 하나여야 합니다")
+        raise AutomationError("smtp_security", "bad_security", "smtp_security: none, starttls, tls 중 하나여야 합니다")
     out.setdefault("smtp_security", "starttls")
     port = out.get("smtp_port")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
-        raise AutomationError(f"smtp_port: 1..65535 (got {port!r})")
+        raise AutomationError("smtp_port", "out_of_range", f"smtp_port: 1..65535 (got {port!r})",
+                              low=1, high=65535, value=repr(port))
     if not isinstance(out.setdefault("frequency_cap_enabled", True), bool):
-        raise AutomationError(f"frequency_cap_enabled: true 또는 false여야 합니다 (got {out['frequency_cap_enabled']!r})")
+        got = out["frequency_cap_enabled"]
+        raise AutomationError("frequency_cap_enabled", "not_bool",
+                              f"frequency_cap_enabled: true 또는 false여야 합니다 (got {got!r})")
     hours = out.setdefault("frequency_cap_hours", 24)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 30:
-        raise AutomationError(f"frequency_cap_hours: 1..720 (got {hours!r})")
+        raise AutomationError("frequency_cap_hours", "out_of_range", f"frequency_cap_hours: 1..720 (got {hours!r})",
+                              low=1, high=720, value=repr(hours))
     return out
 
 
@@ -136,7 +167,7 @@ SENDER_FIELDS = ("shop_id", "sender_name", "sender_email", "sender_contact", "sm
                  "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours")
 
 
-def write_automation(con, a: dict[str, Any], now: dt.datetime) -> None:
+def write_automation(con: duckdb.DuckDBPyConnection, a: dict[str, Any], now: dt.datetime) -> None:
     """Insert or update one checked automation; a status change is logged (the running window)."""
     old = con.execute("SELECT status FROM automations WHERE automation_id = ?", [a["automation_id"]]).fetchone()
     values = [a.get(f) for f in _AUTOMATION_FIELDS]
@@ -153,13 +184,29 @@ def write_automation(con, a: dict[str, Any], now: dt.datetime) -> None:
         log_status(con, a["automation_id"], a["status"], now)
 
 
-def log_status(con, automation_id: str, status: str, now: dt.datetime) -> None:
+def mark_evaluated(con: duckdb.DuckDBPyConnection, automation_ids: list[str], now: dt.datetime) -> None:
+    """These automations have planned everything that became true up to `now`."""
+    if automation_ids:
+        con.execute("UPDATE automations SET evaluated_until = $now WHERE automation_id IN (SELECT unnest($ids))",
+                    {"now": now, "ids": automation_ids})
+
+
+def set_cart_threshold(con: duckdb.DuckDBPyConnection, shop_id: str, minutes: int, now: dt.datetime) -> None:
+    """The shop's cart automations (reminders and owner notices) count a cart abandoned `minutes` after its
+    last activity."""
+    con.execute("""UPDATE automations SET trigger_params = json_merge_patch(trigger_params, json_object(
+                       'threshold_minutes', ?::INTEGER)), updated_at = ?
+                   WHERE shop_id = ? AND trigger IN ('cart_abandoned', 'cart_notice', 'cart_digest')""",
+                [minutes, now, shop_id])
+
+
+def log_status(con: duckdb.DuckDBPyConnection, automation_id: str, status: str, now: dt.datetime) -> None:
     con.execute("""INSERT INTO automation_status_log VALUES (?, ?, ?)
                    ON CONFLICT (automation_id, changed_at) DO UPDATE SET status = excluded.status""",
                 [automation_id, status, now])
 
 
-def write_template(con, t: dict[str, Any], now: dt.datetime) -> None:
+def write_template(con: duckdb.DuckDBPyConnection, t: dict[str, Any], now: dt.datetime) -> None:
     cols = ", ".join(_TEMPLATE_FIELDS)
     updates = ", ".join(f"{f} = excluded.{f}" for f in _TEMPLATE_FIELDS if f != "template_id")
     con.execute(f"""INSERT INTO templates ({cols}, updated_at) VALUES ({", ".join("?" for _ in _TEMPLATE_FIELDS)}, ?)
@@ -167,7 +214,7 @@ def write_template(con, t: dict[str, Any], now: dt.datetime) -> None:
                 [t.get(f) for f in _TEMPLATE_FIELDS] + [now])
 
 
-def write_sender(con, s: dict[str, Any], now: dt.datetime) -> None:
+def write_sender(con: duckdb.DuckDBPyConnection, s: dict[str, Any], now: dt.datetime) -> None:
     cols = ", ".join(SENDER_FIELDS)
     updates = ", ".join(f"{f} = excluded.{f}" for f in SENDER_FIELDS if f != "shop_id")
     con.execute(f"""INSERT INTO sender_settings ({cols}, updated_at) VALUES ({", ".join("?" for _ in SENDER_FIELDS)}, ?)
@@ -175,61 +222,66 @@ def write_sender(con, s: dict[str, Any], now: dt.datetime) -> None:
                 [s.get(f) for f in SENDER_FIELDS] + [now])
 
 
-def _known(con) -> tuple[set[str], set[str]]:
+def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
     shops = {r[0] for r in con.execute("SELECT shop_id FROM shops").fetchall()}
     templates = {r[0] for r in con.execute("SELECT template_id FROM templates").fetchall()}
     return shops, templates
 
 
 def save_template(store: Store, *, shop_id: str | None, name: str, trigger: str | None, subject: str, html: str,
-                  text: str | None = None, preheader: str | None = None, template_id: str | None = None) -> str:
+                  now: dt.datetime, text: str | None = None, preheader: str | None = None,
+                  template_id: str | None = None) -> str:
     """Validate (render against a sample member) and save; a broken template is refused with the line."""
     t = check_template({"template_id": template_id or f"t-{uuid.uuid4().hex[:10]}", "shop_id": shop_id,
                         "name": name, "trigger": trigger, "subject": subject, "preheader": preheader,
                         "html": html, "text": text})
     with store.unit() as con:
-        write_template(con, t, clock.now())
+        write_template(con, t, now)
     return t["template_id"]
 
 
-def save_sender_settings(store: Store, shop_id: str, **fields: Any) -> None:
+def save_sender_settings(store: Store, shop_id: str, *, now: dt.datetime, **fields: Any) -> None:
     """The shop's sender and SMTP settings (the SMTP password goes to core.secrets as 'smtp_password')."""
     s = check_sender({"shop_id": shop_id, **fields})
     with store.unit() as con:
-        write_sender(con, s, clock.now())
+        write_sender(con, s, now)
 
 
 def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, subject: str, sender_name: str,
-                      sender_email: str, template_id: str | None, trigger_params: dict | None = None,
+                      sender_email: str, template_id: str | None, now: dt.datetime,
+                      trigger_params: dict[str, Any] | None = None,
                       preheader: str = "", delay_minutes: int = 0, is_advertising: bool = True,
                       max_lateness_minutes: int | None = None, start: bool = False,
-                      audience: dict | None = None) -> str:
+                      audience: dict[str, Any] | None = None) -> str:
     """The wizard's last step: 주소록(shop) → 발송 조건(trigger+params) → 발송 정보 → 내용(template) → 시작."""
     fields = {"automation_id": f"a-{uuid.uuid4().hex[:10]}", "shop_id": shop_id, "name": name,
               "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
               "sender_name": sender_name, "sender_email": sender_email, "preheader": preheader,
               "template_id": template_id, "delay_minutes": delay_minutes, "is_advertising": is_advertising,
-              "max_lateness_minutes": max_lateness_minutes, "status": "running" if start else "draft",
+              "max_lateness_minutes": max_lateness_minutes,
+              "status": AutomationStatus.RUNNING if start else AutomationStatus.DRAFT,
               "audience": audience}
     with store.unit() as con:
         shops, templates = _known(con)
         a = check_automation(fields, known_shops=shops, known_templates=templates)
-        write_automation(con, a, clock.now())
+        write_automation(con, a, now)
     return a["automation_id"]
 
 
-def set_status(store: Store, automation_id: str, status: str) -> None:
+def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetime) -> None:
     """Start, pause or resume. Resuming does not backfill what became true while paused."""
     if status not in STATUSES:
-        raise AutomationError(f"status: {', '.join(STATUSES)} 중 하나여야 합니다")
-    now = clock.now()
+        raise AutomationError("status", "bad_status", f"status: {', '.join(STATUSES)} 중 하나여야 합니다",
+                              statuses=", ".join(STATUSES), value=repr(status))
     with store.unit() as con:
         row = con.execute("SELECT status, template_id FROM automations WHERE automation_id = ?",
                           [automation_id]).fetchone()
         if row is None:
-            raise AutomationError(f"automation '{automation_id}' does not exist")
-        if status == "running" and row[1] is None:
-            raise AutomationError("template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
+            raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                                  kind=Kind.NOT_FOUND, automation_id=automation_id)
+        if status == AutomationStatus.RUNNING and row[1] is None:
+            raise AutomationError("template_id", "template_needed",
+                                  "template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
         if row[0] == status:
             return
         con.execute("UPDATE automations SET status = ?, updated_at = ? WHERE automation_id = ?",
@@ -237,16 +289,16 @@ def set_status(store: Store, automation_id: str, status: str) -> None:
         log_status(con, automation_id, status, now)
 
 
-def start_automation(store: Store, automation_id: str) -> None:
-    set_status(store, automation_id, "running")
+def start_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    set_status(store, automation_id, AutomationStatus.RUNNING, now=now)
 
 
-def pause_automation(store: Store, automation_id: str) -> None:
-    set_status(store, automation_id, "paused")
+def pause_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    set_status(store, automation_id, AutomationStatus.PAUSED, now=now)
 
 
-def resume_automation(store: Store, automation_id: str) -> None:
-    set_status(store, automation_id, "running")
+def resume_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    set_status(store, automation_id, AutomationStatus.RUNNING, now=now)
 
 
 # ------------------------------------------------------------------ reads
@@ -294,30 +346,31 @@ def get_automation(store: Store, automation_id: str) -> dict[str, Any]:
         cur = con.execute("SELECT * FROM automations WHERE automation_id = ?", [automation_id])
         row = cur.fetchone()
         if row is None:
-            raise AutomationError(f"automation '{automation_id}' does not exist")
-        return dict(zip([d[0] for d in cur.description], row))
+            raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                                  kind=Kind.NOT_FOUND, automation_id=automation_id)
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
-def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_size: int = 20) -> dict[str, Any]:
+def preview_recipients(store: Store, automation_id: str, days: int = 1, sample_size: int = 20, *,
+                       now: dt.datetime) -> dict[str, Any]:
     """Who would receive this in the next `days` days (1 or 7 in the console), if it were running:
     sends already planned and due in the window, plus time-based occurrences that will become true
     (no first purchase / no repurchase / cart abandoned / delays) if nothing else happens. Events still
     to come (new orders, signups, deliveries) cannot be foreseen. Counts are by day in the shop's time zone,
     after consent and unsubscribes; the frequency cap may still hold some back on the day."""
-    now = clock.now()
     end = now + dt.timedelta(days=days)
     with store.unit() as con:
         rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
                            [automation_id]).fetchall()
         if not rows:
-            raise AutomationError(f"automation '{automation_id}' does not exist")
+            raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                                  kind=Kind.NOT_FOUND, automation_id=automation_id)
         a = automation_from_row(rows[0])
-        tz = ([r[0] for r in con.execute("SELECT timezone FROM shops WHERE shop_id = ?", [a.shop_id]).fetchall()]
-              or [clock.DEFAULT_TZ])[0]
+        tz = shop_timezone(con, a.shop_id)
         delay = dt.timedelta(minutes=a.delay_minutes)
         # A running automation has planned what became true up to `evaluated_until`; what became true
         # since is not planned yet but will be at the next tick (due now if its due time has passed).
-        start_true = min(now, a.evaluated_until) if a.status == "running" and a.evaluated_until else now
+        start_true = min(now, a.evaluated_until) if a.status == AutomationStatus.RUNNING and a.evaluated_until else now
         end_true = end - delay
         predicted = "SELECT NULL::VARCHAR AS member_key, NULL::VARCHAR AS occurrence_key, " \
                     "NULL::VARCHAR AS recipient, NULL::TIMESTAMPTZ AS became_true_at WHERE FALSE"
@@ -374,19 +427,18 @@ def outbox_counts(store: Store) -> pl.DataFrame:
     return store.frame("SELECT state, reason, count(*) AS n FROM outbox GROUP BY ALL ORDER BY state, reason")
 
 
-def retry_failed(store: Store, message_ids: list[str], by: str = "console") -> int:
+def retry_failed(store: Store, message_ids: list[str], by: str = "console", *, now: dt.datetime) -> int:
     """Put failed or dead messages back to pending now (a fresh set of tries). Unknown ones are not retried:
     they may have reached the customer; resolve them instead."""
-    now = clock.now()
     with store.unit() as con:
         return outbox.retry(con, message_ids, now, by)
 
 
-def resolve_unknown(store: Store, message_id: str, *, sent: bool, by: str = "console") -> None:
+def resolve_unknown(store: Store, message_id: str, *, sent: bool, now: dt.datetime, by: str = "console") -> None:
     """The operator says what happened to a message a crash left `unknown` (from the mail server's log,
     the recipient...): sent, or not sent (then it stays unsent: it is never re-sent automatically)."""
-    now = clock.now()
     with store.unit() as con:
         done = outbox.resolve_unknown(con, message_id, sent=sent, now=now, by=by)
     if not done:
-        raise AutomationError(f"message '{message_id}' is not unknown; nothing to resolve")
+        raise AutomationError("message_id", "not_unknown", f"message '{message_id}' is not unknown; nothing to resolve",
+                              kind=Kind.CONFLICT, message_id=message_id)

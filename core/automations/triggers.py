@@ -9,7 +9,7 @@ e-mail guide (상품 구매함 / 첫 구매 안 함 / 재구매 안 함, 7·14·
 | no_first_purchase  | signed_up_at + N days, if no order by then    | member_key     |
 | no_repurchase      | a paid order's ordered_at + N days, if no newer order by then | order_key |
 | signup             | signed_up_at                                  | member_key     |
-| cart_abandoned     | last_activity_at + threshold (default 60 min), if the cart has an e-mail, is open and was not ordered | cart_key |
+| cart_abandoned     | last_activity + threshold (default 60 min), with an e-mail, open, not ordered | cart_key |
 | delivered          | orders.delivered_at                           | order_key      |
 | cart_notice        | as cart_abandoned; written to the shop owner  | cart_key       |
 | cart_digest        | 09:00 shop time, for the previous day if a cart was abandoned on it | the day (YYYY-MM-DD) |
@@ -30,14 +30,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import json
 import re
 from typing import Any
 
 from core.clock import DEFAULT_TZ
+from core.errors import InvalidInput
 
 TRIGGERS: tuple[str, ...] = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered")
-# Notices to the shop owner (issue 6 §2), set up from the abandoned-carts page, not the member wizard: the
+# Notices to the shop owner, set up from the abandoned-carts page, not the member wizard: the
 # recipient is `trigger_params.recipient`, never a member, so they are information, not advertising.
 OWNER_TRIGGERS: tuple[str, ...] = ("cart_notice", "cart_digest")
 ALL_TRIGGERS: tuple[str, ...] = TRIGGERS + OWNER_TRIGGERS
@@ -68,8 +70,20 @@ def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in used}
 
 
-class TriggerError(ValueError):
-    """Trigger parameters that cannot work; the message names the field."""
+class AutomationStatus(enum.StrEnum):
+    """An automation's status; only a running automation acts. Equal to the strings stored in `automations`."""
+
+    DRAFT = "draft"
+    RUNNING = "running"
+    PAUSED = "paused"
+
+
+class TriggerError(InvalidInput, ValueError):
+    """A trigger or trigger parameters that cannot work; `field` names the field at fault."""
+
+    def __init__(self, field: str, key: str, detail: str, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"automations.{key}", detail=detail, field=field, **params)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +95,7 @@ class Automation:
     delay_minutes: int
     max_lateness_minutes: int | None
     is_advertising: bool
-    status: str
+    status: AutomationStatus
     evaluated_until: dt.datetime | None
 
     @property
@@ -97,39 +111,49 @@ AUTOMATION_COLUMNS = ("automation_id, shop_id, trigger, trigger_params, delay_mi
 def automation_from_row(row: tuple) -> Automation:
     aid, shop, trigger, params, delay, late, adv, status, until = row
     return Automation(aid, shop, trigger, json.loads(params or "{}") if isinstance(params, str) else (params or {}),
-                      int(delay or 0), late, bool(adv), status, until)
+                      int(delay or 0), late, bool(adv), AutomationStatus(status), until)
 
 
-def validate_params(trigger: str, params: dict[str, Any]) -> dict[str, Any]:
+def validate_params(trigger: str | None, params: dict[str, Any]) -> dict[str, Any]:
     """The trigger's parameters, checked and normalized; TriggerError names the bad field."""
     if trigger not in ALL_TRIGGERS:
-        raise TriggerError(f"trigger '{trigger}' is not one of {', '.join(ALL_TRIGGERS)}")
+        raise TriggerError("trigger", "bad_trigger", f"trigger '{trigger}' is not one of {', '.join(ALL_TRIGGERS)}",
+                           trigger=str(trigger))
     params = dict(params or {})
     out: dict[str, Any] = {}
     if trigger in OWNER_TRIGGERS:
         recipient = params.pop("recipient", None)
         if not isinstance(recipient, str) or not _EMAIL.match(recipient.strip()):
-            raise TriggerError(f"trigger_params.recipient must be the owner's e-mail address (got {recipient!r})")
+            raise TriggerError("trigger_params", "bad_recipient",
+                               f"trigger_params.recipient must be the owner's e-mail address (got {recipient!r})",
+                               address=str(recipient or ""))
         out["recipient"] = recipient.strip()
     if trigger in ("no_first_purchase", "no_repurchase"):
         days = params.pop("days", None)
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
-            raise TriggerError(f"trigger_params.days must be a whole number of days from 1 to 365 (got {days!r})")
+            raise TriggerError("trigger_params", "bad_days",
+                               f"trigger_params.days must be a whole number of days from 1 to 365 (got {days!r})",
+                               value=repr(days))
         out["days"] = days
     if trigger in ("cart_abandoned", "cart_notice", "cart_digest"):
         threshold = params.pop("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)
         if not isinstance(threshold, int) or isinstance(threshold, bool) or not 5 <= threshold <= 7 * 24 * 60:
-            raise TriggerError(f"trigger_params.threshold_minutes must be 5..10080 minutes (got {threshold!r})")
+            raise TriggerError("trigger_params", "bad_threshold",
+                               f"trigger_params.threshold_minutes must be 5..10080 minutes (got {threshold!r})",
+                               value=repr(threshold))
         out["threshold_minutes"] = threshold
     if trigger == "purchased":
         for field in ("product_keys", "category_keys"):
             keys = params.pop(field, [])
             if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
-                raise TriggerError(f"trigger_params.{field} must be a list of keys (got {keys!r})")
+                raise TriggerError("trigger_params", "bad_keys",
+                                   f"trigger_params.{field} must be a list of keys (got {keys!r})", param=field)
             if keys:
                 out[field] = keys
     if params:
-        raise TriggerError(f"trigger '{trigger}' takes no parameter(s) {', '.join(sorted(params))}")
+        raise TriggerError("trigger_params", "extra_params",
+                           f"trigger '{trigger}' takes no parameter(s) {', '.join(sorted(params))}",
+                           trigger=str(trigger), params_named=", ".join(sorted(params)))
     return out
 
 
@@ -185,7 +209,8 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
         p.update({"sfrom": window_from - days, "sto": window_to - days, "days": int(a.params["days"])})
         sql = f"""
             WITH cand AS (
-                SELECT o.member_key, o.order_key, o.ordered_at AS ref_at, o.ordered_at + to_days($days) AS became_true_at
+                SELECT o.member_key, o.order_key, o.ordered_at AS ref_at,
+                       o.ordered_at + to_days($days) AS became_true_at
                 FROM orders o WHERE o.shop_id = $shop AND o.member_key IS NOT NULL AND o.paid_at IS NOT NULL
                     AND o.{_LIVE} AND o.ordered_at > $sfrom AND o.ordered_at <= $sto),
             later AS (
@@ -207,7 +232,8 @@ def candidates_sql(a: Automation, window_from: dt.datetime, window_to: dt.dateti
     elif t == "cart_digest":
         sql = _cart_digest_sql(a, p, window_from, window_to)
     else:
-        raise TriggerError(f"trigger '{t}' is not one of {', '.join(ALL_TRIGGERS)}")
+        raise TriggerError("trigger", "bad_trigger", f"trigger '{t}' is not one of {', '.join(ALL_TRIGGERS)}",
+                           trigger=str(t))
     return sql, p
 
 

@@ -6,7 +6,7 @@ abandoned (so about two hours after the last activity), optionally a second remi
 reminders are promotional, so they are advertising: only consenting members get them, with the
 "(광고)" subject and the unsubscribe footer (core.templates).
 
-The shop owner can be told too (issue 6 §2): an e-mail per abandoned cart (trigger `cart_notice`), a
+The shop owner can be told too: an e-mail per abandoned cart (trigger `cart_notice`), a
 daily digest at 09:00 shop time of the previous day's abandoned carts (`cart_digest`, none on a day
 without), or nothing. Each is an ordinary automation whose recipient is the owner's address
 (`trigger_params.recipient`), so it is planned into the same outbox (one key per cart, or per shop day),
@@ -15,18 +15,28 @@ one of each; switching the mode pauses the other and keeps its history (and its 
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
-from core import clock
 from core.automations import manage
-from core.automations.triggers import OWNER_TRIGGERS
+from core.automations.triggers import OWNER_TRIGGERS, AutomationStatus
 from core.carts.stats import threshold_minutes
-from core.i18n import t
+from core.errors import InvalidInput
 from core.messaging import templates
+from core.shops import registry
 from core.shops.registry import get_shop
 from core.store import Store
+
+
+class CartSetupError(InvalidInput, ValueError):
+    """A cart recovery or owner-notice setting that cannot be used; `field` names it, the key and params are
+    what the console words, `detail` says what is allowed, in English."""
+
+    def __init__(self, field: str, key: str, detail: str, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"carts.{key}", detail=detail, field=field, **params)
 
 TRIGGER = "cart_abandoned"
 FIRST_DELAY_MINUTES = 60
@@ -37,7 +47,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def quick_setup(store: Store, shop_id: str, *, sender_name: str, sender_email: str,
-                delay_minutes: int = FIRST_DELAY_MINUTES, second_reminder_hours: int | None = None) -> list[str]:
+                now: dt.datetime, delay_minutes: int = FIRST_DELAY_MINUTES,
+                second_reminder_hours: int | None = None) -> list[str]:
     """Save the starter template and start the recovery automation(s); returns their ids.
 
     Raises manage.AutomationError naming the field (e.g. a sender e-mail that is not an address).
@@ -46,7 +57,7 @@ def quick_setup(store: Store, shop_id: str, *, sender_name: str, sender_email: s
     starter = templates.starter_template(TRIGGER)
     template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=TRIGGER,
                                        subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                       preheader=starter["preheader"])
+                                       preheader=starter["preheader"], now=now)
     reminders = [("장바구니 리마인드", delay_minutes, MAX_LATENESS_MINUTES)]
     if second_reminder_hours:
         reminders.append((f"장바구니 리마인드 ({second_reminder_hours}시간 뒤 2차)", second_reminder_hours * 60,
@@ -55,7 +66,7 @@ def quick_setup(store: Store, shop_id: str, *, sender_name: str, sender_email: s
                                      preheader=starter["preheader"], sender_name=sender_name,
                                      sender_email=sender_email, template_id=template_id,
                                      trigger_params={"threshold_minutes": threshold}, delay_minutes=delay,
-                                     max_lateness_minutes=lateness, is_advertising=True, start=True)
+                                     max_lateness_minutes=lateness, is_advertising=True, start=True, now=now)
             for name, delay, lateness in reminders]
 
 
@@ -69,31 +80,27 @@ def recovery_automations(store: Store, shop_id: str) -> list[dict[str, Any]]:
              "threshold_minutes": json.loads(r[4] or "{}").get("threshold_minutes")} for r in rows]
 
 
-def set_threshold(store: Store, shop_id: str, minutes: int) -> None:
+def set_threshold(store: Store, shop_id: str, minutes: int, *, now: dt.datetime) -> None:
     """Change when a cart counts as abandoned (minutes after its last activity), for the figures and for the
     shop's cart reminders alike, so the page and the e-mails never disagree."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 7 * 24 * 60:
-        raise ValueError(f"the abandonment threshold must be 5 to 10080 minutes (got {minutes!r})")
+        raise CartSetupError("threshold_minutes", "bad_threshold",
+                             f"the abandonment threshold must be 5 to 10080 minutes (got {minutes!r})",
+                             low=5, high=7 * 24 * 60, value=repr(minutes))
     with store.unit() as con:
-        if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchall():
-            raise KeyError(f"no shop '{shop_id}' is connected")
-        con.execute("""UPDATE shops SET settings = json_merge_patch(coalesce(settings, '{}'), json_object(
-                           'cart_abandon_minutes', ?::INTEGER)) WHERE shop_id = ?""", [minutes, shop_id])
-        con.execute("""UPDATE automations SET trigger_params = json_merge_patch(trigger_params, json_object(
-                           'threshold_minutes', ?::INTEGER)), updated_at = ?
-                       WHERE shop_id = ? AND trigger IN ('cart_abandoned', 'cart_notice', 'cart_digest')""",
-                    [minutes, clock.now(), shop_id])
+        registry.set_setting(con, shop_id, "cart_abandon_minutes", minutes)  # ShopNotFound (a KeyError)
+        manage.set_cart_threshold(con, shop_id, minutes, now)
 
 
-def switch(store: Store, automation_id: str, on: bool) -> None:
+def switch(store: Store, automation_id: str, on: bool, *, now: dt.datetime) -> None:
     """Turn a recovery automation off (paused) or back on (running; nothing abandoned meanwhile is backfilled)."""
     current = manage.get_automation(store, automation_id)["status"]
-    if on and current == "draft":
-        manage.start_automation(store, automation_id)
-    elif on and current == "paused":
-        manage.resume_automation(store, automation_id)
-    elif not on and current == "running":
-        manage.pause_automation(store, automation_id)
+    if on and current == AutomationStatus.DRAFT:
+        manage.start_automation(store, automation_id, now=now)
+    elif on and current == AutomationStatus.PAUSED:
+        manage.resume_automation(store, automation_id, now=now)
+    elif not on and current == AutomationStatus.RUNNING:
+        manage.pause_automation(store, automation_id, now=now)
 
 
 # ------------------------------------------------------------------ the owner's notices
@@ -112,34 +119,40 @@ def _owner_automations(store: Store, shop_id: str) -> dict[str, dict[str, Any]]:
 def owner_notice(store: Store, shop_id: str) -> dict[str, Any]:
     """The owner's notice setting: mode (off | each | digest), the address, and the automation ids."""
     made = _owner_automations(store, shop_id)
-    mode = next((m for m, trigger in _OWNER_TRIGGER.items() if made.get(trigger, {}).get("status") == "running"),
+    mode = next((m for m, trigger in _OWNER_TRIGGER.items()
+                 if made.get(trigger, {}).get("status") == AutomationStatus.RUNNING),
                 "off")
     shown = made.get(_OWNER_TRIGGER.get(mode, "")) or next(iter(made.values()), None)
     return {"mode": mode, "recipient": shown["params"].get("recipient", "") if shown else "",
             "automations": {trigger: a["automation_id"] for trigger, a in made.items()}}
 
 
-def set_owner_notice(store: Store, shop_id: str, mode: str, recipient: str | None = None) -> str | None:
+def set_owner_notice(store: Store, shop_id: str, mode: str, recipient: str | None = None, *,
+                     now: dt.datetime) -> str | None:
     """Turn the owner's notices to `mode` at `recipient`; returns the running automation's id (None when off).
 
-    Raises ValueError naming what is wrong (the mode, the address, a shop without a sender) and changes
-    nothing then. The sender is the shop's saved sender (core.automations.manage.save_sender_settings).
+    Raises CartSetupError (a ValueError) naming what is wrong (the mode, the address, a shop without a
+    sender) and changes nothing then. The sender is the shop's saved sender
+    (core.automations.manage.save_sender_settings).
     """
     if mode not in OWNER_MODES:
-        raise ValueError(t("carts.owner_bad_mode", modes=", ".join(OWNER_MODES), mode=mode))
+        raise CartSetupError("mode", "owner_bad_mode", f"the mode must be one of {', '.join(OWNER_MODES)} ({mode!r})",
+                             modes=", ".join(OWNER_MODES), mode=mode)
     address = (recipient or "").strip()
     if mode != "off" and not _EMAIL.match(address):
-        raise ValueError(t("carts.owner_bad_email", address=recipient or ""))
+        raise CartSetupError("recipient", "owner_bad_email",
+                             f"the address to send to is not an e-mail address ({recipient or ''!r})",
+                             address=recipient or "")
     made = _owner_automations(store, shop_id)
     wanted = _OWNER_TRIGGER.get(mode)
     running = None
     if wanted is not None:
         params = {"recipient": address, "threshold_minutes": threshold_minutes(get_shop(store, shop_id).settings)}
-        running = (_update_owner_automation(store, made[wanted]["automation_id"], params) if wanted in made
-                   else _create_owner_automation(store, shop_id, wanted, params))
+        running = (_update_owner_automation(store, made[wanted]["automation_id"], params, now) if wanted in made
+                   else _create_owner_automation(store, shop_id, wanted, params, now))
     for trigger, automation in made.items():  # the other mode (or both, when off) stops
-        if trigger != wanted and automation["status"] == "running":
-            manage.pause_automation(store, automation["automation_id"])
+        if trigger != wanted and automation["status"] == AutomationStatus.RUNNING:
+            manage.pause_automation(store, automation["automation_id"], now=now)
     return running
 
 
@@ -148,38 +161,34 @@ def _sender(store: Store, shop_id: str) -> tuple[str, str]:
         row = con.execute("SELECT sender_name, sender_email FROM sender_settings WHERE shop_id = ?",
                           [shop_id]).fetchall()
     if not row or not row[0][1]:
-        raise ValueError(t("carts.owner_no_sender"))
+        raise CartSetupError("sender_email", "owner_no_sender",
+                             "the shop has no sender e-mail (SMTP settings) to send the owner's notices from")
     return row[0][0], row[0][1]
 
 
-def _create_owner_automation(store: Store, shop_id: str, trigger: str, params: dict[str, Any]) -> str:
+def _create_owner_automation(store: Store, shop_id: str, trigger: str, params: dict[str, Any],
+                             now: dt.datetime) -> str:
     sender_name, sender_email = _sender(store, shop_id)
     starter = templates.starter_template(trigger)
-    try:
-        template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
-                                           subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                           preheader=starter["preheader"])
-        return manage.create_automation(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
-                                        subject=starter["subject"], preheader=starter["preheader"],
-                                        sender_name=sender_name, sender_email=sender_email, template_id=template_id,
-                                        trigger_params=params, is_advertising=False, start=True)
-    except manage.AutomationError as exc:
-        raise ValueError(str(exc)) from None
+    template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
+                                       subject=starter["subject"], html=starter["html"], text=starter["text"],
+                                       preheader=starter["preheader"], now=now)
+    return manage.create_automation(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
+                                    subject=starter["subject"], preheader=starter["preheader"],
+                                    sender_name=sender_name, sender_email=sender_email, template_id=template_id,
+                                    trigger_params=params, is_advertising=False, start=True, now=now)
 
 
-def _update_owner_automation(store: Store, automation_id: str, params: dict[str, Any]) -> str:
+def _update_owner_automation(store: Store, automation_id: str, params: dict[str, Any], now: dt.datetime) -> str:
     """New address (and the shop's current threshold) on the existing automation, running. Its history and
     idempotency keys stay: a cart already noticed is not noticed again at the new address."""
     current = manage.get_automation(store, automation_id)
     fields = {f: current[f] for f in ("automation_id", "shop_id", "name", "trigger", "delay_minutes",
                                       "max_lateness_minutes", "is_advertising", "template_id", "subject",
                                       "preheader", "sender_name", "sender_email", "audience")}
-    fields.update({"trigger_params": params, "status": "running"})
+    fields.update({"trigger_params": params, "status": AutomationStatus.RUNNING})
     with store.unit() as con:
-        shops = {r[0] for r in con.execute("SELECT shop_id FROM shops").fetchall()}
-        try:
-            checked = manage.check_automation(fields, known_shops=shops, known_templates={current["template_id"]})
-        except manage.AutomationError as exc:
-            raise ValueError(str(exc)) from None
-        manage.write_automation(con, checked, clock.now())
+        shops = registry.shop_ids(con)
+        checked = manage.check_automation(fields, known_shops=shops, known_templates={current["template_id"]})
+        manage.write_automation(con, checked, now)
     return automation_id

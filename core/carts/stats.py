@@ -1,6 +1,6 @@
 """Cart recovery (방치된 카트): which carts were abandoned, reached, clicked and recovered, and what that earned.
 
-The rules (DESIGN.md "Cart recovery", issue 6):
+The rules (DESIGN.md "Cart recovery"):
 - A cart is *abandoned* at its last activity + the shop's threshold (setting `cart_abandon_minutes`,
   default 60) if it has an e-mail and nothing was ordered for it by then: no order of that cart, and
   no order of the same member (or e-mail, for guests) since its last activity. This is the same rule
@@ -10,7 +10,7 @@ The rules (DESIGN.md "Cart recovery", issue 6):
   the attribution window (core.attribution.ATTRIBUTION_WINDOW, 5 days). A cart the platform itself
   reports recovered (Wix) counts too, with the cart's total when its order is not in the store.
 - It was *reached* when a cart_abandoned e-mail for it was sent, *clicked* when that e-mail's link was.
-- Carts idle for 30 days are purged daily (core.automations.jobs.purge_carts); the list shows
+- Carts idle for 30 days are purged daily (core.carts.purge); the list shows
   which go within the next 3 days.
 
 Everything is computed from the store when asked, so a late-synced order still recovers its cart.
@@ -19,17 +19,26 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
 import polars as pl
 
 from core import clock
 from core.automations.attribution import ATTRIBUTION_WINDOW
+from core.errors import InvalidInput
+from core.shops.registry import shop, shop_timezone
 from core.store import Store
 
 DEFAULT_THRESHOLD_MINUTES = 60
+
+
+class InvalidFilter(InvalidInput, ValueError):
+    """A carts list filter that is not one of CART_FILTERS."""
+
+
 RETENTION = dt.timedelta(days=30)
 PURGE_SOON = dt.timedelta(days=3)
 CART_FILTERS = ("all", "abandoned", "emailed", "recovered", "purge_soon")
@@ -104,11 +113,9 @@ def threshold_minutes(settings: dict[str, Any] | None) -> int:
     return int(value) if isinstance(value, int) and 5 <= value <= 7 * 24 * 60 else DEFAULT_THRESHOLD_MINUTES
 
 
-def _shop(con, shop_id: str) -> tuple[int, str]:
-    row = con.execute("SELECT settings, timezone FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
-    if not row:
-        raise KeyError(f"no shop '{shop_id}' is connected")
-    return threshold_minutes(json.loads(row[0][0]) if row[0][0] else {}), row[0][1] or clock.DEFAULT_TZ
+def _shop(con: duckdb.DuckDBPyConnection, shop_id: str) -> tuple[int, str]:
+    found = shop(con, shop_id)  # ShopNotFound (a KeyError) when it is not connected
+    return threshold_minutes(found.settings), shop_timezone(con, shop_id)
 
 
 def _params(shop_id: str, threshold: int, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, Any]:
@@ -123,10 +130,10 @@ def period(days: int, now: dt.datetime, tz: str) -> tuple[dt.datetime, dt.dateti
     return first.astimezone(dt.UTC), now
 
 
-def recovery_stats(store: Store, shop_id: str, days: int = 30, now: dt.datetime | None = None) -> dict[str, Any]:
+def recovery_stats(store: Store, shop_id: str, days: int, now: dt.datetime) -> dict[str, Any]:
     """Abandoned, reached, clicked, recovered, recovery rate and recovered revenue over the last `days` days,
     in total and by day (the day the cart was abandoned, on the shop's calendar)."""
-    now = clock.require_aware(now or clock.now())
+    now = clock.require_aware(now)
     with store.unit() as con:
         threshold, tz = _shop(con, shop_id)
         start, end = period(days, now, tz)
@@ -148,18 +155,19 @@ def recovery_stats(store: Store, shop_id: str, days: int = 30, now: dt.datetime 
                      "recovered": recovered, "revenue": revenue})
     frame = pl.DataFrame(rows, schema={"day": pl.Date, "abandoned": pl.Int64, "reached": pl.Int64,
                                        "clicked": pl.Int64, "recovered": pl.Int64, "revenue": pl.Float64})
-    totals = {k: int(frame[k].sum()) for k in ("abandoned", "reached", "clicked", "recovered")}
+    totals: dict[str, float] = {k: int(frame[k].sum()) for k in ("abandoned", "reached", "clicked", "recovered")}
     totals["revenue"] = float(frame["revenue"].sum())
     totals["rate"] = totals["recovered"] / totals["abandoned"] if totals["abandoned"] else 0.0
     return {"totals": totals, "by_day": frame, "threshold_minutes": threshold, "timezone": tz}
 
 
-def list_carts(store: Store, shop_id: str, which: str = "all", now: dt.datetime | None = None,
+def list_carts(store: Store, shop_id: str, which: str, now: dt.datetime,
                limit: int = 500) -> pl.DataFrame:
     """Abandoned carts still kept (last 30 days), newest first, filtered by `which` (CART_FILTERS)."""
     if which not in CART_FILTERS:
-        raise ValueError(f"filter '{which}' is not one of {', '.join(CART_FILTERS)}")
-    now = clock.require_aware(now or clock.now())
+        raise InvalidFilter("carts.bad_filter", detail=f"filter '{which}' is not one of {', '.join(CART_FILTERS)}",
+                            value=which, allowed=", ".join(CART_FILTERS))
+    now = clock.require_aware(now)
     condition = {"all": "TRUE", "abandoned": "NOT recovered", "emailed": "emailed_at IS NOT NULL",
                  "recovered": "recovered", "purge_soon": "purge_at <= $now + $soon"}[which]
     with store.unit() as con:
@@ -180,18 +188,19 @@ def cart_items(store: Store, shop_id: str, cart_key: str) -> pl.DataFrame:
                        params=[shop_id, cart_key]).pl()
 
 
-_CSV_HEADERS = {"cart_key": "카트 ID", "email": "이메일", "total_amount": "금액", "last_activity_at": "마지막 활동",
-                "abandoned_at": "방치 시각", "emailed_at": "이메일 발송", "clicked_at": "클릭",
-                "recovered_order": "복구 주문", "recovered_amount": "복구 금액", "recovery_url": "복구 링크"}
+# The columns of the carts export, in order; their headers are console words the caller passes.
+CSV_COLUMNS = ("cart_key", "email", "total_amount", "last_activity_at", "abandoned_at", "emailed_at", "clicked_at",
+               "recovered_order", "recovered_amount", "recovery_url")
 
 
-def carts_csv(frame: pl.DataFrame, tz: str) -> bytes:
-    """The carts list as CSV, UTF-8 with a BOM (Excel reads Korean), times on the shop's clock."""
+def carts_csv(frame: pl.DataFrame, headers: Mapping[str, str], tz: str) -> bytes:
+    """The carts list as CSV, UTF-8 with a BOM (Excel reads Korean), times on the shop's clock; `headers` names
+    each of CSV_COLUMNS in the reader's language (the console's words)."""
     times = [c for c in ("last_activity_at", "abandoned_at", "emailed_at", "clicked_at") if c in frame.columns]
-    out = frame.select(list(_CSV_HEADERS)).with_columns(
+    out = frame.select(list(CSV_COLUMNS)).with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in times],
         pl.col("total_amount").cast(pl.Float64), pl.col("recovered_amount").cast(pl.Float64),
-    ).rename(_CSV_HEADERS)
+    ).rename({c: headers.get(c, c) for c in CSV_COLUMNS})
     buffer = io.BytesIO()
     out.write_csv(buffer)
     return b"\xef\xbb\xbf" + buffer.getvalue()

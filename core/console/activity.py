@@ -12,6 +12,7 @@ from core.console.common import (
     address_books,
     chosen_book,
     local_time,
+    now,
     open_store,
     reason_label,
     state_label,
@@ -93,9 +94,9 @@ def activity(store: StoreLike, shop_id: str | None, *, state: str | None = None,
 
 def retry(store: StoreLike, message_ids: list[str]) -> int:
     """Failed or dead messages back to waiting, with a fresh set of tries; how many were."""
-    return manage.retry_failed(open_store(store), message_ids)
+    return manage.retry_failed(open_store(store), message_ids, now=now())
 
 
 def resolve(store: StoreLike, message_id: str, *, sent: bool) -> None:
     """The operator's word on an `unknown` message; ResolveRefused when it is no longer unknown."""
-    manage.resolve_unknown(open_store(store), message_id, sent=sent)
+    manage.resolve_unknown(open_store(store), message_id, sent=sent, now=now())

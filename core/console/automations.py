@@ -41,7 +41,7 @@ from core.console.templates import (
     template_problem,
 )
 from core.i18n import t
-from core.segments import rules as segments
+from core.segments import saved as saved_segments
 
 __all__ = ["TRIGGERS", "WIZARD_DAYS", "AddressBook", "TemplateProblem", "address_books", "chosen_book",
            "local_time", "merge_fields", "preview_sender", "render_preview", "saved_templates", "sender_defaults",
@@ -182,8 +182,9 @@ class RecipientsPreview(TypedDict):
 def recipients_preview(store: StoreLike, automation_id: str, days: int, tz: str = clock.DEFAULT_TZ,
                        sample_size: int = SAMPLE_SIZE) -> RecipientsPreview:
     """The engine's "who would receive this" with every day of the window listed (zero days too)."""
-    result = manage.preview_recipients(open_store(store), automation_id, days=days, sample_size=sample_size)
     moment = now()
+    result = manage.preview_recipients(open_store(store), automation_id, days=days, sample_size=sample_size,
+                                     now=moment)
     zone = ZoneInfo(tz)
     first, last = moment.astimezone(zone).date(), (moment + dt.timedelta(days=days)).astimezone(zone).date()
     counts = {d["day"]: d["count"] for d in result["by_day"]}
@@ -219,7 +220,7 @@ def week_ahead(store: StoreLike, shop_id: str, tz: str = clock.DEFAULT_TZ) -> li
 
 def address_book_groups(store: StoreLike, shop_id: str) -> list[dict[str, Any]]:
     """The shop's saved segments, offered as groups of its address book (an automation's audience)."""
-    return segments.list_segments(open_store(store), shop_id)
+    return saved_segments.list_segments(open_store(store), shop_id)
 
 
 def catalog(store: StoreLike, shop_id: str) -> dict[str, list[tuple[str, str]]]:
@@ -301,12 +302,13 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
         template_id = manage.save_template(
             s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
             trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
-            html=draft["html"], text=draft.get("text") or None)
+            html=draft["html"], text=draft.get("text") or None, now=clock.now())
     try:
         return manage.create_automation(
             s, shop_id=draft["shop_id"], name=draft["name"].strip(), trigger=draft["trigger"],
             trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
             sender_name=draft["sender_name"], sender_email=draft["sender_email"], template_id=template_id,
+            now=clock.now(),
             preheader=draft.get("preheader") or "", delay_minutes=int(draft.get("delay_minutes") or 0),
             is_advertising=bool(draft.get("is_advertising", True)), start=start,
             audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
@@ -327,6 +329,6 @@ def _unchanged_saved_template(store: StoreLike, draft: dict[str, Any]) -> str | 
 
 def set_status(store: StoreLike, automation_id: str, status: str) -> None:
     """Start, pause or resume; Refused names why the engine will not."""
-    manage.set_status(open_store(store), automation_id, status)
+    manage.set_status(open_store(store), automation_id, status, now=now())
 
 

@@ -12,6 +12,7 @@ from core.automations.attribution import ATTRIBUTION_WINDOW
 from core.carts import recovery, stats
 from core.console.common import StoreLike, now, open_store, sender_defaults, store_path
 from core.console.overview import ShopRow, shop
+from core.i18n import t
 
 __all__ = ["ShopRow", "sender_defaults", "shop", "store_path"]
 
@@ -39,12 +40,13 @@ def cart_items(store: StoreLike, shop_id: str, cart_key: str) -> pl.DataFrame:
 
 
 def carts_csv(frame: pl.DataFrame, tz: str) -> bytes:
-    return stats.carts_csv(frame, tz)
+    """The carts list as CSV (UTF-8 with a BOM), its headers in this run's language."""
+    return stats.carts_csv(frame, {c: t(f"carts.csv.{c}") for c in stats.CSV_COLUMNS}, tz)
 
 
 def set_threshold(store: StoreLike, shop_id: str, minutes: int) -> None:
     """The abandonment threshold, for the figures and the reminders alike."""
-    recovery.set_threshold(open_store(store), shop_id, minutes)
+    recovery.set_threshold(open_store(store), shop_id, minutes, now=now())
 
 
 class Reminder(TypedDict):
@@ -63,14 +65,14 @@ def reminders(store: StoreLike, shop_id: str) -> list[Reminder]:
 
 
 def switch(store: StoreLike, automation_id: str, on: bool) -> None:
-    recovery.switch(open_store(store), automation_id, on)
+    recovery.switch(open_store(store), automation_id, on, now=now())
 
 
 def quick_setup(store: StoreLike, shop_id: str, *, sender_name: str, sender_email: str,
                 second_reminder_hours: int | None) -> list[str]:
     """Turn on the ready-made reminder (and a second one); one of Refused names a field it refuses."""
     return recovery.quick_setup(open_store(store), shop_id, sender_name=sender_name, sender_email=sender_email,
-                                second_reminder_hours=second_reminder_hours)
+                                second_reminder_hours=second_reminder_hours, now=now())
 
 
 class OwnerNotice(TypedDict):
@@ -85,4 +87,4 @@ def owner_notice(store: StoreLike, shop_id: str) -> OwnerNotice:
 
 def set_owner_notice(store: StoreLike, shop_id: str, mode: str, recipient: str) -> None:
     """The owner's notices: off, one per cart, or a daily digest; one of Refused names what is wrong."""
-    recovery.set_owner_notice(open_store(store), shop_id, mode, recipient)
+    recovery.set_owner_notice(open_store(store), shop_id, mode, recipient, now=now())

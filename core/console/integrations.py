@@ -22,7 +22,8 @@ from core.errors import CoreError, ErrorRecord, InvalidInput, Kind
 from core.i18n import DICTIONARIES, t
 from core.integrations.base import ENTITIES
 from core.log import event
-from core.shops import connect, secrets
+from core.scheduler.loop import reschedule
+from core.shops import connect, registry, secrets
 from core.shops.connect import (
     FORM_FIELDS,
     PLATFORM_NAMES,
@@ -351,13 +352,8 @@ def set_sync_interval(store: Store, shop_id: str, minutes: int) -> None:
                            detail=f"a sync interval is {MIN_INTERVAL} to {MAX_INTERVAL} minutes")
     job = f"sync:{shop_id}"
     with store.unit() as con:
-        if con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone() is None:
-            raise KeyError(f"no shop '{shop_id}' is connected")
-        con.execute("UPDATE shops SET sync_interval_minutes = ? WHERE shop_id = ?", [minutes, shop_id])
-        row = con.execute("SELECT last_started_at FROM scheduler_jobs WHERE job = ?", [job]).fetchone()
-        if row and row[0] is not None:  # the scheduler plans started + interval; keep that rule
-            con.execute("UPDATE scheduler_jobs SET next_due_at = ? WHERE job = ?",
-                        [row[0] + dt.timedelta(minutes=minutes), job])
+        registry.set_sync_interval(con, shop_id, minutes)
+        reschedule(con, job, dt.timedelta(minutes=minutes))
     event(log, "sync_interval_set", shop_id=shop_id, minutes=minutes)
 
 

@@ -39,7 +39,7 @@ def load_settings(store: StoreLike, shop_id: str) -> dict[str, dict[str, Any]]:
 def save_settings(store: StoreLike, shop_id: str, kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and save one kind of settings; raises one of Refused, naming the field."""
     values = {k: v for k, v in values.items() if k not in ("active_from", "has_secret")}
-    saved = ls.save(open_store(store), shop_id, ls.from_dict(kind, values))
+    saved = ls.save(open_store(store), shop_id, ls.from_dict(kind, values), now=clock.now())
     return dataclasses.asdict(saved)
 
 
@@ -73,7 +73,7 @@ def preview_html(store: StoreLike, shop_id: str, values: dict[str, Any]) -> tupl
     except Refused as exc:
         return None, describe(exc)
     assert isinstance(ws, ls.WarrantySettings)  # from_dict("warranty", ...) makes nothing else
-    row = warranty.preview(open_store(store), shop_id, ws)
+    row = warranty.preview(open_store(store), shop_id, ws, now=clock.now())
     if row is None:
         return None, None
     return certificate.render(row), None
@@ -94,11 +94,11 @@ def counts(store: StoreLike, shop_id: str) -> dict[str, int]:
 
 
 def issue(store: StoreLike, shop_id: str, item_keys: list[str]) -> int:
-    return warranty.issue_pending(open_store(store), shop_id, item_keys)
+    return warranty.issue_pending(open_store(store), shop_id, item_keys, now=clock.now())
 
 
 def revoke(store: StoreLike, shop_id: str, item_keys: list[str], reason: str) -> int:
-    return warranty.revoke(open_store(store), shop_id, item_keys, reason)
+    return warranty.revoke(open_store(store), shop_id, item_keys, reason, now=clock.now())
 
 
 def cards(store: StoreLike, shop_id: str, member: str | None = None) -> list[dict]:

@@ -15,12 +15,14 @@ import polars as pl
 from core.console import automations
 from core.console.common import StoreLike, now, store_path
 from core.console.overview import ShopRow, shop
+from core.i18n import t
 from core.segments import charts as segment_charts
-from core.segments import rules
+from core.segments import explorer, rules
+from core.segments import saved as saved_rules
 
 __all__ = ["ShopRow", "shop", "store_path"]
 
-Exploration = rules.Exploration
+Exploration = explorer.Exploration
 Frame = pl.DataFrame
 MAX_NAME = rules.MAX_NAME
 # What a page catches when a rule or a segment's name is refused; it names the fields.
@@ -76,12 +78,12 @@ def rule_json(rule: dict[str, Any]) -> str:
 
 def filter_options(store: StoreLike, shop_id: str) -> dict[str, Any]:
     """The shop's products, categories and member groups, for the form's pickers."""
-    return rules.filter_options(store, shop_id)
+    return explorer.filter_options(store, shop_id)
 
 
-def explore(store: StoreLike, shop_id: str, rule: str) -> rules.Exploration:
+def explore(store: StoreLike, shop_id: str, rule: str) -> explorer.Exploration:
     """How many members the rule matches, out of how many, and a sample."""
-    return rules.explore(store, rule, shop_id)
+    return explorer.explore(store, rule, shop_id)
 
 
 class Charts(TypedDict):
@@ -108,7 +110,7 @@ def saved_segments(store: StoreLike, shop_id: str) -> list[SavedSegment]:
     """The shop's saved segments, most recently changed first."""
     return [SavedSegment(segment_id=s["segment_id"], shop_id=s["shop_id"], name=s["name"], rule=s["rule"],
                          created_at=s["created_at"], updated_at=s["updated_at"])
-            for s in rules.list_segments(store, shop_id)]
+            for s in saved_rules.list_segments(store, shop_id)]
 
 
 class SaveResult(TypedDict):
@@ -117,17 +119,18 @@ class SaveResult(TypedDict):
 
 
 def save_segment(store: StoreLike, shop_id: str, name: str, rule: dict[str, Any]) -> SaveResult:
-    saved = rules.save_segment(store, shop_id, name, rule)
+    saved = saved_rules.save_segment(store, shop_id, name, rule, now=now())
     return SaveResult(name=saved["name"], created=bool(saved["created"]))
 
 
 def delete_segment(store: StoreLike, segment_id: str) -> None:
-    rules.delete_segment(store, segment_id)
+    saved_rules.delete_segment(store, segment_id)
 
 
 def export_csv(store: StoreLike, shop_id: str, rule: dict[str, Any], lang: str) -> bytes:
     """The rule's members now, as CSV bytes, with headers in `lang`."""
-    return rules.export_csv(store, rule, shop_id, lang)
+    headers = {c: t(f"segments.csv.{c}", lang) for c in explorer.CSV_COLUMNS}
+    return explorer.export_csv(store, rule, shop_id, headers)
 
 
 def week_ahead(store: StoreLike, shop_id: str, tz: str) -> list[automations.WeekAhead]:

@@ -16,6 +16,7 @@ from core.console.common import (
     address_books,
     chosen_book,
     first,
+    now,
     open_store,
     sender_defaults,
     store_path,
@@ -100,7 +101,7 @@ def save_template(store: StoreLike, *, shop_id: str | None, name: str, trigger: 
     try:
         saved = manage.save_template(open_store(store), shop_id=shop_id, name=name, trigger=trigger,
                                      subject=subject, html=html, text=text or None, preheader=preheader,
-                                     template_id=template_id)
+                                     template_id=template_id, now=now())
     except manage.AutomationError as exc:
         return None, TemplateProblem("name", "name", None, describe(exc), "")
     return saved, None

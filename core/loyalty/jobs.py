@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 
-from core import clock
+from core.loyalty import settings, stamps, warranty
+from core.loyalty.notify import channel
+from core.messaging.dispatch import dispatch
 from core.store import Store
 
 ISSUE_EVERY = dt.timedelta(minutes=1)
 NOTIFY_EVERY = dt.timedelta(seconds=5)
 
 
-def issue_all(store: Store, now: dt.datetime | None = None) -> dict[str, int]:
-    from core.loyalty import settings, stamps, warranty
-    now = now or clock.now()
+def issue_all(store: Store, now: dt.datetime) -> dict[str, int]:
+    """Stamps, rewards and warranties due at `now`, shop by shop; the totals."""
     with store.unit() as con:
         shops = settings.enabled_shops(con)
     totals = {"shops": len(shops), "stamps": 0, "rewards": 0, "issued": 0, "pending": 0}
@@ -31,27 +31,11 @@ def issue_all(store: Store, now: dt.datetime | None = None) -> dict[str, int]:
     return totals
 
 
-def run_issue(store: Store) -> str:
-    t = issue_all(store)
+def run_issue(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    t = issue_all(store, now)
     return (f"{t['stamps']} stamp(s), {t['rewards']} reward(s), {t['issued']} warranty(ies) issued, "
             f"{t['pending']} pending, over {t['shops']} shop(s)")
 
 
 def run_notify(store: Store, now: dt.datetime, stop: threading.Event) -> str:
-    from core.loyalty.notify import channel
-    from core.messaging.dispatch import dispatch
     return dispatch(store.unit, channel(store), now=now, stop=stop).summary()
-
-
-def _with_now_and_stop(run: Callable[[Store, dt.datetime, threading.Event], str]) -> Callable[[Store], str]:
-    """Adapts a run(store, now, stop) to the scheduler loop that still calls run(store)."""
-    def adapted(store: Store) -> str:
-        from core.scheduler import loop as scheduler
-        return run(store, clock.now(), getattr(scheduler, "current_stop", None) or threading.Event())
-    return adapted
-
-
-def loyalty_jobs(store: Store) -> list:
-    from core.scheduler.loop import Job
-    return [Job("loyalty:issue", ISSUE_EVERY, run_issue),
-            Job("loyalty:alimtalk", NOTIFY_EVERY, _with_now_and_stop(run_notify))]

@@ -16,11 +16,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Literal, overload
 
 import duckdb
 
 from core import clock
+from core.errors import InvalidInput, Kind
 from core.shops import secrets
 from core.store import Store
 
@@ -39,8 +40,13 @@ MAX_DELAY_DAYS = 365
 MAX_CARD_SIZE = 100
 
 
-class SettingsError(ValueError):
-    """A setting is not valid; the message names the field and what is allowed."""
+class SettingsError(InvalidInput, ValueError):
+    """A setting that is not valid (or a shop that is not connected); `field` names the setting at fault, the
+    key and params are what the console words, `detail` says what is allowed, in English."""
+
+    def __init__(self, field: str, key: str, detail: str, *, kind: Kind | None = None, **params: Any) -> None:
+        self.field = field
+        super().__init__(f"loyalty.{key}", detail=detail, kind=kind, field=field, **params)
 
 
 @dataclasses.dataclass
@@ -54,11 +60,13 @@ class StampSettings:
 
     def validate(self) -> StampSettings:
         if self.moment not in STAMP_MOMENTS:
-            raise SettingsError(f"stamp moment '{self.moment}' is not one of {', '.join(STAMP_MOMENTS)}")
+            raise SettingsError("moment", "not_one_of", f"stamp moment '{self.moment}' is not one of "
+                                f"{', '.join(STAMP_MOMENTS)}", value=self.moment, allowed=", ".join(STAMP_MOMENTS))
         _int_range("stamps_per_order", self.stamps_per_order, 1, 10)
         _int_range("card_size", self.card_size, 1, MAX_CARD_SIZE)
         if self.enabled and not self.reward.strip():
-            raise SettingsError("reward must say what a full card earns (e.g. a coupon code) before stamps are on")
+            raise SettingsError("reward", "reward_needed",
+                                "reward must say what a full card earns (e.g. a coupon code) before stamps are on")
         return self
 
 
@@ -82,24 +90,32 @@ class WarrantySettings:
 
     def validate(self) -> WarrantySettings:
         if self.timing not in WARRANTY_TIMINGS:
-            raise SettingsError(f"warranty timing '{self.timing}' is not one of {', '.join(WARRANTY_TIMINGS)}")
+            raise SettingsError("timing", "not_one_of", f"warranty timing '{self.timing}' is not one of "
+                                f"{', '.join(WARRANTY_TIMINGS)}", value=self.timing,
+                                allowed=", ".join(WARRANTY_TIMINGS))
         _int_range("delay_days", self.delay_days, 0, MAX_DELAY_DAYS)
         _int_range("period_months", self.period_months, 1, 120)
         if self.scope not in SCOPES:
-            raise SettingsError(f"warranty scope '{self.scope}' is not one of {', '.join(SCOPES)}")
+            raise SettingsError("scope", "not_one_of",
+                                f"warranty scope '{self.scope}' is not one of {', '.join(SCOPES)}",
+                                value=self.scope, allowed=", ".join(SCOPES))
         if self.scope == "categories" and not self.category_keys:
-            raise SettingsError("category_keys: choose at least one category, or issue for all products")
+            raise SettingsError("category_keys", "categories_needed",
+                                "category_keys: choose at least one category, or issue for all products")
         if self.name_source not in NAME_SOURCES:
-            raise SettingsError(f"name_source '{self.name_source}' is not one of {', '.join(NAME_SOURCES)}")
+            raise SettingsError("name_source", "not_one_of", f"name_source '{self.name_source}' is not one of "
+                                f"{', '.join(NAME_SOURCES)}", value=self.name_source, allowed=", ".join(NAME_SOURCES))
         self.category_keys = [str(k) for k in dict.fromkeys(self.category_keys)]
         self.strip_phrases = [p.strip() for p in self.strip_phrases if p and p.strip()]
         for n, field in enumerate(self.detail_fields, 1):
             if not str(field.get("key") or "").strip():
-                raise SettingsError(f"detail_fields #{n} names no product detail field")
+                raise SettingsError("detail_fields", "detail_field_unnamed",
+                                    f"detail_fields #{n} names no product detail field",
+                                    n=n)
             field["label"] = str(field.get("label") or field["key"]).strip()
         for n, field in enumerate(self.extra_fields, 1):
             if not str(field.get("label") or "").strip():
-                raise SettingsError(f"extra_fields #{n} has no label")
+                raise SettingsError("extra_fields", "extra_field_unlabelled", f"extra_fields #{n} has no label", n=n)
         return self
 
 
@@ -117,23 +133,29 @@ class AlimtalkSettings:
 
     def validate(self) -> AlimtalkSettings:
         if self.provider not in PROVIDERS:
-            raise SettingsError(f"Alimtalk provider '{self.provider}' is not one of {', '.join(PROVIDERS)}")
+            raise SettingsError("provider", "not_one_of", f"Alimtalk provider '{self.provider}' is not one of "
+                                f"{', '.join(PROVIDERS)}", value=self.provider, allowed=", ".join(PROVIDERS))
         unknown = set(self.templates) - set(NOTICE_KINDS)
         if unknown:
-            raise SettingsError(f"templates: unknown notice kind(s) {sorted(unknown)}; known: {NOTICE_KINDS}")
+            raise SettingsError("templates", "unknown_notice_kinds",
+                                f"templates: unknown notice kind(s) {sorted(unknown)}; known: {NOTICE_KINDS}",
+                                kinds=", ".join(sorted(unknown)), allowed=", ".join(NOTICE_KINDS))
         self.templates = {k: str(self.templates.get(k) or "").strip() for k in NOTICE_KINDS}
         for kind, code in self.templates.items():
             if len(code) > 20:
-                raise SettingsError(f"templates.{kind}: a template code has at most 20 characters")
+                raise SettingsError("templates", "template_code_too_long",
+                                    f"templates.{kind}: a template code has at most 20 characters", notice=kind)
         if self.enabled and self.provider == "nhn":
             if not self.app_key.strip():
-                raise SettingsError("app_key: NHN Cloud needs the app key of the KakaoTalk Bizmessage service")
+                raise SettingsError("app_key", "app_key_needed",
+                                    "app_key: NHN Cloud needs the app key of the KakaoTalk Bizmessage service")
             if len(self.sender_key.strip()) != 40:
-                raise SettingsError("sender_key: the sender key (발신 키) has 40 characters")
+                raise SettingsError("sender_key", "bad_sender_key", "sender_key: the sender key has 40 characters")
             if not self.base_url.startswith(("http://", "https://")):
-                raise SettingsError("base_url must start with http:// or https://")
+                raise SettingsError("base_url", "bad_base_url", "base_url must start with http:// or https://")
         if self.sms_fallback and not self.fallback_send_no.strip():
-            raise SettingsError("fallback_send_no: SMS fallback needs a sender number registered for SMS")
+            raise SettingsError("fallback_send_no", "fallback_number_needed",
+                                "fallback_send_no: SMS fallback needs a sender number registered for SMS")
         return self
 
 
@@ -143,17 +165,21 @@ Settings = StampSettings | WarrantySettings | AlimtalkSettings
 
 def _int_range(name: str, value: Any, low: int, high: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        raise SettingsError(name, "out_of_range", f"{name} must be a whole number from {low} to {high}, not {value!r}",
+                            low=low, high=high, value=repr(value))
 
 
 def from_dict(kind: str, data: dict[str, Any]) -> Settings:
     if kind not in _CLASSES:
-        raise SettingsError(f"unknown settings kind '{kind}'; known: {', '.join(KINDS)}")
+        raise SettingsError("kind", "not_one_of", f"unknown settings kind '{kind}'; known: {', '.join(KINDS)}",
+                            value=kind, allowed=", ".join(KINDS))
     cls = _CLASSES[kind]
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
     if unknown:
-        raise SettingsError(f"{kind} settings have no field(s) {', '.join(sorted(unknown))}")
+        raise SettingsError(sorted(unknown)[0], "unknown_fields",
+                            f"{kind} settings have no field(s) {', '.join(sorted(unknown))}",
+                            fields=", ".join(sorted(unknown)))
     values = dict(data)
     if isinstance(values.get("active_from"), str):
         values["active_from"] = clock.parse_instant(values["active_from"])
@@ -167,6 +193,14 @@ def to_json(settings: Settings) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: Literal["stamp"]) -> StampSettings: ...
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: Literal["warranty"]) -> WarrantySettings: ...
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: Literal["alimtalk"]) -> AlimtalkSettings: ...
+@overload
+def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> Settings: ...
 def read(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str) -> Settings:
     row = con.execute("SELECT enabled, active_from, settings FROM loyalty_settings WHERE shop_id = ? AND kind = ?",
                       [shop_id, kind]).fetchall()
@@ -186,14 +220,13 @@ def load(store: Store, shop_id: str, kind: str) -> Settings:
         return read(con, shop_id, kind)
 
 
-def save(store: Store, shop_id: str, settings: Settings) -> Settings:
+def save(store: Store, shop_id: str, settings: Settings, *, now: dt.datetime) -> Settings:
     """Validate and store; switching on (from off) starts counting deliveries from now."""
     kind = next(k for k, c in _CLASSES.items() if isinstance(settings, c))
     settings.validate()
-    now = clock.now()
     with store.unit() as con:
         if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchall():
-            raise SettingsError(f"no shop '{shop_id}'")
+            raise SettingsError("shop_id", "no_shop", f"no shop '{shop_id}'", kind=Kind.NOT_FOUND, shop_id=shop_id)
         previous = read(con, shop_id, kind)
         if settings.enabled and not previous.enabled:
             settings.active_from = now
@@ -216,8 +249,9 @@ def enabled_shops(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def save_alimtalk_secret(shop_id: str, secret_key: str) -> None:
     if not secret_key.strip():
-        raise SettingsError("the Alimtalk secret key (X-Secret-Key) is empty")
-    secrets.put(shop_id, **{SECRET_KEY_NAME: secret_key.strip()})
+        raise SettingsError("secret_key", "secret_empty", "the Alimtalk secret key (X-Secret-Key) is empty")
+    values: dict[str, Any] = {SECRET_KEY_NAME: secret_key.strip()}
+    secrets.put(shop_id, None, **values)
 
 
 def alimtalk_secret(shop_id: str) -> str | None:

@@ -15,6 +15,7 @@ settings do not rewrite it. Codes are `secrets.token_urlsafe(16)` (128 random bi
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import secrets as token_source
 from typing import Any
@@ -22,14 +23,24 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core import clock
+from core.errors import Kind
 from core.loyalty import notify
 from core.loyalty.product_names import display_name
 from core.loyalty.settings import SettingsError, WarrantySettings
 from core.loyalty.settings import read as read_settings
+from core.shops.registry import shop_timezone
 from core.store import Store
 
-STATUSES = ("pending", "issued", "revoked")
+
+class WarrantyStatus(enum.StrEnum):
+    """A warranty's status (신청대기 / 발급 / 취소). Equal to the strings stored in `warranties`."""
+
+    PENDING = "pending"
+    ISSUED = "issued"
+    REVOKED = "revoked"
+
+
+STATUSES = tuple(WarrantyStatus)
 CODE_BYTES = 16
 
 _ITEMS_SQL = """
@@ -52,9 +63,9 @@ _ITEMS_SQL = """
       AND ($all OR oi.product_key IN (SELECT product_key FROM scoped))
 """
 
-_ITEM_SCHEMA = {"item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8,
-                "item_name": pl.Utf8, "option_text": pl.Utf8, "ordered_at": pl.Datetime("us", "UTC"),
-                "delivered_at": pl.Datetime("us", "UTC")}
+_ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8, "item_name": pl.Utf8,
+    "option_text": pl.Utf8, "ordered_at": pl.Datetime("us", "UTC"), "delivered_at": pl.Datetime("us", "UTC")}
 
 
 def mask_name(name: str | None) -> str | None:
@@ -70,10 +81,10 @@ def mask_name(name: str | None) -> str | None:
 
 
 def _shop(con: duckdb.DuckDBPyConnection, shop_id: str) -> tuple[str, str]:
-    rows = con.execute("SELECT name, timezone FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
+    rows = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchall()
     if not rows:
-        raise SettingsError(f"no shop '{shop_id}'")
-    return rows[0][0], rows[0][1] or clock.DEFAULT_TZ
+        raise SettingsError("shop_id", "no_shop", f"no shop '{shop_id}'", kind=Kind.NOT_FOUND, shop_id=shop_id)
+    return rows[0][0], shop_timezone(con, shop_id)
 
 
 def due_items(con: duckdb.DuckDBPyConnection, shop_id: str, ws: WarrantySettings, now: dt.datetime) -> pl.DataFrame:
@@ -196,11 +207,11 @@ def _insert_issued(con: duckdb.DuckDBPyConnection, shop_id: str, frame: pl.DataF
         con.unregister("_issued")
 
 
-def issue_pending(store: Store, shop_id: str, item_keys: list[str], by: str = "console") -> int:
+def issue_pending(store: Store, shop_id: str, item_keys: list[str], by: str = "console", *,
+                  now: dt.datetime) -> int:
     """Issue pending (신청대기) items by hand, with the settings of now; returns how many were issued."""
     if not item_keys:
         return 0
-    now = clock.now()
     with store.unit() as con:
         ws = read_settings(con, shop_id, "warranty")
         items = con.sql("""SELECT item_key, order_key, w.member_key, w.product_key, oi.product_name AS item_name,
@@ -227,12 +238,12 @@ def issue_pending(store: Store, shop_id: str, item_keys: list[str], by: str = "c
     return issued.height
 
 
-def revoke(store: Store, shop_id: str, item_keys: list[str], reason: str, by: str = "console") -> int:
+def revoke(store: Store, shop_id: str, item_keys: list[str], reason: str, by: str = "console", *,
+           now: dt.datetime) -> int:
     """Revoke issued warranties with a reason the certificate page then states as revoked."""
     reason = (reason or "").strip()
     if not reason:
-        raise SettingsError("a revocation needs a reason")
-    now = clock.now()
+        raise SettingsError("reason", "reason_needed", "a revocation needs a reason")
     with store.unit() as con:
         return len(con.execute("""
             UPDATE warranties SET status = 'revoked', revoked_at = ?, revoked_reason = ?, revoked_by = ?, updated_at = ?
@@ -245,7 +256,8 @@ def history(store: Store, shop_id: str, *, status: str | None = None, since: dt.
             limit: int = 1000) -> pl.DataFrame:
     """The issuance history, newest delivery first: by status, delivery date range, product, member."""
     if status is not None and status not in STATUSES:
-        raise SettingsError(f"status '{status}' is not one of {', '.join(STATUSES)}")
+        raise SettingsError("status", "not_one_of", f"status '{status}' is not one of {', '.join(STATUSES)}",
+                            value=status, allowed=", ".join(STATUSES))
     with store.unit() as con:
         return con.sql("""
             SELECT w.item_key, w.order_key, w.member_key, m.name AS member_name, w.product_key,
@@ -269,7 +281,7 @@ def counts(store: Store, shop_id: str) -> dict[str, int]:
     with store.unit() as con:
         rows = con.execute("SELECT status, count(*) FROM warranties WHERE shop_id = ? GROUP BY status",
                            [shop_id]).fetchall()
-    return {s: 0 for s in STATUSES} | dict(rows)
+    return {str(s): 0 for s in STATUSES} | dict(rows)
 
 
 def find(store: Store, code: str) -> dict[str, Any] | None:
@@ -283,7 +295,8 @@ def find(store: Store, code: str) -> dict[str, Any] | None:
     return frame.to_dicts()[0] if frame.height else None
 
 
-def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | None = None) -> dict[str, Any] | None:
+def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | None = None, *,
+            now: dt.datetime) -> dict[str, Any] | None:
     """What a certificate would show with `ws` (saved or not) for a real recently delivered item."""
     with store.unit() as con:
         items = con.sql("""
@@ -299,5 +312,5 @@ def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | No
         frame = snapshot(con, shop_id, ws, items.cast(_ITEM_SCHEMA))
         shop_name, tz = _shop(con, shop_id)
     row = frame.to_dicts()[0]
-    return row | {"code": "PREVIEW", "status": "issued", "shop_name": shop_name, "shop_tz": tz,
-                  "details_text": row["details"], "issued_at": clock.now(), "brand": ws.brand or shop_name}
+    return row | {"code": "PREVIEW", "status": WarrantyStatus.ISSUED, "shop_name": shop_name, "shop_tz": tz,
+                  "details_text": row["details"], "issued_at": now, "brand": ws.brand or shop_name}

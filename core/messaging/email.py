@@ -690,7 +690,7 @@ def smtp_settings(sender: Mapping[str, Any], password: str | None) -> SmtpSettin
                         username=sender["smtp_username"], password=password)
 
 
-Links = Callable[[str, str, str], dict[str, Any]]
+Links = Callable[[str, str, str], Mapping[str, Any]]
 
 
 class _EmailLane:

@@ -112,12 +112,12 @@ class MallClock:
         return int(self.now().timestamp())
 
 
-def iso_kst(seconds: np.ndarray) -> list[str]:
+def iso_kst(seconds: np.ndarray) -> list[str | None]:
     """Epoch seconds as Cafe24's 'YYYY-MM-DDTHH:MM:SS+09:00' (NEVER becomes None)."""
     secs = np.asarray(seconds, dtype=np.int64)
     never = secs >= NEVER
     text = np.datetime_as_string((np.where(never, 0, secs) + 9 * 3600).astype("datetime64[s]"), unit="s")
-    return [None if n else t + "+09:00" for t, n in zip(text.tolist(), never.tolist())]
+    return [None if n else t + "+09:00" for t, n in zip(text.tolist(), never.tolist(), strict=True)]
 
 
 def parse_when(text: str, *, end: bool = False) -> int:
@@ -418,7 +418,7 @@ class Mall:
         rows = []
         for j, i in enumerate(idx.tolist()):
             member, buyer = int(o["member"][i]), int(o["buyer"][i])
-            lines = [(int(p), int(q)) for p, q in zip(o["prod"][i], o["qty"][i]) if p >= 0]
+            lines = [(int(p), int(q)) for p, q in zip(o["prod"][i], o["qty"][i], strict=True) if p >= 0]
             amount = sum(self._price_at(p, int(o["order"][i])) * q for p, q in lines)
             shipping = 0 if amount >= 50_000 else 3_000
             code = status[j]
@@ -566,7 +566,7 @@ class Mall:
             member = self.member_rows(np.array([int(c["member"][i])]))[0]
             order = int(c["order"][i])
             ordered = order >= 0 and self.o["order"][order] <= now_s
-            lines = [(int(p), int(q)) for p, q in zip(c["prod"][i], c["qty"][i]) if p >= 0]
+            lines = [(int(p), int(q)) for p, q in zip(c["prod"][i], c["qty"][i], strict=True) if p >= 0]
             items = [{
                 "basket_product_no": k + 1, "product_no": self.products[p]["no"],
                 "product_name": self.products[p]["name"], "option_value": "", "quantity": q,

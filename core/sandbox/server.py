@@ -78,6 +78,9 @@ BUCKET_LEAK_PER_S = 2.0
 MAX_WINDOW_S = 92 * DAY  # "검색기간은 한 호출에 3개월 이상 검색 불가"
 
 
+# What a listing handler answers: the key the rows are sorted by, the rows, and the count when counting.
+Listing = tuple[str, list[dict[str, Any]], int | None]
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -134,8 +137,9 @@ class SandboxServer:
         self.mall_id = mall_id
         self.rate_limit = rate_limit
         rng = np.random.default_rng(seed + 1)
-        self.client_id = "sbx" + "".join(rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"), 19))
-        self.client_secret = "".join(rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"), 22))
+        letters = list("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+        self.client_id = "sbx" + "".join(rng.choice(letters, 19))
+        self.client_secret = "".join(rng.choice(letters, 22))
         self.faults = Faults()
         self.bucket = Bucket()
         self._guard = threading.Lock()
@@ -145,7 +149,8 @@ class SandboxServer:
         self.spent_refresh_tokens: set[str] = set()
         self.refreshes = 0
         handler = type("Handler", (_Handler,), {"sandbox": self})
-        self.httpd = _Server((host, port), handler)
+        host, self.port = self.httpd.server_address[:2]
+        self.host = str(host)
         self.host, self.port = self.httpd.server_address[:2]
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-http", daemon=True)
         self.thread.start()
@@ -156,7 +161,7 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     @property
-    def clock(self):
+    def clock(self) -> Any:
         return self.mall.clock
 
     def now(self) -> dt.datetime:
@@ -295,7 +300,14 @@ def _when(query: dict[str, str], name: str, *, end: bool = False, required: bool
     try:
         return parse_when(raw, end=end)
     except ValueError:
-        raise ApiError(422, f"[{name}] '{raw}' is not a valid date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+09:00).") from None
+        raise ApiError(422, f"[{name}] '{raw}' is not a valid date "
+                            "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+09:00).") from None
+
+
+def _required_window(query: dict[str, str], start: str, end: str) -> tuple[int, int]:
+    window = _window(query, start, end, required=True)
+    assert window is not None  # required: a missing bound was refused
+    return window
 
 
 def _window(query: dict[str, str], start: str, end: str, *, required: bool) -> tuple[int, int] | None:
@@ -368,7 +380,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 sb = self.sandbox
                 return self._send(200, dumps({"mall_id": sb.mall_id, "client_id": sb.client_id,
                                                "client_secret": sb.client_secret,
-                                               "note": "sandbox only: a real app reads these in the Cafe24 developer center"}))
+                                               "note": "sandbox only: a real app reads these in the Cafe24 "
+                                                       "developer center"}))
             if path.startswith("/web/product/big/") and path.endswith(".svg"):
                 return self._image(path)
             if path.startswith("/api/v2/admin/"):
@@ -409,7 +422,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             slow = faults.slow > 0 and not (throttle or error)
             faults.slow -= slow
         if throttle:
-            headers.update({"Retry-After": f"{faults.retry_after:g}", "X-Api-Call-Limit": f"{BUCKET_SIZE}/{BUCKET_SIZE}"})
+            headers.update({"Retry-After": f"{faults.retry_after:g}",
+                            "X-Api-Call-Limit": f"{BUCKET_SIZE}/{BUCKET_SIZE}"})
             raise ApiError(429, "Too Many Requests. Check the X-Api-Call-Limit header.", headers)
         if error:
             raise ApiError(faults.server_error_status, "Internal Server Error" if faults.server_error_status == 500
@@ -481,7 +495,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if unknown:
             raise ApiError(400, f"The parameter(s) {', '.join(unknown)} cannot be used here.")
 
-    def _members(self, query: dict[str, str], now: int, base: str, counting: bool):
+    def _members(self, query: dict[str, str], now: int, base: str, counting: bool) -> Listing:
         mall = self.sandbox.mall
         limit = _int(query, "limit", 30, 1, 1000)
         if query.get("search_type") == "created_date":
@@ -503,9 +517,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return "member_id", [], hi - lo
         return "member_id", mall.member_rows(np.arange(lo + offset, min(hi, lo + offset + limit))), None
 
-    def _orders(self, query: dict[str, str], now: int, base: str, counting: bool):
+    def _orders(self, query: dict[str, str], now: int, base: str, counting: bool) -> Listing:
         mall, faults = self.sandbox.mall, self.sandbox.faults
-        start, end = _window(query, "start_date", "end_date", required=True)
+        start, end = _required_window(query, "start_date", "end_date")
         date_type = query.get("date_type", "order_date")
         if date_type not in mall.DATE_TYPES:
             raise ApiError(422, f"[date_type] '{date_type}' is not one of {', '.join(mall.DATE_TYPES)}.")
@@ -523,7 +537,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         embed = set(filter(None, query.get("embed", "").split(",")))
         return "order_id", mall.order_rows(idx[offset:offset + limit], now, embed=embed, image_base=base), None
 
-    def _products(self, query: dict[str, str], now: int, base: str, counting: bool):
+    def _products(self, query: dict[str, str], now: int, base: str, counting: bool) -> Listing:
         mall = self.sandbox.mall
         limit, offset = _int(query, "limit", 10, 1, 100), _int(query, "offset", 0, 0, 5000)
         visible = mall.products_visible(now)
@@ -545,7 +559,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         page = picked if "since_product_no" in query else picked[offset:]
         return "product_no", [mall.product_row(p, now, base) for p in page[:limit]], None
 
-    def _categories(self, query: dict[str, str], now: int, base: str, counting: bool):
+    def _categories(self, query: dict[str, str], now: int, base: str, counting: bool) -> Listing:
         rows = self.sandbox.mall.category_rows()
         if "category_depth" in query:
             depth = _int(query, "category_depth", 1, 1, 4)
@@ -555,9 +569,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         limit, offset = _int(query, "limit", 10, 1, 100), _int(query, "offset", 0, 0, 8000)
         return "category_no", rows[offset:offset + limit], None
 
-    def _carts(self, query: dict[str, str], now: int, base: str, counting: bool):
+    def _carts(self, query: dict[str, str], now: int, base: str, counting: bool) -> Listing:
         mall = self.sandbox.mall
-        start, end = _window(query, "updated_start_date", "updated_end_date", required=True)
+        start, end = _required_window(query, "updated_start_date", "updated_end_date")
         limit, offset = _int(query, "limit", 10, 1, 1000), _int(query, "offset", 0, 0, 15000)
         idx = mall.carts_between(start, end, now)
         if counting:
@@ -579,7 +593,8 @@ def serve(host: str = "127.0.0.1", port: int = 8624, members: int = 5000, seed: 
     counts = server.counts()
     print(f"sandbox mall '{server.mall_id}' at {server.url} — {counts['members']:,} members, "
           f"{counts['orders']:,} orders, {counts['products']:,} products "
-          f"(seed {seed}, rate limit {'on' if rate_limit else 'off'}, clock {server.now().astimezone(KST):%Y-%m-%d %H:%M} KST, "
+          f"(seed {seed}, rate limit {'on' if rate_limit else 'off'}, "
+          f"clock {server.now().astimezone(KST):%Y-%m-%d %H:%M} KST, "
           f"ready in {time.monotonic() - started:.1f} s)", flush=True)
     print(f"connect it with: python -m core init --sandbox-url {server.url}", flush=True)
     try:

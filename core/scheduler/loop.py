@@ -1,232 +1,166 @@
 """The scheduler: runs every due job, records what ran, beats its heart.
 
-What is due and what has run lives in the store (`scheduler_jobs`), so a
-restart loses nothing and catches up. The `schedule` library only keeps time:
-it calls `tick` every few seconds.
+What is due and what has run lives in the store (`scheduler_jobs`, written here only), so a restart
+loses nothing and catches up. The `schedule` library only keeps time: it calls `tick` every few seconds.
+
+A tick reads the clock once and hands that instant and the stop signal to every job it runs. An idle
+tick is one unit of work (the jobs and what is due); each job run adds one (its record). The heartbeat
+file is written from what the tick read, without another unit.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 import os
 import signal
-import socket
 import threading
-from collections.abc import Callable
+import time
 
+import duckdb
 import schedule
 
 from core import clock
+from core.errors import ErrorRecord
 from core.log import event
-from core.scheduler import heartbeat
+from core.scheduler import heartbeat, jobs
+from core.scheduler.job import Job
+from core.scheduler.lock import SchedulerLock
 from core.store import Store
 
 log = logging.getLogger("core.scheduler.loop")
 
-LEASE_SECONDS = 60
+HEARTBEAT_JOBS = 20  # how many next jobs the heartbeat names
 
 
 @dataclasses.dataclass(frozen=True)
-class Job:
-    name: str
-    every: dt.timedelta
-    run: Callable[[Store], str]  # does the work; returns a one-line summary
-
-
-@dataclasses.dataclass
 class Outcome:
     job: str
     status: str  # ok | failed
     summary: str
 
 
-def _sync_jobs(store: Store) -> list[Job]:
-    from core.integrations import syncs_over_network
-    from core.shops.registry import list_shops
-    from core.sync.jobs import sync_job
+@dataclasses.dataclass
+class JobRecord:
+    """A row of `scheduler_jobs`: when the job is due next and how its last run went."""
 
-    return [Job(f"sync:{shop.shop_id}", dt.timedelta(minutes=shop.sync_interval_minutes), sync_job(shop.shop_id))
-            for shop in list_shops(store) if shop.enabled and syncs_over_network(shop.platform)]
-
-
-# Each source lists the jobs it wants run; later capabilities add theirs here.
-JOB_SOURCES: list[Callable[[Store], list[Job]]] = [_sync_jobs]
+    job: str
+    next_due_at: dt.datetime
+    last_status: str | None = None
+    last_error: str | None = None
 
 
-def _automation_jobs(store: Store) -> list[Job]:
-    from core.automations.jobs import automation_jobs
-    return automation_jobs(store)
+@dataclasses.dataclass(frozen=True)
+class TickResult:
+    outcomes: list[Outcome]
+    records: dict[str, JobRecord]
 
 
-JOB_SOURCES.append(_automation_jobs)
+def _records(con: duckdb.DuckDBPyConnection) -> dict[str, JobRecord]:
+    rows = con.execute("SELECT job, next_due_at, last_status, last_error FROM scheduler_jobs").fetchall()
+    return {job: JobRecord(job, due, status, error) for job, due, status, error in rows}
 
 
-def _loyalty_jobs(store: Store) -> list[Job]:
-    from core.loyalty.jobs import loyalty_jobs
-    return loyalty_jobs(store)
+def reschedule(con: duckdb.DuckDBPyConnection, job: str, every: dt.timedelta) -> None:
+    """A job's interval changed: a job that has run is next due at its last start + `every` (the rule `tick`
+    plans by); one that never ran stays due at the next tick."""
+    con.execute("""UPDATE scheduler_jobs SET next_due_at = last_started_at + ?
+                   WHERE job = ? AND last_started_at IS NOT NULL""", [every, job])
 
 
-JOB_SOURCES.append(_loyalty_jobs)
-
-# The running scheduler's stop event, for jobs that must notice SIGTERM between messages (dispatch).
-current_stop: threading.Event | None = None
-
-
-def planned_jobs(store: Store) -> list[Job]:
-    return [job for source in JOB_SOURCES for job in source(store)]
-
-
-def tick(store: Store, stop: threading.Event | None = None) -> list[Outcome]:
-    """Run every job that is due at the clock's now, once, in a stable order."""
-    jobs = planned_jobs(store)
-    now = clock.now()
+def _record(store: Store, job: Job, started: dt.datetime, finished: dt.datetime, outcome: Outcome) -> None:
+    error = outcome.summary if outcome.status == "failed" else None
     with store.unit() as con:
-        due_at = dict(con.execute("SELECT job, next_due_at FROM scheduler_jobs").fetchall())
-    outcomes = []
-    for job in jobs:
-        if stop is not None and stop.is_set():
-            break
-        if job.name in due_at and due_at[job.name] > now:
-            continue
-        outcomes.append(_run(store, job))
-    return outcomes
+        con.execute("""INSERT INTO scheduler_jobs (job, next_due_at, last_started_at, last_finished_at,
+                                                   last_status, last_error) VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (job) DO UPDATE SET next_due_at = excluded.next_due_at,
+                           last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
+                           last_status = excluded.last_status, last_error = excluded.last_error""",
+                    [job.name, started + job.every, started, finished, outcome.status, error])
 
 
-def _run(store: Store, job: Job) -> Outcome:
-    started = clock.now()
-    with store.unit() as con:
-        con.execute("""INSERT INTO scheduler_jobs (job, next_due_at, last_started_at) VALUES (?, ?, ?)
-                       ON CONFLICT (job) DO UPDATE SET last_started_at = excluded.last_started_at""",
-                    [job.name, started, started])
+def run_job(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> tuple[Outcome, JobRecord]:
+    """Run one job at `now` and record it; a failing job is recorded, never raised (it must not stop the others).
+
+    Its finish is `now` plus the time it took, so the record stays on the tick's clock.
+    """
+    began = time.monotonic()
     try:
-        outcome = Outcome(job.name, "ok", job.run(store))
+        outcome = Outcome(job.name, "ok", job.run(store, now, stop))
     except Exception as exc:  # one failing job must not stop the others
+        record = ErrorRecord.of(exc)
         outcome = Outcome(job.name, "failed", f"{type(exc).__name__}: {exc}")
-    finished = clock.now()
+        event(log, "job_failed", level=logging.WARNING, job=job.name, kind=str(record.kind), key=record.key)
+    finished = now + dt.timedelta(seconds=time.monotonic() - began)
+    _record(store, job, now, finished, outcome)
+    event(log, "job", clock=now, job=job.name, status=outcome.status, summary=outcome.summary)
+    return outcome, JobRecord(job.name, now + job.every, outcome.status,
+                              outcome.summary if outcome.status == "failed" else None)
+
+
+def tick(store: Store, now: dt.datetime, stop: threading.Event) -> TickResult:
+    """Run every job that is due at `now`, once, in a stable order, until `stop` is set."""
     with store.unit() as con:
-        con.execute("""UPDATE scheduler_jobs SET next_due_at = ?, last_finished_at = ?, last_status = ?,
-                           last_error = ? WHERE job = ?""",
-                    [started + job.every, finished, outcome.status,
-                     outcome.summary if outcome.status == "failed" else None, job.name])
-    event(log, "job", job=job.name, status=outcome.status, summary=outcome.summary)
-    return outcome
+        planned = jobs.planned(con)
+        records = _records(con)
+    outcomes = []
+    for job in planned:
+        if stop.is_set():
+            break
+        known = records.get(job.name)
+        if known is not None and known.next_due_at > now:
+            continue
+        outcome, records[job.name] = run_job(store, job, now, stop)
+        outcomes.append(outcome)
+    return TickResult(outcomes, records)
 
 
-def next_jobs(store: Store) -> list[dict[str, str]]:
-    with store.unit() as con:
-        rows = con.execute("""SELECT job, next_due_at, last_status, last_error FROM scheduler_jobs
-                              ORDER BY next_due_at LIMIT 20""").fetchall()
-    return [{"job": j, "next_due_at": d.isoformat(), "last_status": s or "", "last_error": e or ""}
-            for j, d, s, e in rows]
+def next_jobs(records: dict[str, JobRecord]) -> list[heartbeat.NextJob]:
+    """The jobs due soonest, as the heartbeat names them."""
+    soonest = sorted(records.values(), key=lambda r: (r.next_due_at, r.job))[:HEARTBEAT_JOBS]
+    return [{"job": r.job, "next_due_at": r.next_due_at.isoformat(), "last_status": r.last_status or "",
+             "last_error": r.last_error or ""} for r in soonest]
 
 
-def beat(store: Store, started_at: dt.datetime, state: str = "running") -> None:
-    jobs = next_jobs(store)
-    beat_ = heartbeat.write(store.path, started_at=started_at, next_jobs=jobs, state=state)
-    with store.unit() as con:
-        con.execute("""INSERT INTO heartbeat VALUES (?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (process) DO UPDATE SET pid = excluded.pid, host = excluded.host,
-                           started_at = excluded.started_at, last_tick_at = excluded.last_tick_at,
-                           next_jobs = excluded.next_jobs""",
-                    ["scheduler", beat_["pid"], beat_["host"], started_at, clock.now(),
-                     json.dumps(jobs)])
+def run_once(store: Store, now: dt.datetime, stop: threading.Event | None = None) -> list[Outcome]:
+    """`--once`: every job due at `now` once, then exit. Refused (SchedulerRunning) while another scheduler runs."""
+    with SchedulerLock(store.path):
+        result = tick(store, now, stop or threading.Event())
+        heartbeat.write(store.path, started_at=now, now=now, next_jobs=next_jobs(result.records), state="stopped")
+    return result.outcomes
 
 
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def run_forever(store: Store, stop: threading.Event, tick_seconds: float = 5.0) -> None:
+    """The long-running scheduler; `stop` (set by SIGTERM or SIGINT) finishes the work in hand, then exits.
 
-
-def _holder_gone(holder: str) -> bool:
-    """A lease held by a process of this host that no longer exists (killed) need not be waited out."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def take_lease(store: Store) -> str | None:
-    """Take or renew the scheduler lease; None if taken, else who holds it."""
-    me, wall = holder_name(), dt.datetime.now(dt.UTC)
-    with store.unit() as con:
-        row = con.execute("SELECT holder, expires_at FROM scheduler_lease WHERE lease = 'scheduler'").fetchone()
-        if row and row[0] != me and row[1] > wall and not _holder_gone(row[0]):
-            return f"{row[0]} (until {row[1].isoformat(timespec='seconds')})"
-        con.execute("""INSERT INTO scheduler_lease VALUES ('scheduler', ?, ?, ?)
-                       ON CONFLICT (lease) DO UPDATE SET holder = excluded.holder,
-                           acquired_at = CASE WHEN scheduler_lease.holder = excluded.holder
-                                         THEN scheduler_lease.acquired_at ELSE excluded.acquired_at END,
-                           expires_at = excluded.expires_at""",
-                    [me, wall, wall + dt.timedelta(seconds=LEASE_SECONDS)])
-    return None
-
-
-def release_lease(store: Store) -> None:
-    with store.unit() as con:
-        con.execute("DELETE FROM scheduler_lease WHERE lease = 'scheduler' AND holder = ?", [holder_name()])
-
-
-def wait_for_lease(store: Store, stop: threading.Event, poll_seconds: float = 5.0) -> bool:
-    said = None
-    while not stop.is_set():
-        holder = take_lease(store)
-        if holder is None:
-            return True
-        if holder != said:
-            event(log, "lease_wait", holder=holder, message="another scheduler is running; waiting for its lease")
-            said = holder
-        stop.wait(poll_seconds)
-    return False
-
-
-def run_once(store: Store) -> list[Outcome]:
-    """`--once`: every due job once, under the lease, then exit."""
-    holder = take_lease(store)
-    if holder is not None:
-        raise RuntimeError(f"another scheduler holds the store: {holder}")
-    started = clock.now()
-    try:
-        outcomes = tick(store)
-        beat(store, started, state="stopped")
-    finally:
-        release_lease(store)
-    return outcomes
-
-
-def run_forever(store: Store, tick_seconds: float = 5.0, stop: threading.Event | None = None) -> None:
-    """The long-running scheduler; SIGTERM or SIGINT finish the work in hand, then exit."""
-    stop = stop or threading.Event()
-    global current_stop
-    current_stop = stop
+    A second scheduler waits for the first to end, then takes over.
+    """
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    if not wait_for_lease(store, stop):
+    lock = SchedulerLock(store.path)
+    if not lock.wait(stop):
         return
-    started = clock.now()
-    event(log, "scheduler_started", pid=os.getpid(), store=str(store.path))
+    try:
+        started = clock.now()
+        event(log, "scheduler_started", clock=started, pid=os.getpid(), store=str(store.path))
+        last: dict[str, JobRecord] = {}
 
-    def one_tick() -> None:
-        if take_lease(store) is not None:
-            event(log, "lease_lost", message="another scheduler took the lease; stopping")
-            stop.set()
-            return
-        tick(store, stop)
-        beat(store, started)
+        def one_tick() -> None:
+            now = clock.now()  # the one read of the clock for this tick
+            result = tick(store, now, stop)
+            last.clear()
+            last.update(result.records)
+            heartbeat.write(store.path, started_at=started, now=now, next_jobs=next_jobs(last))
 
-    runner = schedule.Scheduler()
-    runner.every(tick_seconds).seconds.do(one_tick)
-    one_tick()
-    while not stop.is_set():
-        runner.run_pending()
-        stop.wait(min(0.5, max(0.05, runner.idle_seconds or 0.5)))
-    beat(store, started, state="stopped")
-    release_lease(store)
+        runner = schedule.Scheduler()
+        # schedule's annotation says int; it takes (and documents) fractions of a second too.
+        runner.every(tick_seconds).seconds.do(one_tick)  # type: ignore[arg-type]
+        one_tick()
+        while not stop.is_set():
+            runner.run_pending()
+            stop.wait(min(0.5, max(0.05, runner.idle_seconds or 0.5)))
+        heartbeat.write(store.path, started_at=started, now=clock.now(), next_jobs=next_jobs(last), state="stopped")
+    finally:
+        lock.release()
     event(log, "scheduler_stopped", pid=os.getpid())

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from core import clock
-from core.segments.rules import _COUNTED, Rule, StoreLike, _compile, as_rule, open_store, shop_timezone
+from core.errors import InvalidInput
+from core.segments.compiler import COUNTED_SQL, compile_rule, shop_timezone
+from core.segments.rules import Rule, StoreLike, as_rule, open_store
 
 # Days since the last counted order, as marketers bucket them; None: never ordered.
 RECENCY_BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -26,20 +28,20 @@ REPURCHASE_WINDOWS = (30, 60, 90, 180)
 
 
 def recency_frequency(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-                      now: dt.datetime | None = None) -> pl.DataFrame:
+                      now: dt.datetime) -> pl.DataFrame:
     """Members of the segment by days-since-last-order bucket × order-count bucket.
 
     Columns: recency, frequency (bucket labels of RECENCY_BUCKETS / FREQUENCY_BUCKETS),
     recency_order, frequency_order (their positions) and members; every pair is present.
     """
-    rule, now = as_rule(rule), clock.require_aware(now or clock.now())
+    rule, now = as_rule(rule), clock.require_aware(now)
     recency_case = "CASE WHEN last_order_at IS NULL THEN 5 " + " ".join(
         f"WHEN days <= {limit} THEN {i}" for i, (_, limit) in enumerate(RECENCY_BUCKETS[:4])) + " ELSE 4 END"
     frequency_case = "CASE " + " ".join(
         f"WHEN orders >= {low} THEN {i}" for i, (_, low) in reversed(list(enumerate(FREQUENCY_BUCKETS)))) + " END"
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
-        sql, params = _compile(rule, shop_id, tz, with_stats=True).render(
+        sql, params = compile_rule(rule, shop_id, tz, with_stats=True).render(
             "s.last_order_at, coalesce(s.orders, 0) AS orders")
         counted = con.execute(f"""
             SELECT {recency_case} AS r, {frequency_case} AS f, count(*)
@@ -54,7 +56,7 @@ def recency_frequency(store: StoreLike, rule: Rule | Mapping[str, Any] | str, sh
 
 
 def cohort_repurchase(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-                      now: dt.datetime | None = None, months: int = 12) -> dict[str, pl.DataFrame]:
+                      now: dt.datetime, months: int = 12) -> dict[str, pl.DataFrame]:
     """Repurchase of the segment's members by sign-up month, over the last `months` cohorts.
 
     `matrix`: cohort (YYYY-MM) × months_since_signup (0..months-1) → members, repurchased (members
@@ -63,9 +65,10 @@ def cohort_repurchase(store: StoreLike, rule: Rule | Mapping[str, Any] | str, sh
     `windows`: per cohort, members, buyers and the share with a 2nd order within 30/60/90/180 days
     of their first (d30 ...); null while the window has not passed for the whole cohort.
     """
-    rule, now = as_rule(rule), clock.require_aware(now or clock.now())
+    rule, now = as_rule(rule), clock.require_aware(now)
     if not 1 <= months <= 36:
-        raise ValueError(f"months must be 1..36, got {months}")
+        raise InvalidInput("segments.bad_months", detail=f"months must be 1..36, got {months}", low=1, high=36,
+                           value=months)
     table = "_cohort_members"
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
@@ -73,7 +76,7 @@ def cohort_repurchase(store: StoreLike, rule: Rule | Mapping[str, Any] | str, sh
         this_month = dt.date(local_now.year, local_now.month, 1)
         first_month = _add_months(this_month, -(months - 1))
         start = dt.datetime.combine(first_month, dt.time(), ZoneInfo(tz))
-        q = _compile(rule, shop_id, tz)
+        q = compile_rule(rule, shop_id, tz)
         q.where.append(("m.signed_up_at >= ?", [start]))
         sql, params = q.render("m.shop_id, m.member_key, m.signed_up_at")
         con.execute(f"""CREATE TEMP TABLE {table} AS
@@ -81,7 +84,7 @@ def cohort_repurchase(store: StoreLike, rule: Rule | Mapping[str, Any] | str, sh
             firsts AS (
                 SELECT o.shop_id, o.member_key, min(o.ordered_at, 2) AS two
                 FROM orders o SEMI JOIN seg ON seg.shop_id = o.shop_id AND seg.member_key = o.member_key
-                WHERE o.status IN {_COUNTED}
+                WHERE o.status IN {COUNTED_SQL}
                 GROUP BY o.shop_id, o.member_key)
             SELECT date_trunc('month', timezone(?, seg.signed_up_at))::DATE AS cohort,
                    f.two[1] AS first_at, f.two[2] AS second_at,
@@ -114,7 +117,7 @@ def _cohorts(first_month: dt.date, months: int) -> list[dt.date]:
 
 def _matrix(windows: pl.DataFrame, by_month: pl.DataFrame, first_month: dt.date, this_month: dt.date,
             months: int) -> pl.DataFrame:
-    members = dict(zip(windows["cohort"].to_list(), windows["members"].to_list()))
+    members = dict(zip(windows["cohort"].to_list(), windows["members"].to_list(), strict=True))
     second = {(c, k): n for c, k, n in by_month.iter_rows()}
     rows = []
     for cohort in _cohorts(first_month, months):

@@ -61,7 +61,7 @@ def test_export_then_apply_to_an_empty_store_round_trips(configured, store, stor
     running = fresh.frame("SELECT automation_id, changed_at FROM automation_status_log WHERE status = 'running'")
     assert set(running["automation_id"]) == {configured["welcome"], configured["shoes"]}
     assert all(t == at(2, 9) for t in running["changed_at"])
-    again = config_io.apply_config(fresh, text)
+    again = config_io.apply_config(fresh, text, now=clock.now())
     assert again.summary() == ("sender: 0 created, 0 updated, 1 unchanged; template: 0 created, 0 updated, "
                                "3 unchanged; automation: 0 created, 0 updated, 3 unchanged")
 
@@ -73,7 +73,7 @@ def test_an_edited_file_updates_only_what_changed(configured, store) -> None:
     winback["trigger_params"] = {"days": 14}
     winback["status"] = "running"
     data["sender"][0]["frequency_cap_hours"] = 48
-    report = config_io.apply_config(store, config_io.dumps(data))
+    report = config_io.apply_config(store, config_io.dumps(data), now=clock.now())
     assert report.updated == {"sender": [w.SHOP], "template": [], "automation": [configured["winback"]]}
     row = manage.get_automation(store, configured["winback"])
     assert row["status"] == "running" and '"days":14' in row["trigger_params"].replace(" ", "")
@@ -97,7 +97,7 @@ def test_a_bad_file_is_refused_whole_naming_entry_and_field(configured, store, s
     path.write_text(config_io.dumps(data), encoding="utf-8")
 
     with pytest.raises(config_io.ConfigError) as caught:
-        config_io.apply_file(store, path)
+        config_io.apply_file(store, path, now=clock.now())
     problems = caught.value.problems
     assert len(problems) == 6, problems
     joined = "\n".join(problems)
@@ -115,7 +115,7 @@ def test_a_bad_file_is_refused_whole_naming_entry_and_field(configured, store, s
 
     path.write_text("[[automation]]\nname = \"깨진\n", encoding="utf-8")
     with pytest.raises(config_io.ConfigError, match=r"bad.toml: not valid TOML: .*line 2"):
-        config_io.apply_file(store, path)
+        config_io.apply_file(store, path, now=clock.now())
     path.write_text("[automations]\nname = 'x'\n", encoding="utf-8")
     with pytest.raises(config_io.ConfigError, match=r"unknown section \[automations\]"):
-        config_io.apply_file(store, path)
+        config_io.apply_file(store, path, now=clock.now())

@@ -269,12 +269,12 @@ def test_pause_skips_what_became_true_meanwhile_and_resume_does_not_backfill(sho
     run_tick(store_path, at(1, 12))
     assert w.states(store, aid) == {"s1": ("sent", None), "s2": ("pending", None)}  # s2 is due at 12:30
     fixed_clock.set(at(1, 12, 10))
-    manage.pause_automation(store, aid)
+    manage.pause_automation(store, aid, now=clock.now())
     w.write(store, members=[w.member("s3", at(1, 13))])               # becomes true while paused
     run_tick(store_path, at(1, 14))
     assert w.states(store, aid) == {"s1": ("sent", None), "s2": ("cancelled", "automation_not_running")}
     fixed_clock.set(at(1, 15))
-    manage.resume_automation(store, aid)
+    manage.resume_automation(store, aid, now=clock.now())
     w.write(store, members=[w.member("s4", at(1, 16))])
     run_tick(store_path, at(1, 18))
     assert w.states(store, aid) == {"s1": ("sent", None), "s2": ("cancelled", "automation_not_running"),
@@ -380,14 +380,15 @@ def test_a_broken_template_is_refused_at_save(store, fixed_clock) -> None:
     good = w.automation(store, "signup", start=False)
     with pytest.raises(manage.AutomationError, match="3번째 줄") as bad_name:
         manage.save_template(store, shop_id=w.SHOP, name="환영", trigger="signup", subject="안녕하세요",
-                             html="<html><body>\n<p>환영합니다</p>\n<p>{{ member.nmae }}님</p>\n</body></html>")
+                             html="<html><body>\n<p>환영합니다</p>\n<p>{{ member.nmae }}님</p>\n</body></html>",
+                             now=clock.now())
     assert "nmae" in str(bad_name.value)
     with pytest.raises(manage.AutomationError, match="[23]번째 줄"):
         manage.save_template(store, shop_id=w.SHOP, name="환영", trigger="signup", subject="안녕하세요",
-                             html="<p>안녕</p>\n{% if member.name %}<p>{{ member.name }}</p>\n")
+                             html="<p>안녕</p>\n{% if member.name %}<p>{{ member.name }}</p>\n", now=clock.now())
     with pytest.raises(manage.AutomationError, match="제목"):
         manage.save_template(store, shop_id=w.SHOP, name="환영", trigger="signup", subject="{{ order.total }}",
-                             html="<p>안녕</p>")                          # a signup has no order
+                             html="<p>안녕</p>", now=clock.now())                          # a signup has no order
     assert store.frame("SELECT count(*) AS n FROM templates")["n"][0] == 1  # only the good one was saved
     assert manage.get_automation(store, good)["status"] == "draft"
 
@@ -407,15 +408,15 @@ def test_preview_counts_by_day_and_sample(store, fixed_clock) -> None:
             orders=[w.order("o-x", "x-ordered", at(5, 9))])
     unsubscribe(store, w.SHOP, "x-unsub", "link", now=fixed_clock.now())
     fixed_clock.set(at(10, 8, 30))
-    evaluate_all(store)                                                  # plans p-past (due 08:00)
+    evaluate_all(store, clock.now())                                                  # plans p-past (due 08:00)
     assert w.states(store, aid) == {"p-past": ("pending", None)}
     fixed_clock.set(at(10, 9))
-    day = manage.preview_recipients(store, aid, days=1)
+    day = manage.preview_recipients(store, aid, days=1, now=clock.now())
     assert day["total"] == 5
     assert day["by_day"] == [{"day": "2026-01-10", "count": 4}, {"day": "2026-01-11", "count": 1}]
     assert [r["member_key"] for r in day["sample"]] == ["p-late", "p-past", "p1", "p2", "p3"]
     assert {r["source"] for r in day["sample"]} == {"planned", "predicted"}
-    week_ = manage.preview_recipients(store, aid, days=7, sample_size=3)
+    week_ = manage.preview_recipients(store, aid, days=7, sample_size=3, now=clock.now())
     assert week_["total"] == 8  # p6 becomes true exactly at the end of the window; p-out just after it
     assert week_["by_day"] == [{"day": "2026-01-10", "count": 4}, {"day": "2026-01-11", "count": 1},
                                {"day": "2026-01-12", "count": 1}, {"day": "2026-01-15", "count": 1},
@@ -424,6 +425,6 @@ def test_preview_counts_by_day_and_sample(store, fixed_clock) -> None:
     first = week_["sample"][0]
     assert first["email"] == addr(first["member_key"]) and first["name"] == f"회원 {first['member_key']}"
     # a paused automation would only send what becomes true after it is resumed
-    manage.pause_automation(store, aid)
-    paused = manage.preview_recipients(store, aid, days=1)
+    manage.pause_automation(store, aid, now=clock.now())
+    paused = manage.preview_recipients(store, aid, days=1, now=clock.now())
     assert [r["member_key"] for r in paused["sample"]] == ["p-past", "p1", "p2", "p3"]

@@ -10,9 +10,11 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import clock
 from core.automations import manage
 from core.carts import recovery as cart_recovery
 from core.carts import stats as carts
+from core.i18n import t
 from core.store import Store
 from tests.conftest import ROOT
 from tests.support import automation_world as w
@@ -61,7 +63,7 @@ def to_owner(recorder: w.Recorder) -> list:
 
 def test_one_notice_per_abandoned_cart_to_the_owner_with_its_items(shop, store_path) -> None:
     store, recorder = shop
-    automation_id = cart_recovery.set_owner_notice(store, SHOP, "each", f"  {OWNER} ")
+    automation_id = cart_recovery.set_owner_notice(store, SHOP, "each", f"  {OWNER} ", now=clock.now())
     assert cart_recovery.owner_notice(store, SHOP)["mode"] == "each"
 
     # each tick re-scans the last hours: a cart already noticed is found again and not noticed twice
@@ -87,9 +89,9 @@ def test_one_notice_per_abandoned_cart_to_the_owner_with_its_items(shop, store_p
 
 def test_daily_digest_lists_exactly_the_previous_days_carts_at_nine(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
-    automation_id = cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER)
+    automation_id = cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER, now=clock.now())
     fixed_clock.set(at(5, 12))  # the console's preview foresees tomorrow's digest, to the owner
-    preview = manage.preview_recipients(store, automation_id, days=1)
+    preview = manage.preview_recipients(store, automation_id, days=1, now=clock.now())
     assert preview["by_day"] == [{"day": "2026-01-06", "count": 1}] and preview["sample"][0]["email"] == OWNER
 
     run(store_path, at(6, 8, 59))
@@ -119,25 +121,25 @@ def test_daily_digest_lists_exactly_the_previous_days_carts_at_nine(shop, store_
 
 def test_switching_modes_and_off(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
-    each = cart_recovery.set_owner_notice(store, SHOP, "each", OWNER)
+    each = cart_recovery.set_owner_notice(store, SHOP, "each", OWNER, now=clock.now())
     run(store_path, at(5, 11, 5))
     assert len(to_owner(recorder)) == 2  # k1 and k4
 
     fixed_clock.set(at(5, 11, 10))  # the owner prefers the digest: per-cart notices stop
-    digest = cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER)
+    digest = cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER, now=clock.now())
     assert manage.get_automation(store, each)["status"] == "paused"
     run(store_path, at(5, 12))
     assert len(to_owner(recorder)) == 2  # k2 (11:30) is left to the digest
 
     fixed_clock.set(at(6, 8))  # and then nothing at all
-    assert cart_recovery.set_owner_notice(store, SHOP, "off") is None
+    assert cart_recovery.set_owner_notice(store, SHOP, "off", now=clock.now()) is None
     assert cart_recovery.owner_notice(store, SHOP) == {"mode": "off", "recipient": OWNER,
                                                        "automations": {"cart_notice": each, "cart_digest": digest}}
     run(store_path, at(7, 9, 1))  # the 5th's and the 6th's digests became true while it was off
     assert len(to_owner(recorder)) == 2 and not w.outbox(store, digest)
 
     fixed_clock.set(at(7, 10))  # back to each at another address: the same automation, new recipient
-    assert cart_recovery.set_owner_notice(store, SHOP, "each", "boss@haru-shop.example") == each
+    assert cart_recovery.set_owner_notice(store, SHOP, "each", "boss@haru-shop.example", now=clock.now()) == each
     w.write(store, carts=[w.cart("k8", "m2", at(7, 10, 30), email_="m2@example.com")])
     run(store_path, at(7, 11, 35))
     assert recorder.envelopes[-1][1] == ["boss@haru-shop.example"] and "m2@example.com" in recorder.messages[-1]["Subject"]
@@ -146,13 +148,14 @@ def test_switching_modes_and_off(shop, store_path, fixed_clock) -> None:
 
 def test_bad_input_is_refused_and_changes_nothing(shop, store) -> None:
     with pytest.raises(ValueError, match="not-an-address"):
-        cart_recovery.set_owner_notice(store, SHOP, "each", "not-an-address")
+        cart_recovery.set_owner_notice(store, SHOP, "each", "not-an-address", now=clock.now())
     with pytest.raises(ValueError, match="weekly"):
-        cart_recovery.set_owner_notice(store, SHOP, "weekly", OWNER)
+        cart_recovery.set_owner_notice(store, SHOP, "weekly", OWNER, now=clock.now())
     with store.unit() as con:
         con.execute("DELETE FROM sender_settings")
-    with pytest.raises(ValueError, match="발신자"):
-        cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER)
+    with pytest.raises(ValueError) as no_sender:
+        cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER, now=clock.now())
+    assert "발신자" in t("errors." + no_sender.value.key, "ko", **no_sender.value.params)
     assert cart_recovery.owner_notice(store, SHOP) == {"mode": "off", "recipient": "", "automations": {}}
 
 
@@ -165,7 +168,8 @@ def test_the_page_offers_the_choice(shop, fixed_clock) -> None:
     page.switch_page("pages/carts.py").run()
     assert not page.exception, page.exception
     radio = page.radio(key="owner_mode")
-    assert radio.value == "off" and list(radio.options) == ["받지 않음", "카트마다 바로", "하루 한 번 요약 (오전 9시, 전날 카트)"]
+    assert radio.value == "off" and list(radio.options) == ["받지 않음", "카트마다 바로",
+                                                            "하루 한 번 요약 (오전 9시, 전날 카트)"]
     save = [b.label for b in page.button].index("알림 설정 저장")
 
     radio.set_value("digest")

@@ -6,6 +6,7 @@ import collections
 
 import pytest
 
+from core import clock
 from core.automations.manage import AutomationError
 from core.carts import recovery as cart_recovery
 from core.carts import stats as carts
@@ -44,7 +45,7 @@ def arrived_for(recorder: w.Recorder) -> collections.Counter:
 def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, store_path) -> None:
     store, recorder = shop
     [automation_id] = cart_recovery.quick_setup(store, SHOP, sender_name="하루상점",
-                                                sender_email="hello@haru-shop.example")
+                                                sender_email="hello@haru-shop.example", now=clock.now())
     [made] = cart_recovery.recovery_automations(store, SHOP)
     assert made["status"] == "running" and made["delay_minutes"] == 60 and made["threshold_minutes"] == 60
 
@@ -61,7 +62,8 @@ def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, sto
     message = next(m for m in recorder.messages if m["To"].addresses[0].addr_spec == "m1@example.com")
     assert message["Subject"].startswith("(광고)")
     html = message.get_body(("html",)).get_content()
-    for text in ("린넨 셔츠 1", "린넨 셔츠 2", "https://haru-shop.example/img/p1.jpg", "26,400원", "장바구니로 돌아가기"):
+    for text in ("린넨 셔츠 1", "린넨 셔츠 2", "https://haru-shop.example/img/p1.jpg", "26,400원",
+                 "장바구니로 돌아가기"):
         assert text in html
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
@@ -72,20 +74,21 @@ def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, sto
 def test_switching_it_off_stops_new_reminders_and_a_second_reminder_follows(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
     first, second = cart_recovery.quick_setup(store, SHOP, sender_name="하루상점",
-                                              sender_email="hello@haru-shop.example", second_reminder_hours=24)
+                                              sender_email="hello@haru-shop.example", second_reminder_hours=24,
+                                              now=clock.now())
     assert w.cli_once(store_path, at(5, 12, 45)).returncode == 0
     assert arrived_for(recorder) == {"m1@example.com": 1, "m2@example.com": 1}
     assert w.cli_once(store_path, at(6, 12, 45)).returncode == 0  # the second reminder, a day later
     assert arrived_for(recorder) == {"m1@example.com": 2, "m2@example.com": 2}
 
     fixed_clock.set(at(7, 9))  # the operator switches it off on the 7th at 09:00
-    cart_recovery.switch(store, first, on=False)
-    cart_recovery.switch(store, second, on=False)
+    cart_recovery.switch(store, first, on=False, now=clock.now())
+    cart_recovery.switch(store, second, on=False, now=clock.now())
     w.write(store, carts=[w.cart("k5", "m1", at(7, 10), email_="m1@example.com")])
     assert w.cli_once(store_path, at(7, 12, 5)).returncode == 0
     assert arrived_for(recorder)["m1@example.com"] == 2  # off: k5 is not reminded
     fixed_clock.set(at(7, 12, 30))
-    cart_recovery.switch(store, first, on=True)
+    cart_recovery.switch(store, first, on=True, now=clock.now())
     assert w.cli_once(store_path, at(7, 13)).returncode == 0
     assert arrived_for(recorder)["m1@example.com"] == 2  # back on: what was abandoned meanwhile is not backfilled
 
@@ -93,5 +96,5 @@ def test_switching_it_off_stops_new_reminders_and_a_second_reminder_follows(shop
 def test_quick_setup_refuses_a_bad_sender(shop) -> None:
     store, _ = shop
     with pytest.raises(AutomationError, match="sender_email"):
-        cart_recovery.quick_setup(store, SHOP, sender_name="하루상점", sender_email="not-an-address")
+        cart_recovery.quick_setup(store, SHOP, sender_name="하루상점", sender_email="not-an-address", now=clock.now())
     assert cart_recovery.recovery_automations(store, SHOP) == []

@@ -10,6 +10,7 @@ import pytest
 
 from core.automations.jobs import purge_carts
 from core.carts import stats as carts
+from core.i18n.words import engine as engine_words
 from core.shops.registry import save_shop
 from core.store import Store
 from tests.conftest import KST
@@ -120,8 +121,9 @@ def test_carts_are_purged_at_30_days_and_flagged_before(mall: Store) -> None:
 
 
 def test_the_csv_export_keeps_korean_and_local_times(mall: Store) -> None:
-    frame = carts.list_carts(mall, SHOP, now=T0 + dt.timedelta(days=12))
-    rows = list(csv.DictReader(io.StringIO(carts.carts_csv(frame, "Asia/Seoul").decode("utf-8-sig"))))
+    frame = carts.list_carts(mall, SHOP, "all", now=T0 + dt.timedelta(days=12))
+    headers = {c: engine_words.WORDS[f"carts.csv.{c}"][0] for c in carts.CSV_COLUMNS}
+    rows = list(csv.DictReader(io.StringIO(carts.carts_csv(frame, headers, "Asia/Seoul").decode("utf-8-sig"))))
     row = next(r for r in rows if r["카트 ID"] == "k-same-cart")
     assert row["방치 시각"] == "2026-01-05 10:00" and row["복구 주문"] == "o-same-cart"
     assert row["복구 링크"] == "https://mall.example/cart/k-same-cart"

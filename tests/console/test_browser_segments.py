@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.segments import rules as segments
+from core.segments import saved as saved_segments
 from tests.support.browser_support import CHROMIUM_ARGS, chromium, metric, served_console  # noqa: F401 (fixture)
 from tests.support.segment_world import SHOP, mall  # noqa: F401 (fixture)
 
@@ -37,4 +37,4 @@ def test_the_explorer_filters_and_saves_in_chromium(chromium, mall, store_path, 
             page.screenshot(path="/tmp/console-segments.png", full_page=True)
         finally:
             browser.close()
-    assert [s["rule"] for s in segments.list_segments(mall, SHOP)] == [{"member_groups": ["VIP"]}]
+    assert [s["rule"] for s in saved_segments.list_segments(mall, SHOP)] == [{"member_groups": ["VIP"]}]

@@ -70,5 +70,5 @@ def test_the_abandonment_threshold_is_a_setting_for_figures_and_reminders(mall, 
     assert '"threshold_minutes":120' in params[0][0].replace(" ", "")
     # k-later's last activity is 09:01: abandoned at 11:01 now, not 10:01
     from core.carts import stats as carts
-    rows = carts.list_carts(mall, SHOP, now=T0 + dt.timedelta(hours=1, minutes=30))
+    rows = carts.list_carts(mall, SHOP, "all", now=T0 + dt.timedelta(hours=1, minutes=30))
     assert rows.is_empty()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import clock
 from core.loyalty import jobs
 from core.loyalty import settings as ls
 from tests.conftest import ROOT
@@ -25,7 +26,7 @@ def mall(store, fixed_clock):
     lw.order(store, "o1", "m1", ["p-linen", "p-bag"], delivered_at=lw.at(10, 10))
     lw.order(store, "o2", "m3", ["p-tee"], delivered_at=lw.at(11, 10))
     fixed_clock.set(lw.at(11, 12))
-    jobs.issue_all(store)
+    jobs.issue_all(store, clock.now())
     return store
 
 

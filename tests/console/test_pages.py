@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import i18n
+from core.__main__ import status_report as status_overview
 from core.console import integrations as connections
 from core.console import overview as ov
 from core.errors import ErrorRecord
@@ -22,7 +23,6 @@ from core.integrations.base import AuthError, BadResponse, Page
 from core.integrations.http import PlatformHTTP
 from core.integrations.naver import _json_or_error as naver_json_or_error
 from core.scheduler import heartbeat
-from core.scheduler.status import overview as status_overview
 from core.shops import secrets
 from core.shops.registry import save_shop
 from core.store import Store
@@ -287,7 +287,7 @@ def test_sidebar_warns_when_no_scheduler_runs(store, store_path, fixed_clock):
     assert "스케줄러가 멈췄습니다" in at.sidebar.warning[0].value
 
     # A heartbeat written now by a running scheduler: alive, with its next jobs.
-    heartbeat.write(store_path, started_at=fixed_clock.now(),
+    heartbeat.write(store_path, started_at=fixed_clock.now(), now=fixed_clock.now(),
                     next_jobs=[{"job": "sync:demo", "next_due_at": (fixed_clock.now() + dt.timedelta(minutes=12))
                                 .isoformat(), "last_status": "ok", "last_error": ""}])
     at = app().run()

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.console.segments import empty_form, form_from_rule, rule_from_form
-from core.segments import rules as segments
+from core.segments import saved as saved_segments
 from tests.conftest import ROOT
 from tests.support.segment_world import SHOP, mall  # noqa: F401 (mall is a fixture)
 
@@ -52,7 +52,7 @@ def test_filters_change_the_count_and_sample_then_save_and_reopen(mall) -> None:
     at.text_input(key="segment_name").set_value("VIP 재구매").run()
     at.button[[b.label for b in at.button].index("주소록 그룹으로 저장")].click().run()
     assert "‘VIP 재구매’ 세그먼트를 저장했습니다." in at.success[0].value
-    [saved] = segments.list_segments(mall, SHOP)
+    [saved] = saved_segments.list_segments(mall, SHOP)
     assert saved["rule"] == {"orders_min": 2, "member_groups": ["VIP"], "email_consent": True}
 
     reset = [b for b in at.button if b.label == "조건 초기화"][0]

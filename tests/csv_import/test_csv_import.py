@@ -13,7 +13,7 @@ import pytest
 from core.console import csv_import as ci
 from core.integrations import godomall, normalize
 from core.integrations.base import BadResponse
-from core.shops.registry import save_shop
+from core.shops.registry import list_shops, save_shop
 from core.store import Store
 from core.sync.engine import write_rows
 from tests.conftest import ROOT, python_env
@@ -305,8 +305,8 @@ def test_files_that_cannot_be_read_are_refused_in_words(store, shop):
 
 
 def test_a_csv_shop_is_never_synced_by_the_scheduler(store, shop):
-    from core.scheduler import loop as scheduler
-    assert [job.name for job in scheduler._sync_jobs(store)] == []
+    from core.scheduler import jobs
+    assert [job.name for job in jobs.sync_jobs(list_shops(store))] == []
     out = subprocess.run([sys.executable, "-m", "core", "scheduler", "--once", "--now", "2026-01-10T09:00:00+09:00"],
                          cwd=ROOT, env=python_env(store.path), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -155,12 +155,12 @@ def test_the_sandbox_provider_records_locally_and_switching_alimtalk_off_cancels
     lw.order(store, "o2", "m3", ["p-tee"], delivered_at=lw.at(10, 10))
     fixed_clock.set(lw.at(10, 11))
     jobs.issue_all(store, clock.now())
-    ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=False, templates={"stamp": "VC_STAMP"}))
+    ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=False, templates={"stamp": "VC_STAMP"}), now=clock.now())
     dispatch(store)
     assert {r["state"] for r in lw.rows(store, "SELECT state FROM outbox")} == {"cancelled"}
     assert lw.sandbox_lines(store_path) == []
 
-    ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=True, templates={"stamp": "VC_STAMP"}))
+    ls.save(store, lw.SHOP, ls.AlimtalkSettings(enabled=True, templates={"stamp": "VC_STAMP"}), now=clock.now())
     lw.order(store, "o3", "m3", ["p-tee"], delivered_at=lw.at(10, 12))
     fixed_clock.set(lw.at(10, 13))
     jobs.issue_all(store, clock.now())

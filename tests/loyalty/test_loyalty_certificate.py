@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from core import clock
 from core.loyalty import jobs, warranty
 from core.public import app as public
 from tests.support import loyalty_world as lw
@@ -21,7 +22,7 @@ def issued(store, fixed_clock):
     lw.order(store, "o1", "m1", ["p-linen", "p-bag"], delivered_at=lw.at(10, 10))
     lw.order(store, "o2", "m3", ["p-tee"], delivered_at=lw.at(10, 10), options='<script>alert("x")</script>')
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(store)
+    jobs.issue_all(store, clock.now())
     codes = {r["item_key"]: r["code"] for r in lw.rows(store, "SELECT item_key, code FROM warranties")}
     return store, codes
 
@@ -55,7 +56,7 @@ def test_a_valid_certificate_shows_the_product_dates_period_and_masked_holder(is
 def test_a_revoked_certificate_says_so_plainly(issued, server, fixed_clock):
     store, codes = issued
     fixed_clock.set(lw.at(12, 15))
-    assert warranty.revoke(store, lw.SHOP, ["o1-2"], "반품 완료") == 1
+    assert warranty.revoke(store, lw.SHOP, ["o1-2"], "반품 완료", now=clock.now()) == 1
     page = get(server, f"/w/{codes['o1-2']}")
     assert page.status_code == 200
     assert "취소된 보증서" in page.text and "2026.01.12에 발급이 취소되었습니다" in page.text

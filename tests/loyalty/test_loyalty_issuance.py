@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from core import clock
 from core.loyalty import jobs, stamps, warranty
 from core.loyalty import settings as ls
 from core.loyalty.product_names import strip_phrases
@@ -86,18 +87,19 @@ def test_manual_mode_leaves_items_pending_until_issued_by_hand(mall, store_path,
     assert warranty.history(mall, lw.SHOP, status="pending")["item_key"].to_list() == ["o1-1", "o1-2"]
 
     fixed_clock.set(lw.at(12, 13))
-    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"]) == 1
-    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"]) == 0          # already issued: nothing twice
+    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 1
+    # already issued: nothing twice
+    assert warranty.issue_pending(mall, lw.SHOP, ["o1-2"], now=clock.now()) == 0
     lw.run_jobs(mall, fixed_clock, lw.at(12, 14))
     after = lw.rows(mall, "SELECT item_key, status, issued_by, product_name FROM warranties ORDER BY item_key")
     assert after == [{"item_key": "o1-1", "status": "pending", "issued_by": None, "product_name": None},
                      {"item_key": "o1-2", "status": "issued", "issued_by": "console", "product_name": "레더 토트백"}]
     assert [s["request"]["templateCode"] for s in lw.sandbox_lines(store_path)] == ["VC_WARRANTY"]
 
-    assert warranty.revoke(mall, lw.SHOP, ["o1-2"], "반품 접수") == 1
+    assert warranty.revoke(mall, lw.SHOP, ["o1-2"], "반품 접수", now=clock.now()) == 1
     assert warranty.history(mall, lw.SHOP, status="revoked")["revoked_reason"].to_list() == ["반품 접수"]
     with pytest.raises(ls.SettingsError, match="reason"):
-        warranty.revoke(mall, lw.SHOP, ["o1-1"], "  ")
+        warranty.revoke(mall, lw.SHOP, ["o1-1"], "  ", now=clock.now())
 
 
 SCOPES = [  # (chosen categories, the products whose items get a warranty)
@@ -120,7 +122,7 @@ def test_category_scope_at_each_depth(mall, fixed_clock):
     # And through the job: the chosen scope is what gets issued.
     lw.configure(mall, warranty={"scope": "categories", "category_keys": ["c-top"]})
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(mall)
+    jobs.issue_all(mall, clock.now())
     assert {r["product_key"] for r in lw.rows(mall, "SELECT product_key FROM warranties")} == {"p-linen", "p-tee"}
 
 
@@ -161,7 +163,7 @@ def test_name_source_reaches_the_certificate(mall, fixed_clock):
                                  "detail_fields": [{"key": "소재", "label": "소재 (Material)"}],
                                  "extra_fields": [{"label": "A/S 문의", "value": "02-1234-5678"}]})
     fixed_clock.set(lw.at(10, 11))
-    jobs.issue_all(mall)
+    jobs.issue_all(mall, clock.now())
     got = lw.rows(mall, "SELECT item_key, product_name, image_url, details::VARCHAR AS details FROM warranties "
                         "ORDER BY item_key")
     assert [(r["product_name"], r["image_url"]) for r in got] == [("LS-01", None), ("DP-7", None)]
@@ -180,7 +182,7 @@ def test_a_full_card_issues_its_reward_once(mall, store_path, fixed_clock):
     lw.cli_once(store_path, lw.at(13, 12))                              # a restarted scheduler fills the card
     lw.run_jobs(mall, fixed_clock, lw.at(14, 12))
     fixed_clock.set(lw.at(14, 13))
-    jobs.issue_all(mall)                                                # and the job once more, directly
+    jobs.issue_all(mall, clock.now())                                                # and the job once more, directly
     rewards = lw.rows(mall, "SELECT member_key, card_no, reward, order_key FROM stamp_rewards")
     assert rewards == [{"member_key": "m1", "card_no": 1, "reward": "STAMP-5000", "order_key": "o3"}]
     card = stamps.cards(mall, lw.SHOP).to_dicts()[0]
@@ -198,11 +200,12 @@ def test_a_full_card_issues_its_reward_once(mall, store_path, fixed_clock):
 
 def test_settings_refuse_bad_values_with_the_field_named(mall):
     with pytest.raises(ls.SettingsError, match="card_size"):
-        ls.save(mall, lw.SHOP, ls.StampSettings(enabled=True, card_size=0, reward="X"))
+        ls.save(mall, lw.SHOP, ls.StampSettings(enabled=True, card_size=0, reward="X"), now=clock.now())
     with pytest.raises(ls.SettingsError, match="category_keys"):
-        ls.save(mall, lw.SHOP, ls.WarrantySettings(enabled=True, scope="categories"))
+        ls.save(mall, lw.SHOP, ls.WarrantySettings(enabled=True, scope="categories"), now=clock.now())
     with pytest.raises(ls.SettingsError, match="sender_key"):
-        ls.save(mall, lw.SHOP, ls.AlimtalkSettings(enabled=True, provider="nhn", app_key="k", sender_key="short"))
+        ls.save(mall, lw.SHOP, ls.AlimtalkSettings(enabled=True, provider="nhn", app_key="k", sender_key="short"),
+                now=clock.now())
     with pytest.raises(ls.SettingsError, match="moment"):
-        ls.save(mall, lw.SHOP, ls.StampSettings(moment="purchase"))
+        ls.save(mall, lw.SHOP, ls.StampSettings(moment="purchase"), now=clock.now())
     assert ls.load(mall, lw.SHOP, "stamp").enabled is False             # nothing half-saved

@@ -67,7 +67,7 @@ def _plan(store: Store, fixed_clock: clock.FixedClock, *keys: str) -> str:
     aid = w.automation(store, "signup", advertising=False)
     w.write(store, members=[w.member(k, at(1, 10)) for k in keys])
     fixed_clock.set(at(1, 10, 5))
-    evaluate_all(store)
+    evaluate_all(store, clock.now())
     return aid
 
 
@@ -98,7 +98,7 @@ def test_temporary_refusals_back_off_then_die_and_permanent_ones_die_at_once(sto
     # the operator fixes the mailbox and retries the dead ones: a fresh set of tries
     picky.later.clear()
     picky.never.clear()
-    assert manage.retry_failed(store, [busy["message_id"], rows["gone"]["message_id"], rows["ok"]["message_id"]]) == 2
+    assert manage.retry_failed(store, [busy["message_id"], rows["gone"]["message_id"], rows["ok"]["message_id"]], now=clock.now()) == 2
     dispatch(store)
     assert w.states(store, aid) == {"ok": ("sent", None), "busy": ("sent", None), "gone": ("sent", None)}
     assert sorted(m["To"] for m in picky.messages) == ["busy@example.com", "gone@example.com", "ok@example.com"]
@@ -114,14 +114,14 @@ def test_a_lost_answer_leaves_unknown_never_resent_until_the_operator_resolves(s
     fixed_clock.advance(hours=3)
     dispatch(store)
     assert w.states(store, aid)["lost"][0] == "unknown"
-    assert manage.retry_failed(store, [lost["message_id"]]) == 0  # it may have arrived: no retry
+    assert manage.retry_failed(store, [lost["message_id"]], now=clock.now()) == 0  # it may have arrived: no retry
     listed = manage.list_outbox(store, state="unknown")
     assert listed["message_id"].to_list() == [lost["message_id"]]
-    manage.resolve_unknown(store, lost["message_id"], sent=False, by="ops@haru")
+    manage.resolve_unknown(store, lost["message_id"], sent=False, by="ops@haru", now=clock.now())
     row = {r["occurrence_key"]: r for r in w.outbox(store, aid)}["lost"]
     assert (row["state"], row["reason"], row["resolved_by"]) == ("cancelled", "resolved_not_sent", "ops@haru")
     with pytest.raises(manage.AutomationError):
-        manage.resolve_unknown(store, lost["message_id"], sent=True)
+        manage.resolve_unknown(store, lost["message_id"], sent=True, now=clock.now())
     assert [m["To"] for m in picky.messages] == ["fine@example.com"]
 
 

@@ -241,7 +241,7 @@ def test_orders_within_five_days_after_a_click_are_credited_once_to_the_last_cli
              "ordered_at": day + dt.timedelta(hours=2), "total_amount": 64800},  # the guest's recovered cart
             {"order_key": "o-noclick", "member_key": "jiwoo03", "ordered_at": day + dt.timedelta(days=1),
              "total_amount": 5000})                                             # got m4, never clicked
-    assert attribute(store) == 2
+    assert attribute(store, clock.now()) == 2
     assert _credits(store) == {"o-in": ("m1", 39000.0), "o-cart": ("m3", 64800.0)}
 
     # Day 3: haneul clicks a later message; then orders arrive, one at the window's very edge.
@@ -254,21 +254,21 @@ def test_orders_within_five_days_after_a_click_are_credited_once_to_the_last_cli
             {"order_key": "o-edge", "member_key": "minsu02", "ordered_at": day + dt.timedelta(days=8),
              "total_amount": 7000})            # exactly 5 days after m2's click: still inside
     fixed_clock.advance(days=3)  # day 9: both orders have happened
-    assert jobs.attribute(store) == 2          # the scheduler's job is the same function
+    assert jobs.attribute(store, clock.now()) == 2          # the scheduler's job is the same function
     assert _credits(store)["o-late"] == ("m5", 25000.0) and _credits(store)["o-edge"] == ("m2", 7000.0)
 
     # Once: running again, or another click later, never credits an order twice or moves it.
     _click(public, "m2", "minsu02")
-    assert attribute(store) == 0 and len(_credits(store)) == 4
+    assert attribute(store, clock.now()) == 0 and len(_credits(store)) == 4
 
     # Outside the window: 5 days and a minute after minsu's first click, with no click since day 9.
     _orders(store, {"order_key": "o-out", "member_key": "minsu02",
                     "ordered_at": fixed_clock.now() + dt.timedelta(days=5, minutes=1), "total_amount": 1000})
     fixed_clock.advance(days=6)
-    assert attribute(store) == 0 and "o-out" not in _credits(store)
+    assert attribute(store, clock.now()) == 0 and "o-out" not in _credits(store)
 
     # A cancelled order loses its credit: revenue is what the shop kept.
     _orders(store, {"order_key": "o-in", "member_key": "haneul01", "ordered_at": day + dt.timedelta(days=2),
                     "total_amount": 39000, "status": "cancelled"})
-    attribute(store)
+    attribute(store, clock.now())
     assert set(_credits(store)) == {"o-cart", "o-late", "o-edge"}

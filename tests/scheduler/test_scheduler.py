@@ -3,50 +3,53 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
 from core import clock
-from core.scheduler import heartbeat
+from core.scheduler import heartbeat, jobs
 from core.scheduler import loop as scheduler
+from core.scheduler.job import Job
+from core.scheduler.lock import SchedulerLock, SchedulerRunning
 from core.store import Store
 from tests.conftest import ROOT, python_env
 
 runs: list[dt.datetime] = []
 
 
-def _counting_jobs(store: Store) -> list[scheduler.Job]:
-    def run(_: Store) -> str:
-        runs.append(clock.now())
+def _counting_jobs(con: object) -> list[Job]:
+    def run(_: Store, now: dt.datetime, stop: threading.Event) -> str:
+        runs.append(now)
         return "counted"
 
-    def fail(_: Store) -> str:
+    def fail(_: Store, now: dt.datetime, stop: threading.Event) -> str:
         raise RuntimeError("the platform said no")
 
-    return [scheduler.Job("count", dt.timedelta(minutes=10), run),
-            scheduler.Job("fail", dt.timedelta(hours=1), fail)]
+    return [Job("count", dt.timedelta(minutes=10), run), Job("fail", dt.timedelta(hours=1), fail)]
 
 
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
     runs.clear()
-    monkeypatch.setattr(scheduler, "JOB_SOURCES", [_counting_jobs])
+    monkeypatch.setattr(jobs, "planned", _counting_jobs)
     return runs
 
 
 def test_a_job_runs_when_due_and_not_before(store: Store, fixed_clock: clock.FixedClock, counting) -> None:
-    scheduler.run_once(store)
+    scheduler.run_once(store, fixed_clock.now())
     fixed_clock.advance(minutes=5)
-    scheduler.run_once(store)
+    scheduler.run_once(store, fixed_clock.now())
     fixed_clock.advance(minutes=5)
-    scheduler.run_once(store)
+    scheduler.run_once(store, fixed_clock.now())
     assert [r - counting[0] for r in counting] == [dt.timedelta(0), dt.timedelta(minutes=10)]
 
 
 def test_a_failing_job_is_recorded_and_does_not_stop_the_others(store: Store, fixed_clock, counting) -> None:
-    outcomes = {o.job: o for o in scheduler.run_once(store)}
+    outcomes = {o.job: o for o in scheduler.run_once(store, fixed_clock.now())}
     assert outcomes["count"].status == "ok"
     assert outcomes["fail"].status == "failed" and "the platform said no" in outcomes["fail"].summary
     with store.unit() as con:
@@ -56,21 +59,66 @@ def test_a_failing_job_is_recorded_and_does_not_stop_the_others(store: Store, fi
 
 
 def test_once_writes_a_heartbeat_file_that_says_it_stopped(store: Store, fixed_clock, counting) -> None:
-    scheduler.run_once(store)
+    scheduler.run_once(store, fixed_clock.now())
     beat = heartbeat.read(store.path)
-    assert beat["state"] == "stopped" and not heartbeat.is_alive(beat)
+    assert beat["state"] == "stopped" and not heartbeat.is_alive(beat, dt.datetime.now(dt.UTC))
     assert {j["job"] for j in beat["next_jobs"]} == {"count", "fail"}
     assert beat["last_tick_at"] == fixed_clock.now().isoformat()
 
 
-def test_a_second_scheduler_does_not_act_while_the_lease_is_held(store: Store, fixed_clock, counting,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduler, "holder_name", lambda: "other-host:1")
-    assert scheduler.take_lease(store) is None
-    monkeypatch.setattr(scheduler, "holder_name", lambda: "this-host:2")
-    with pytest.raises(RuntimeError, match="another scheduler holds the store: other-host:1"):
-        scheduler.run_once(store)
+def test_a_second_scheduler_does_not_act_while_the_lock_is_held(store: Store, fixed_clock, counting) -> None:
+    other = SchedulerLock(store.path)
+    other.acquire()
+    try:
+        with pytest.raises(SchedulerRunning) as raised:
+            scheduler.run_once(store, fixed_clock.now())
+    finally:
+        other.release()
+    assert raised.value.key == "scheduler.already_running"
+    assert f":{os.getpid()} " in raised.value.params["holder"]  # names the holder (host:pid since ...)
+    assert "without --once" in raised.value.detail               # and says what to do
     assert counting == []
+    scheduler.run_once(store, fixed_clock.now())                 # the lock goes with its holder
+    assert len(counting) == 1
+
+
+def test_a_waiting_scheduler_takes_over_when_the_first_ends(store: Store, fixed_clock, counting) -> None:
+    first = SchedulerLock(store.path)
+    first.acquire()
+    stop = threading.Event()
+    waiter = threading.Thread(target=scheduler.run_forever, args=(store, stop), kwargs={"tick_seconds": 0.1})
+    waiter.start()
+    try:
+        stop.wait(0.5)
+        assert counting == []                                    # waits while the first runs
+        first.release()
+        for _ in range(100):
+            if counting:
+                break
+            stop.wait(0.1)
+        assert len(counting) == 1
+    finally:
+        stop.set()
+        waiter.join(10)
+    assert heartbeat.read(store.path)["state"] == "stopped"
+
+
+def test_an_idle_tick_is_one_unit_of_work(store: Store, fixed_clock, counting, monkeypatch) -> None:
+    scheduler.run_once(store, fixed_clock.now())
+    units = []
+    real = Store.unit
+
+    def counted(self: Store):  # noqa: ANN202
+        units.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Store, "unit", counted)
+    fixed_clock.advance(minutes=1)
+    assert scheduler.run_once(store, fixed_clock.now()) == []
+    assert len(units) == 1
+    fixed_clock.advance(minutes=10)
+    assert [o.job for o in scheduler.run_once(store, fixed_clock.now())] == ["count"]
+    assert len(units) == 3                                       # the tick's read, then one per job run
 
 
 def test_cli_once_now_runs_due_jobs_at_that_clock(store: Store) -> None:

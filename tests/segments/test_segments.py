@@ -6,14 +6,17 @@ import io
 
 import pytest
 
-from core.segments import rules as segments
+from core import clock
+from core.i18n.words import engine as engine_words
+from core.segments import compiler, explorer, rules
+from core.segments import saved as saved_segments
 from core.segments.rules import RuleError
 from core.store import Store
 from tests.support.segment_world import MEMBERS, SHOP, add_order, at, mall  # noqa: F401 (mall is a fixture)
 
 
 def keys(store: Store, rule: dict) -> set[str]:
-    return set(segments.members_frame(store, rule, SHOP)["member_key"])
+    return set(explorer.members_frame(store, rule, SHOP)["member_key"])
 
 
 @pytest.mark.parametrize("rule, expected", [
@@ -46,47 +49,49 @@ def keys(store: Store, rule: dict) -> set[str]:
 ])
 def test_each_filter_picks_exactly_the_expected_members(mall: Store, rule: dict, expected: set[str]) -> None:
     assert keys(mall, rule) == expected
-    found = segments.explore(mall, rule, SHOP, sample_size=2)
+    found = explorer.explore(mall, rule, SHOP, sample_size=2)
     assert found.count == len(expected) and found.total == len(MEMBERS)
     assert set(found.sample["member_key"]) <= expected and found.sample.height == min(2, len(expected))
 
 
 def test_the_sample_carries_each_members_order_figures(mall: Store) -> None:
-    sample = segments.explore(mall, {"member_groups": ["VIP"]}, SHOP).sample
+    sample = explorer.explore(mall, {"member_groups": ["VIP"]}, SHOP).sample
     m1 = sample.filter(sample["member_key"] == "m1").row(0, named=True)
     assert m1["orders"] == 3 and int(m1["spent"]) == 200_000 and m1["last_order_at"] == at("2025-11-20")
 
 
 def test_bad_rules_are_refused_naming_each_field() -> None:
     with pytest.raises(RuleError) as caught:
-        segments.as_rule({"orders_min": "many", "signed_up_from": "2025-13-01", "spent_min": 10, "spent_max": 5,
+        rules.as_rule({"orders_min": "many", "signed_up_from": "2025-13-01", "spent_min": 10, "spent_max": 5,
                           "colour": "red"})
     assert set(caught.value.problems) == {"orders_min", "signed_up_from", "spent_max", "colour"}
 
 
 def test_a_saved_segment_stays_a_rule_and_is_re_evaluated_after_new_orders(mall: Store, fixed_clock) -> None:
-    saved = segments.save_segment(mall, SHOP, "재구매 고객", {"orders_min": 2})
-    assert set(segments.evaluate_segment(mall, saved["segment_id"])["member_key"]) == {"m1"}
+    saved = saved_segments.save_segment(mall, SHOP, "재구매 고객", {"orders_min": 2}, now=clock.now())
+    assert set(saved_segments.evaluate_segment(mall, saved["segment_id"])["member_key"]) == {"m1"}
     with mall.unit() as con:
         add_order(con, "o8", "m2", "paid", at("2026-01-09"), 10_000, [("p-sock", "paid")], fixed_clock.now())
-    assert set(segments.evaluate_segment(mall, saved["segment_id"])["member_key"]) == {"m1", "m2"}
-    again = segments.save_segment(mall, SHOP, "재구매 고객", {"orders_min": 3})  # same name: the rule changes
+    assert set(saved_segments.evaluate_segment(mall, saved["segment_id"])["member_key"]) == {"m1", "m2"}
+    # same name: the rule changes
+    again = saved_segments.save_segment(mall, SHOP, "재구매 고객", {"orders_min": 3}, now=clock.now())
     assert again["segment_id"] == saved["segment_id"] and not again["created"]
-    assert [s["name"] for s in segments.list_segments(mall, SHOP)] == ["재구매 고객"]
+    assert [s["name"] for s in saved_segments.list_segments(mall, SHOP)] == ["재구매 고객"]
 
 
 def test_an_automation_audience_uses_the_saved_segment_rule(mall: Store) -> None:
-    saved = segments.save_segment(mall, SHOP, "VIP", {"member_groups": ["VIP"]})
+    saved = saved_segments.save_segment(mall, SHOP, "VIP", {"member_groups": ["VIP"]}, now=clock.now())
     with mall.unit() as con:
-        sql, params = segments.audience_member_sql(con, SHOP, {"segment_id": saved["segment_id"]})
+        sql, params = compiler.audience_member_sql(con, SHOP, {"segment_id": saved["segment_id"]})
         picked = {r[1] for r in con.execute(sql, params).fetchall()}
         with pytest.raises(RuleError):
-            segments.audience_member_sql(con, "other-shop", {"segment_id": saved["segment_id"]})
+            compiler.audience_member_sql(con, "other-shop", {"segment_id": saved["segment_id"]})
     assert picked == {"m1", "m4"}
 
 
 def test_the_csv_export_opens_back_with_korean_intact_and_no_formula(mall: Store) -> None:
-    data = segments.export_csv(mall, {"member_groups": ["VIP"]}, SHOP, lang="ko")
+    data = explorer.export_csv(mall, {"member_groups": ["VIP"]}, SHOP,
+                               {c: engine_words.WORDS[f"segments.csv.{c}"][0] for c in explorer.CSV_COLUMNS})
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM as UTF-8
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert {r["이름"] for r in rows} == {"김민지", "최수아"}

@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from core import clock
 from core.automations import manage
 from core.messaging.templates import starter_template
+from core.shops import registry
 from core.shops.registry import save_shop
 from core.store import Store
 from core.sync.engine import write_rows
@@ -32,7 +33,7 @@ def at(day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
 def seed_shop(store: Store, shop_id: str = SHOP) -> None:
     save_shop(store, shop_id, "csv", "하루상점")
     with store.unit() as con:  # no platform to sync from: the test writes the records itself
-        con.execute("UPDATE shops SET enabled = FALSE WHERE shop_id = ?", [shop_id])
+        registry.set_enabled(con, shop_id, False)
 
 
 def write(store: Store, shop_id: str = SHOP, **tables: list[dict[str, Any]]) -> None:
@@ -72,13 +73,13 @@ def automation(store: Store, trigger: str, params: dict | None = None, *, delay_
                max_lateness_minutes: int | None = None) -> str:
     t = starter_template(trigger)
     template_id = manage.save_template(store, shop_id=shop_id, name=t["name"], trigger=trigger, subject=t["subject"],
-                                       preheader=t["preheader"], html=t["html"], text=t["text"])
+                                       preheader=t["preheader"], html=t["html"], text=t["text"], now=clock.now())
     return manage.create_automation(store, shop_id=shop_id, name=f"{trigger} 자동 이메일", trigger=trigger,
                                     trigger_params=params, subject=t["subject"], sender_name="하루상점",
                                     sender_email="hello@haru-shop.example", template_id=template_id,
                                     preheader=t["preheader"], delay_minutes=delay_minutes,
                                     is_advertising=advertising, start=start,
-                                    max_lateness_minutes=max_lateness_minutes)
+                                    max_lateness_minutes=max_lateness_minutes, now=clock.now())
 
 
 def outbox(store: Store, automation_id: str | None = None) -> list[dict[str, Any]]:
@@ -95,7 +96,7 @@ def states(store: Store, automation_id: str | None = None) -> dict[str, tuple[st
 def tick(store: Store, c: clock.FixedClock, when: dt.datetime) -> None:
     from core.scheduler import loop as scheduler
     c.set(when)
-    scheduler.tick(store)
+    scheduler.tick(store, when, threading.Event())
 
 
 def cli_once(store_path: Path, when: dt.datetime, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -149,4 +150,4 @@ def smtp_port(controller: Controller) -> int:
 def configure_sender(store: Store, port: int, shop_id: str = SHOP, **extra: Any) -> None:
     manage.save_sender_settings(store, shop_id, sender_name="하루상점", sender_email="hello@haru-shop.example",
                                 sender_contact="서울특별시 마포구 월드컵북로 12, 02-1234-5678",
-                                smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **extra)
+                                smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **extra, now=clock.now())

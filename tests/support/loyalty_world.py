@@ -82,13 +82,13 @@ def configure(store: Store, *, stamps: dict | None = None, warranty: dict | None
     """Switch features on at the fixed clock's now (deliveries before it do not count)."""
     if stamps is not None:
         ls.save(store, SHOP, ls.StampSettings(**{"enabled": True, "card_size": 3, "reward": "STAMP-5000",
-                                                 **stamps}))
+                                                 **stamps}), now=clock.now())
     if warranty is not None:
-        ls.save(store, SHOP, ls.WarrantySettings(**{"enabled": True, **warranty}))
+        ls.save(store, SHOP, ls.WarrantySettings(**{"enabled": True, **warranty}), now=clock.now())
     if alimtalk is not None:
         ls.save(store, SHOP, ls.AlimtalkSettings(**{"enabled": True, "provider": "sandbox",
                                                     "templates": {"stamp": "VC_STAMP", "reward": "VC_REWARD",
-                                                                  "warranty": "VC_WARRANTY"}, **alimtalk}))
+                                                                  "warranty": "VC_WARRANTY"}, **alimtalk}), now=clock.now())
 
 
 def cli_once(store_path: Path, when: dt.datetime) -> str:
@@ -113,5 +113,6 @@ def run_jobs(store: Store, c: clock.FixedClock, when: dt.datetime) -> None:
     """The two loyalty jobs the scheduler runs, in this process at `when` (cheaper than a child process)."""
     from core.loyalty import jobs
     c.set(when)
-    jobs.run_issue(store)
-    jobs.run_notify(store, when, threading.Event())
+    stop = threading.Event()
+    jobs.run_issue(store, when, stop)
+    jobs.run_notify(store, when, stop)

@@ -1,0 +1,141 @@
+"""The segment explorer: how many members a rule matches, a sample of them, their export, and what the
+filters can name."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, shop_timezone
+from core.segments.rules import COUNTED_SQL, DEFAULT_TZ, MAX_KEYS, SAMPLE_SIZE, Rule, StoreLike, as_rule, open_store
+
+# --------------------------------------------------------------------------- evaluating
+
+MEMBER_COLUMNS = ("shop_id", "member_key", "name", "email", "phone", "member_group", "signed_up_at",
+                  "last_order_at", "orders", "spent", "email_consent", "sms_consent", "night_consent")
+
+
+def member_select(stats: str = "s") -> str:
+    return (f"m.shop_id, m.member_key, m.name, m.email, m.phone, m.member_group, m.signed_up_at, "
+            f"{stats}.last_order_at, coalesce({stats}.orders, 0)::BIGINT AS orders, "
+            f"coalesce({stats}.spent, 0)::DECIMAL(18, 2) AS spent, "
+            f"{EMAIL_CONSENT_SQL} AS email_consent, {SMS_CONSENT_SQL} AS sms_consent, m.night_consent")
+
+
+@dataclasses.dataclass(frozen=True)
+class Exploration:
+    """What the explorer shows for a rule: how many match, out of how many, and a sample."""
+
+    count: int
+    total: int
+    sample: pl.DataFrame
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+
+def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
+            sample_size: int = SAMPLE_SIZE) -> Exploration:
+    """Count the members the rule matches and fetch a sample (newest sign-ups first) with their order figures.
+
+    The matched keys are kept in a temporary table for this one unit of work, so the rule is
+    evaluated once and the order figures are computed only for the sample.
+    """
+    rule = as_rule(rule)
+    table = f"_segment_{uuid.uuid4().hex[:12]}"
+    with open_store(store).unit() as con:
+        tz = shop_timezone(con, shop_id)
+        sql, params = compile_rule(rule, shop_id, tz).render("m.shop_id, m.member_key, m.signed_up_at")
+        con.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
+        try:
+            count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            shop, shop_params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
+            total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchall()[0][0]
+            sample = con.sql(f"""
+                WITH pick AS (SELECT shop_id, member_key FROM {table}
+                              ORDER BY signed_up_at DESC NULLS LAST, member_key LIMIT ?),
+                stats AS (SELECT o.shop_id, o.member_key, count(*) AS orders, sum(o.total_amount) AS spent,
+                                 max(o.ordered_at) AS last_order_at
+                          FROM orders o SEMI JOIN pick p ON p.shop_id = o.shop_id AND p.member_key = o.member_key
+                          WHERE o.status IN {COUNTED_SQL} GROUP BY o.shop_id, o.member_key)
+                SELECT {member_select()}
+                FROM pick JOIN members m ON m.shop_id = pick.shop_id AND m.member_key = pick.member_key
+                LEFT JOIN stats s ON s.shop_id = m.shop_id AND s.member_key = m.member_key
+                ORDER BY m.signed_up_at DESC NULLS LAST, m.member_key""", params=[int(sample_size)]).pl()
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+    return Exploration(int(count), int(total), sample)
+
+
+def members_frame(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None) -> pl.DataFrame:
+    """Every member the rule matches now, with their order figures (columns: MEMBER_COLUMNS)."""
+    rule = as_rule(rule)
+    with open_store(store).unit() as con:
+        return matching_members(con, rule, shop_id)
+
+
+def matching_members(con: duckdb.DuckDBPyConnection, rule: Rule, shop_id: str | None) -> pl.DataFrame:
+    sql, params = compile_rule(rule, shop_id, shop_timezone(con, shop_id), with_stats=True).render(member_select())
+    return con.sql(sql + "\nORDER BY m.shop_id, m.signed_up_at DESC NULLS LAST, m.member_key", params=params).pl()
+
+
+# The columns of the export, in order; their headers are console words the caller passes (`headers`).
+CSV_COLUMNS = ("shop_id", "member_key", "name", "email", "phone", "member_group", "signed_up_at", "last_order_at",
+               "orders", "spent", "email_consent", "sms_consent", "night_consent")
+_TEXT_COLUMNS = ("member_key", "name", "email", "phone", "member_group")
+
+
+def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ) -> bytes:
+    """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times.
+
+    `headers` names each of CSV_COLUMNS in the reader's language (the console's words); a column it does
+    not name keeps its field name.
+    """
+    yes, no = ("Y", "N")
+    out = frame.with_columns(
+        *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
+        *[pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)
+          for c in ("email_consent", "sms_consent", "night_consent")],
+        # A cell starting with = + - @ would run as a formula in Excel (CSV injection); quote it as text.
+        *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+          for c in _TEXT_COLUMNS],
+        pl.col("spent").cast(pl.Float64).round(2),
+    ).rename({c: headers[c] for c in frame.columns if c in headers})
+    buffer = io.BytesIO()
+    out.write_csv(buffer)
+    return b"\xef\xbb\xbf" + buffer.getvalue()
+
+
+def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
+               headers: Mapping[str, str]) -> bytes:
+    """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone."""
+    rule = as_rule(rule)
+    with open_store(store).unit() as con:
+        tz = shop_timezone(con, shop_id)
+        frame = matching_members(con, rule, shop_id)
+    return csv_bytes(frame, headers, tz)
+
+
+# --------------------------------------------------------------------------- what the filters offer
+
+def filter_options(store: StoreLike, shop_id: str | None, limit: int = MAX_KEYS) -> dict[str, Any]:
+    """Products, categories (with their path and depth) and member groups a rule can name, for pickers."""
+    shop, params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
+    with open_store(store).unit() as con:
+        products = con.execute(f"SELECT product_key, name FROM products {shop} ORDER BY name, product_key LIMIT ?",
+                               params + [limit]).fetchall()
+        categories = con.execute(f"""SELECT category_key, coalesce(path, name), depth FROM categories {shop}
+                                     ORDER BY coalesce(path, name), category_key LIMIT ?""",
+                                 params + [limit]).fetchall()
+        groups = con.execute(f"""SELECT DISTINCT member_group FROM members {shop}
+                                 {'AND' if shop else 'WHERE'} member_group IS NOT NULL ORDER BY 1 LIMIT ?""",
+                             params + [limit]).fetchall()
+    return {"products": {k: n for k, n in products},
+            "categories": {k: {"path": p, "depth": d} for k, p, d in categories},
+            "groups": [g for (g,) in groups]}
