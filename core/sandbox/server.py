@@ -149,9 +149,9 @@ class SandboxServer:
         self.spent_refresh_tokens: set[str] = set()
         self.refreshes = 0
         handler = type("Handler", (_Handler,), {"sandbox": self})
-        host, self.port = self.httpd.server_address[:2]
-        self.host = str(host)
-        self.host, self.port = self.httpd.server_address[:2]
+        self.httpd = _Server((host, port), handler)
+        bound_host, self.port = self.httpd.server_address[:2]
+        self.host = str(bound_host)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-http", daemon=True)
         self.thread.start()
 
