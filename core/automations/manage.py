@@ -51,6 +51,14 @@ class AutomationError(InvalidInput, ValueError):
         self.field = field
         super().__init__(f"automations.{key}", detail=detail, kind=kind, field=field, **params)
 
+    @classmethod
+    def of_template(cls, exc: CoreError) -> AutomationError:
+        """A template the engine refuses, keeping the template error's own key and params (its part and
+        line), so the console words it exactly as the template editor does."""
+        refused = cls("template", "bad_template", f"template: {exc.detail}")
+        refused.key, refused.params = exc.key, {**exc.params, "field": "template"}
+        return refused
+
 
 # ------------------------------------------------------------------ validation (shared with config_io)
 
@@ -123,7 +131,7 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
         validate(out.get("subject") or "", out.get("html") or "", out.get("text"), trigger,
                  preheader=out.get("preheader"))
     except TemplateError as exc:
-        raise AutomationError("template", "bad_template", f"template: {exc}", problem=str(exc)) from None
+        raise AutomationError.of_template(exc) from None
     except ValueError as exc:
         raise AutomationError("trigger", "bad_trigger", f"trigger: {exc}", trigger=trigger) from None
     return out

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from core import clock
 from core.console.common import StoreLike, open_store, store_path
 from core.console.errors import describe
-from core.loyalty import certificate, notify, stamps, warranty
+from core.loyalty import notify, stamps, warranty
 from core.loyalty import settings as ls
 from core.messaging.alimtalk import read_sandbox
+from core.public import certificates as certificate
 
 __all__ = ["store_path"]
 
@@ -76,7 +77,7 @@ def preview_html(store: StoreLike, shop_id: str, values: dict[str, Any]) -> tupl
     row = warranty.preview(open_store(store), shop_id, ws, now=clock.now())
     if row is None:
         return None, None
-    return certificate.render(row), None
+    return certificate.render(row, clock.now()), None
 
 
 def history(store: StoreLike, shop_id: str, *, status: str | None, since: dt.date | None, until: dt.date | None,

@@ -28,6 +28,7 @@ from core.errors import Conflict, ErrorRecord, InvalidInput, Kind
 from core.log import event
 from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
 from core.store import Store, StoreError, upsert
+from core.sync import runs
 
 log = logging.getLogger("core.csv_import")
 PLATFORM = "csv"
@@ -223,11 +224,8 @@ def _cap(text: str) -> str:
 
 def _insert_run(con: duckdb.DuckDBPyConnection, result: ImportResult, now: dt.datetime) -> None:
     """The import as a finished sync run: one unit of work, so it starts and ends at `now`."""
-    con.execute("""INSERT INTO sync_runs (run_id, shop_id, started_by, status, started_at, finished_at, entity,
-                                          pages, records, error)
-                   VALUES (?, ?, 'csv', ?, ?, ?, ?, 1, ?, ?)""",
-                [result.run_id, result.shop_id, result.status, now, now, result.kind,
-                 result.imported, result.recorded])
+    runs.record_finished(con, result.run_id, result.shop_id, "csv", result.status, now, result.kind,
+                         result.imported, result.recorded, result.error)
 
 
 def _record(store: Store, result: ImportResult, now: dt.datetime) -> None:

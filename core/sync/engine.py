@@ -25,6 +25,7 @@ from core import clock
 from core.errors import CoreError, ErrorRecord, Kind
 from core.integrations.base import CHILDREN, TABLE_KEYS, BadResponse, Page, ShopClient
 from core.store import Store, upsert
+from core.sync import runs
 from core.sync.prefetch import Prefetch
 
 Progress = Callable[[str, int, int], None]  # (entity, records so far, pages so far)
@@ -50,7 +51,6 @@ class SyncResult:
 BATCH_SECONDS = 2.0
 WRITE_SHARE = 4.0  # a batch gathers for at least this many times as long as the last one took to write
 CHUNK_ROWS = 2_000  # rows of pages framed together in the prefetch thread (see core.sync.prefetch)
-INTERRUPTED = "interrupted: the process running this sync ended before it finished"
 
 
 def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str = "cli",
@@ -59,9 +59,7 @@ def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str
     """Sync `entities` (default: all the client offers) of one shop, recording a sync run."""
     result = SyncResult(str(uuid.uuid4()), shop_id, "running")
     with store.unit() as con:
-        _close_interrupted_runs(con, shop_id)
-        con.execute("""INSERT INTO sync_runs (run_id, shop_id, started_by, status, started_at)
-                       VALUES (?, ?, ?, 'running', ?)""", [result.run_id, shop_id, started_by, clock.now()])
+        runs.start(con, result.run_id, shop_id, started_by, clock.now())
     try:
         for entity in entities or client.entities:
             result.entity = entity
@@ -81,32 +79,14 @@ def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str
             result.failure = ErrorRecord(Kind.INTERNAL, "sync.interrupted", {"entity": result.entity}, result.error)
         failure = result.failure
         with store.unit() as con:
-            con.execute("""UPDATE sync_runs SET status = ?, finished_at = ?, entity = ?, error = ?,
-                               error_kind = ?, error_key = ?, error_params = ?
-                           WHERE run_id = ?""",
-                        [result.status, clock.now(), result.entity, result.error,
-                         str(failure.kind) if failure else None, failure.key if failure else None,
-                         failure.params_json() if failure else None, result.run_id])
+            runs.finish(con, result.run_id, result.status, clock.now(), result.entity, result.error, failure)
     return result
-
-
-def _close_interrupted_runs(con: duckdb.DuckDBPyConnection, shop_id: str) -> None:
-    # A run still 'running' when a new one starts belongs to a process that died.
-    con.execute("""UPDATE sync_runs SET status = 'failed', finished_at = ?, error = ?,
-                       error_kind = ?, error_key = 'sync.interrupted', error_params = '{}'
-                   WHERE shop_id = ? AND status = 'running'""", [clock.now(), INTERRUPTED, str(Kind.INTERNAL), shop_id])
-
-
-def load_cursor(con: duckdb.DuckDBPyConnection, shop_id: str, entity: str) -> dict[str, Any] | None:
-    row = con.execute("SELECT cursor FROM sync_checkpoints WHERE shop_id = ? AND entity = ?",
-                      [shop_id, entity]).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def _sync_entity(store: Store, shop_id: str, client: ShopClient, entity: str, result: SyncResult,
                  batch_rows: int, progress: Progress | None) -> None:
     with store.unit() as con:
-        cursor = load_cursor(con, shop_id, entity)
+        cursor = runs.load_cursor(con, shop_id, entity)
         types = _store_types(con)
     batch: list[_Framed] = []
     rows = 0
@@ -172,12 +152,8 @@ def _write_batch(store: Store, shop_id: str, entity: str, batch: list[_Framed], 
     records, pages = sum(chunk.records for chunk in batch), sum(chunk.pages for chunk in batch)
     with store.unit() as con:
         _write_frames(con, shop_id, {t: _joined(p, shop_id, now) for t, p in parts.items()})
-        con.execute("""INSERT INTO sync_checkpoints VALUES (?, ?, ?, ?)
-                       ON CONFLICT (shop_id, entity) DO UPDATE SET cursor = excluded.cursor,
-                           updated_at = excluded.updated_at""",
-                    [shop_id, entity, json.dumps(batch[-1].cursor), now])
-        con.execute("UPDATE sync_runs SET pages = pages + ?, records = records + ?, entity = ? WHERE run_id = ?",
-                    [pages, records, entity, result.run_id])
+        runs.save_cursor(con, shop_id, entity, batch[-1].cursor, now)
+        runs.progress(con, result.run_id, entity, pages, records)
     result.pages += pages
     result.records += records
     if progress:

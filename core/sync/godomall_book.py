@@ -36,6 +36,7 @@ from core.log import event
 from core.shops import secrets
 from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
 from core.store import Store
+from core.sync import runs
 from core.sync.engine import write_rows
 from core.sync.prefetch import prefetched
 
@@ -260,10 +261,7 @@ def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
             con.execute(f"DELETE {gone}", [result.shop_id, result.import_id])
             con.execute("DELETE FROM godomall_import_seen WHERE import_id = ?", [result.import_id])
             # The import read everything: the scheduled member sync carries on from here.
-            con.execute("""INSERT INTO sync_checkpoints VALUES (?, 'members', ?, ?)
-                           ON CONFLICT (shop_id, entity) DO UPDATE SET cursor = excluded.cursor,
-                               updated_at = excluded.updated_at""",
-                        [result.shop_id, json.dumps(final_cursor), now])
+            runs.save_cursor(con, result.shop_id, "members", final_cursor, now)
             con.execute("UPDATE godomall_imports SET status = 'succeeded', finished_at = ?, removed = ? "
                         "WHERE import_id = ?", [now, removed, result.import_id])
             result.removed = removed

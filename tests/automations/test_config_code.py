@@ -106,7 +106,8 @@ def test_a_bad_file_is_refused_whole_naming_entry_and_field(configured, store, s
     assert any(configured["winback"] in p and "trigger_params:" in p and "days" in p for p in problems)
     assert any("'a-new'" in p and "template_id:" in p and "t-missing" in p for p in problems)
     assert any("'a-typo'" in p and "dealy_minutes: unknown field" in p for p in problems)
-    assert any(p.startswith("template[1]") and "2번째 줄" in p and "nmae" in p for p in problems)
+    # The command line reads the template's problem in the engine's own terms: the part, the line, the name.
+    assert any(p.startswith("template[1]") and "html line 2" in p and "nmae" in p for p in problems)
     assert any(p.startswith(f"sender[1] '{w.SHOP}'") and "sender_email:" in p for p in problems)
     assert config_io.dumps(config_io.export_config(store)) == before  # nothing was written
 
