@@ -1,4 +1,4 @@
-"""Messages rendered and accepted by a local SMTP server per second (issue 4 aim: 500/s or more).
+"""Messages rendered and accepted by a local SMTP server per second (the aim: 500/s or more).
 
     /tmp/venv/bin/python bench/bench_render.py [--messages 3000] [--pipelining]
 

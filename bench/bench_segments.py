@@ -36,7 +36,8 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
             SELECT '{SHOP}', 'c' || i, 'category ' || i, 1 + (i % 4),
                    CASE WHEN i % 4 = 0 THEN NULL ELSE 'c' || (i - 1) END, 'path ' || i, now() FROM range(400) r(i)""")
         con.execute(f"""INSERT INTO products (shop_id, product_key, name, price, category_keys, synced_at)
-            SELECT '{SHOP}', 'p' || i, 'product ' || i, 10000 + i * 100, ['c' || (i % 400)], now() FROM range(5000) r(i)""")
+            SELECT '{SHOP}', 'p' || i, 'product ' || i, 10000 + i * 100, ['c' || (i % 400)], now()
+            FROM range(5000) r(i)""")
         con.execute(f"""INSERT INTO members (shop_id, member_key, email, name, member_group, signed_up_at,
                             email_consent, sms_consent, night_consent, synced_at)
             SELECT '{SHOP}', 'm' || i, 'user' || i || '@example.com', '회원' || i,
@@ -48,7 +49,8 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
                             currency, synced_at)
             SELECT '{SHOP}', 'o' || i, 'm' || ((i * 7919) % {members}),
                    (['paid', 'shipping', 'delivered', 'confirmed', 'cancelled'])[1 + i % 5],
-                   TIMESTAMPTZ '2022-05-23 00:00:00+00' + to_seconds(((i * 7919) % {members}) * (4 * 365 * 86400) // {members} + (i % 97) * 86400),
+                   TIMESTAMPTZ '2022-05-23 00:00:00+00'
+                       + to_seconds(((i * 7919) % {members}) * (4 * 365 * 86400) // {members} + (i % 97) * 86400),
                    10000 + (i % 50) * 3000, 'KRW', now()
             FROM range({orders}) r(i)""")
         con.execute(f"""INSERT INTO order_items (shop_id, order_key, item_key, product_key, quantity, unit_price,

@@ -40,9 +40,9 @@ def start_sandbox(members: int) -> tuple[str, subprocess.Popen]:
         try:
             httpx.get(f"{url}/sandbox/app", timeout=1)
             break
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             if process.poll() is not None or time.perf_counter() - started > 120:
-                raise SystemExit("the sandbox did not start")
+                raise SystemExit("the sandbox did not start") from exc
             time.sleep(0.2)
     print(f"{members:,} members: sandbox up in {time.perf_counter() - started:.1f} s")
     return url, process
@@ -66,8 +66,9 @@ def bench(members: int) -> None:
         with store.unit() as con:
             landed = con.execute("SELECT count(*) FROM members").fetchone()[0]
         assert landed == members, (landed, members)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{members:,} members synced in {took:.2f} s: {members / took:,.0f} members/s "
-              f"({result.pages} pages); peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+              f"({result.pages} pages); peak RSS so far {peak_mb:.0f} MB")
     # On a shared machine the wall clock counts the neighbours' work too; CPU seconds say what the code costs.
     print(f"    CPU: syncing process {our_cpu:.1f} s = {our_cpu / members * 1e6:.1f} µs a member "
           f"({members / our_cpu:,.0f} members per CPU second); the sandbox {mall_cpu:.1f} s; "

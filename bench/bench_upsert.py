@@ -54,7 +54,8 @@ def main() -> None:
             took = time.perf_counter() - started
             print(f"upsert ({label}) {args.members:,} members: {took:.2f} s, {args.members / took:,.0f} rows/s")
         size = (Path(tmp) / "bench.duckdb").stat().st_size
-        print(f"store file: {size / 2**20:.0f} MB; peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"store file: {size / 2**20:.0f} MB; peak RSS: {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -49,10 +49,12 @@ def build(store: Store, n_items: int) -> None:
         "model_name": [f"M-{i:05d}" for i in range(n_products)],
         "image_url": [f"https://img.example/p{i}.jpg" for i in range(n_products)],
         "category_keys": [[f"c4-{i % 256}"] for i in range(n_products)],
-        "detail": ['{"소재": "면 100%%", "원산지": "대한민국", "세탁": "손세탁 %d"}' % (i % 7) for i in range(n_products)],
+        "detail": [f'{{"소재": "면 100%", "원산지": "대한민국", "세탁": "손세탁 {i % 7}"}}'
+                   for i in range(n_products)],
     }).with_columns(pl.lit(SHOP).alias("shop_id"), pl.lit(now).alias("synced_at"))
     members = pl.DataFrame({"member_key": [f"m{i}" for i in range(n_members)],
-                            "name": [f"{'김이박최정'[i % 5]}{'민서지하도'[i % 5]}{'준윤우영'[i % 4]}" for i in range(n_members)],
+                            "name": [f"{'김이박최정'[i % 5]}{'민서지하도'[i % 5]}{'준윤우영'[i % 4]}"
+                                     for i in range(n_members)],
                             "phone": [f"010{i:08d}" for i in range(n_members)]}).with_columns(
         pl.lit(SHOP).alias("shop_id"), pl.lit(now).alias("synced_at"))
     delivered = [now - dt.timedelta(minutes=1 + i % 600) for i in range(n_orders)]

@@ -66,7 +66,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             print(f"{o.job}: {o.status} — {o.summary}")
         return 1 if any(o.status != "ok" for o in outcomes) else 0
     if args.public_port:
-        # DESIGN.md: the scheduler serves the public endpoints, so one long-running process is enough.
+        # docs/design.md: the scheduler serves the public endpoints, so one long-running process is enough.
         from core.public.app import start_in_thread
         server = start_in_thread(store, host=args.public_host, port=args.public_port)
         print(f"public endpoints on {server.url}", flush=True)

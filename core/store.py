@@ -3,7 +3,7 @@
 DuckDB lets a single process hold a file, so the console and the scheduler
 never keep a connection: each unit of work takes a blocking OS lock on a
 sidecar file, opens the store, runs one transaction and closes it. A blocking
-`flock` shares the file evenly between the two processes (see DESIGN.md); a
+`flock` shares the file evenly between the two processes (see docs/design.md); a
 bounded wait still ends in `StoreBusy`, which names the holder.
 """
 from __future__ import annotations

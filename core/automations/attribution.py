@@ -1,6 +1,6 @@
 """Attribution: an order placed within the window after a click on a message is credited to that message.
 
-The rule (DESIGN.md "Automations"): an order within ATTRIBUTION_WINDOW
+The rule (docs/design.md "Automations"): an order within ATTRIBUTION_WINDOW
 (5 days) after a click on a tracked link is credited, with its revenue, to the
 message clicked last before the order ("last click", the usual rule of e-mail
 tools). An order is credited once: `attributions` is keyed by (shop, order) and

@@ -1,6 +1,6 @@
 """What may still be sent, checked set-based right before each claim.
 
-Korean law (정보통신망법 제50조, DESIGN.md "Automations"): advertising reaches
+Korean law (정보통신망법 제50조, docs/design.md "Automations"): advertising reaches
 only members who consented; an unsubscribe takes effect at once (checked here
 again at dispatch, not only when planned); non-e-mail advertising between 21:00
 and 08:00 shop time needs night-time consent, else it is held until 08:00.

@@ -143,13 +143,3 @@ def digest(con: duckdb.DuckDBPyConnection, shop_id: str, day: str, params: dict[
                                        "option_text": opt or ""})
     return {"date": day, "count": len(rows), "more": max(0, len(rows) - DIGEST_LIST_LIMIT),
             "total": _num(sum((r[3] or 0) for r in rows)), "carts": carts}
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items() if not callable(v)}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value

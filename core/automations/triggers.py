@@ -1,6 +1,6 @@
 """Triggers: one SQL per trigger that finds the occurrences becoming true in a window.
 
-The rules come from DESIGN.md ("Automations") and the Stibee × Cafe24 automated
+The rules come from docs/design.md ("Automations") and the Stibee × Cafe24 automated
 e-mail guide (상품 구매함 / 첫 구매 안 함 / 재구매 안 함, 7·14·30 days in the wizard):
 
 | trigger            | becomes true at                              | occurrence key |

@@ -1,6 +1,6 @@
 """Cart recovery (방치된 카트): which carts were abandoned, reached, clicked and recovered, and what that earned.
 
-The rules (DESIGN.md "Cart recovery"):
+The rules (docs/design.md "Cart recovery"):
 - A cart is *abandoned* at its last activity + the shop's threshold (setting `cart_abandon_minutes`,
   default 60) if it has an e-mail and nothing was ordered for it by then: no order of that cart, and
   no order of the same member (or e-mail, for guests) since its last activity. This is the same rule

@@ -27,7 +27,7 @@ Frame = pl.DataFrame  # what the charts take
 
 # Statuses of an order that was paid and stands (cancelled, returned and unpaid ones do not count as revenue).
 PAID_STATUSES = ("paid", "shipping", "delivered", "confirmed")
-# DESIGN.md: a cart is abandoned one hour after its last activity.
+# docs/design.md: a cart is abandoned one hour after its last activity.
 ABANDONED_AFTER = dt.timedelta(hours=1)
 RECENT = dt.timedelta(days=30)
 # Tables whose rows a shop's sync brings in, in the order they are shown.

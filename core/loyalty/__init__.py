@@ -1,4 +1,4 @@
-"""Loyalty: digital stamps and warranty certificates on delivery, with Alimtalk notices (issue 5).
+"""Loyalty: digital stamps and warranty certificates on delivery, with Alimtalk notices.
 
 settings (per shop), stamps (ledger, rewards), warranty (issuance, history, revocation), product_names
 (name source and promotional-phrase stripping), certificate (the public page at /w/<code>), notify

@@ -2,7 +2,7 @@
 
 Each kind is one row of `loyalty_settings` (shop, kind). `active_from` is set when a feature is switched
 on: only deliveries from that instant count, so switching on never floods years of past orders with
-stamps, certificates and messages, and a pause is not backfilled (DESIGN.md "Automations": an
+stamps, certificates and messages, and a pause is not backfilled (docs/design.md "Automations": an
 occurrence counts only if it becomes true while the automation runs).
 
 The choices follow Vircle's (버클) settings that marketers know (shared/reference/002): stamps are given

@@ -25,7 +25,7 @@ within 10 minutes (the earlier request was received: counted as accepted). HTTP 
 One message per request, keyed by its outbox message id: with the store's send journal a crash leaves
 at most one message in doubt, and the idempotency key makes a quick retry of a request whose answer was
 lost harmless. A request sent whose answer never came is reported as `DeliveryUnknown`: the customer
-may have it, so it is never re-sent automatically (DESIGN.md "Automations").
+may have it, so it is never re-sent automatically (docs/design.md "Automations").
 
 Alimtalk is informational (KakaoTalk's rules): no advertising goes through this module; the outbox
 rows it sends are planned with is_advertising = FALSE by core.loyalty.notify.

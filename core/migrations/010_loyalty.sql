@@ -1,4 +1,4 @@
--- Loyalty (issue 5): stamp and warranty settings per shop, the stamp ledger, rewards, warranties.
+-- Loyalty: stamp and warranty settings per shop, the stamp ledger, rewards, warranties.
 -- Settings are JSON read through core.loyalty.settings (dataclasses validate them); `active_from` is when the
 -- feature was last switched on: only deliveries from then on count (switching on never backfills history).
 

@@ -58,7 +58,7 @@ def run(store_path, *whens: dt.datetime) -> None:
 
 
 def to_owner(recorder: w.Recorder) -> list:
-    return [m for m, (_, rcpts) in zip(recorder.messages, recorder.envelopes) if rcpts == [OWNER]]
+    return [m for m, (_, rcpts) in zip(recorder.messages, recorder.envelopes, strict=False) if rcpts == [OWNER]]
 
 
 def test_one_notice_per_abandoned_cart_to_the_owner_with_its_items(shop, store_path) -> None:
@@ -142,7 +142,8 @@ def test_switching_modes_and_off(shop, store_path, fixed_clock) -> None:
     assert cart_recovery.set_owner_notice(store, SHOP, "each", "boss@haru-shop.example", now=clock.now()) == each
     w.write(store, carts=[w.cart("k8", "m2", at(7, 10, 30), email_="m2@example.com")])
     run(store_path, at(7, 11, 35))
-    assert recorder.envelopes[-1][1] == ["boss@haru-shop.example"] and "m2@example.com" in recorder.messages[-1]["Subject"]
+    assert (recorder.envelopes[-1][1] == ["boss@haru-shop.example"]
+            and "m2@example.com" in recorder.messages[-1]["Subject"])
     assert len(recorder.messages) == 3
 
 

@@ -27,7 +27,8 @@ def add_cart(con, key: str, member: str | None, email: str | None, last: dt.date
                 [SHOP, key, member, email, status, total, last, last, f"https://mall.example/cart/{key}", last])
     for n in range(1, items + 1):
         con.execute("""INSERT INTO cart_items (shop_id, cart_key, line_no, product_key, name, quantity, unit_price,
-                           synced_at) VALUES (?, ?, ?, ?, ?, 1, 15000, ?)""", [SHOP, key, n, f"p{n}", f"상품 {n}", last])
+                           synced_at) VALUES (?, ?, ?, ?, ?, 1, 15000, ?)""",
+                    [SHOP, key, n, f"p{n}", f"상품 {n}", last])
 
 
 def add_order(con, key: str, member: str | None, email: str, at: dt.datetime, total: int,

@@ -84,8 +84,10 @@ def test_full_then_incremental_sync_lands_exactly_what_the_mall_holds(
     assert _counts(store) == {k: v for k, v in sandbox.counts().items() if k in TABLES}
     now = fixed_clock.now()
     with store.unit() as con:
-        landed_members = {r[0] for r in con.execute("SELECT member_key FROM members WHERE synced_at = ?", [now]).fetchall()}
-        landed_orders = [r[0] for r in con.execute("SELECT order_key FROM orders WHERE synced_at = ?", [now]).fetchall()]
+        landed_members = {r[0] for r in
+                          con.execute("SELECT member_key FROM members WHERE synced_at = ?", [now]).fetchall()}
+        landed_orders = [r[0] for r in
+                         con.execute("SELECT order_key FROM orders WHERE synced_at = ?", [now]).fetchall()]
         categories_touched = con.execute("SELECT count(*) FROM categories WHERE synced_at = ?", [now]).fetchone()[0]
     all_members = {r[1] for r in _snapshot(store, "members")}
     assert landed_members == all_members - first_members and landed_members

@@ -129,7 +129,8 @@ def test_full_then_incremental_sync_lands_exactly_the_fake_records(store, fixed_
         later = fake.requests[seen:]
         # only what changed since the last pass: members modified from the first sync's day on, one order window
         assert [p.get("startDate") for n, p in later if n == "Member_Search"] == ["2026-01-10"]
-        assert [(p["startDate"], p["endDate"]) for n, p in later if n == "Order_Search"] == [("2026-01-10", "2026-01-12")]
+        assert [(p["startDate"], p["endDate"]) for n, p in later if n == "Order_Search"] \
+            == [("2026-01-10", "2026-01-12")]
         assert result.records == 2 + 2 + 25 + len(CATEGORIES)  # members + orders + products + categories
 
 

@@ -1,6 +1,6 @@
 """The same person on four platforms looks the same in the store.
 
-The canonical member (ISSUE3: 김민지, Minji.Kim@Example.com, 010-1234-5678 in each platform's own format,
+The canonical member (김민지, Minji.Kim@Example.com, 010-1234-5678 in each platform's own format,
 signed up 2025-03-01 10:00 KST, e-mail consent yes, SMS consent no) is served by the Wix fake, the Cafe24
 sandbox and the Godomall fake in each platform's own shapes, synced through each real client into one real
 DuckDB file, and read back: the member rows are identical.

@@ -66,7 +66,8 @@ def stored(store: Store) -> dict[str, set]:
 
 def expected(fake: WixFake) -> dict[str, set]:
     """What the fake holds, written independently of the client's mapping where the mapping is simple."""
-    status = {("CANCELED", "NOT_PAID", "NOT_FULFILLED"): "cancelled", ("APPROVED", "NOT_PAID", "NOT_FULFILLED"): "pending",
+    status = {("CANCELED", "NOT_PAID", "NOT_FULFILLED"): "cancelled",
+              ("APPROVED", "NOT_PAID", "NOT_FULFILLED"): "pending",
               ("APPROVED", "PAID", "NOT_FULFILLED"): "paid", ("APPROVED", "PAID", "PARTIALLY_FULFILLED"): "shipping",
               ("APPROVED", "PAID", "FULFILLED"): "delivered", ("APPROVED", "FULLY_REFUNDED", "FULFILLED"): "returned"}
     members = set()
@@ -78,11 +79,12 @@ def expected(fake: WixFake) -> dict[str, set]:
     orders = {(o["id"], status[(o["status"], o["paymentStatus"], o["fulfillmentStatus"])],
                float(o["priceSummary"]["total"]["amount"]), o["buyerInfo"]["contactId"], o["checkoutId"])
               for o in fake.orders.values()}
-    items = {(f"{o['id']}:{l['id']}", o["id"], l["quantity"]) for o in fake.orders.values() for l in o["lineItems"]}
+    items = {(f"{o['id']}:{line['id']}", o["id"], line["quantity"])
+             for o in fake.orders.values() for line in o["lineItems"]}
     carts = {(a["checkoutId"], "recovered" if a["status"] == "RECOVERED" else "open", a["buyerInfo"]["email"].lower(),
               a["checkoutUrl"]) for a in fake.abandoned.values()}
-    cart_items = {(cid, n, l["productName"]["original"], l["media"]["url"])
-                  for cid, ch in fake.checkouts.items() for n, l in enumerate(ch["lineItems"], start=1)}
+    cart_items = {(cid, n, line["productName"]["original"], line["media"]["url"])
+                  for cid, ch in fake.checkouts.items() for n, line in enumerate(ch["lineItems"], start=1)}
     return {"members": members, "orders": orders, "order_items": items, "carts": carts, "cart_items": cart_items,
             "products": {(p["id"], p["name"]) for p in fake.products},
             "categories": {(c["id"], c["name"], 1) for c in fake.collections}}

@@ -154,7 +154,7 @@ def test_name_source_reaches_the_certificate(mall, fixed_clock):
         ws = ls.WarrantySettings(enabled=True, name_source=source, active_from=lw.at(5))
         with mall.unit() as con:
             shown_as = warranty.snapshot(con, lw.SHOP, ws, warranty.due_items(con, lw.SHOP, ws, lw.at(10, 11)))
-        names = dict(zip(shown_as["item_key"], shown_as["product_name"]))
+        names = dict(zip(shown_as["item_key"], shown_as["product_name"], strict=True))
         assert names["o1-1"] == shown, source
         # The pants have no supplier name: the product name stands in, stripped of 예약배송 and (특가할인).
         assert names["o1-2"] == {"name_en": "Wide Denim Pants", "model_name": "DP-7"}.get(source, "와이드 데님 팬츠")
@@ -177,7 +177,8 @@ def test_a_full_card_issues_its_reward_once(mall, store_path, fixed_clock):
         lw.order(mall, f"o{n}", "m1", ["p-tee"], delivered_at=lw.at(day, 10))
     lw.run_jobs(mall, fixed_clock, lw.at(11, 12))
     assert lw.rows(mall, "SELECT * FROM stamp_rewards") == []
-    for n, day in ((3, 12), (4, 13)):                                   # the third fills the card, the fourth starts one
+    # the third fills the card, the fourth starts one
+    for n, day in ((3, 12), (4, 13)):
         lw.order(mall, f"o{n}", "m1", ["p-tee"], delivered_at=lw.at(day, 10))
     lw.cli_once(store_path, lw.at(13, 12))                              # a restarted scheduler fills the card
     lw.run_jobs(mall, fixed_clock, lw.at(14, 12))

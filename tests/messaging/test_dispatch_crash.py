@@ -1,6 +1,6 @@
 """The scheduler killed with SIGKILL at random moments during dispatch, twenty times, restarted each time.
 
-What must hold (DESIGN.md "Automations"): a customer gets a message once or not at all. The loopback
+What must hold (docs/design.md "Automations"): a customer gets a message once or not at all. The loopback
 SMTP server must never receive a Message-ID twice; after the restarts every message is `sent`, still
 `pending`, or `unknown` (a crash with the message in an SMTP connection's hands: at most one per open
 connection per crash; dispatch opens up to SMTP_CONNECTIONS per shop), and an `unknown` is never re-sent.

@@ -98,7 +98,8 @@ def test_temporary_refusals_back_off_then_die_and_permanent_ones_die_at_once(sto
     # the operator fixes the mailbox and retries the dead ones: a fresh set of tries
     picky.later.clear()
     picky.never.clear()
-    assert manage.retry_failed(store, [busy["message_id"], rows["gone"]["message_id"], rows["ok"]["message_id"]], now=clock.now()) == 2
+    assert manage.retry_failed(store, [busy["message_id"], rows["gone"]["message_id"], rows["ok"]["message_id"]],
+                               now=clock.now()) == 2
     dispatch(store)
     assert w.states(store, aid) == {"ok": ("sent", None), "busy": ("sent", None), "gone": ("sent", None)}
     assert sorted(m["To"] for m in picky.messages) == ["busy@example.com", "gone@example.com", "ok@example.com"]

@@ -86,7 +86,8 @@ def test_documented_maximums_and_parameters_are_enforced(sandbox: SandboxServer)
     assert _get(sandbox, token, "orders").status_code == 422  # start_date/end_date are required
     too_long = _get(sandbox, token, "orders", start_date="2025-01-01", end_date="2025-06-01")
     assert too_long.status_code == 422 and "3 months" in too_long.json()["error"]["message"]
-    assert _get(sandbox, token, "orders", start_date="2025-12-01", end_date="2026-01-10", offset=15001).status_code == 422
+    assert _get(sandbox, token, "orders", start_date="2025-12-01", end_date="2026-01-10",
+                offset=15001).status_code == 422
     keyset = _get(sandbox, token, "customersprivacy", search_type="created_date", created_start_date="2025-01-01",
                   offset=10)
     assert keyset.status_code == 400  # offset cannot be used with the sign-up keyset

@@ -12,7 +12,7 @@ from core.segments import compiler, explorer, rules
 from core.segments import saved as saved_segments
 from core.segments.rules import RuleError
 from core.store import Store
-from tests.support.segment_world import MEMBERS, SHOP, add_order, at, mall  # noqa: F401 (mall is a fixture)
+from tests.support.segment_world import MEMBERS, SHOP, add_order, at
 
 
 def keys(store: Store, rule: dict) -> set[str]:

@@ -42,7 +42,8 @@ def test_an_older_file_is_upgraded_and_keeps_its_data(tmp_path: Path, monkeypatc
     old = Store(path)
     assert old.migrate() == [1]
     with old.unit() as con:
-        con.execute("INSERT INTO shops (shop_id, platform, name, created_at) VALUES ('s1', 'cafe24', '옛 쇼핑몰', now())")
+        con.execute("INSERT INTO shops (shop_id, platform, name, created_at) "
+                    "VALUES ('s1', 'cafe24', '옛 쇼핑몰', now())")
 
     monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", ROOT / "core" / "migrations")
     Store._migrated.clear()
@@ -101,7 +102,7 @@ def test_two_processes_share_the_store_without_errors_or_lost_writes(store: Stor
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for name in ("console", "scheduler")]
     written = {}
-    for name, worker in zip(("console", "scheduler"), workers):
+    for name, worker in zip(("console", "scheduler"), workers, strict=True):
         out, err = worker.communicate(timeout=60)
         assert worker.returncode == 0, err
         written[name] = int(out.strip())

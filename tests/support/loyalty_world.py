@@ -88,7 +88,8 @@ def configure(store: Store, *, stamps: dict | None = None, warranty: dict | None
     if alimtalk is not None:
         ls.save(store, SHOP, ls.AlimtalkSettings(**{"enabled": True, "provider": "sandbox",
                                                     "templates": {"stamp": "VC_STAMP", "reward": "VC_REWARD",
-                                                                  "warranty": "VC_WARRANTY"}, **alimtalk}), now=clock.now())
+                                                                  "warranty": "VC_WARRANTY"}, **alimtalk}),
+                now=clock.now())
 
 
 def cli_once(store_path: Path, when: dt.datetime) -> str:

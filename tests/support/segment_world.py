@@ -50,7 +50,8 @@ def build(store: Store, now: dt.datetime) -> Store:
         for key, name, email, signed, group, e, s, n in MEMBERS:
             con.execute("""INSERT INTO members (shop_id, member_key, email, name, member_group, signed_up_at,
                                email_consent, sms_consent, night_consent, synced_at)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [SHOP, key, email, name, group, signed, e, s, n, now])
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        [SHOP, key, email, name, group, signed, e, s, n, now])
         for key, name, depth, parent in CATEGORIES:
             con.execute("INSERT INTO categories (shop_id, category_key, name, depth, parent_key, synced_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)", [SHOP, key, name, depth, parent, now])
@@ -59,7 +60,8 @@ def build(store: Store, now: dt.datetime) -> Store:
                         "VALUES (?, ?, ?, ?, ?)", [SHOP, key, name, cats, now])
         for key, member, status, ordered, total, items in ORDERS:
             add_order(con, key, member, status, ordered, total, items, now)
-        con.execute("""INSERT INTO carts (shop_id, cart_key, member_key, status, created_at, last_activity_at, synced_at)
+        con.execute("""INSERT INTO carts (shop_id, cart_key, member_key, status, created_at, last_activity_at,
+                                          synced_at)
                        VALUES (?, 'k1', 'm5', 'open', ?, ?, ?), (?, 'k2', 'm2', 'ordered', ?, ?, ?)""",
                     [SHOP, now, now, now] * 2)
         con.execute("INSERT INTO unsubscribes (shop_id, member_key, channel, source, unsubscribed_at) "
@@ -73,7 +75,8 @@ def mall(store: Store, fixed_clock) -> Store:
 
 
 def add_order(con, key, member, status, ordered, total, items, now) -> None:
-    con.execute("""INSERT INTO orders (shop_id, order_key, member_key, status, ordered_at, total_amount, currency, synced_at)
+    con.execute("""INSERT INTO orders (shop_id, order_key, member_key, status, ordered_at, total_amount, currency,
+                                     synced_at)
                    VALUES (?, ?, ?, ?, ?, ?, 'KRW', ?)""", [SHOP, key, member, status, ordered, total, now])
     for n, (product, item_status) in enumerate(items, 1):
         con.execute("""INSERT INTO order_items (shop_id, order_key, item_key, product_key, quantity, unit_price,

@@ -33,7 +33,8 @@ def connect(store: Store, fake: FakeGodomall, shop_id: str = SHOP, name: str = "
 
 def import_rows(store: Store) -> list[tuple]:
     with store.unit() as con:
-        return con.execute("SELECT status, records, removed, error FROM godomall_imports ORDER BY started_at").fetchall()
+        return con.execute("SELECT status, records, removed, error FROM godomall_imports "
+                           "ORDER BY started_at").fetchall()
 
 
 def test_one_address_book_per_godomall_account(store, fixed_clock):
@@ -170,7 +171,8 @@ def test_last_updated_and_the_suggestion_to_re_import(store, fixed_clock):
     with FakeGodomall(members=5, orders=0, products=0) as fake:
         connect(store, fake)
         assert gi.last_updated(store, SHOP) is None and gi.is_stale(store, SHOP)
-        assert godomall_stale_warning(store, SHOP, "ko") == "이 주소록은 아직 고도몰에서 불러온 적이 없습니다. 보내기 전에 고도몰에서 불러오세요."
+        assert godomall_stale_warning(store, SHOP, "ko") == (
+            "이 주소록은 아직 고도몰에서 불러온 적이 없습니다. 보내기 전에 고도몰에서 불러오세요.")
         gi.start_import(store, SHOP)
         assert gi.last_updated(store, SHOP) == NOW
         assert not gi.is_stale(store, SHOP) and godomall_stale_warning(store, SHOP) is None

@@ -160,7 +160,8 @@ class FakeAlimtalk:
             if code == 0:
                 with self._lock:
                     self.accepted.append({**r, "templateCode": body["templateCode"],
-                                          "content": _VAR.sub(lambda m: str(params.get(m.group(1))), template)})
+                                          "content": _VAR.sub(lambda m, params=params: str(params.get(m.group(1))),
+                                                              template)})
             results.append({"recipientSeq": seq, "recipientNo": number, "resultCode": code,
                             "resultMessage": ERRORS.get(code, "SUCCESS"),
                             "recipientGroupingKey": r.get("recipientGroupingKey")})

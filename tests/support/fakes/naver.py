@@ -257,7 +257,8 @@ class NaverFake:
               "placeOrderStatus": "OK", "productClass": "단일상품", "mallId": "ncp_fake_01"}
         if status in ("CANCELED", "RETURNED", "EXCHANGED"):
             po["claimType"] = {"CANCELED": "CANCEL", "RETURNED": "RETURN", "EXCHANGED": "EXCHANGE"}[status]
-            po["claimStatus"] = {"CANCELED": "CANCEL_DONE", "RETURNED": "RETURN_DONE", "EXCHANGED": "EXCHANGE_DONE"}[status]
+            po["claimStatus"] = {"CANCELED": "CANCEL_DONE", "RETURNED": "RETURN_DONE",
+                                 "EXCHANGED": "EXCHANGE_DONE"}[status]
         out: dict[str, Any] = {"order": order, "productOrder": po}
         if status in ("DELIVERING",) or status in DELIVERED_STATUSES or status == "RETURNED":
             delivery = {"deliveryMethod": "DELIVERY", "deliveryCompany": "CJGLS", "trackingNumber": f"6{k:011d}",
@@ -310,7 +311,8 @@ class NaverFake:
             j, _ = order_of(k, self.wide)
             status = self.status(k)
             paid = self.start_ms + j * self.step_ms - 3 * 86400000
-            rows.append({"orderId": self.oid(j), "productOrderId": pid, "lastChangedType": CHANGE_TYPE.get(status, "CLAIM_COMPLETED"),
+            rows.append({"orderId": self.oid(j), "productOrderId": pid,
+                         "lastChangedType": CHANGE_TYPE.get(status, "CLAIM_COMPLETED"),
                          "paymentDate": kst(paid), "lastChangedDate": kst(at), "productOrderStatus": status,
                          "receiverAddressChanged": False})
         return rows, more

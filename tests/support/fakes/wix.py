@@ -192,7 +192,7 @@ class WixFake:
         status, payment, fulfillment = ORDER_STATES[j % len(ORDER_STATES)]
         buyer = contact(j % max(1, self.members))
         lines = [self._line(n, j + n, 1 + (j + n) % 2) for n in range(1, 2 + j % 2)]
-        total = sum(float(l["price"]["amount"]) * l["quantity"] for l in lines)
+        total = sum(float(line["price"]["amount"]) * line["quantity"] for line in lines)
         stamp = iso(T0_MS + 86_400_000 + j * 60_000)
         return {"id": guid(2, j), "number": str(10001 + j), "createdDate": stamp, "updatedDate": stamp,
                 "purchasedDate": stamp, "status": status, "paymentStatus": payment,
@@ -204,7 +204,7 @@ class WixFake:
         buyer = contact(k % max(1, self.members))
         checkout_id = guid(7, k)
         lines = [self._line(n, k + n, 1, image_key="media") for n in range(1, 2 + k % 3)]
-        total = sum(float(l["price"]["amount"]) * l["quantity"] for l in lines)
+        total = sum(float(line["price"]["amount"]) * line["quantity"] for line in lines)
         touched = T0_MS + 2 * 86_400_000 + k * 600_000
         if k % 4 != 3:  # every fourth checkout is gone from Wix already (answers 404)
             self.checkouts[checkout_id] = {"id": checkout_id, "lineItems": lines, "updatedDate": iso(touched),
@@ -222,7 +222,8 @@ class WixFake:
                 "currency": "KRW", "conversionCurrency": "KRW", "totalPrice": _money(total),
                 "subtotalPrice": _money(total), "createdDate": created, "updatedDate": created,
                 "checkoutRecoveredDate": iso(touched + 7_200_000) if recovered else None,
-                "checkoutUrl": f"https://www.wixapis.com/ecom/v1/abandoned-checkout/{guid(8, k)}?metasiteId={self.site_id}",
+                "checkoutUrl": f"https://www.wixapis.com/ecom/v1/abandoned-checkout/{guid(8, k)}"
+                               f"?metasiteId={self.site_id}",
                 "activities": [{"createdDate": created, "type": "SCHEDULED"}]}
 
     # ---- what the site holds now (for tests) -----------------------------------------------------------
