@@ -39,6 +39,7 @@ MODULES: tuple[str, ...] = (
     "sync_errors",
     "messaging_errors",
     "public",
+    "engine",
 )
 
 

@@ -47,8 +47,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                        "{field}: ‘{trigger}’ is not a known trigger."),
     "errors.automations.bad_recipient": ("{field}: 받을 사람은 쇼핑몰 운영자의 이메일 주소여야 해요 (‘{address}’).",
                                          "{field}: the recipient must be the owner's e-mail address (‘{address}’)."),
-    "errors.automations.bad_days": ("{field}: 일수는 1~365 사이의 정수여야 해요 ({value}).",
-                                    "{field}: the days must be a whole number from 1 to 365 ({value})."),
+    "errors.automations.bad_days": ("{field}.days: 일수는 1~365 사이의 정수여야 해요 ({value}).",
+                                    "{field}.days: the days must be a whole number from 1 to 365 ({value})."),
     "errors.automations.bad_threshold": ("{field}: 방치 기준은 5~10080분이어야 해요 ({value}).",
                                          "{field}: the abandonment threshold must be 5 to 10080 minutes ({value})."),
     "errors.automations.bad_keys": ("{field}: {param}은(는) 키 목록이어야 해요.", "{field}: {param} must be a list of keys."),
@@ -129,7 +129,3 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                    "The period must be {low} to {high} months ({value})."),
 }
 
-
-# Per-language views of WORDS, for readers that take one language at a time (English plural forms: "other").
-KO: dict[str, str] = {key: ko for key, (ko, _) in WORDS.items()}
-EN: dict[str, str] = {key: en if isinstance(en, str) else en["other"] for key, (_, en) in WORDS.items()}
