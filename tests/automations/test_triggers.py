@@ -178,6 +178,7 @@ def _after(week: dict, trigger: str, tick: dt.datetime) -> dict[str, int]:
     return dict(week["snapshots"][TICKS.index(tick)][trigger])
 
 
+@pytest.mark.slow
 def test_no_message_arrives_twice(week) -> None:
     counts = received(week["recorder"])
     assert counts and max(counts.values()) == 1
@@ -264,6 +265,7 @@ def shop(store: Store, fixed_clock: clock.FixedClock, smtp) -> tuple[Store, w.Re
     return store, smtp[0]
 
 
+@pytest.mark.slow
 def test_pause_skips_what_became_true_meanwhile_and_resume_does_not_backfill(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
     aid = w.automation(store, "signup", delay_minutes=60)
@@ -284,6 +286,7 @@ def test_pause_skips_what_became_true_meanwhile_and_resume_does_not_backfill(sho
     assert sent_to(store, recorder, aid) == {addr("s1"): 1, addr("s4"): 1}
 
 
+@pytest.mark.slow
 def test_catch_up_after_downtime_within_the_maximum_lateness(shop, store_path) -> None:
     store, recorder = shop
     carts = w.automation(store, "cart_abandoned")                      # default lateness 6 h
@@ -312,6 +315,7 @@ def test_catch_up_after_downtime_within_the_maximum_lateness(shop, store_path) -
     assert sent_to(store, recorder, later) == {} and sent_to(store, recorder, strict) == {}
 
 
+@pytest.mark.slow
 def test_cancelled_when_the_reason_is_gone_before_it_is_due(shop, store_path) -> None:
     store, recorder = shop
     nudge = w.automation(store, "no_first_purchase", {"days": 7}, delay_minutes=24 * 60)
@@ -358,6 +362,7 @@ def test_consent_and_unsubscribe(shop, store_path, fixed_clock) -> None:
     assert sent_to(store, recorder, notice) == {addr("m1"): 1, addr("m2"): 1, addr("m3"): 1}
 
 
+@pytest.mark.slow
 def test_frequency_cap_across_automations(shop, store_path) -> None:
     store, recorder = shop
     welcome_a = w.automation(store, "signup")

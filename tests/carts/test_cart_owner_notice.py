@@ -61,6 +61,7 @@ def to_owner(recorder: w.Recorder) -> list:
     return [m for m, (_, rcpts) in zip(recorder.messages, recorder.envelopes, strict=False) if rcpts == [OWNER]]
 
 
+@pytest.mark.slow
 def test_one_notice_per_abandoned_cart_to_the_owner_with_its_items(shop, store_path) -> None:
     store, recorder = shop
     automation_id = cart_recovery.set_owner_notice(store, SHOP, "each", f"  {OWNER} ", now=clock.now())
@@ -87,6 +88,7 @@ def test_one_notice_per_abandoned_cart_to_the_owner_with_its_items(shop, store_p
     assert "수신거부" not in text
 
 
+@pytest.mark.slow
 def test_daily_digest_lists_exactly_the_previous_days_carts_at_nine(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
     automation_id = cart_recovery.set_owner_notice(store, SHOP, "digest", OWNER, now=clock.now())
@@ -119,6 +121,7 @@ def test_daily_digest_lists_exactly_the_previous_days_carts_at_nine(shop, store_
         "2026-01-05": "sent", "2026-01-06": "sent"}
 
 
+@pytest.mark.slow
 def test_switching_modes_and_off(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
     each = cart_recovery.set_owner_notice(store, SHOP, "each", OWNER, now=clock.now())

@@ -42,6 +42,7 @@ def arrived_for(recorder: w.Recorder) -> collections.Counter:
     return collections.Counter(address for _, rcpts in recorder.envelopes for address in rcpts)
 
 
+@pytest.mark.slow
 def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, store_path) -> None:
     store, recorder = shop
     [automation_id] = cart_recovery.quick_setup(store, SHOP, sender_name="하루상점",
@@ -71,6 +72,7 @@ def test_quick_setup_sends_one_email_per_abandoned_cart_with_its_items(shop, sto
     assert figures["abandoned"] == 3 and figures["reached"] == 2 and figures["recovered"] == 0
 
 
+@pytest.mark.slow
 def test_switching_it_off_stops_new_reminders_and_a_second_reminder_follows(shop, store_path, fixed_clock) -> None:
     store, recorder = shop
     first, second = cart_recovery.quick_setup(store, SHOP, sender_name="하루상점",

@@ -343,6 +343,7 @@ def test_a_csv_shop_has_a_card_with_its_last_import_and_no_sync(store, fixed_clo
     assert not [b for b in at.button if b.key in ("sync:excel", "test:excel")]
 
 
+@pytest.mark.slow
 def test_godomall_quota_warning_and_the_21st_import_refused(store, godomall, fixed_clock, monkeypatch):
     connections.connect_platform(store, "godomall", "godo", "고도 스토어",
                                  {"partner_key": gm_fake.PARTNER_KEY, "user_key": gm_fake.USER_KEY},

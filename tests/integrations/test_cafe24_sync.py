@@ -129,6 +129,7 @@ def test_429_with_retry_after_is_waited_out_and_nothing_is_lost(store: Store, sa
     assert counts["members"] == sandbox.counts()["members"] and counts["orders"] == sandbox.counts()["orders"]
 
 
+@pytest.mark.slow
 def test_the_client_slows_down_before_the_call_bucket_fills(store: Store, fixed_clock: clock.FixedClock) -> None:
     server = start(members=170, at=fixed_clock.now(), rate_limit=True)
     try:
@@ -155,6 +156,7 @@ def test_a_page_that_changes_while_read_is_read_again(store: Store, sandbox: San
     assert counts["orders"] == sandbox.counts()["orders"] and counts["order_items"] == sandbox.counts()["order_items"]
 
 
+@pytest.mark.slow
 def test_a_sync_killed_midway_resumes_from_its_checkpoint(store: Store, store_path: Path,
                                                            fixed_clock: clock.FixedClock) -> None:
     server = start(members=25_000, at=dt.datetime.now(dt.UTC))
@@ -237,6 +239,7 @@ def test_a_wrong_client_secret_fails_the_run_with_a_clear_message(
     assert all(_snapshot(store, t) == before[t] for t in TABLES)
 
 
+@pytest.mark.slow
 def test_the_scheduler_syncs_the_sandbox_when_due_and_not_again_before_its_interval(
         store: Store, store_path: Path, sandbox: SandboxServer, shop, fixed_clock: clock.FixedClock) -> None:
     def tick(at: dt.datetime) -> str:

@@ -282,6 +282,7 @@ def test_the_bucket_warning_slows_the_client_before_any_429(store, fixed_clock):
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow
 def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
     with FakeGodomall(members=12_000, orders=0, products=0) as fake:
         save_shop(store, SHOP, "godomall", "고도몰 샵", settings={

@@ -286,6 +286,7 @@ def test_a_page_that_changes_between_calls(store, fixed_clock):
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.slow
 def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
     fixed_clock.set(AFTER_DATA)
     # The engine commits every ENGINE_BATCH_ROWS rows or, when pages come slowly, every

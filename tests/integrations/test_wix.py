@@ -196,6 +196,7 @@ def test_a_page_that_changes_between_calls_loses_nothing(store: Store, fake: Wix
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.slow
 def test_a_sync_killed_mid_page_resumes_exactly(store: Store, store_path: Path) -> None:
     # The engine commits every ENGINE_BATCH_ROWS rows or, when pages come slowly, every ENGINE_BATCH_SECONDS:
     # one contacts page answered slower than that makes the first commit come early (20 pages of 100 do).

@@ -25,6 +25,7 @@ def mall(store, fixed_clock):
     return store
 
 
+@pytest.mark.slow
 def test_a_delivery_issues_one_stamp_and_one_warranty_per_item_exactly_once(mall, store_path, fixed_clock):
     lw.configure(mall, stamps={"card_size": 10}, warranty={}, alimtalk={})
     lw.order(mall, "o-before", "m1", ["p-tee"], delivered_at=lw.at(4))        # before switching on: never counts

@@ -43,6 +43,7 @@ def _arrived(recorder: w.Recorder) -> int:
         return len(recorder.messages)
 
 
+@pytest.mark.slow
 def test_sigkill_during_dispatch_never_sends_twice(store, store_path, fixed_clock) -> None:
     rng = random.Random(int(os.environ.get("CRASH_SEED", "4")))
     recorder = w.Recorder(delay=0.002)

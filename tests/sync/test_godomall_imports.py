@@ -63,6 +63,7 @@ def test_one_address_book_per_godomall_account(store, fixed_clock):
     assert account_fingerprint(PARTNER_KEY, USER_KEY) != account_fingerprint(PARTNER_KEY, "another-user-key")
 
 
+@pytest.mark.slow
 def test_twenty_imports_a_day_then_the_21st_is_refused_until_midnight_in_korea(store, fixed_clock):
     with FakeGodomall(members=5, orders=0, products=0) as fake:
         connect(store, fake)
