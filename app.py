@@ -14,7 +14,7 @@ from core import i18n
 from core.console import shell
 from core.i18n import t
 
-# (section title key, [(page file, title key, icon, url path)]); later screens add their own rows.
+# (section title key, [(page file, title key, icon, url path)]).
 # A url path must differ from its file's name: Streamlit's AppTest resolves a rerun's page by that
 # name to the bare file (skipping this script and its sidebar) when the two coincide.
 SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
