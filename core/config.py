@@ -7,6 +7,7 @@ test), so no other module reads `os.environ`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,15 +26,26 @@ class Settings:
     secrets_path: Path        # CONSOLE_SECRETS
     public_base_url: str | None  # PUBLIC_BASE_URL as the operator set it, without a trailing slash
     console_port: int         # CONSOLE_PORT
-    secret_overrides: Mapping[str, str]  # CONSOLE_SECRET_<SHOP>_<NAME>: secrets given by the environment
 
 
 def settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
+    return _settings(env.get("CONSOLE_DB"), env.get("CONSOLE_SECRETS"), env.get("PUBLIC_BASE_URL"),
+                     env.get("CONSOLE_PORT"))
+
+
+@functools.lru_cache(maxsize=32)
+def _settings(store: str | None, secrets: str | None, public: str | None, port: str | None) -> Settings:
+    # Cached by the values read: every signed link asks for the settings, and building them is the costly part.
     return Settings(
-        store_path=Path(env.get("CONSOLE_DB") or ROOT / "data" / "console.duckdb"),
-        secrets_path=Path(env.get("CONSOLE_SECRETS") or ROOT / "data" / "secrets.json"),
-        public_base_url=(env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or None,
-        console_port=int(env.get("CONSOLE_PORT") or CONSOLE_PORT),
-        secret_overrides={k: v for k, v in env.items() if k.startswith(SECRET_ENV_PREFIX)},
+        store_path=Path(store or ROOT / "data" / "console.duckdb"),
+        secrets_path=Path(secrets or ROOT / "data" / "secrets.json"),
+        public_base_url=(public or "").strip().rstrip("/") or None,
+        console_port=int(port or CONSOLE_PORT),
     )
+
+
+def secret_overrides(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """CONSOLE_SECRET_<SHOP>_<NAME>: secrets given by the environment, which win over the secrets file."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in env.items() if k.startswith(SECRET_ENV_PREFIX)}

@@ -106,9 +106,17 @@ def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+_signers: dict[tuple[bytes, Purpose], Signer] = {}
+
+
 def _signer(purpose: Purpose) -> Signer:
-    return Signer(signing_key(), salt=f"core.public.{purpose}", key_derivation="hmac",
-                  digest_method=hashlib.sha256)
+    # One signer per key and purpose: a message carries three signed links, so building each anew adds up.
+    key = signing_key()
+    signer = _signers.get((key, purpose))
+    if signer is None:
+        signer = _signers[(key, purpose)] = Signer(key, salt=f"core.public.{purpose}", key_derivation="hmac",
+                                                   digest_method=hashlib.sha256)
+    return signer
 
 
 def encode_parts(*parts: str) -> bytes:

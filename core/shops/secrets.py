@@ -38,7 +38,7 @@ def get(shop_id: str, path: Path | None = None) -> dict[str, Any]:
     """A shop's secrets, with `CONSOLE_SECRET_<SHOP>_<NAME>` environment variables taking precedence."""
     values = dict(load_all(path).get(shop_id, {}))
     prefix = f"CONSOLE_SECRET_{shop_id.upper().replace('-', '_')}_"
-    for name, value in config.settings().secret_overrides.items():
+    for name, value in config.secret_overrides().items():
         if name.startswith(prefix):
             values[name[len(prefix):].lower()] = value
     return values
