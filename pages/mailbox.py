@@ -103,7 +103,9 @@ def alimtalk(tz: str) -> None:
         t("mailbox.col.to"): r["to"],
         t("mailbox.col.template"): r["template"],
         t("mailbox.col.text"): r["text"],
-    } for r in notices], hide_index=True, width="stretch", key="mailbox_alimtalk")
+        t("mailbox.col.link"): r["link"],
+    } for r in notices], hide_index=True, width="stretch", key="mailbox_alimtalk",
+        column_config={t("mailbox.col.link"): st.column_config.LinkColumn(display_text=t("mailbox.open_link"))})
 
 
 title, button = st.columns([5, 1], vertical_alignment="bottom")

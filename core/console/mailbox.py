@@ -66,6 +66,7 @@ class Notice(TypedDict):
     to: str
     template: str
     text: str
+    link: str | None     # a link the notice carries (a warranty certificate), to open from the list
 
 
 def directory(store: StoreLike) -> Path:
@@ -217,7 +218,9 @@ def notices(store: StoreLike, limit: int = SHOWN) -> list[Notice]:
         recipients = request.get("recipientList") or [{}]
         recipient = recipients[0] if isinstance(recipients[0], dict) else {}
         params = recipient.get("templateParameter") or {}
-        text = "\n".join(f"{k}: {v}" for k, v in params.items()) if isinstance(params, dict) else str(params)
+        params = params if isinstance(params, dict) else {"": str(params)}
+        text = " · ".join(f"{k}: {v}" if k else str(v) for k, v in params.items())
+        link = next((str(v) for v in params.values() if str(v).startswith(("http://", "https://"))), None)
         rows.append(Notice(recorded_at=line.get("recorded_at"), to=masked_phone(recipient.get("recipientNo")),
-                           template=str(request.get("templateCode") or ""), text=text))
+                           template=str(request.get("templateCode") or ""), text=text, link=link))
     return rows

@@ -105,7 +105,8 @@ def test_alimtalk_notices_the_sandbox_recorded_are_listed(store, fixed_clock):
     at = open_page()
     rows = at.dataframe[0].value.to_dict("records")
     assert rows == [{"받은 시각": "2026-01-10 09:00:00", "받는 사람": "010-****-5678", "템플릿 코드": "WARRANTY01",
-                     "내용 (템플릿 변수)": "고객명: 김민지\n상품명: 린넨 셔츠\n보증서링크: http://127.0.0.1:21250/w/abc"}]
+                     "내용 (템플릿 변수)": "고객명: 김민지 · 상품명: 린넨 셔츠 · 보증서링크: http://127.0.0.1:21250/w/abc",
+                     "링크": "http://127.0.0.1:21250/w/abc"}]
     assert "아직 도착한 메일이 없어요." in rendered_text(at)
 
 

@@ -18,6 +18,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "mailbox.col.automation": ("자동 이메일", "Automation"),
     "mailbox.col.template": ("템플릿 코드", "Template code"),
     "mailbox.col.text": ("내용 (템플릿 변수)", "Content (template variables)"),
+    "mailbox.col.link": ("링크", "Link"),
+    "mailbox.open_link": ("열기", "Open"),
     "mailbox.col.header": ("헤더", "Header"),
     "mailbox.col.value": ("값", "Value"),
     "mailbox.pick": ("열어 볼 메일", "Message to open"),
