@@ -103,7 +103,7 @@ def alimtalk(tz: str) -> None:
         t("mailbox.col.to"): r["to"],
         t("mailbox.col.template"): r["template"],
         t("mailbox.col.text"): r["text"],
-        t("mailbox.col.link"): r["link"],
+        t("mailbox.col.link"): r["link"] or "",
     } for r in notices], hide_index=True, width="stretch", key="mailbox_alimtalk",
         column_config={t("mailbox.col.link"): st.column_config.LinkColumn(display_text=t("mailbox.open_link"))})
 
