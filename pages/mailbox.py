@@ -57,10 +57,12 @@ def letter(name: str, tz: str) -> None:
         st.warning(t("mailbox.gone"), icon=":material/mail_off:")
         return
     with st.container(border=True):
-        st.subheader(shown["subject"] or t("mailbox.no_subject"), anchor=False)
-        st.caption(" · ".join([t("mailbox.from", sender=shown["sender"]), t("mailbox.to", to=shown["to"]),
+        st.subheader(views.plain(shown["subject"]) or t("mailbox.no_subject"), anchor=False)
+        st.caption(" · ".join([t("mailbox.from", sender=views.plain(shown["sender"])),
+                               t("mailbox.to", to=views.plain(shown["to"])),
                                t("mailbox.arrived", when=views.arrival_text(shown["arrived_at"], tz))]
-                              + ([t("mailbox.automation", name=shown["automation"])] if shown["automation"] else [])))
+                              + ([t("mailbox.automation", name=views.plain(shown["automation"]))]
+                                 if shown["automation"] else [])))
         desktop, phone, text, headers = st.tabs([t("mailbox.view.desktop", width=views.DESKTOP_WIDTH),
                                                  t("mailbox.view.phone", width=views.PHONE_WIDTH),
                                                  t("mailbox.view.text"), t("mailbox.view.headers")])

@@ -197,6 +197,15 @@ def framed(html: str, width: int, height: int) -> str:
             "</div></body></html>")
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def plain(text: str) -> str:
+    """`text` escaped for Streamlit's markdown, so a subject or an address shows as written (`<a@b>` would
+    otherwise become a link without its brackets, and `*` would turn into emphasis)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 # ------------------------------------------------------------------ the Alimtalk sandbox
 
 def masked_phone(number: str | None) -> str:

@@ -120,3 +120,8 @@ def test_masked_phone_numbers():
     assert views.masked_phone("010-1234-5678") == "010-****-5678"
     assert views.masked_phone("0212345678") == "021-***-5678"
     assert views.masked_phone("123") == "***"
+
+
+def test_subjects_and_addresses_show_as_written_not_as_markdown():
+    assert views.plain("하루상점 <hello@haru.example> *특가* [링크](x)") == \
+        "하루상점 \\<hello@haru\\.example\\> \\*특가\\* \\[링크\\]\\(x\\)"
