@@ -16,8 +16,9 @@ import datetime as dt
 import email.policy
 import html as html_lib
 import re
-from email.message import EmailMessage
-from email.parser import BytesParser
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import TypedDict
 from zoneinfo import ZoneInfo
@@ -37,6 +38,9 @@ DESKTOP_WIDTH = 640   # wider than the 600 px most mail layouts are built for, a
 PHONE_WIDTH = 375     # a common phone's CSS width
 _MESSAGE_ID = re.compile(r"<([^@<>\s]+)@[^<>\s]*>")
 _PARSER = BytesParser(policy=email.policy.default)
+# The list reads three headers of up to 200 files: as raw text (compat32), decoded by hand, it costs a fifth of
+# what the default policy's header objects cost.
+_HEADERS = BytesHeaderParser(policy=email.policy.compat32)
 
 
 class Letter(TypedDict):
@@ -93,8 +97,8 @@ def arrival_text(when: dt.datetime | str | None, tz: str) -> str:
 
 # ------------------------------------------------------------------ reading one message
 
-def _parse(data: bytes, headers_only: bool = False) -> EmailMessage:
-    return _PARSER.parsebytes(data, headersonly=headers_only)
+def _parse(data: bytes) -> EmailMessage:
+    return _PARSER.parsebytes(data)
 
 
 def _header(msg: EmailMessage, name: str) -> str:
@@ -135,20 +139,33 @@ def _automation_label(outbox_message: str | None, names: dict[str, str]) -> str:
     return ""
 
 
+def _raw_decoded(msg: Message, name: str) -> str:
+    """A header of a compat32 message as text: RFC 2047 words decoded, folding undone; raw when it will not
+    decode."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    raw = str(value)
+    try:
+        text = str(make_header(decode_header(raw)))
+    except (ValueError, LookupError, UnicodeError):
+        text = raw
+    return " ".join(text.split())
+
+
 def letters(store: StoreLike, limit: int = SHOWN) -> list[Letter]:
     """The newest messages the mailbox kept, newest first."""
     folder = directory(store)
-    found: list[tuple[str, EmailMessage | None]] = []
+    found: list[tuple[str, Message, str | None]] = []
     for name in mailbox.names(folder, limit):
         data = mailbox.read(folder, name)
         if data is not None:
-            found.append((name, _parse(data, headers_only=True)))
-    ids = {outbox_id(_header(m, "Message-ID")) or "" for _, m in found if m is not None}
-    names = _automations(store, ids)
-    return [Letter(name=name, arrived_at=mailbox.arrival_time(name), to=_header(m, "To"),
-                   subject=_header(m, "Subject"),
-                   automation=_automation_label(outbox_id(_header(m, "Message-ID")), names))
-            for name, m in found if m is not None]
+            msg = _HEADERS.parsebytes(data)
+            found.append((name, msg, outbox_id(str(msg.get("Message-ID") or ""))))
+    names = _automations(store, {ref for _, _, ref in found if ref})
+    return [Letter(name=name, arrived_at=mailbox.arrival_time(name), to=_raw_decoded(m, "To"),
+                   subject=_raw_decoded(m, "Subject"), automation=_automation_label(ref, names))
+            for name, m, ref in found]
 
 
 def _part(msg: EmailMessage, kind: str) -> str | None:
