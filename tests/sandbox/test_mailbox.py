@@ -168,7 +168,7 @@ def sender_row(store, shop_id: str) -> dict:
 
 def test_the_sandbox_shops_sender_points_at_the_mailbox_only_when_it_has_none(store, fixed_clock) -> None:
     save_shop(store, "sandbox", "cafe24", "샌드박스 쇼핑몰", settings={"mall_id": "sandbox"})
-    assert preset_sender(store, "sandbox", 8626) is True
+    assert preset_sender(store, "sandbox", 8626, now=clock.now()) is True
     row = sender_row(store, "sandbox")
     assert (row["smtp_host"], row["smtp_port"], row["smtp_security"], row["smtp_username"]) == \
         ("127.0.0.1", 8626, "none", None)
@@ -179,7 +179,7 @@ def test_the_sandbox_shops_sender_points_at_the_mailbox_only_when_it_has_none(st
                                 sender_email="me@our-shop.example", sender_contact="02-555-0000",
                                 smtp_host="smtp.our-shop.example", smtp_port=587, smtp_security="starttls",
                                 smtp_username="me")
-    assert preset_sender(store, "sandbox", 9999) is False          # the user's sender stays as they saved it
+    assert preset_sender(store, "sandbox", 9999, now=clock.now()) is False   # the user's sender stays as saved
     row = sender_row(store, "sandbox")
     assert (row["sender_name"], row["smtp_host"], row["smtp_port"]) == ("우리 가게", "smtp.our-shop.example", 587)
 
