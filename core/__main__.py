@@ -34,6 +34,26 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mailbox(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import config
+    from core.sandbox.mailbox import directory_for, serve
+    try:
+        port = config.mailbox_port() if args.port is None else args.port
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    directory = Path(args.dir) if args.dir else directory_for(_store(args, "cli").path)
+    try:
+        serve(directory, host=args.host, port=port, ready=lambda line: print(line, flush=True))
+    except OSError as exc:
+        print(f"the sandbox mailbox cannot listen on {args.host}:{port} ({exc.strerror or exc}); "
+              "stop what uses that port or choose another with --port or SANDBOX_SMTP_PORT", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from core.shops.registry import list_shops
     from core.sync.jobs import run_sync
@@ -154,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-rate-limit", action="store_true", help="turn off the Cafe24 call-limit bucket")
     p.add_argument("--frozen", action="store_true", help="keep the mall still (no new members, orders or deliveries)")
     p.set_defaults(run=cmd_sandbox)
+
+    p = sub.add_parser("mailbox", parents=[common], help="serve the sandbox mailbox: an SMTP server keeping .eml files",
+                       description="Serve an SMTP server on loopback that accepts every message and keeps it as "
+                                   "one .eml file (named so that files sort by arrival), for the console's "
+                                   "sandbox mailbox page.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=None, help="default: $SANDBOX_SMTP_PORT or 8626")
+    p.add_argument("--dir", help="keep messages here (default: mailbox/ beside the store, data/mailbox/)")
+    p.set_defaults(run=cmd_mailbox)
 
     p = sub.add_parser("sync", parents=[common], help="sync connected shops into the store now",
                        description="Sync every connected shop (or one) now, from each entity's last checkpoint.")
