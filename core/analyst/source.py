@@ -103,10 +103,11 @@ def open_source(source: SourceLike = None) -> Store:
         return source
     if source is not None and Path(source).is_dir():
         return SnapshotStore(source)
-    if source is not None and not Path(source).exists():
+    store = Store(source, role=ROLE)
+    if not store.path.exists():
         # Opening a path that does not exist would create an empty store there and answer with nothing.
-        raise NotFound("analyst.no_store", detail=f"no store or snapshot at {source}", path=str(source))
-    return Store(source, role=ROLE)
+        raise NotFound("analyst.no_store", detail=f"no store or snapshot at {store.path}", path=str(store.path))
+    return store
 
 
 def now_of(store: Store) -> dt.datetime:
