@@ -127,12 +127,14 @@ def segment(rule: Rule | Mapping[str, Any] | str, shop_id: str | None = None, *,
 
 def saved_segment(name: str, shop_id: str, *, source: SourceLike = None) -> pl.DataFrame:
     """The members of the shop's saved segment of that name, its rule evaluated now."""
-    store = open_source(source)
-    found = [s for s in saved.list_segments(store, shop_id) if s["name"] == name.strip()]
-    if not found:
-        raise NotFound("analyst.no_segment", detail=f"shop '{shop_id}' has no saved segment named {name!r}",
-                       name=name, shop_id=shop_id)
-    return saved.evaluate_segment(store, found[0]["segment_id"])
+    with open_source(source).unit() as con:  # the name and the rule it stands for, read in the same unit
+        found = con.execute("SELECT segment_id FROM segments WHERE shop_id = ? AND name = ?",
+                            [shop_id, name.strip()]).fetchall()
+        if not found:
+            raise NotFound("analyst.no_segment", detail=f"shop '{shop_id}' has no saved segment named {name!r}",
+                           name=name, shop_id=shop_id)
+        segment = saved.segment_row(con, found[0][0])
+        return explorer.matching_members(con, as_rule(segment["rule"]), segment["shop_id"])
 
 
 def cart_recovery(shop_id: str, days: int = 30, *, now: dt.datetime | None = None,
