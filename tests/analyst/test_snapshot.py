@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from core import analyst
+from core.analyst.snapshot import write_snapshot
 from core.analyst.source import SnapshotStore
 from core.shops.registry import save_shop
 from core.store import Store, migrations
@@ -105,3 +106,16 @@ def test_a_second_snapshot_replaces_the_first_and_a_foreign_folder_is_refused(ma
     unknown = snapshot(mall, tmp_path / "nope", "--shop", "nope")
     assert unknown.returncode == 2 and "no shop 'nope'" in unknown.stderr
     assert not (tmp_path / "nope").exists()
+
+
+def test_the_whole_snapshot_is_one_unit_of_work(mall: Store, tmp_path: Path) -> None:
+    class Counting(Store):
+        units = 0
+
+        def unit(self):  # type: ignore[no-untyped-def]
+            Counting.units += 1
+            return super().unit()
+
+    manifest = write_snapshot(Counting(mall.path), tmp_path / "snap", now=world.NOW)
+    assert Counting.units == 1
+    assert manifest["tables"]["orders"]["rows"] == pl.read_parquet(tmp_path / "snap" / "orders.parquet").height
