@@ -145,6 +145,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from core.analyst.snapshot import size_bytes, write_snapshot
+    from core.errors import CoreError
+    try:
+        manifest = write_snapshot(_store(args, "cli"), args.out, now=clock.now(), shop_id=args.shop)
+    except CoreError as exc:
+        print(exc.detail or str(exc), file=sys.stderr)
+        return 2
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    print(f"snapshot of {len(manifest['tables'])} tables ({rows} rows, {size_bytes(args.out) / 1e6:.1f} MB) "
+          f"written to {args.out} at {manifest['taken_at']}, schema version {manifest['schema_version']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db and --now work before or after the command (`python -m core scheduler --once --now ...`).
     common = argparse.ArgumentParser(add_help=False)
@@ -225,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the TOML file, as written by `export`")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.set_defaults(run=cmd_apply)
+
+    p = sub.add_parser("snapshot", parents=[common], help="copy the store (or one shop) to Parquet files for analysts",
+                       description="Write every table (or one shop's rows) as Parquet files plus a manifest.json, "
+                                   "in one unit of work, for long queries in a notebook while the scheduler works.")
+    p.add_argument("--out", required=True, help="the folder to write (new, empty, or an earlier snapshot)")
+    p.add_argument("--shop", help="only this shop id")
+    p.set_defaults(run=cmd_snapshot)
     return parser
 
 

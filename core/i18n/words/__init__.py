@@ -41,6 +41,7 @@ MODULES: tuple[str, ...] = (
     "public",
     "engine",
     "mailbox",
+    "analyst",
 )
 
 
