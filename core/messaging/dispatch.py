@@ -35,6 +35,7 @@ from typing import Protocol, TypeVar
 
 import duckdb
 
+from core.errors import CoreError, ErrorRecord
 from core.log import event
 from core.messaging import outbox
 from core.messaging.outbox import Journal, Outcome, State
@@ -91,7 +92,8 @@ class Session(Protocol[ItemT_contra]):
     """One open connection (SMTP session, HTTP client) for one shop's lane."""
 
     def prepare(self, item: ItemT_contra) -> object | Outcome:
-        """The message ready to hand over, or the outcome of one that cannot be made (rendering failed)."""
+        """The message ready to hand over, or the outcome of one that cannot be made (rendering failed).
+        Whatever it raises ends that one message `dead` with `render_failed` (see `_prepared`)."""
         ...
 
     def send(self, message: object) -> Delivery: ...
@@ -218,7 +220,7 @@ def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: d
     try:
         while pending and not stop.is_set():
             item = pending.pop(0)
-            message = session.prepare(item)
+            message = _prepared(session, item)
             if isinstance(message, Outcome):
                 out.append(message)
                 continue
@@ -236,3 +238,16 @@ def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: d
         session.close()
     out.extend(Outcome(m.message_id, State.PENDING) for m in pending)  # released at shutdown, never attempted
     return out
+
+
+def _prepared(session: Session[ItemT], item: ItemT) -> object | Outcome:
+    """The lane's message, or its outcome. A prepare that raises anything at all (a RecursionError or
+    MemoryError from a member's data, a bug) ends that message `dead` with `render_failed` and the error
+    kept for the console, and the lane goes on with the next: one message can never hold up its lane,
+    where an escaped exception would leave the whole batch `sending` and every run would retry it."""
+    try:
+        return session.prepare(item)
+    except Exception as exc:  # noqa: BLE001 (any type: that is the point)
+        detail = exc.detail if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+        event(log, "render_failed", logging.WARNING, message_id=item.message_id, error=type(exc).__name__)
+        return Outcome(item.message_id, State.DEAD, detail[:500], "render_failed", record=ErrorRecord.of(exc))

@@ -40,6 +40,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from core.clock import DEFAULT_TZ, local
 from core.errors import InvalidInput
+from core.messaging.render_limits import (
+    PART_LIMITS,
+    LimitedSandbox,
+    RenderLimitExceeded,
+    RenderLimits,
+    budget,
+    limited_output,
+)
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
             "cart_notice", "cart_digest")  # the last two go to the shop owner (core.carts.recovery), not members
@@ -153,8 +161,11 @@ def _date(value: Any, with_time: bool = False) -> str:
     return str(value)
 
 
-class _MergeEnvironment(ImmutableSandboxedEnvironment):
-    """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items."""
+class _MergeEnvironment(LimitedSandbox):
+    """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items.
+
+    Every render in it runs under a budget of time, size and depth (core.messaging.render_limits).
+    """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict or isinstance(obj, Mapping):  # merge data is plain dicts: skip the ABC check
@@ -165,11 +176,11 @@ class _MergeEnvironment(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+def _environment(autoescape: bool) -> _MergeEnvironment:
     env = _MergeEnvironment(undefined=StrictUndefined, autoescape=autoescape,
-                                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters["won"] = _won
-    env.filters["date"] = _date
+                            keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.add_filter("won", _won)
+    env.add_filter("date", _date)
     return env
 
 
@@ -214,18 +225,32 @@ def _compile(source: str, autoescape: bool) -> jinja2.Template:
     return (_HTML_ENV if autoescape else _TEXT_ENV).from_string(source)
 
 
-def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnvironment) -> str:
+def _limit_error(part: str, line: int | None, exc: RenderLimitExceeded) -> TemplateError:
+    account = f"the render passed its {exc.what} limit ({exc.limit})"
+    if exc.what == "time":
+        return _error("time_limit", part, line, account, seconds=exc.limit)
+    if exc.what == "depth":
+        return _error("depth_limit", part, line, account, depth=exc.limit)
+    return _error("size_limit", part, line, account, chars=exc.limit)
+
+
+def _render(part: str, source: str, context: dict, env: _MergeEnvironment,
+            limits: RenderLimits | None = None) -> str:
+    """One part rendered under its limits; any failure, of any type, is a TemplateError naming the line."""
     try:
         compiled = _compile(source, env is _HTML_ENV)
     except jinja2.TemplateSyntaxError as exc:
         problem = exc.message or str(exc)
         raise _error("syntax", part, exc.lineno, problem, problem=problem) from None
     try:
-        return compiled.render(context)
+        with budget(limits or PART_LIMITS[part]) as b:
+            return limited_output(compiled.generate(context), b)
+    except RenderLimitExceeded as exc:
+        raise _limit_error(part, _render_line(exc), exc) from None
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
         raise _render_error(part, _render_line(exc), exc) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        problem = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 (RecursionError, MemoryError, a filter's own error: one message's)
+        problem = f"{type(exc).__name__}: {exc}"[:300]
         raise _error("failed", part, _render_line(exc), problem, problem=problem) from None
 
 
@@ -390,19 +415,24 @@ def _check_advertising(context: dict, sender: dict) -> None:
 
 # ---------------------------------------------------------------- public API
 
-def render_email(template: dict, context: dict, *, advertising: bool, sender: dict) -> RenderedEmail:
+def render_email(template: dict, context: dict, *, advertising: bool, sender: dict,
+                 limits: Mapping[str, RenderLimits] | None = None) -> RenderedEmail:
     """Render a template for one member; raises TemplateError naming the part and line.
 
     `template` has subject, html and optionally preheader and text; `context` the
     merge data plus unsubscribe_url, open_pixel_url and tracked(url) from
     `core.public.links.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
+    Each part renders under its limits (`limits` by part, else render_limits.PART_LIMITS): one that runs
+    too long, grows too large or nests too deep is a TemplateError like any other.
     """
     if advertising:
         _check_advertising(context, sender)
-    subject = _one_line(_render("subject", template["subject"], context, _TEXT_ENV))
-    preheader = _one_line(_render("preheader", template.get("preheader") or "", context, _TEXT_ENV))
-    html = _render("html", template["html"], context, _HTML_ENV)
-    text = (_tidy_text(_render("text", template["text"], context, _TEXT_ENV))
+    lim = limits or PART_LIMITS
+    subject = _one_line(_render("subject", template["subject"], context, _TEXT_ENV, lim.get("subject")))
+    preheader = _one_line(_render("preheader", template.get("preheader") or "", context, _TEXT_ENV,
+                                  lim.get("preheader")))
+    html = _render("html", template["html"], context, _HTML_ENV, lim.get("html"))
+    text = (_tidy_text(_render("text", template["text"], context, _TEXT_ENV, lim.get("text")))
             if (template.get("text") or "").strip() else None)
     try:
         html = _INLINER.inline(html)
