@@ -76,7 +76,7 @@ def table(rows: list[views.Message], tz: str) -> None:
         t("col.due_at"): views.local_time(r["due_at"], tz),
         t("col.sent_at"): views.local_time(r["sent_at"], tz),
         t("col.attempts"): r["attempts"],
-        t("col.last_error"): r["last_error"] or "",
+        t("col.last_error"): r["error"],
     } for r in rows], hide_index=True, width="stretch")
 
 

@@ -4,10 +4,15 @@ Pure functions, no store and no network. The rules they follow:
 - Jinja2 `ImmutableSandboxedEnvironment` (no attribute tricks, no mutating the
   context), `StrictUndefined` (a misspelt merge field is an error, not a blank),
   autoescape on for the HTML part so member data cannot inject markup.
-- A template is validated by rendering it against `sample_context(trigger)`;
-  errors name the part and the line (Jinja keeps template line numbers in
-  `TemplateSyntaxError.lineno` and in the rewritten traceback of render errors).
-  They are `TemplateError`s with a key and params: the console words them.
+- Every part renders under limits of time, size and call depth
+  (core/messaging/render_limits.py), and any exception while rendering, of any type,
+  is a `TemplateError`: one member's data can end only that member's message.
+- A template is validated by rendering it against each of `sample_members(trigger)`
+  (a typical member, no name, a very long name, no ordered items, many items, emoji
+  and 4-byte characters); errors name the sample member, the part and the line (Jinja
+  keeps template line numbers in `TemplateSyntaxError.lineno` and in the rewritten
+  traceback of render errors). They are `TemplateError`s with a key and params: the
+  console words them.
 - Starter templates (starters/) extend one layout and are assembled into their
   full source when loaded (see `_STARTER_ENV`); saved templates load no file.
 - CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
@@ -479,10 +484,59 @@ def validate(subject: str, html: str, text: str | None, trigger: str, *,
     if not (html or "").strip():
         raise _error("empty", "html", None, "is empty")
     template = {"subject": subject, "preheader": preheader, "html": html, "text": text}
-    # Twice: a full sample, then one where the optional data is missing (no shop URL, no member
-    # name, no images or options), as real members often are, so an unguarded optional field fails here.
-    for sparse in (False, True):
-        render_email(template, sample_context(trigger, sparse=sparse), advertising=True, sender=SAMPLE_SENDER)
+    for sample, context in sample_members(trigger):
+        try:
+            render_email(template, context, advertising=True, sender=SAMPLE_SENDER)
+        except TemplateError as exc:
+            if sample == SAMPLE_MEMBERS[0]:
+                raise  # it fails for a typical member, so for everyone: naming a sample would only distract
+            raise _for_sample(exc, sample) from None
+
+
+def _for_sample(exc: TemplateError, sample: str) -> TemplateError:
+    """The same error, naming the sample member it happened for (`sample`: a key of SAMPLE_MEMBERS)."""
+    params = {k: v for k, v in exc.params.items() if k not in ("part", "line")}
+    return TemplateError(exc.key, part=exc.part, line=exc.line, detail=f"sample member {sample}: {exc.detail}",
+                         **params, sample=sample)
+
+
+# The members a template is checked against when saved, the way real records arrive: the console words
+# each as `messaging.sample.<key>`. A branch only odd data reaches (an empty name, a 4-byte character,
+# fifty items) fails here, with the member and the line, instead of at send time.
+SAMPLE_MEMBERS = ("typical", "no_name", "long_name", "no_orders", "many_items", "emoji")
+LONG_NAME = "김" + "하늘빛바다" * 40  # 201 characters: a shop that stores a nickname or a company name
+MANY_ITEMS = 60
+EMOJI_NAME = "🌸하늘🐯 𠮷田"  # emoji and a CJK Extension B character: four bytes each in UTF-8
+
+
+def sample_members(trigger: str) -> list[tuple[str, dict]]:
+    """(key, merge data) of each sample member of SAMPLE_MEMBERS for this trigger."""
+    out = []
+    for sample in SAMPLE_MEMBERS:
+        context = sample_context(trigger, sparse=sample == "no_name")
+        if sample == "long_name":
+            context["member"]["name"] = LONG_NAME
+        elif sample == "emoji":
+            context["member"]["name"] = EMOJI_NAME
+            _each_items(context, lambda items: [{**i, "name": f"🎁 {i['name']} 𠮷"} for i in items])
+        elif sample == "no_orders":
+            _each_items(context, lambda items: [])
+        elif sample == "many_items":
+            _each_items(context, lambda items: [
+                {**items[n % len(items)], "name": f"{items[n % len(items)]['name']} {n + 1}"}
+                for n in range(MANY_ITEMS)])
+        out.append((sample, context))
+    return out
+
+
+def _each_items(context: dict, change: Callable[[list[dict]], list[dict]]) -> None:
+    """Apply `change` to every item list the merge data carries (order, products, cart, digest carts)."""
+    for holder, key in ((context.get("order"), "items"), (context.get("cart"), "items"), (context, "products")):
+        if isinstance(holder, dict) and isinstance(holder.get(key), list):
+            holder[key] = change(holder[key])
+    digest = context.get("digest")
+    if isinstance(digest, dict):
+        digest["carts"] = [{**c, "items": change(c["items"])} for c in digest["carts"]]
 
 
 def _sample_items() -> list[dict]:
@@ -598,4 +652,5 @@ def preview(template: dict, trigger: str, *, advertising: bool = True,
 
 
 __all__ = ["TRIGGERS", "FILTERS", "merge_fields", "filter_help", "TemplateError", "UnknownTrigger", "RenderedEmail",
-           "sample_context", "validate", "starter_template", "render_email", "preview", "html_to_text"]
+           "SAMPLE_MEMBERS", "sample_context", "sample_members", "validate", "starter_template", "render_email",
+           "preview", "html_to_text"]
