@@ -128,11 +128,13 @@ def budget(limits: RenderLimits) -> Iterator[Budget]:
 def limited_output(chunks: Iterable[str], b: Budget) -> str:
     """The output stream joined, checked for time and size after each chunk."""
     out: list[str] = []
-    total = 0
+    total, chars, deadline, clock = 0, b.limits.chars, b.deadline, time.monotonic  # locals: this loop is hot
     for chunk in chunks:
         total += len(chunk)
-        b.fits(total)
-        b.tick()
+        if total > chars:
+            raise RenderLimitExceeded("size", chars)
+        if clock() > deadline:
+            raise RenderLimitExceeded("time", b.limits.seconds)
         out.append(chunk)
     return "".join(out)
 
@@ -148,14 +150,14 @@ def _size(value: Any) -> int:
 
 def _checked(value: Any) -> Any:
     """A value the template built: within the size limit, and counted towards all it builds."""
-    b = current()
-    size = _size(value)
-    b.fits(size)
-    b.built += size
-    if b.built > b.limits.chars * BUILT_FACTOR:
-        raise RenderLimitExceeded("size", b.limits.chars)
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
-        raise RenderLimitExceeded("size", MAX_INT_BITS)
+    if isinstance(value, _SIZED):
+        b = current()
+        size = len(value)
+        b.built += size
+        if size > b.limits.chars or b.built > b.limits.chars * BUILT_FACTOR:
+            raise RenderLimitExceeded("size", b.limits.chars)
+    elif type(value) is int and value.bit_length() > MAX_INT_BITS:
+        raise RenderLimitExceeded("size", current().limits.chars)
     return value
 
 
@@ -239,15 +241,22 @@ def _join_size(separator: Any, items: Any) -> int:
 
 # ---------------------------------------------------------------- filters
 
+_ESTIMATED_FILTERS = frozenset({"center", "indent", "replace", "join", "format"})
+
+
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter with the budget's checks: time before, a size estimate before, the result after."""
+    """A filter with the budget's checks: time before, a size estimate before (for the filters whose
+    output their arguments can multiply), the result after."""
+    estimated = name in _ESTIMATED_FILTERS
+
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         b = current()
         b.tick()
-        values = [a for a in args if not isinstance(a, (Context, EvalContext, Environment))] + \
-            list(kwargs.values())
-        b.fits(_estimate_filter(name, values))
+        if estimated:
+            values = [a for a in args if not isinstance(a, (Context, EvalContext, Environment))] + \
+                list(kwargs.values())
+            b.fits(_estimate_filter(name, values))
         return _checked(func(*args, **kwargs))
     return guarded
 

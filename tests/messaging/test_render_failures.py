@@ -149,3 +149,33 @@ def test_the_activity_page_words_the_render_failure_in_korean_and_english(store,
     [words] = list(table["Last error"])
     assert words.startswith("HTML body, line 2: TypeError")
     assert list(table["Reason"]) == ["template error"]
+
+
+def test_an_alimtalk_notice_that_cannot_be_made_is_dead_and_the_rest_of_its_lane_goes(store, store_path,
+                                                                                        fixed_clock) -> None:
+    """Alimtalk's variables are frozen when planned (the provider fills its own template), so its prepare
+    renders nothing; a row whose frozen variables are broken still ends alone, through the same loop."""
+    import threading
+
+    from core.loyalty import jobs, notify
+    from core.messaging import dispatch as loop
+    from tests.support import loyalty_world as lw
+
+    lw.seed(store)
+    fixed_clock.set(lw.at(5))
+    lw.configure(store, stamps={}, alimtalk={})
+    for key, member in (("o1", "m1"), ("o2", "m3"), ("o3", "m1")):
+        lw.order(store, key, member, ["p-tee"], delivered_at=lw.at(10, 10))
+    fixed_clock.set(lw.at(10, 11))
+    jobs.issue_all(store, clock.now())
+    notices = lw.rows(store, "SELECT message_id, occurrence_key FROM outbox ORDER BY occurrence_key")
+    assert len(notices) == 3
+    broken = notices[1]["message_id"]
+    with store.unit() as con:  # variables that are not a mapping: building the request raises TypeError
+        con.execute("UPDATE outbox SET context = json_object('template_code', 'VC_STAMP', 'params', [1, 2]) "
+                    "WHERE message_id = ?", [broken])
+    loop.dispatch(store.unit, notify.channel(store), now=clock.now(), stop=threading.Event())
+    states = {r["message_id"]: (r["state"], r["reason"]) for r in lw.rows(store, "SELECT * FROM outbox")}
+    assert states.pop(broken) == ("dead", "render_failed")
+    assert set(states.values()) == {("sent", None)}
+    assert len(lw.sandbox_lines(store_path)) == 2
