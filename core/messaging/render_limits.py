@@ -13,7 +13,9 @@ Each render of a part (subject, preheader, HTML, text) therefore gets a `Budget`
   allocate, from the sizes of their operands; every call's and filter's result, every buffer a macro or a
   `{% set %}` block joins (`concat`) and the output stream are checked after;
 - a nesting depth (`RenderLimits.depth`) of calls, so a macro that calls itself ends with a clear error
-  long before Python's own recursion limit (a `RecursionError` is still caught by the caller).
+  long before Python's own recursion limit (a `RecursionError` is still caught by the caller);
+- integer arguments of filters that make that many things (`batch`, `slice`, widths) bounded by the size
+  limit, and no `lipsum` (it makes n paragraphs in one call no check can interrupt).
 
 Why in the process and not in a worker process killed on a timeout: a render costs ~0.4 ms, and sending
 it to a worker would add pickling the template and merge data, a pipe round trip and the HTML back
@@ -241,7 +243,10 @@ def _join_size(separator: Any, items: Any) -> int:
 
 # ---------------------------------------------------------------- filters
 
-_ESTIMATED_FILTERS = frozenset({"center", "indent", "replace", "join", "format"})
+# Filters whose integer arguments are a width or a count of what they make (batch pads to its count,
+# slice makes that many lists): one past the size limit is refused before the filter runs its own loop.
+_COUNT_FILTERS = frozenset({"center", "indent", "wordwrap", "truncate", "batch", "slice"})
+_ESTIMATED_FILTERS = _COUNT_FILTERS | {"replace", "join", "format"}
 
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -265,6 +270,8 @@ def _estimate_filter(name: str, values: list[Any]) -> int:
     value = values[0] if values else None
     rest = values[1:]
     widths = [v for v in rest if _is_count(v)]
+    if name in _COUNT_FILTERS and max(widths, default=0) > current().limits.chars:
+        return max(widths)
     if name == "center":
         return _size(value) + max(widths, default=80)
     if name == "indent":
@@ -327,6 +334,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, finalize=_checked, **kwargs)
+        del self.globals["lipsum"]  # it makes up to n paragraphs in one uninterruptible call; no e-mail needs it
         self.filters = {name: _guard_filter(name, f) for name, f in self.filters.items()}
         self.filters["_loop_budget"] = _loop_budget
         self.filters["_value_budget"] = _value_budget

@@ -247,6 +247,9 @@ def _render(part: str, source: str, context: dict, env: _MergeEnvironment,
     except jinja2.TemplateSyntaxError as exc:
         problem = exc.message or str(exc)
         raise _error("syntax", part, exc.lineno, problem, problem=problem) from None
+    except Exception as exc:  # noqa: BLE001 (nesting too deep for the parser: RecursionError)
+        problem = f"{type(exc).__name__}: {exc}"[:300]
+        raise _error("syntax", part, None, problem, problem=problem) from None
     try:
         with budget(limits or PART_LIMITS[part]) as b:
             return limited_output(compiled.generate(context), b)

@@ -64,6 +64,8 @@ SIZE_BOMBS = {
     "concat_doubling": "{% set a = 'x' * 900000 %}{% set b = a ~ a %}{{ b }}",
     "set_block": "{% set s %}{% for i in range(100000) %}{{ 'y' * 1000 }}{% endfor %}{% endset %}{{ s|length }}",
     "plus": "{% set a = 'x' * 900000 %}{{ a + a }}",
+    "slice": "{{ [1]|slice(10**9)|list|length }}",
+    "batch_fill": "{{ [1]|batch(10**9, 0)|list|length }}",
 }
 
 
@@ -169,3 +171,12 @@ def test_the_editor_and_the_engine_refuse_it_alike_naming_the_member() -> None:
         manage.check_template({"name": "긴 이름", "trigger": "signup", "subject": "제목", "html": html})
     assert caught.value.params["sample"] == "long_name"
     assert "이름이 아주 긴 회원" in explained(caught.value, "ko")
+
+
+def test_lipsum_is_not_offered_and_nesting_too_deep_for_the_parser_is_a_syntax_error() -> None:
+    with pytest.raises(TemplateError) as caught:
+        _render("<p>x</p>\n{{ lipsum(100000, False, 1000, 1000) }}")
+    assert (caught.value.key, caught.value.params["name"]) == ("messaging.template.undefined", "lipsum")
+    with pytest.raises(TemplateError) as caught:
+        _render("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}")
+    assert caught.value.key == "messaging.template.syntax" and "RecursionError" in caught.value.params["problem"]
