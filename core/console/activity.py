@@ -116,3 +116,8 @@ def retry(store: StoreLike, message_ids: list[str]) -> int:
 def resolve(store: StoreLike, message_id: str, *, sent: bool) -> None:
     """The operator's word on an `unknown` message; ResolveRefused when it is no longer unknown."""
     manage.resolve_unknown(open_store(store), message_id, sent=sent, now=now())
+
+
+def render_failures(store: StoreLike, shop_id: str | None, limit: int = 20) -> list[Message]:
+    """Messages a template error ended (`dead`, `render_failed`), newest first, each with its error in words."""
+    return activity(store, shop_id, state="dead", reason="render_failed", limit=limit)

@@ -24,6 +24,7 @@ from core.messaging.render_limits import PART_LIMITS
 from core.messaging.templates import SAMPLE_SENDER, render_email, sample_context, starter_template
 from tests.conftest import ROOT
 from tests.support import automation_world as w
+from tests.support.apptest_support import rendered_text
 from tests.support.automation_world import at
 
 pytestmark = pytest.mark.timeout(180)
@@ -137,6 +138,11 @@ def test_the_activity_page_words_the_render_failure_in_korean_and_english(store,
     page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     page.switch_page("pages/activity.py").run()
     assert not page.exception, page.exception
+    # Its own box, above the table, says which member, which automation and what went wrong.
+    [failed] = page.error
+    assert failed.value.startswith(f"**{BOOM}@example.com** · 환영 메일 · ")
+    assert "HTML 본문 2번째 줄: TypeError: '<' not supported" in failed.value
+    assert "템플릿 오류로 보내지 못한 메시지" in rendered_text(page)
     page.selectbox(key="activity_state").set_value("dead").run()
     table = page.dataframe[-1].value
     assert list(table["이유"]) == ["템플릿 오류"]
@@ -145,6 +151,9 @@ def test_the_activity_page_words_the_render_failure_in_korean_and_english(store,
 
     page.sidebar.radio(key="language_switch").set_value("en").run()
     assert not page.exception, page.exception
+    [failed] = page.error
+    assert "HTML body, line 2: TypeError: '<' not supported" in failed.value
+    assert "Messages a template error stopped" in rendered_text(page)
     table = page.dataframe[-1].value
     [words] = list(table["Last error"])
     assert words.startswith("HTML body, line 2: TypeError")
