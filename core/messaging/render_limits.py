@@ -61,12 +61,14 @@ class RenderLimits:
 
 
 # The HTML of an e-mail is the big part (Gmail clips a message past 102 KB, so 1 M characters is far
-# beyond any real template); a subject or preheader is one line.
+# beyond any real template); a subject or preheader is one line. A real part renders in well under a
+# millisecond, so even on a loaded machine these are hundreds of times what it needs; together a
+# message's parts can take at most 2 s.
 PART_LIMITS: dict[str, RenderLimits] = {
-    "subject": RenderLimits(chars=10_000),
-    "preheader": RenderLimits(chars=10_000),
-    "html": RenderLimits(chars=1_000_000),
-    "text": RenderLimits(chars=500_000),
+    "subject": RenderLimits(seconds=0.25, chars=10_000),
+    "preheader": RenderLimits(seconds=0.25, chars=10_000),
+    "html": RenderLimits(seconds=1.0, chars=1_000_000),
+    "text": RenderLimits(seconds=0.5, chars=500_000),
 }
 DEFAULT_LIMITS = RenderLimits()
 MAX_INT_BITS = 64 * 1024  # an integer a template builds (10**19728 is about this many bits)

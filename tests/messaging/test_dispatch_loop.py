@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Mapping, Sequence
 
 import duckdb
@@ -179,3 +180,32 @@ def test_a_prepare_that_raises_anything_ends_only_that_message_and_the_lane_goes
     assert (by["memory"]["error_kind"], by["memory"]["error_key"]) == ("internal", "internal")
     assert '"MemoryError"' in by["memory"]["p"]
     assert report.outcomes == {"sent": 4, "dead": 3}
+
+
+class SlowLane(Lane):
+    """Each message takes 0.1 s to make, as one whose template runs to a render time limit would."""
+
+    def prepare(self, item: Item) -> object | Outcome:
+        time.sleep(0.1)
+        return super().prepare(item)
+
+
+class SlowChannel(FakeChannel):
+    def open(self, shop_id: str, items: Sequence[Item], now: dt.datetime) -> Lane:
+        return SlowLane(self)
+
+
+def test_a_batch_slow_to_make_yields_at_the_run_budget_and_goes_on_next_run(store: Store) -> None:
+    _plan(store, *(f"m{i}" for i in range(20)))
+    channel = SlowChannel(Journal(store.path.with_name("fake-journal")), threading.Event())
+    started = time.monotonic()
+    dispatch(store.unit, channel, now=NOW, stop=channel.stop, time_budget_s=0.45)
+    assert time.monotonic() - started < 2.0  # not the 2 s the whole batch would take
+    rows = _rows(store)
+    first = [k for k, r in rows.items() if r["state"] == "sent"]
+    assert 3 <= len(first) < 20 and channel.handed == sorted(first)
+    # The rest were never attempted: back to pending with no try used, and the next run goes on with them.
+    assert {(r["state"], r["attempts"]) for k, r in rows.items() if k not in first} == {("pending", 0)}
+    while any(r["state"] == "pending" for r in _rows(store).values()):
+        dispatch(store.unit, channel, now=NOW, stop=channel.stop, time_budget_s=0.45)
+    assert {r["state"] for r in _rows(store).values()} == {"sent"} and len(channel.handed) == 20

@@ -87,7 +87,7 @@ def test_a_template_that_would_build_something_huge_is_stopped_before_it_does(na
 def test_a_template_that_runs_on_ends_at_the_time_limit(html: str) -> None:
     error, took, _ = _refused(html)
     assert error.key == "messaging.template.time_limit" and error.params["seconds"] == 0.3
-    assert 0.3 <= took < 1.0
+    assert 0.3 <= took < 2.0  # the deadline, plus what a loaded machine adds
     assert "0.3초 안에 끝나지 않아" in explained(error, "ko")
     assert "did not finish within 0.3 s" in explained(error, "en")
 
