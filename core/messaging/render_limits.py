@@ -6,7 +6,7 @@ threads, so a render that never ends or allocates gigabytes would hold up every 
 Each render of a part (subject, preheader, HTML, text) therefore gets a `Budget`:
 
 - a deadline (`RenderLimits.seconds`), checked on every loop iteration, every call (macros, methods,
-  `loop()` recursion), every intercepted operator and every chunk of output;
+  `loop()` recursion), every filter, every intercepted operator and every join of output;
 - a size (`RenderLimits.chars`) that no value the template builds and no output may pass: string and list
   repetition (`*`), concatenation (`+`, `~`), powers (`**`), printf-style widths (`%`, `format`), padding
   methods and filters (`center`, `ljust`, `indent`, ...), `replace` and `join` are checked *before* they
@@ -129,20 +129,6 @@ def budget(limits: RenderLimits) -> Iterator[Budget]:
         _CURRENT.reset(token)
 
 
-def limited_output(chunks: Iterable[str], b: Budget) -> str:
-    """The output stream joined, checked for time and size after each chunk."""
-    out: list[str] = []
-    total, chars, deadline, clock = 0, b.limits.chars, b.deadline, time.monotonic  # locals: this loop is hot
-    for chunk in chunks:
-        total += len(chunk)
-        if total > chars:
-            raise RenderLimitExceeded("size", chars)
-        if clock() > deadline:
-            raise RenderLimitExceeded("time", b.limits.seconds)
-        out.append(chunk)
-    return "".join(out)
-
-
 # ---------------------------------------------------------------- sizes and estimates
 
 _SIZED = (str, bytes, list, tuple, dict, set, frozenset)
@@ -154,8 +140,8 @@ def _size(value: Any) -> int:
 
 def _checked(value: Any) -> Any:
     """A value the template built: within the size limit, and counted towards all it builds."""
-    if isinstance(value, _SIZED):
-        b = current()
+    if isinstance(value, _SIZED):  # called for every output and result: kept to a few attribute reads
+        b = _CURRENT.get() or current()
         size = len(value)
         b.built += size
         if size > b.limits.chars or b.built > b.limits.chars * BUILT_FACTOR:
@@ -320,7 +306,9 @@ class _Guards(NodeTransformer):
 
 
 def _sized_concat(parts: Iterable[str]) -> str:
-    """`concat` of the compiled code (the buffers of macros, `{% set %}` blocks and filters): sized first."""
+    """`concat` of the compiled code and of `Template.render` (the output stream, and the buffers of macros,
+    `{% set %}` blocks and filters): sized before it is joined. Each value in it was already checked as it
+    was made (`finalize`), and its constant text is the template's own."""
     parts = parts if isinstance(parts, list) else list(parts)
     b = current()
     b.fits(sum(map(len, parts)))
@@ -372,4 +360,4 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
 
 __all__ = ["Budget", "DEFAULT_LIMITS", "LimitedSandbox", "PART_LIMITS", "RenderLimitExceeded", "RenderLimits",
-           "budget", "current", "limited_output"]
+           "budget", "current"]

@@ -51,7 +51,6 @@ from core.messaging.render_limits import (
     RenderLimitExceeded,
     RenderLimits,
     budget,
-    limited_output,
 )
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
@@ -251,8 +250,8 @@ def _render(part: str, source: str, context: dict, env: _MergeEnvironment,
         problem = f"{type(exc).__name__}: {exc}"[:300]
         raise _error("syntax", part, None, problem, problem=problem) from None
     try:
-        with budget(limits or PART_LIMITS[part]) as b:
-            return limited_output(compiled.generate(context), b)
+        with budget(limits or PART_LIMITS[part]):
+            return compiled.render(context)
     except RenderLimitExceeded as exc:
         raise _limit_error(part, _render_line(exc), exc) from None
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
