@@ -100,16 +100,20 @@ def limits_cost(starter: dict, base: dict, sender: dict, n: int) -> None:
                 for i in range(n)]
 
     def timed(render) -> float:  # noqa: ANN001
+        """CPU µs a message, the best of five rounds (the machine is shared: CPU time, not wall time)."""
         for c in contexts[:50]:
             render(c)
-        t0 = time.perf_counter()
-        for c in contexts:
-            render(c)
-        return (time.perf_counter() - t0) / n * 1e6
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.process_time()
+            for c in contexts:
+                render(c)
+            best = min(best, (time.process_time() - t0) / n * 1e6)
+        return best
 
     limited_us = timed(lambda c: templates._render("html", starter["html"], c, templates._HTML_ENV))
     plain_us = timed(lambda c: plain.render(c))
-    print(f"HTML part, Jinja only:     limited {limited_us:.0f} µs, plain sandbox {plain_us:.0f} µs "
+    print(f"HTML part, Jinja only:     limited {limited_us:.0f} µs, plain sandbox {plain_us:.0f} µs CPU "
           f"(the limits add {limited_us - plain_us:.0f} µs a message)")
 
     whole_us = timed(lambda c: templates.render_email(starter, c, advertising=True, sender=sender))
@@ -119,24 +123,22 @@ def limits_cost(starter: dict, base: dict, sender: dict, n: int) -> None:
     worker = ctx.Process(target=_worker, args=(child,), daemon=True)
     worker.start()
     clean = [{k: v for k, v in c.items() if not callable(v)} for c in contexts]  # `tracked` cannot cross a pipe
-    parent.send((starter, clean[0], sender))
-    parent.recv()
-    started_ms = (time.perf_counter() - t0) * 1000
-
-    def in_worker(c: dict) -> None:
+    for c in clean[:50]:
         parent.send((starter, c, sender))
         parent.recv()
-
-    for c in clean[:50]:
-        in_worker(c)
-    t0 = time.perf_counter()
+    started_ms = (time.perf_counter() - t0) * 1000
+    assert worker.pid is not None
+    t0, c0, w0 = time.perf_counter(), time.process_time(), cpu_of(worker.pid)
     for c in clean:
-        in_worker(c)
-    worker_us = (time.perf_counter() - t0) / n * 1e6
+        parent.send((starter, c, sender))
+        parent.recv()
+    wall_us = (time.perf_counter() - t0) / n * 1e6
+    worker_cpu_us = ((time.process_time() - c0) + (cpu_of(worker.pid) - w0)) / n * 1e6
     parent.send(None)
     worker.join(10)
-    print(f"whole render (4 parts):    in process {whole_us:.0f} µs; in a worker process {worker_us:.0f} µs "
-          f"(+{worker_us - whole_us:.0f} µs a message, and {started_ms:.0f} ms to start each worker)")
+    print(f"whole render (4 parts):    in process {whole_us:.0f} µs CPU; in a worker process {worker_cpu_us:.0f} µs "
+          f"CPU (both processes) and {wall_us:.0f} µs wall a message, +{worker_cpu_us - whole_us:.0f} µs CPU, and "
+          f"{started_ms:.0f} ms to start a worker")
 
 
 def main() -> None:
