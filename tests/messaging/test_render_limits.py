@@ -119,6 +119,16 @@ def test_what_real_templates_do_still_renders() -> None:
     assert "린넨 오버핏 셔츠, 데일리 코튼 양말 3종 세트" in out and "1024" in out
 
 
+def test_loops_keep_all_that_jinja_gives_them_under_the_loop_checks() -> None:
+    html = ("{% for i in cart.items %}{{ loop.index }}/{{ loop.length }}{% if loop.last %}L{% endif %}"
+            "{{ loop.revindex }}{{ loop.cycle('a', 'b') }}{% if loop.changed(i.name) %}c{% endif %} {% endfor %}"
+            "|{% for i in [] %}x{% else %}empty{% endfor %}"
+            "|{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}"
+            "|{% for x in [[1, [2]], 3] recursive %}{% if x is iterable %}[{{ loop(x) }}]{% else %}{{ x }}{% endif %}"
+            "{% endfor %}|{% for a, b in [(1, 2)] %}{{ a }}{{ b }}{% endfor %}")
+    assert "1/22ac 2/2L1bc |empty|3|[1[2]]3|12" in _render(html)
+
+
 def test_every_starter_renders_for_every_sample_member_under_the_limits() -> None:
     for trigger in TRIGGERS:
         starter = starter_template(trigger)
