@@ -17,16 +17,19 @@ Each render of a part (subject, preheader, HTML, text) therefore gets a `Budget`
 - integer arguments of filters that make that many things (`batch`, `slice`, widths) bounded by the size
   limit, and no `lipsum` (it makes n paragraphs in one call no check can interrupt).
 
-Why in the process and not in a worker process killed on a timeout: a render costs ~0.4 ms, and sending
-it to a worker would add pickling the template and merge data, a pipe round trip and the HTML back
-(measured in bench/bench_render.py as the cost per message with these checks); the tracking links are a
-closure over the signing key that cannot cross a pipe; and a killed worker cannot say which line of the
-template was running, which the operator needs. The checks above are what lets a pure-Python interpreter
-stop CPU-bound template code without a signal (signals reach only the main thread; dispatch renders in
-lane threads). What they cannot see is a single C-level operation on values below the size limit whose
-output is not bounded by its inputs; the operations the sandbox exposes that can do so are the ones listed
-above, and Jinja's own `range` is capped at 100,000 items. Anything that still raises (MemoryError,
-RecursionError, a filter's own error) is caught by the caller and ends that one message `dead`.
+Why in the process and not in a worker process killed on a timeout (measured with bench/bench_render.py,
+CPU time, on the shared 2-core machine at load ~12): the checks cost ~35 µs of CPU a message (the cart
+starter's four parts: ~185 µs without them, ~220 µs with; ~10 µs of it is the HTML part's Jinja), where a
+reused worker costs ~90-190 µs more of CPU a message across both processes (pickling the template and merge
+data, a pipe round trip, the HTML back) and 0.3-0.6 s to start, once per lane per run. Beyond cost: the
+tracking links are a closure over the signing key that cannot cross a pipe; a killed worker cannot say which
+line was running, which the operator needs; and a worker alone would still allocate the gigabyte unless it
+also ran under a memory rlimit. The checks above are what lets a pure-Python interpreter stop CPU-bound
+template code without a signal (signals reach only the main thread; dispatch renders in lane threads).
+What they cannot see is a single C-level operation on values below the size limit whose output is not
+bounded by its inputs; the operations the sandbox exposes that can do so are the ones listed above, and
+Jinja's own `range` is capped at 100,000 items. Anything that still raises (MemoryError, RecursionError, a
+filter's own error) is caught by the caller and ends that one message `dead`.
 
 Pure functions and a context variable; no store, no network, no wall-clock reads (the deadline is a
 monotonic-clock budget, not a rule).
