@@ -40,7 +40,7 @@ def _save(lang: str) -> str:
 def test_saving_names_the_sample_member_and_line_that_fail(store, fixed_clock) -> None:
     w.seed_shop(store)
     ko = _save("ko")
-    assert "견본 회원 ‘이름이 아주 긴 회원 (201자)’에게 보내 보면 HTML 본문 3번째 줄" in ko
+    assert "예시 회원 ‘이름이 아주 긴 회원 (201자)’에게 보내 보면 HTML 본문 3번째 줄" in ko
     assert "'nickname'" in ko and "{{ member.nickname }}" in ko
     assert views.saved_templates(store, w.SHOP) == []
     try:

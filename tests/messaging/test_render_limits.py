@@ -167,7 +167,7 @@ def test_saving_names_the_sample_member_and_the_line_that_fails(sample: str) -> 
     error = caught.value
     assert (error.params["sample"], error.part, error.line) == (sample, "html", 3)
     ko, en = explained(error, "ko"), explained(error, "en")
-    assert ko.startswith("견본 회원 ‘") and "HTML 본문 3번째 줄" in ko
+    assert ko.startswith("예시 회원 ‘") and "HTML 본문 3번째 줄" in ko
     assert en.startswith("For the sample member '") and "HTML body, line 3" in en
 
 

@@ -21,11 +21,11 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "activity.render_failed_line": ("**{recipient}** · {automation} · {when}\n\n{error}",
                                      "**{recipient}** · {automation} · {when}\n\n{error}"),
     # The sample members a template is checked against when it is saved (templates.SAMPLE_MEMBERS)
-    "messaging.sample.typical": ("김하늘 (보통 회원)", "김하늘 (a typical member)"),
+    "messaging.sample.typical": ("김하늘 (일반 회원)", "김하늘 (a typical member)"),
     "messaging.sample.no_name": ("이름이 없는 회원", "a member with no name"),
     "messaging.sample.long_name": ("이름이 아주 긴 회원 (201자)", "a member with a very long name (201 characters)"),
     "messaging.sample.no_orders": ("주문 상품이 하나도 없는 회원", "a member with no ordered items"),
-    "messaging.sample.many_items": ("상품이 60개인 회원", "a member with 60 items"),
+    "messaging.sample.many_items": ("주문 상품이 60개인 회원", "a member with 60 ordered items"),
     "messaging.sample.emoji": ("이름과 상품명에 이모지·4바이트 문자가 있는 회원 (🌸하늘🐯 𠮷田)",
                                "a member with emoji and 4-byte characters in the name and items (🌸하늘🐯 𠮷田)"),
     # Template errors (validation on save, preview, sending)

@@ -87,7 +87,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "매크로가 {depth}단계 넘게 자기 자신이나 서로를 불러 멈췄어요. 끝나지 않는 반복 호출이 있어요.",
         "Macros called themselves or each other more than {depth} levels deep and were stopped: a recursion "
         "that never ends."),
-    "errors.messaging.template.for_sample": ("견본 회원 ‘{sample}’에게 보내 보면 {problem}",
+    "errors.messaging.template.for_sample": ("예시 회원 ‘{sample}’에게 보내 보면 {problem}",
                                              "For the sample member '{sample}': {problem}"),
     "errors.messaging.template.empty": ("비어 있습니다", "is empty"),
     "errors.messaging.template.ad_needs": ("광고성 이메일에는 {missing}이(가) 있어야 합니다",
