@@ -421,7 +421,7 @@ def list_outbox(store: Store, *, state: str | None = None, reason: str | None = 
         return con.sql("""
             SELECT o.message_id, o.automation_id, a.name AS automation, o.shop_id, o.member_key, o.recipient,
                    o.state, o.reason, o.attempts, o.due_at, o.next_attempt_at, o.sent_at, o.last_error,
-                   o.occurrence_key, o.updated_at
+                   o.occurrence_key, o.updated_at, o.error_kind, o.error_key, o.error_params::VARCHAR AS error_params
             FROM outbox o LEFT JOIN automations a USING (automation_id)
             WHERE ($state IS NULL OR o.state = $state) AND ($reason IS NULL OR o.reason = $reason)
               AND ($aid IS NULL OR o.automation_id = $aid) AND ($shop IS NULL OR o.shop_id = $shop)

@@ -45,14 +45,20 @@ def _keyed(record: ErrorRecord, lang: str | None) -> str:
 
 
 def _placed(text: str, params: dict[str, object], lang: str | None) -> str:
-    """A template error says where it is: the part of the message and, when known, the line."""
-    part, line = params.get("part"), params.get("line")
+    """A template error says where it is: the part of the message and, when known, the line, and the
+    sample member it failed for when a save-time check found it."""
+    part, line, sample = params.get("part"), params.get("line"), params.get("sample")
     if not part:
         return text
     label = t(f"messaging.part.{part}", lang)
     if line:
-        return t("errors.messaging.template.at_line", lang, part=label, line=line, problem=text)
-    return t("errors.messaging.template.in_part", lang, part=label, problem=text)
+        text = t("errors.messaging.template.at_line", lang, part=label, line=line, problem=text)
+    else:
+        text = t("errors.messaging.template.in_part", lang, part=label, problem=text)
+    if sample:
+        text = t("errors.messaging.template.for_sample", lang, sample=t(f"messaging.sample.{sample}", lang),
+                 problem=text)
+    return text
 
 
 def describe(error: BaseException | ErrorRecord, lang: str | None = None) -> str:

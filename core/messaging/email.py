@@ -46,7 +46,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core.errors import CoreError, InvalidInput, Kind
+from core.errors import CoreError, ErrorRecord, InvalidInput, Kind
 from core.messaging.dispatch import Delivery, LaneUnavailable
 from core.messaging.outbox import Claimed, Journal, Outcome, State
 from core.messaging.templates import RenderedEmail
@@ -703,7 +703,7 @@ class _EmailLane:
         self.now = now
 
     def prepare(self, m: EmailClaim) -> OutgoingMessage | Outcome:
-        from core.messaging.templates import TemplateError, render_email
+        from core.messaging.templates import render_email
         if m.template is None:
             return Outcome(m.message_id, State.DEAD, "the automation has no template", "no_template")
         links = self.links(m.message_id, m.shop_id, m.member_key or f"email:{m.recipient.lower()}")
@@ -715,9 +715,9 @@ class _EmailLane:
                                  from_email=self.sender["sender_email"], rendered=rendered, message_id=m.message_id,
                                  date=self.now,
                                  list_unsubscribe_url=links["unsubscribe_url"] if m.is_advertising else None)
-        except (TemplateError, ValueError) as exc:
-            detail = exc.detail if isinstance(exc, CoreError) else str(exc)
-            return Outcome(m.message_id, State.DEAD, detail[:500], "render_failed")
+        except Exception as exc:  # noqa: BLE001 (whatever one member's data does, only this message ends)
+            detail = exc.detail if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+            return Outcome(m.message_id, State.DEAD, detail[:500], "render_failed", record=ErrorRecord.of(exc))
 
     def send(self, message: object) -> Delivery:
         assert isinstance(message, OutgoingMessage)
