@@ -34,6 +34,7 @@ def world(store, fixed_clock):
     """하루상점 with five members: m1-m3 joined 3-5 days ago and never ordered, m4 refused advertising,
     m5 ordered once a month ago."""
     w.seed_shop(store)
+    w.ensure_sender(store)  # saved once on the sender settings page; the wizard prefills it
     w.write(store, members=[w.member("m1", w.at(5), name="김민지"), w.member("m2", w.at(6), name="이서준"),
                             w.member("m3", w.at(7), name="박지우"), w.member("m4", w.at(6), consent=False),
                             w.member("m5", w.at(1, 10) - dt.timedelta(days=60), name="최유나")],
@@ -102,7 +103,7 @@ def test_wizard_checks_every_step_and_reuses_an_unchanged_saved_template(world):
              "template_source": "starter", "html": starter["html"], "text": starter["text"]}
     with pytest.raises(views.WizardProblem) as caught:
         views.create_from_wizard(world, {**draft, "trigger": "no_repurchase", "trigger_params": {"days": 400}})
-    assert caught.value.step == 1 and "days" in str(caught.value)
+    assert caught.value.step == 1 and str(caught.value) == "발송 조건: 일수는 1~365 사이의 정수여야 해요 (400)."
     with pytest.raises(views.WizardProblem) as caught:
         views.create_from_wizard(world, {**draft, "html": "<p>{{ cart.total }}</p>"})  # no cart in a welcome
     assert caught.value.step == 3 and "HTML 본문 1번째 줄" in str(caught.value)
@@ -141,12 +142,15 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     at.radio(key="wiz_days_choice").set_value(7).run()
     button(at, "다음").click().run()
 
-    # 3. 발송 정보: the starter's subject and preview text are filled in; the sender is typed
+    # 3. 발송 정보: the starter's subject and preview text are filled in; the sender is the saved one
     assert "아직 둘러보는 중이신가요" in at.text_input(key="wiz_subject").value
-    at.text_input(key="wiz_sender_name").input("하루상점")
+    assert at.text_input(key="wiz_sender_name").value == "하루상점"
+    assert at.text_input(key="wiz_sender_email").value == "hello@haru-shop.example"
     at.text_input(key="wiz_sender_email").input("not-an-address")
     button(at, "다음").click().run()
-    assert "sender_email" in at.error[0].value
+    # the field by its label, never its name
+    assert "발신자 이메일: 올바른 이메일 주소가 아니에요 (‘not-an-address’)" in at.error[0].value
+    assert "sender_email" not in at.error[0].value
     at.text_input(key="wiz_sender_email").input("hello@haru-shop.example")
     subject = at.text_input(key="wiz_subject").value
     at.text_input(key="wiz_subject").input("{{ member.nmae }}님, 아직 둘러보는 중이신가요?")

@@ -77,6 +77,12 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "sender.test_failed": ("테스트 메일을 보내지 못했어요. {error}", "The test e-mail was not sent. {error}"),
     "sender.test_prefix": ("[테스트]", "[TEST]"),
     "sender.go_settings": ("발신 설정으로 가기", "Go to sender settings"),
+    "sender.needed": (
+        "이 쇼핑몰에는 아직 발신 설정(메일 서버)이 없어요. 저장해 두면 여기에도 자동으로 채워지고, 그 전에는 시작할 수 "
+        "없어요.",
+        "This shop has no sender settings (mail server) yet. Once saved they fill in here; until then nothing "
+        "can start."),
+    "sender.from_saved": ("보내는 사람: {name} <{email}> (발신 설정)", "From: {name} <{email}> (sender settings)"),
     # Errors of the connection test (core.messaging.email.check_connection)
     "errors.messaging.check.no_such_host": ("‘{server}’ 서버를 찾을 수 없어요. SMTP 서버 주소를 확인해 주세요.",
                                             "The server ‘{server}’ cannot be found. Check the SMTP host."),
