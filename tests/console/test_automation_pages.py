@@ -177,7 +177,8 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     assert (row["name"], row["status"], row["trigger"], row["trigger_params"]) == (
         "가입 후 첫 구매 유도", "running", "no_first_purchase", {"days": 7})
     saved = manage.get_automation(world, row["automation_id"])
-    assert saved["sender_email"] == "hello@haru-shop.example" and saved["is_advertising"]
+    # the saved sender, left as prefilled, is followed rather than copied
+    assert saved["sender_email"] is None and saved["sender_name"] is None and saved["is_advertising"]
     [template] = views.saved_templates(world, w.SHOP)
     assert "첫 구매 혜택을 챙기세요!" in template["html"] and template["used_by"] == ["가입 후 첫 구매 유도"]
     assert "가입 후 첫 구매 유도" in at.subheader[0].value
