@@ -25,6 +25,18 @@ def form_values() -> dict:
             "smtp_username": s.get("snd_smtp_username", "")}
 
 
+def kept(key: str) -> str:
+    """A selectbox's key, its choice put back from where `keep` saved it: its options are worded in the reader's
+    language, and a language switch makes it a new widget that would otherwise start over."""
+    if f"{key}.kept" in st.session_state:
+        st.session_state[key] = st.session_state[f"{key}.kept"]
+    return key
+
+
+def keep(key: str) -> None:
+    st.session_state[f"{key}.kept"] = st.session_state[key]
+
+
 def init(shop_id: str, form: views.SenderForm) -> None:
     """Fill the widgets from the saved settings once per shop (and again after a save)."""
     if st.session_state.get("snd_loaded") == shop_id:
@@ -32,6 +44,7 @@ def init(shop_id: str, form: views.SenderForm) -> None:
     for field in ("sender_name", "sender_email", "reply_to", "sender_contact", "postal_address", "smtp_host",
                   "smtp_port", "smtp_security", "smtp_username"):
         st.session_state[f"snd_{field}"] = form[field]  # type: ignore[literal-required]
+    st.session_state["snd_smtp_security.kept"] = form["smtp_security"]
     st.session_state["snd_smtp_password"] = ""
     st.session_state["snd_loaded"] = shop_id
 
@@ -53,8 +66,8 @@ def settings_form(shop_id: str, form: views.SenderForm) -> None:
     host, port, security = st.columns([3, 1, 2])
     host.text_input(t("sender.smtp_host"), key="snd_smtp_host", help=t("sender.smtp_host_help"))
     port.number_input(t("sender.smtp_port"), key="snd_smtp_port", min_value=1, max_value=65535, step=1)
-    security.selectbox(t("sender.smtp_security"), views.SECURITIES, key="snd_smtp_security",
-                       format_func=lambda s: t(f"sender.security.{s}"))
+    security.selectbox(t("sender.smtp_security"), views.SECURITIES, key=kept("snd_smtp_security"),
+                       format_func=lambda s: t(f"sender.security.{s}"), on_change=keep, args=("snd_smtp_security",))
     user, password = st.columns(2)
     user.text_input(t("sender.smtp_username"), key="snd_smtp_username", autocomplete="off")
     password.text_input(t("sender.smtp_password"), key="snd_smtp_password", type="password",
@@ -98,9 +111,15 @@ def test_send(shop_id: str) -> None:
     members = {m["member_key"]: f"{m['name'] or m['member_key']} · {m['email']}"
                for m in views.preview_members(db, shop_id, limit=100)}
     left, middle, right = st.columns(3)
-    source = left.selectbox(t("sender.test_source"), list(labels), format_func=labels.get, key="snd_test_source")
-    member = middle.selectbox(t("sender.test_member"), ["", *members], key="snd_test_member",
-                              format_func=lambda k: members.get(k, t("sender.test_sample")))
+    if st.session_state.get("snd_test_source.kept") not in labels:  # gone since (or never chosen)
+        st.session_state.pop("snd_test_source.kept", None)
+    if st.session_state.get("snd_test_member.kept") not in ("", *members):
+        st.session_state.pop("snd_test_member.kept", None)
+    source = left.selectbox(t("sender.test_source"), list(labels), format_func=labels.get,
+                            key=kept("snd_test_source"), on_change=keep, args=("snd_test_source",))
+    member = middle.selectbox(t("sender.test_member"), ["", *members], key=kept("snd_test_member"),
+                              format_func=lambda k: members.get(k, t("sender.test_sample")), on_change=keep,
+                              args=("snd_test_member",))
     to = right.text_input(t("sender.test_to"), key="snd_test_to", placeholder="me@shop.co.kr")
     if st.button(t("sender.test_send"), icon=":material/send:", key="snd_test_send"):
         with st.spinner(t("sender.test_send")):
