@@ -71,7 +71,7 @@ def reminder_box(shop_id: str) -> None:
         sender = views.sender_defaults(db, shop_id)
         st.caption(t("sender.from_saved", name=sender["sender_name"], email=sender["sender_email"]))
     else:
-        st.warning(t("sender.needed"), icon=":material/warning:")
+        st.warning(t("sender.needed_carts"), icon=":material/warning:")
         st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
     with st.form("cart_quick_setup", border=False):
         second = st.checkbox(t("carts.second"))

@@ -254,6 +254,28 @@ def test_pause_and_resume_from_the_list(world):
     assert any(c.value.startswith("Running · Signed up") for c in at.caption)
 
 
+def test_a_start_without_a_sender_is_refused_with_a_link_to_the_sender_settings(world):
+    aid = w.automation(world, "signup", start=False)
+    with world.unit() as con:  # the shop's sender (and its SMTP server) is gone
+        con.execute("DELETE FROM sender_settings")
+    at = open_page("pages/automations.py")
+    at.button(key=f"start:{aid}").click().run()
+    assert not at.exception, at.exception
+    assert manage.get_automation(world, aid)["status"] == "draft"
+    assert at.error[0].value == ("바꾸지 못했습니다: 발신 설정(메일 서버)이 없어서 시작할 수 없어요. "
+                                 "발신 설정에서 먼저 저장해 주세요.")
+    [link] = [n for n in at.main if n.type == "page_link"]
+    assert link.value == "발신 설정으로 가기" and link.proto.page == "sender-settings"
+
+    # the wizard says so at its sender step, with the same link
+    at.radio(key="auto_view").set_value("new").run()
+    at.text_input(key="wiz_name").input("가입 환영")
+    button(at, "다음").click().run()
+    button(at, "다음").click().run()
+    assert "아직 발신 설정(메일 서버)이 없어요" in at.warning[0].value
+    assert [n.value for n in at.main if n.type == "page_link"] == ["발신 설정으로 가기"]
+
+
 # ---- Templates ------------------------------------------------------------------------------
 
 def test_broken_template_shows_its_line_and_is_not_saved(world):

@@ -82,6 +82,9 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "없어요.",
         "This shop has no sender settings (mail server) yet. Once saved they fill in here; until then nothing "
         "can start."),
+    "sender.needed_carts": (
+        "이 쇼핑몰에는 아직 발신 설정(메일 서버)이 없어요. 리마인드는 발신 설정의 발신자로 나가요. 먼저 저장해 주세요.",
+        "This shop has no sender settings (mail server) yet. Reminders go out from the saved sender: save it first."),
     "sender.from_saved": ("보내는 사람: {name} <{email}> (발신 설정)", "From: {name} <{email}> (sender settings)"),
     # Errors of the connection test (core.messaging.email.check_connection)
     "errors.messaging.check.no_such_host": ("‘{server}’ 서버를 찾을 수 없어요. SMTP 서버 주소를 확인해 주세요.",
