@@ -31,6 +31,7 @@ from core.console.common import (
     trigger_label,
 )
 from core.console.errors import describe
+from core.console.sender import has_working_sender
 from core.console.templates import (
     TemplateProblem,
     merge_fields,
@@ -44,6 +45,7 @@ from core.i18n import t
 from core.segments import saved as saved_segments
 
 __all__ = ["TRIGGERS", "WIZARD_DAYS", "AddressBook", "TemplateProblem", "address_books", "chosen_book",
+           "has_working_sender",
            "local_time", "merge_fields", "preview_sender", "render_preview", "saved_templates", "sender_defaults",
            "starter_template", "status_label", "store_path", "trigger_label"]
 
@@ -250,10 +252,6 @@ def needs_sender(error: BaseException) -> bool:
     return getattr(error, "key", None) in (NO_SENDER, "carts.owner_no_sender")
 
 
-def has_working_sender(store: StoreLike, shop_id: str) -> bool:
-    """The shop has sender settings with an SMTP server, so an automation can start."""
-    with open_store(store).unit() as con:
-        return manage.has_working_sender(con, shop_id)
 
 
 def trigger_params(trigger: str, *, days: int | None = None, product_keys: list[str] | None = None,

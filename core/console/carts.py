@@ -10,9 +10,10 @@ import polars as pl
 from core.automations import manage
 from core.automations.attribution import ATTRIBUTION_WINDOW
 from core.carts import recovery, stats
-from core.console.automations import has_working_sender, needs_sender
+from core.console.automations import needs_sender
 from core.console.common import StoreLike, now, open_store, sender_defaults, store_path
 from core.console.overview import ShopRow, shop
+from core.console.sender import has_working_sender
 from core.i18n import t
 
 __all__ = ["ShopRow", "has_working_sender", "needs_sender", "sender_defaults", "shop", "store_path"]

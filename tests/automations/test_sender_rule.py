@@ -104,3 +104,30 @@ def test_sender_blocks_round_trip_through_export_and_apply_without_the_password(
     assert config_io.dumps(config_io.export_config(fresh)) == exported.stdout
     again = cli(other, "apply", str(tmp_path / "crm.toml"))
     assert "sender: 0 created, 0 updated, 1 unchanged" in again.stdout
+
+
+def test_a_scheduled_send_comes_from_the_shops_sender_with_its_reply_to_and_footer(store, fixed_clock) -> None:
+    recorder = w.Recorder()
+    smtp = w.smtp_server(recorder)
+    try:
+        fixed_clock.set(at(1, 9))
+        w.seed_shop(store)
+        w.configure_sender(store, w.smtp_port(smtp), postal_address="서울특별시 마포구 월드컵북로 34 2층",
+                           reply_to="help@haru-shop.example")
+        t = w.starter_template("signup")
+        template_id = manage.save_template(store, shop_id=w.SHOP, name="t", trigger="signup", subject=t["subject"],
+                                           html=t["html"], text=t["text"], now=clock.now())
+        aid = manage.create_automation(store, shop_id=w.SHOP, name="환영", trigger="signup", subject=t["subject"],
+                                       sender_name="", sender_email="", template_id=template_id, start=True,
+                                       now=clock.now())
+        assert manage.get_automation(store, aid)["sender_email"] is None  # follows the shop's sender
+        w.write(store, members=[w.member("m1", at(1, 9, 30), name="김민지")])
+        w.tick(store, fixed_clock, at(1, 9, 40))
+        [message] = recorder.messages
+    finally:
+        smtp.stop()
+    assert message["From"].addresses[0].addr_spec == "hello@haru-shop.example"
+    assert message["Reply-To"] == "help@haru-shop.example" and message["X-Console-Test"] is None
+    footer = "02-1234-5678 · 서울특별시 마포구 월드컵북로 34 2층"  # the contact, then the postal address
+    assert footer in message.get_body(("html",)).get_content()
+    assert footer in message.get_body(("plain",)).get_content()
