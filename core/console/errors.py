@@ -16,7 +16,7 @@ import string
 from core.errors import CoreError, ErrorRecord, Kind
 from core.i18n import t
 
-__all__ = ["CoreError", "ErrorRecord", "Kind", "describe", "detail_of"]
+__all__ = ["CoreError", "ErrorRecord", "Kind", "describe", "detail_of", "field_label"]
 
 
 def _named(words: str) -> set[str]:
@@ -32,6 +32,8 @@ def _keyed(record: ErrorRecord, lang: str | None) -> str:
     key = f"errors.{record.key}"
     words = t(key, lang)
     params = dict(record.params)
+    if isinstance(params.get("field"), str):  # the field by its label in the reader's language, not its name
+        params["field"] = field_label(params["field"], lang)
     if isinstance(params.get("missing"), list):  # what an advertising template lacks, each named in words
         params["missing"] = ", ".join(t(f"errors.messaging.template.ad_missing.{m}", lang)
                                       for m in params["missing"])
@@ -42,6 +44,13 @@ def _keyed(record: ErrorRecord, lang: str | None) -> str:
     except (KeyError, IndexError, ValueError):
         return t(f"errors.kind.{record.kind}", lang)
     return _placed(text, params, lang)
+
+
+def field_label(field: str, lang: str | None = None) -> str:
+    """A field as a person knows it ("발신자 이메일" for sender_email); a field without a label, as written."""
+    key = f"field.{field}"
+    word = t(key, lang)
+    return field if word == key else word
 
 
 def _placed(text: str, params: dict[str, object], lang: str | None) -> str:
