@@ -22,6 +22,8 @@ from core.sandbox.mall import KST, STATUS_TEXT, Mall
 SHOP_NAME = "샌드박스 쇼핑몰"
 FREE_SHIPPING_FROM = 50_000   # the mall's orders ship free from this amount (see Mall.order_rows)
 SHIPPING_FEE = 3_000
+# What a buyer reads about their order: Cafe24's status words, but a card payment seconds away is not "입금전".
+BUYER_STATUS = {**STATUS_TEXT, "N00": "결제 확인 중", "N20": "결제 완료 · 배송 준비 중"}
 
 _LAYOUT = """<!doctype html>
 <html lang="ko"><head><meta charset="utf-8">
@@ -31,7 +33,7 @@ _LAYOUT = """<!doctype html>
   :root { --ink:#1f2937; --muted:#6b7280; --line:#e5e7eb; --accent:#2a9d8f; --bg:#f7f7f5; }
   * { box-sizing:border-box; }
   body { margin:0; font-family:"Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;
-         color:var(--ink); background:var(--bg); line-height:1.55; }
+         color:var(--ink); background:var(--bg); line-height:1.55; word-break:keep-all; }
   a { color:inherit; text-decoration:none; }
   header { background:#fff; border-bottom:1px solid var(--line); }
   .bar { max-width:960px; margin:0 auto; padding:14px 20px; display:flex; align-items:center; gap:12px; }
@@ -222,6 +224,6 @@ def order(mall: Mall, query: dict[str, str], now_s: int, image_base: str) -> Pag
     row = mall.order_rows(np.array([i]), now_s, embed={"items"}, image_base=image_base)[0]
     code = row["items"][0]["order_status"] if row["items"] else ""
     ordered_at = dt.datetime.fromisoformat(row["order_date"]).astimezone(KST)
-    return 200, _render("order.html", order_id=row["order_id"], status=STATUS_TEXT.get(code, ""),
+    return 200, _render("order.html", order_id=row["order_id"], status=BUYER_STATUS.get(code, ""),
                         ordered_at=f"{ordered_at:%Y년 %m월 %d일 %H:%M}", items=_lines(row["items"]),
                         paid=float(row["actual_order_amount"]["payment_amount"]))
