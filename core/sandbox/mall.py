@@ -7,6 +7,10 @@ has passed, orders placed, paid, shipped, delivered (days later), cancelled or
 returned by now, carts whose last activity has passed. Rows are formatted lazily,
 only for the page asked for, so a 1,000,000-member mall starts in a few seconds.
 
+How busy that future is depends on the mall's pace (`Pace`): `quiet` is a real mall's (a few sign-ups
+a day), `lively` adds sign-ups, carts, orders and deliveries every minute or so for a first visit to see.
+`life()` counts what happened between two instants; `place_order()` is the storefront's 주문하기.
+
 Record shapes follow the Cafe24 Admin API (see `core.sandbox.server` for sources):
 `customersprivacy` members, `orders` with `items` (per-item `order_status` codes
 N00/N20/N30/N40/N50/C40/C48/R40), `products` with `category` lists and
