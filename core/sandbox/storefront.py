@@ -38,7 +38,8 @@ _LAYOUT = """<!doctype html>
   header { background:#fff; border-bottom:1px solid var(--line); }
   .bar { max-width:960px; margin:0 auto; padding:14px 20px; display:flex; align-items:center; gap:12px; }
   .logo { font-weight:700; font-size:20px; letter-spacing:-0.02em; }
-  .badge { font-size:12px; color:var(--accent); border:1px solid var(--accent); border-radius:999px; padding:1px 8px; }
+  .badge { white-space:nowrap; font-size:12px; color:var(--accent); border:1px solid var(--accent);
+           border-radius:999px; padding:1px 8px; }
   nav { margin-left:auto; font-size:14px; color:var(--muted); }
   main { max-width:960px; margin:0 auto; padding:28px 20px 48px; }
   h1 { font-size:24px; margin:0 0 18px; letter-spacing:-0.02em; }
@@ -122,7 +123,8 @@ _PAGES = {
 {% endif %}</div>{% endblock %}""",
     "order.html": """{% extends "layout.html" %}{% block title %}주문 완료{% endblock %}{% block main %}
 <div class="panel done"><div class="mark">✓</div><h1>주문이 완료됐어요</h1>
-<p>주문번호 <strong>{{ order_id }}</strong> · {{ status }}</p>
+<p>주문번호 <strong>{{ order_id }}</strong></p>
+<p><span class="badge">{{ status }}</span></p>
 <p class="note">{{ ordered_at }}에 주문했어요.</p></div>
 <div class="panel" style="margin-top:18px">{% for it in items %}
 <div class="line"><img src="{{ it.image }}" alt="{{ it.name }}"><div class="what"><a class="name" href="{{ it.url }}">
