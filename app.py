@@ -22,6 +22,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
     ("nav.group.marketing", [("pages/automations.py", "nav.automations", ":material/forward_to_inbox:", "auto-emails"),
                              ("pages/templates.py", "nav.templates", ":material/edit_note:", "email-templates"),
                              ("pages/activity.py", "nav.activity", ":material/outbox:", "send-activity"),
+                             ("pages/mailbox.py", "nav.mailbox", ":material/inbox:", "sandbox-mailbox"),
                              ("pages/carts.py", "nav.carts", ":material/remove_shopping_cart:", "abandoned-carts"),
                              ("pages/loyalty.py", "nav.loyalty", ":material/loyalty:", "stamps-warranties")]),
     ("nav.group.analytics", [("pages/segments.py", "nav.segments", ":material/groups:", "segment-explorer")]),

@@ -40,6 +40,8 @@ MODULES: tuple[str, ...] = (
     "messaging_errors",
     "public",
     "engine",
+    "mailbox",
+    "analyst",
 )
 
 
