@@ -215,7 +215,9 @@ class Mall:
     m_login: np.ndarray
 
     def __init__(self, members: int = 5000, seed: int = 7, start: dt.datetime | None = None,
-                 *, frozen: bool = False, pace: str = "quiet") -> None:
+                 *, frozen: bool = False, pace: str = "quiet", now: dt.datetime | None = None) -> None:
+        """`start` is the mall's opening (what it was drawn from); `now` where its clock stands (default: the
+        opening). A mall opened earlier and served again later is the same mall, further on in its life."""
         if members < 1:
             raise ValueError("the mall needs at least one member")
         if pace not in PACES:
@@ -224,7 +226,7 @@ class Mall:
         start = (start or dt.datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         self.seed = seed
         self.members_at_start = members
-        self.clock = MallClock(start, frozen=frozen)
+        self.clock = MallClock(now or start, frozen=frozen)
         self.t_start = int(start.timestamp())
         self.t0 = self.t_start - HISTORY_DAYS * DAY
         self.t_end = self.t_start + PLAN_DAYS * DAY
