@@ -337,7 +337,7 @@ def to_mjml(document: dict[str, Any]) -> str:
         if guard:
             body = f"<mj-raw>{{% if {guard} is defined and {guard} %}}</mj-raw>{body}<mj-raw>{{% endif %}}</mj-raw>"
         parts.append(body)
-    return ("<mjml>" + _HEAD + '<mj-body width="600px" background-color="#f3f4f6">'
+    return ("<mjml lang=\"ko\">" + _HEAD + '<mj-body width="600px" background-color="#f3f4f6">'
             '<mj-wrapper padding="24px 0"><mj-section css-class="card" background-color="#ffffff" border-radius="12px"'
             ' padding="0 0 16px"><mj-column>' + "\n".join(parts)
             + "</mj-column></mj-section></mj-wrapper></mj-body></mjml>")
