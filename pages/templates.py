@@ -213,7 +213,7 @@ def block_list(shop_id: str, trigger: str) -> None:
                         on_click=set_blocks, args=(blocks.remove(current, index),))
     st.session_state["tpl_blocks"] = current
     st.caption(":material/lock: " + t("blocks.footer"))
-    kind_col, add_col = st.columns([3, 1], vertical_alignment="bottom")
+    kind_col, add_col = st.columns([3, 2], vertical_alignment="bottom")
     kind_col.selectbox(t("blocks.add_kind"), list(blocks.KINDS), key="blk_add_kind", format_func=blocks.kind_label)
     add_col.button(t("blocks.add"), key="blk_add", icon=":material/add:", on_click=add_block)
     problem = blocks.problem_of(current, trigger)
@@ -285,7 +285,7 @@ if st.session_state.get("tpl_loaded") != choice or "tpl_html" not in st.session_
     load_into_editor(choice, saved)
 if "tpl_flash" in st.session_state:
     st.success(st.session_state.pop("tpl_flash"), icon=":material/check_circle:")
-left, right = st.columns(2)
+left, right = st.columns([2, 3])  # the preview column holds a 600 px desktop mail on a laptop screen
 with left:
     editor(shop_id, saved)
     merge_field_list(st.session_state["tpl_trigger"])

@@ -8,6 +8,7 @@ preview data from the shop's own store (its real name and its products' real ima
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,8 @@ from core.console.common import StoreLike, first, open_store
 from core.i18n import t
 from core.messaging import blocks as model
 from core.messaging import templates as tpl
+
+_MERGE_FIELD = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)[^}]*\}\}")
 
 KINDS = model.KINDS
 TEXT_STYLES = model.TEXT_STYLES
@@ -79,6 +82,7 @@ def update(blocks: list[dict[str, Any]], index: int, values: dict[str, Any]) -> 
 def summary(block: dict[str, Any], index: int) -> str:
     """The block's title line in the editor: its number, kind and the start of what it says."""
     said = next((str(block.get(f)) for f in ("text", "label", "code", "title", "alt", "src") if block.get(f)), "")
+    said = " ".join(_MERGE_FIELD.sub(lambda m: f"‹{m.group(1)}›", said).split())  # {{ member.name|… }} → ‹member.name›
     said = said if len(said) <= 40 else said[:39] + "…"
     return f"{index + 1}. {kind_label(block['type'])}" + (f" · {said}" if said else "")
 
