@@ -86,6 +86,7 @@ def save(shop_id: str) -> None:
         db, shop_id=shop_id, name=s["tpl_name"], trigger=s["tpl_trigger"], subject=s["tpl_subject"],
         html=s["tpl_html"], text=s["tpl_text"] or None, preheader=s["tpl_preheader"] or None,
         template_id=None if choice.startswith("new:") else choice, blocks=s.get("tpl_blocks"))
+    # (with blocks, core.console.templates saves no text part: it is made from the blocks' HTML)
     if problem:
         show_problem(problem)
         return
@@ -106,7 +107,10 @@ def editor(shop_id: str, saved: list[views.SavedTemplate]) -> None:
         st.text_area(t("tpl.html"), key="tpl_html", height=420)
         st.button(t("blocks.to_blocks"), key="tpl_to_blocks", help=t("blocks.to_blocks_help"),
                   icon=":material/view_agenda:", on_click=start_blocks)
-    st.text_area(t("tpl.text"), key="tpl_text", height=180)
+    if st.session_state.get("tpl_blocks") is None:
+        st.text_area(t("tpl.text"), key="tpl_text", height=180)
+    else:
+        st.caption(t("blocks.text_from_blocks"))
     if st.button(t("tpl.save"), type="primary", icon=":material/save:", key="tpl_save"):
         save(shop_id)
     current = next((s for s in saved if s["template_id"] == st.session_state["tpl_choice"]), None)
@@ -248,7 +252,7 @@ def preview(shop_id: str) -> None:
         if from_sample:
             st.caption(t("tpl.preview_uses_sample", parts=", ".join(from_sample)))
     template = {"subject": s["tpl_subject"], "preheader": s["tpl_preheader"], "html": s["tpl_html"],
-                "text": s["tpl_text"] or None}
+                "text": (s["tpl_text"] or None) if s.get("tpl_blocks") is None else None}
     rendered, problem = views.render_preview(template, trigger, context, advertising=advertising,
                                              sender=views.preview_sender(db, shop_id))
     if problem:

@@ -107,8 +107,10 @@ def save_template(store: StoreLike, *, shop_id: str | None, name: str, trigger: 
                   blocks: list[dict[str, Any]] | None = None) -> tuple[str | None, TemplateProblem | None]:
     """Save after checking; a broken template is not saved and the problem (with its line) is returned.
 
-    With `blocks` the template is the block editor's: its HTML is compiled from them and they are kept."""
+    With `blocks` the template is the block editor's: its HTML is compiled from them and they are kept, and
+    it has no text part of its own (one is made from the HTML when it is rendered, so it never goes stale)."""
     if blocks is not None:
+        text = None
         compiled, block_problem = block_editor.compiled(blocks, trigger)
         if block_problem is not None:
             return None, TemplateProblem("blocks", t("blocks.part"), None, block_problem.message, "")

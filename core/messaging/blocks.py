@@ -473,13 +473,13 @@ def starter_document(trigger: str) -> dict[str, Any]:
 
 
 def starter(trigger: str) -> dict[str, Any]:
-    """A ready template for this trigger: name, subject, preheader, text, its block document and the
-    HTML compiled from it."""
+    """A ready template for this trigger: name, subject, preheader, its block document and the HTML
+    compiled from it. `text` is None: a block e-mail's plain-text part is made from its HTML when it is
+    rendered, so it always says what the blocks say."""
     meta = tomllib.loads((tpl.STARTER_DIR / "starters.toml").read_text(encoding="utf-8"))[trigger]
     document = starter_document(trigger)
     return {"name": meta["name"], "subject": meta["subject"], "preheader": meta["preheader"],
-            "text": (tpl.STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8"),
-            "blocks": document, "html": compile_html(document, trigger)}
+            "text": None, "blocks": document, "html": compile_html(document, trigger)}
 
 
 __all__ = ["KINDS", "TEXT_STYLES", "PRODUCT_SOURCES", "FIELDS", "BlockError", "new_block", "empty_document",

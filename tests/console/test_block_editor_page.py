@@ -111,6 +111,7 @@ def test_add_edit_reorder_remove_save_and_reopen(world):
     [saved] = views.saved_templates(world, w.SHOP)
     assert [b["type"] for b in saved["blocks"] or []] == ["heading", "text", "products", "button", "coupon"]
     assert "BADA-10" in saved["html"] and "고마워요" in saved["html"]
+    assert saved["text"] is None  # the text part is made from the blocks when sent, never stale
 
     # reopened in a fresh session: the blocks come back into the editor
     again = open_templates()

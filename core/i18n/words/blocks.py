@@ -31,6 +31,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "blocks.preview_width": ("미리보기 너비", "Preview width"),
     "blocks.no_products": ("이 쇼핑몰에 아직 상품이 없어요. 상품을 동기화하면 고를 수 있어요.",
                            "This shop has no products yet. Sync them to choose from."),
+    "blocks.text_from_blocks": ("텍스트 본문은 블록 내용으로 자동으로 만들어져요 (미리보기의 ‘텍스트 본문 보기’).",
+                                "The text body is made from the blocks (see ‘Show the text body’ in the preview)."),
     "blocks.always": ("항상 보이기", "Always show"),
     "blocks.when": ("{field} 값이 있을 때만", "Only when {field} has a value"),
     # Kinds of block
