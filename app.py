@@ -29,6 +29,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
     ("nav.group.settings", [("pages/integrations.py", "nav.integrations", ":material/hub:", "connections"),
                             ("pages/csv_import.py", "nav.csv_import", ":material/upload_file:", "csv-import")]),
 ]
+dict(SECTIONS)["nav.group.settings"].append(("pages/sender.py", "nav.sender", ":material/mail:", "sender-settings"))
 
 st.set_page_config(page_title=i18n.t("app.title", st.session_state.get("lang")), page_icon="🛍️",
                    layout="wide", initial_sidebar_state="expanded")

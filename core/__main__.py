@@ -168,7 +168,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run as if it were this instant, e.g. 2026-01-10T09:00:00+09:00")
     parser = argparse.ArgumentParser(prog="python -m core", parents=[common],
                                      description="The shop CRM console's command line.")
-    parser.set_defaults(db=None, now=None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common],
@@ -251,6 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Not parser.set_defaults: that would change the shared --db/--now actions' defaults, and the command's
+    # parser would then overwrite a value given before the command with None.
+    for name in ("db", "now"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
     configure()
     if args.now:
         clock.set_clock(clock.FixedClock(args.now) if getattr(args, "once", False) or args.command != "scheduler"

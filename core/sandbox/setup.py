@@ -57,7 +57,8 @@ def connect_sandbox(store: Store, url: str, shop_id: str = "sandbox", name: str 
 # (정보통신망법 제50조: the sender's name and contact). `.example` (RFC 2606) can never reach a real mailbox.
 SANDBOX_SENDER = {"sender_name": "샌드박스 쇼핑몰",
                   "sender_email": "hello@sandbox-shop.example",
-                  "sender_contact": "서울특별시 성동구 성수이로 51, 3층 · 고객센터 02-123-4567 (평일 10:00~17:00)"}
+                  "sender_contact": "고객센터 02-123-4567 (평일 10:00~17:00)",
+                  "postal_address": "서울특별시 성동구 성수이로 51, 3층"}
 
 
 def preset_sender(store: Store, shop_id: str, mailbox_port: int, *, now: dt.datetime) -> bool:

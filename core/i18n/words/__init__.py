@@ -42,6 +42,7 @@ MODULES: tuple[str, ...] = (
     "engine",
     "mailbox",
     "analyst",
+    "sender",
     "blocks",
 )
 
