@@ -156,3 +156,22 @@ def test_the_engine_compiles_the_html_from_the_blocks_it_stores(world, fixed_clo
         manage.save_template(world, shop_id=w.SHOP, name="소식", trigger="signup", subject="소식", html="x",
                              now=w.at(1), blocks={"version": 1, "blocks": [{"type": "heading", "text": " "}]})
     assert caught.value.key == "blocks.error.empty" and caught.value.params["index"] == 1
+
+
+def test_a_block_template_survives_export_and_apply(world, fixed_clock):
+    """Config as code carries the block document: applied to the same store it is unchanged, applied to a
+    fresh store it reopens as the same blocks with the same HTML."""
+    from core.automations import config_io
+    document = {"version": 1, "blocks": [{"type": "heading", "text": "{{ shop.name }} 소식"},
+                                         {"type": "coupon", "code": "BADA-10", "text": ""}]}
+    template_id = manage.save_template(world, shop_id=w.SHOP, name="소식", trigger="signup", subject="소식",
+                                       html="", now=w.at(1), blocks=document)
+    text = config_io.dumps(config_io.export_config(world, w.SHOP))
+    assert "BADA-10" in text
+    report = config_io.apply_config(world, text, now=w.at(2))
+    assert report.unchanged["template"] == [template_id]
+    with world.unit() as con:
+        con.execute("DELETE FROM templates")
+    config_io.apply_config(world, text, now=w.at(3))
+    [saved] = views.saved_templates(world, w.SHOP)
+    assert [b["type"] for b in saved["blocks"] or []] == ["heading", "coupon"] and "BADA-10" in saved["html"]
