@@ -1,5 +1,9 @@
 """템플릿 (Templates): edit an automated e-mail's content with its merge fields beside it and a live
-preview for a chosen member; a template that does not render is refused with the line to fix."""
+preview for a chosen member; a template that does not render is refused with the line to fix.
+
+Starters and templates saved from blocks open in the block editor (core.console.block_editor): each block
+in its form, moved up or down, removed, added; the preview at desktop (600 px) or phone (375 px) width,
+with the shop's own name and products. A template without blocks is edited as raw HTML."""
 from __future__ import annotations
 
 import base64
