@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from core.automations.jobs import NOTHING_DUE, dispatch_due
 from core.loyalty import settings, stamps, warranty
 from core.loyalty.notify import channel
 from core.messaging.dispatch import dispatch
@@ -45,4 +46,7 @@ def run_issue(store: Store, now: dt.datetime, stop: threading.Event) -> str:
 
 
 def run_notify(store: Store, now: dt.datetime, stop: threading.Event) -> str:
-    return dispatch(store.unit, channel(store), now=now, stop=stop).summary()
+    notices = channel(store)
+    if not dispatch_due(store, notices.journal, now, notices.name):
+        return NOTHING_DUE
+    return dispatch(store.unit, notices, now=now, stop=stop).summary()

@@ -129,6 +129,13 @@ class Journal:
         read = self.read()
         return Marks(frozenset(read["A"]), frozenset(read["S"]), frozenset(read["R"]))
 
+    def is_empty(self) -> bool:
+        """Nothing to settle: no line since the journal was last cleared (or no journal yet)."""
+        try:
+            return self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
     def clear(self) -> None:
         self.close()
         with open(self.path, "w"):
@@ -168,6 +175,19 @@ def reconcile(con: duckdb.DuckDBPyConnection, channel: str, marks: Marks, now: d
     finally:
         con.unregister("_fate")
     return {str(k): int(v) for k, v in fate.group_by("fate").len().iter_rows()}
+
+
+def has_work(con: duckdb.DuckDBPyConnection, now: dt.datetime, channel: str | None = None) -> bool:
+    """Whether a dispatch run at `now` has anything to do: a row of `channel` (of any channel when None:
+    the e-mail rules also settle other channels' rows) that is pending or failed and due, or whose first
+    due time has passed (the rules judge those too), or one of `channel` left `sending` by a dead process.
+    One cheap query, so the dispatch jobs can skip their units of work while nothing is due."""
+    return bool(con.execute("""
+        SELECT EXISTS (SELECT 1 FROM outbox
+                       WHERE (state IN ('pending', 'failed') AND (due_at <= $now OR next_attempt_at <= $now)
+                              AND ($channel IS NULL OR channel = $channel))
+                          OR (state = 'sending' AND channel = coalesce($channel, 'email')))""",
+                            {"now": now, "channel": channel}).fetchall()[0][0])
 
 
 # ------------------------------------------------------------------ planning
