@@ -39,7 +39,7 @@ _TOUCHED_SQL = """
 
 _MOMENT_SQL = {
     "delivery_complete": f"""
-        WITH touched AS ({_TOUCHED_SQL}),
+        WITH touched AS MATERIALIZED ({_TOUCHED_SQL}),
         items_done AS (
             SELECT oi.shop_id, oi.order_key, max(oi.delivered_at) AS done_at FROM order_items oi
             SEMI JOIN touched t ON t.shop_id = oi.shop_id AND t.order_key = oi.order_key

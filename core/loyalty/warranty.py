@@ -57,26 +57,27 @@ _ITEMS_SQL = """
     scoped AS (
         SELECT p.shop_id, p.product_key FROM products p JOIN chosen_lists cl ON cl.shop_id = p.shop_id
         WHERE list_has_any(p.category_keys, cl.cats)),
-    touched_orders AS (
+    touched_orders AS MATERIALIZED (
         SELECT shop_id, order_key FROM orders WHERE delivered_at > $lo_due AND delivered_at <= $now
         UNION SELECT shop_id, order_key FROM orders WHERE synced_at > $lo),
-    touched AS (
-        SELECT shop_id, item_key FROM order_items WHERE delivered_at > $lo_due AND delivered_at <= $now
-        UNION SELECT shop_id, item_key FROM order_items WHERE synced_at > $lo
-        UNION SELECT oi.shop_id, oi.item_key FROM order_items oi
-        SEMI JOIN touched_orders t ON t.shop_id = oi.shop_id AND t.order_key = oi.order_key)
-    SELECT oi.shop_id, oi.item_key, oi.order_key, o.member_key, oi.product_key, oi.product_name AS item_name,
-           oi.option_text, o.ordered_at, coalesce(oi.delivered_at, o.delivered_at) AS delivered_at
-    FROM order_items oi
-    SEMI JOIN touched t ON t.shop_id = oi.shop_id AND t.item_key = oi.item_key
-    JOIN _warranty_shops s ON s.shop_id = oi.shop_id
-    JOIN orders o ON o.shop_id = oi.shop_id AND o.order_key = oi.order_key
-    WHERE coalesce(oi.delivered_at, o.delivered_at) >= s.since
-      AND coalesce(oi.delivered_at, o.delivered_at) <= s.until
-      AND oi.status NOT IN ('cancelled', 'returned') AND o.status NOT IN ('cancelled', 'returned')
-      AND NOT EXISTS (SELECT 1 FROM warranties w WHERE w.shop_id = oi.shop_id AND w.item_key = oi.item_key)
-      AND (s.all_products OR EXISTS (SELECT 1 FROM scoped sc WHERE sc.shop_id = oi.shop_id
-                                     AND sc.product_key = oi.product_key))
+    touched AS MATERIALIZED (  -- few rows: judged below, after they are found (not the other way round)
+        SELECT shop_id, item_key, order_key, product_key, product_name, option_text, status, delivered_at
+        FROM order_items WHERE delivered_at > $lo_due AND delivered_at <= $now
+        UNION SELECT shop_id, item_key, order_key, product_key, product_name, option_text, status, delivered_at
+        FROM order_items WHERE synced_at > $lo
+        UNION SELECT oi.shop_id, oi.item_key, oi.order_key, oi.product_key, oi.product_name, oi.option_text,
+                     oi.status, oi.delivered_at
+        FROM order_items oi SEMI JOIN touched_orders t ON t.shop_id = oi.shop_id AND t.order_key = oi.order_key),
+    dated AS MATERIALIZED (
+        SELECT oi.shop_id, oi.item_key, oi.order_key, o.member_key, oi.product_key, oi.product_name AS item_name,
+               oi.option_text, o.ordered_at, coalesce(oi.delivered_at, o.delivered_at) AS delivered_at
+        FROM touched oi JOIN orders o ON o.shop_id = oi.shop_id AND o.order_key = oi.order_key
+        WHERE oi.status NOT IN ('cancelled', 'returned') AND o.status NOT IN ('cancelled', 'returned'))
+    SELECT d.* FROM dated d JOIN _warranty_shops s ON s.shop_id = d.shop_id
+    WHERE d.delivered_at >= s.since AND d.delivered_at <= s.until
+      AND NOT EXISTS (SELECT 1 FROM warranties w WHERE w.shop_id = d.shop_id AND w.item_key = d.item_key)
+      AND (s.all_products OR EXISTS (SELECT 1 FROM scoped sc WHERE sc.shop_id = d.shop_id
+                                     AND sc.product_key = d.product_key))
 """
 
 _SHOPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
