@@ -178,15 +178,16 @@ def reconcile(con: duckdb.DuckDBPyConnection, channel: str, marks: Marks, now: d
 
 
 def has_work(con: duckdb.DuckDBPyConnection, now: dt.datetime, channel: str | None = None) -> bool:
-    """Whether a dispatch run at `now` has anything to do: a row of `channel` (of any channel when None:
-    the e-mail rules also settle other channels' rows) that is pending or failed and due, or whose first
-    due time has passed (the rules judge those too), or one of `channel` left `sending` by a dead process.
-    One cheap query, so the dispatch jobs can skip their units of work while nothing is due."""
-    return bool(con.execute("""
-        SELECT EXISTS (SELECT 1 FROM outbox
-                       WHERE (state IN ('pending', 'failed') AND (due_at <= $now OR next_attempt_at <= $now)
-                              AND ($channel IS NULL OR channel = $channel))
-                          OR (state = 'sending' AND channel = coalesce($channel, 'email')))""",
+    """Whether a dispatch run at `now` has anything to do: a row of `channel` (of any channel when None: the
+    e-mail rules also settle other channels' rows) that is due to be sent (pending or failed, its retry or
+    hold over), or one of `channel` a dead process left `sending`. One cheap query, so the dispatch jobs can
+    skip their units of work while nothing is due. Rows not due yet wait for their time: the rules that
+    could end them early (a reason gone, too late) run before every claim, and the evaluation job cancels
+    what lost its reason every minute whatever its due time."""
+    return bool(con.execute(f"""
+        SELECT EXISTS (SELECT 1 FROM outbox ob
+                       WHERE ({_DUE} AND ($channel IS NULL OR ob.channel = $channel))
+                          OR (ob.state = 'sending' AND ob.channel = coalesce($channel, 'email')))""",
                             {"now": now, "channel": channel}).fetchall()[0][0])
 
 
