@@ -8,10 +8,14 @@ re-scanned occurrence from being planned twice (what is already planned is
 dropped from the staged candidates first). The lookback is the trigger's
 maximum lateness: anything older would only be recorded as too late anyway.
 
-Cost: every query over orders is bounded in time so DuckDB's zone maps skip
-the old row groups, and the members are looked up once per tick for all
-automations; bench/bench_evaluate.py measures a tick over 1M members and 10M
-orders.
+Cost: the running automations of all shops are one table (`_autos`), and each
+trigger is one statement joining it to the members, orders or carts on the shop
+and each automation's own window; every scan is also bounded in time by
+constants (the union of the windows) so DuckDB's zone maps skip the old row
+groups. Audiences are one temp table joined the same way, and the members are
+looked up once per tick for all automations. So a tick costs a few statements
+whatever the number of shops and automations: bench/bench_evaluate.py measures
+one shop of 1M members and 10M orders, bench/bench_tick.py up to 400 shops.
 
 Only what became true while the automation was running counts: the candidates
 are joined to the running intervals of `automation_status_log`, so pausing
