@@ -45,6 +45,32 @@ def flag(value: Any) -> bool:
     return str(value or "").strip().lower() in {"t", "y", "yes", "true", "1", "on"}
 
 
+def consent(value: Any) -> bool | None:
+    """A marketing consent as the platform reported it; None (unknown) when the answer leaves it out.
+
+    An absent consent is not a refusal and not an agreement: storing False would silently withdraw every
+    member's consent, storing True would advertise to people who never agreed. Unknown is kept as NULL, and
+    advertising needs a consent that is known to be given.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return flag(value)
+
+
+def integer(value: Any, *, what: str = "number", default: int | None = None) -> int:
+    """A whole number (an int, or text of one); anything else is a BadResponse naming `what`."""
+    if value in (None, "") and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadResponse("sync.bad_number", what=what, value=str(value),
+                          detail=f"{what} '{value}' is not a whole number")
+    try:
+        return int(str(value).replace(",", "").strip())
+    except ValueError:
+        raise BadResponse("sync.bad_number", what=what, value=str(value),
+                          detail=f"{what} '{value}' is not a whole number") from None
+
+
 def instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.datetime | None:
     """An aware UTC instant from ISO 8601 or 'YYYY-MM-DD HH:MM:SS'; a naive time is in the shop's zone."""
     if value in (None, "", "0000-00-00 00:00:00", "0000-00-00"):
