@@ -33,6 +33,18 @@ def phone(value: Any) -> str | None:
     return digits or None
 
 
+# Korean mobile numbers: 010 with 8 digits after it, 011 and 016-019 (the older carriers' prefixes) with 7 or 8.
+_MOBILE = re.compile(r"010\d{8}|01[16789]\d{7,8}")
+
+
+def mobile(value: Any) -> str | None:
+    """A Korean mobile number in `phone`'s form, or None: a landline (02 ..., 031 ...), an 070 internet phone,
+    a short or foreign number cannot receive an Alimtalk or a text. The one test of "a mobile number" the
+    console has, used by every sender and planner."""
+    digits = phone(value)
+    return digits if digits and _MOBILE.fullmatch(digits) else None
+
+
 def text(value: Any) -> str | None:
     out = str(value).strip() if value is not None else ""
     return out or None
