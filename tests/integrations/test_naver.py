@@ -326,3 +326,21 @@ def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
         assert runs[0][0] == "failed" and "interrupted" in runs[0][1] and runs[-1][0] == "succeeded"
         assert runs[0][2] > 0 and runs[-1][2] < len(want["orders"]) + len(want["members"])  # not all again
         assert CLIENT_SECRET not in err and all(CLIENT_SECRET not in (e or "") for _, e, _ in runs)
+
+
+def test_the_selling_price_is_the_discounted_one_and_the_list_price_is_kept_beside_it(store, fixed_clock):
+    fixed_clock.set(AFTER_DATA)
+    with NaverFake(orders=5, members=3) as fake:
+        c = client(fake)
+        result = sync_shop(store, SHOP, c, entities=["categories", "products"])
+        c.close()
+        assert result.status == "succeeded", result.error
+        with store.unit() as con:
+            rows = {k: (float(price), raw) for k, price, raw in con.execute(
+                "SELECT product_key, price, raw->>'salePrice' FROM products").fetchall()}
+        for p in range(fake.n_products):
+            listed = fake.product(p)["salePrice"]
+            price, raw_list_price = rows[str(5000000000 + p)]
+            assert float(raw_list_price) == listed                       # the list price, beside it in raw
+            assert price == fake.product(p)["discountedPrice"]           # what a buyer pays
+            assert price == (listed * 0.9 if p % 3 == 0 else listed)
