@@ -581,6 +581,12 @@ def _list(body: Any, key: str, path: str) -> list[dict[str, Any]]:
     if items is not None and not isinstance(items, list):
         raise BadResponse("sync.bad_response", platform="wix", what=path, field=key,
                           detail=f"Wix's '{key}' in the answer to {path} is not a list")
+    for n, item in enumerate(items or [], 1):
+        if not isinstance(item, dict):  # a null (or a bare value) fails the page, naming the record
+            raise BadResponse("sync.bad_record", platform="wix", what=path, record=n,
+                              value="null" if item is None else type(item).__name__,
+                              detail=f"record #{n} of Wix's '{key}' in the answer to {path} is "
+                                     f"{'null' if item is None else type(item).__name__}, not a record")
     return items or []
 
 

@@ -325,3 +325,12 @@ def test_an_unknown_catalog_version_fails_in_words(store: Store) -> None:
         assert result.failure.params["field"] == "catalogVersion"
     finally:
         fake.stop()
+
+
+def test_a_null_record_fails_its_page_in_words_naming_the_record(store: Store, fake: WixFake) -> None:
+    fake.orders[sorted(fake.orders)[0]] = None  # type: ignore[assignment]  # a null in the list Wix returns
+    fake._cursor_query = lambda query, records: (list(records.values())[:3], {"count": 3, "hasNext": False,
+                                                                            "cursors": {}})
+    result = sync_shop(store, "wix1", client(fake), entities=["orders"])
+    assert result.status == "failed" and result.failure.key == "sync.bad_record"
+    assert result.failure.params["record"] == 1 and result.failure.params["value"] == "null"
