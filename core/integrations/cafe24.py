@@ -15,11 +15,14 @@ Sources (checked against the Cafe24 developer documentation):
   `X-Cafe24-Api-Version: yyyy-mm-dd`; the guide's own example and recommended explicit pin is `2024-09-01`,
   which is sent here (a shop's `api_version` setting may name another); a version past its year of life is
   replaced by Cafe24 with the oldest live one, so the pin never stops the calls.
-- "GET API Usage Guide" (developers.cafe24.com/docs-new/en/docs/guide/how-to-use-get-api): search conditions
-  as parameters, comma-separated values as OR (at most 100), `fields` to name the fields wanted. The members
-  list names its fields, consents included (`sms`, `news_mail`): the documented customer list sample carries
-  neither, so a consent the answer leaves out is stored as unknown (NULL), never as a refusal
-  (`normalize.consent`); advertising needs a consent known to be given (core.automations.compliance).
+- "GET API 사용 가이드" (developers.cafe24.com/docs-new/docs/guide/how-to-use-get-api): seven kinds of GET
+  parameters — search conditions as parameters, comma-separated values as OR (at most 100), ...; the members
+  list asks for its fields by name with `fields`, consents included (`sms`, `news_mail`). The part of the
+  guide read through the search tool shows the first two kinds only, so `fields` rests on the Admin API
+  reference's list parameters (and the sandbox accepts it); whatever the answer holds, the documented
+  customer list sample carries no consent, so a consent the answer leaves out is stored as unknown (NULL),
+  never as a refusal (`normalize.consent`); advertising needs a consent known to be given
+  (core.automations.compliance, `coalesce(consent, FALSE)`).
 - Lists and their maximums: `customersprivacy` (limit 1000, offset 8000; `search_type=created_date` +
   `created_start_date` walks every member without offset), `orders` (limit 1000, offset 15000,
   `start_date`/`end_date` at most 3 months apart, `date_type`, `embed=items,buyer`, `/orders/count`),
