@@ -273,7 +273,7 @@ class Cafe24Client:
             if not refresh_token:
                 raise AuthError("sync.not_authorized", platform="cafe24",
                                 detail=f"Cafe24 shop '{self.shop_id}' has no refresh token; connect the mall again")
-            if values.get("refresh_in_doubt"):
+            if values.get("reconnect_needed"):
                 raise self._reconnect("the last refresh of this token got no answer, so it may be spent")
             response = self._token_post({"grant_type": "refresh_token", "refresh_token": refresh_token},
                                         sent=refresh_token)
@@ -312,7 +312,7 @@ class Cafe24Client:
         if sent is None:
             return self._reconnect(f"the authorization code was sent and {why}")
         if self._secrets().get("refresh_token") == sent:
-            secrets.put(self.shop_id, refresh_in_doubt=True)
+            secrets.put(self.shop_id, reconnect_needed=True)
         return self._reconnect(f"a token refresh was sent and {why}; the refresh token may be spent")
 
     def _keep_tokens(self, response: httpx.Response, what: str) -> None:
@@ -326,7 +326,8 @@ class Cafe24Client:
                                 detail=f"Cafe24 refused the app's client id or client secret for shop '{self.shop_id}' "
                                        f"(HTTP {response.status_code} {error}); check the Client Secret and connect "
                                        "again")
-            if what == "the refresh token":
+            if what == "the refresh token":  # spent or expired for certain: the shop shows it needs reconnecting
+                secrets.put(self.shop_id, reconnect_needed=True)
                 raise self._reconnect(f"Cafe24 refused the refresh token (HTTP {response.status_code} {error}): "
                                       "it was already used or has expired")
             raise AuthError("sync.authorization_spent", platform="cafe24", status=response.status_code,
@@ -345,7 +346,7 @@ class Cafe24Client:
         secrets.put(self.shop_id, access_token=body["access_token"], refresh_token=body["refresh_token"],
                     access_token_expires_at=local_expiry.isoformat(),
                     refresh_token_expires_at=str(body.get("refresh_token_expires_at") or ""),
-                    refresh_in_doubt=False)
+                    reconnect_needed=False)
         self._token = body["access_token"]
 
     def _access_token(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from core import clock
+from core.console import integrations as console
 from core.errors import Kind
 from core.i18n import t
 from core.integrations import cafe24
@@ -22,6 +23,7 @@ from core.integrations.base import AuthError
 from core.integrations.cafe24 import Cafe24Client, window_end
 from core.sandbox.setup import connect_sandbox
 from core.shops import secrets
+from core.shops.connect import is_authorized
 from core.shops.registry import Shop
 from core.store import Store
 from core.sync.jobs import run_sync
@@ -242,13 +244,14 @@ def test_a_refresh_whose_answer_was_lost_is_not_sent_again_and_asks_for_a_reconn
             client.close()
         assert first.value.key == second.value.key == "sync.reconnect_needed"
         assert silent.requests == 1                        # the possibly spent token went out once, never again
-        assert secrets.get("sandbox")["refresh_in_doubt"] is True
+        assert secrets.get("sandbox")["reconnect_needed"] is True
         assert "다시 연결 필요" in t("errors.sync.reconnect_needed", "ko")
+        assert not is_authorized("sandbox")
     finally:
         silent.close()
     # Connecting the mall again clears the doubt and the shop syncs.
     connect_sandbox(store, sandbox.url)
-    assert secrets.get("sandbox")["refresh_in_doubt"] is False
+    assert secrets.get("sandbox")["reconnect_needed"] is False
     assert run_sync(store, "sandbox", entities=["categories"]).status == "succeeded"
 
 
@@ -264,3 +267,6 @@ def test_a_spent_refresh_token_is_worded_as_reconnection_needed(
     finally:
         client.close()
     assert caught.value.key == "sync.reconnect_needed"
+    # The console's card says so: the shop needs the Cafe24 approval again.
+    assert not is_authorized("sandbox")
+    assert console.shop_state({"platform": "cafe24", "shop_id": "sandbox", "enabled": True}) == "needs_authorization"
