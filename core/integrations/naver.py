@@ -46,7 +46,8 @@ Members: Smartstore has no member list API. Members are built from the orderer o
 (ordererName) and phone (ordererTel). The key is `ordererNo` (a stable number); `ordererId` comes masked
 (e.g. 'asdf****', as real answers show) so it cannot tell two buyers apart and is kept only in raw. The
 e-mail address is not shared with sellers, nor a signup date, nor marketing consent: e-mail and signed_up_at
-are empty and both consents false (no advertising goes to a member who has not consented here).
+are empty and both consents unknown (NULL, as for every platform that does not report them; advertising needs
+a consent known to be given, so none goes to these members).
 """
 from __future__ import annotations
 
@@ -436,7 +437,7 @@ def member_row(order: dict[str, Any]) -> dict[str, Any] | None:
         return None  # a gift or guest order without an orderer number belongs to no member
     return {"member_key": key, "email": None, "name": norm.text(order.get("ordererName")),
             "phone": norm.phone(order.get("ordererTel")), "member_group": None, "signed_up_at": None,
-            "email_consent": False, "sms_consent": False, "night_consent": False,
+            "email_consent": None, "sms_consent": None, "night_consent": False,
             "raw": {k: order.get(k) for k in ("ordererNo", "ordererId", "ordererName", "ordererTel")}}
 
 

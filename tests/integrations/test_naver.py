@@ -129,7 +129,8 @@ def test_full_then_incremental_sync_lands_exactly_the_fake_records(store, fixed_
 
 def test_the_canonical_member_as_naver_carries_her(store, fixed_clock):
     # Naver shares only the orderer's name and phone: no e-mail, no signup date, no marketing consent
-    # (see core/integrations/naver.py). Those fields stay empty/false, the rest is the shared normal form.
+    # (see core/integrations/naver.py). Those fields stay empty, the consents unknown (NULL, never a refusal
+    # or an agreement), the rest is the shared normal form.
     fixed_clock.set(AFTER_DATA)
     with NaverFake(orders=6, members=3) as fake:
         assert fake.member(0)["ordererTel"] == "010-1234-5678" and fake.member(0)["ordererName"] == "김민지"
@@ -139,7 +140,7 @@ def test_the_canonical_member_as_naver_carries_her(store, fixed_clock):
     with store.unit() as con:
         row = con.execute("""SELECT name, phone, email, signed_up_at, email_consent, sms_consent, night_consent
                              FROM members WHERE member_key = '500000000'""").fetchone()
-    assert row == ("김민지", "01012345678", None, None, False, False, False)
+    assert row == ("김민지", "01012345678", None, None, None, None, False)
 
 
 def test_order_status_comes_from_its_items():
