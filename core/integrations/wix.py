@@ -394,12 +394,21 @@ def member_row(contact: dict[str, Any], tz: str = clock.DEFAULT_TZ) -> dict[str,
         "phone": norm.phone(phone),
         "member_group": None,
         "signed_up_at": norm.instant(contact.get("createdDate"), tz, what=f"createdDate of Wix contact {key}"),
-        "email_consent": (contact.get("primaryEmail") or {}).get("subscriptionStatus") == "SUBSCRIBED",
-        "sms_consent": primary_phone.get("subscriptionStatus") == "SUBSCRIBED",
+        "email_consent": subscription(contact.get("primaryEmail")),
+        "sms_consent": subscription(primary_phone),
         "night_consent": False,
         "updated_at": norm.instant(contact.get("updatedDate"), tz, what=f"updatedDate of Wix contact {key}"),
         "raw": contact,
     }
+
+
+def subscription(primary: Any) -> bool | None:
+    """A contact's consent from its subscriptionStatus: SUBSCRIBED gives it, UNSUBSCRIBED and PENDING (a double
+    opt-in not confirmed) do not, NOT_SET or no status at all is unknown (NULL), never a refusal."""
+    status = primary.get("subscriptionStatus") if isinstance(primary, dict) else None
+    if status in (None, "", "NOT_SET"):
+        return None
+    return status == "SUBSCRIBED"
 
 
 def order_status(order: dict[str, Any]) -> str:

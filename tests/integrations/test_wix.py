@@ -49,6 +49,11 @@ def client(fake: WixFake, **kw) -> WixClient:
     return WixClient(API_KEY, SITE_ID, **options)
 
 
+def consent(status: str) -> bool | None:
+    """Wix's subscriptionStatus as a consent: NOT_SET is unknown (NULL), not a refusal."""
+    return None if status == "NOT_SET" else status == "SUBSCRIBED"
+
+
 def stored(store: Store) -> dict[str, set]:
     with store.unit() as con:
         def q(sql: str) -> set:
@@ -74,8 +79,8 @@ def expected(fake: WixFake) -> dict[str, set]:
     for c in fake.live_contacts():
         n = c["info"]["name"]
         members.add((c["id"], c["primaryInfo"]["email"].lower(), n["last"] + n["first"],
-                     "0" + c["primaryPhone"]["e164Phone"][3:], c["primaryEmail"]["subscriptionStatus"] == "SUBSCRIBED",
-                     c["primaryPhone"]["subscriptionStatus"] == "SUBSCRIBED"))
+                     "0" + c["primaryPhone"]["e164Phone"][3:], consent(c["primaryEmail"]["subscriptionStatus"]),
+                     consent(c["primaryPhone"]["subscriptionStatus"])))
     orders = {(o["id"], status[(o["status"], o["paymentStatus"], o["fulfillmentStatus"])],
                float(o["priceSummary"]["total"]["amount"]), o["buyerInfo"]["contactId"], o["checkoutId"])
               for o in fake.orders.values()}
