@@ -157,7 +157,8 @@ class WixClient:
         if response.status_code == 403:
             raise AuthError("sync.no_permission", platform="wix", status=403, what=path,
                             detail=f"Wix did not allow {path} ({_error_code(response)}): give the API key the "
-                                   "permissions Contacts, eCommerce orders and Stores (read), and check the site id")
+                                   "permissions Contacts, eCommerce orders and Stores (read; on a Catalog V3 site also "
+                                   "Read v3 catalog and Categories), and check the site id")
         if response.status_code >= 400:
             raise SyncError("sync.rejected", kind=Kind.INVALID, platform="wix", status=response.status_code, what=path,
                             detail=f"Wix answered {path} with {_error_code(response)}")
