@@ -379,6 +379,9 @@ class _AlimtalkLane:
 
     def send(self, message: object) -> Delivery:
         assert isinstance(message, AlimtalkMessage)
+        if recipient_number(message.recipient_no) != message.recipient_no:
+            # Planned before the recipient rule (or by hand): only a Korean mobile number can receive it.
+            return Delivery(State.DEAD, "no_phone", "the recipient is not a Korean mobile number (010, 011, 016-019)")
         try:
             self.provider.send(message)
         except ConnectFailed as exc:  # unreachable: the rest would only wait for the same refusal

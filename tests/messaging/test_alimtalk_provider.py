@@ -138,3 +138,15 @@ def test_a_member_with_a_landline_is_skipped_as_having_no_mobile_number(
     assert (rows["m1"]["state"], rows["m1"]["reason"], rows["m1"]["recipient"]) == ("skipped", "no_phone", None)
     assert (rows["m3"]["state"], rows["m3"]["recipient"]) == ("sent", "01098765432")
     assert [a["recipientNo"] for a in fake.accepted] == ["01098765432"]
+
+
+def test_a_row_planned_for_a_landline_is_never_handed_to_the_provider(fake: FakeAlimtalk) -> None:
+    lane = api._AlimtalkLane(_client(fake), ls.AlimtalkSettings())
+    try:
+        landline = lane.send(api.AlimtalkMessage("msg-5", "VC_STAMP", "0234567890", PARAMS))
+        mobile = lane.send(api.AlimtalkMessage("msg-6", "VC_STAMP", "01098765432", PARAMS))
+    finally:
+        lane.close()
+    assert (landline.state, landline.reason) == (State.DEAD, "no_phone")
+    assert mobile.state == State.SENT
+    assert [r["body"]["recipientList"][0]["recipientNo"] for r in fake.requests] == ["01098765432"]
