@@ -267,6 +267,8 @@ def test_a_spent_refresh_token_is_worded_as_reconnection_needed(
     finally:
         client.close()
     assert caught.value.key == "sync.reconnect_needed"
-    # The console's card says so: the shop needs the Cafe24 approval again.
+    # The console's card says so: the shop needs the Cafe24 approval again, and the failure reads as such.
+    words = console.explain_error(caught.value.record(), "members", "ko", "cafe24")
+    assert words.startswith("다시 연결 필요") and "다시 연결하세요" in words
     assert not is_authorized("sandbox")
     assert console.shop_state({"platform": "cafe24", "shop_id": "sandbox", "enabled": True}) == "needs_authorization"

@@ -74,7 +74,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                "이 페이지는 저장하지 않았어요.",
                                "Record {record} of {platform}'s answer to {what} is empty or not a record "
                                "({value}); this page was not stored."),
-    "errors.sync.bad_field": ("{what}의 ‘{field}’ 값 ‘{value}’의 형식이 달라요 ({expected} 이어야 해요). "
+    "errors.sync.bad_field": ("{what}의 ‘{field}’ 값 ‘{value}’은(는) 콘솔이 읽을 수 있는 형식이 아니에요. "
                               "이 페이지는 저장하지 않았어요.",
                               "{what}: ‘{field}’ is ‘{value}’, which is not {expected}; this page was not stored."),
     "errors.sync.reconnect_needed": ("다시 연결 필요: 카페24 인증(리프레시 토큰)이 이미 쓰였거나 만료되었을 수 있어요. "
