@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 
 import duckdb
 
-from core import clock
+from core import clock, config
 from core.errors import InvalidInput, Kind
 from core.shops import secrets
 from core.store import Store
@@ -32,7 +32,7 @@ SCOPES = ("all", "categories")
 NAME_SOURCES = ("name", "name_en", "supplier_name", "model_name")
 PROVIDERS = ("sandbox", "nhn")
 NOTICE_KINDS = ("stamp", "reward", "warranty")
-NHN_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+NHN_BASE_URL = config.ALIMTALK_BASE_URL  # the host NHN's Alimtalk v2.3 guide names
 SECRET_KEY_NAME = "alimtalk_secret_key"
 # 'OOO' stands for any word (Vircle's own example: OOO착용); '[OOO]' would remove every bracketed tag.
 DEFAULT_STRIP_PHRASES = ("특가할인", "OOO착용", "예약배송", "[당일발송]")
