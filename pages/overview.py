@@ -1,4 +1,5 @@
-"""개요 (Overview): members, orders, revenue, carts, the last sync and sync errors of the chosen shop."""
+"""개요 (Overview): the first-run guide, then members, orders, revenue, carts, the last sync and sync errors of
+the chosen shop."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,6 +28,39 @@ def empty_state(body_key: str) -> None:
         st.subheader(t("overview.empty_title"))
         st.markdown(t(body_key))
         st.page_link("pages/integrations.py", label=t("overview.go_integrations"), icon=":material/hub:")
+
+
+GUIDE_ICONS = {"shop": ":material/hub:", "sender": ":material/alternate_email:",
+               "automation": ":material/forward_to_inbox:", "loyalty": ":material/loyalty:"}
+
+
+def guide_steps(steps: list[ov.GuideStep]) -> None:
+    for step in steps:
+        label = t(f"guide.step.{step['step']}")
+        tick = ":material/check_circle:" if step["done"] else ":material/radio_button_unchecked:"
+        line = st.columns([0.06, 0.94], vertical_alignment="center")
+        line[0].markdown(tick)
+        with line[1]:
+            if ov.linkable(step["page"]):
+                st.page_link(step["page"], label=label, icon=GUIDE_ICONS[step["step"]])
+            else:  # a build without that page: say so rather than link to "Page not found"
+                st.markdown(f"{label} · {t('guide.sender_missing')}")
+            st.caption(t(f"guide.step.{step['step']}.help"))
+
+
+def first_run_guide(steps: list[ov.GuideStep]) -> None:
+    """The four steps to a first message, ticked as they are done; folded away once all are."""
+    done = sum(s["done"] for s in steps)
+    if done == len(steps):
+        with st.expander(t("guide.all_done"), icon=":material/task_alt:", expanded=False):
+            st.caption(t("guide.all_done_body"))
+            guide_steps(steps)
+        return
+    with st.container(border=True, key="first_run_guide"):
+        st.subheader(t("guide.title"))
+        st.caption(t("guide.intro"))
+        st.progress(done / len(steps), text=t("guide.progress", done=done, total=len(steps)))
+        guide_steps(steps)
 
 
 def metrics(summary: ov.Summary, last_run: ov.SyncRun | None, now: dt.datetime) -> None:
@@ -80,12 +114,14 @@ st.title(t("overview.title"))
 if shop is None:
     st.caption(t("app.tagline"))
     empty_state("overview.empty_body")
+    first_run_guide(ov.guide(db, None))
     st.stop()
 
 data = load(db, shop["shop_id"], shop["timezone"])
 summary = data["summary"]
 st.caption(t("overview.subtitle", shop=shop["name"], now=i18n.local_time(data["now"], shop["timezone"])))
 last_run = data["syncs"].get(shop["shop_id"], {}).get("latest")
+first_run_guide(ov.guide(db, shop["shop_id"]))
 if not last_run and not summary["members"] and not summary["orders"]:
     empty_state("overview.empty_synced")
 metrics(summary, last_run, data["now"])

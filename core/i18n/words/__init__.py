@@ -40,6 +40,7 @@ MODULES: tuple[str, ...] = (
     "messaging_errors",
     "public",
     "engine",
+    "guide",
 )
 
 
