@@ -313,6 +313,9 @@ def alimtalk_tab(shop_id: str, al: dict) -> None:
 
 # ------------------------------------------------------------------ the page
 
+SECTIONS = ("history", "warranty", "stamps", "alimtalk")
+
+
 st.title(t("loyalty.title"))
 st.caption(t("loyalty.subtitle"))
 flash()
@@ -321,8 +324,12 @@ if not shop_id:
     st.info(t("loyalty.no_shop"))
     st.stop()
 settings = load_settings(db, shop_id)
-history, warranty, stamps, alimtalk = st.tabs([t("loyalty.tab.history"), t("loyalty.tab.warranty"),
-                                               t("loyalty.tab.stamps"), t("loyalty.tab.alimtalk")])
+# The open tab is kept (by its position, so it survives a change of language): a save reruns the page with a
+# message above the tabs, and stateless tabs would jump back to the first one.
+labels = [t(f"loyalty.tab.{section}") for section in SECTIONS]
+history, warranty, stamps, alimtalk = st.tabs(labels, key="loyalty_tab", on_change="rerun",
+                                              default=labels[st.session_state.get("loyalty_section", 0)])
+st.session_state["loyalty_section"] = labels.index(st.session_state["loyalty_tab"])
 with history:
     history_tab(shop_id)
 with warranty:
