@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import i18n
 from core.console import activity as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
@@ -77,7 +77,7 @@ def table(rows: list[views.Message], tz: str) -> None:
         t("col.sent_at"): views.local_time(r["sent_at"], tz),
         t("col.attempts"): r["attempts"],
         t("col.last_error"): r["last_error"] or "",
-    } for r in rows], hide_index=True, width="stretch")
+    } for r in rows], hide_index=True, placeholder="", width="stretch")
 
 
 def retry_box(shop_id: str, tz: str) -> None:
@@ -92,7 +92,7 @@ def retry_box(shop_id: str, tz: str) -> None:
                                    f"{r['state_label']} · {r['reason_label']} · {views.local_time(r['due_at'], tz)}"
                   for r in failed}
         picked = st.multiselect(t("activity.retry_pick"), list(labels), format_func=labels.get,
-                                key="activity_retry_pick", placeholder=t("wiz.pick"))
+                                key="activity_retry_pick", **common.multiselect_words())
         if st.button(t("activity.retry"), key="activity_retry", type="primary", icon=":material/replay:",
                      disabled=not picked):
             n = views.retry(db, picked)

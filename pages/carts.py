@@ -118,7 +118,7 @@ def carts_table(shop_id: str, tz: str) -> None:
                                                          timezone=tz)
     for column in ("total_amount", "recovered_amount"):
         config[column] = st.column_config.NumberColumn(t(f"carts.col.{column}"), format="₩%,d")
-    st.dataframe(frame.select(columns), hide_index=True, width="stretch", column_config=config)
+    st.dataframe(frame.select(columns), hide_index=True, placeholder="", width="stretch", column_config=config)
     st.download_button(t("carts.export"), data=views.carts_csv(frame, tz), file_name=f"carts-{shop_id}.csv",
                        mime="text/csv", icon=":material/download:")
     keys = frame["cart_key"].to_list()

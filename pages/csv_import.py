@@ -130,13 +130,13 @@ def check_section(kind: str, csv_file: ci.CsvFile, checked: ci.Checked, mapping:
     if checked.blank:
         st.caption(t("csv.preview.blank", n=checked.blank))
     st.markdown(t("csv.preview.first_rows", n=PREVIEW_ROWS))
-    st.dataframe(ci.first_rows(kind, csv_file, mapping, PREVIEW_ROWS), hide_index=True, width="stretch")
+    st.dataframe(ci.first_rows(kind, csv_file, mapping, PREVIEW_ROWS), hide_index=True, placeholder="", width="stretch")
     st.markdown(f"**{t('csv.bad.title')}**")
     if not checked.bad:
         st.success(t("csv.bad.none"), icon=":material/check_circle:")
         return
     st.dataframe([{t("csv.col.line"): b.line, t("csv.col.reason"): " · ".join(b.reasons)}
-                  for b in checked.bad[:MAX_BAD_SHOWN]], hide_index=True, width="stretch")
+                  for b in checked.bad[:MAX_BAD_SHOWN]], hide_index=True, placeholder="", width="stretch")
     if len(checked.bad) > MAX_BAD_SHOWN:
         st.caption(t("csv.bad.more", shown=MAX_BAD_SHOWN, n=len(checked.bad)))
 
@@ -185,7 +185,7 @@ def history(shop_id: str) -> None:
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
         t("col.records"): r["records"],
         t("col.error"): r["error"] or "",  # an import's error is already in plain words: its bad rows
-    } for r in runs], hide_index=True, width="stretch")
+    } for r in runs], hide_index=True, placeholder="", width="stretch")
 
 
 st.title(t("csv.title"))

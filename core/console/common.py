@@ -32,6 +32,12 @@ def now() -> dt.datetime:
     return clock.now()
 
 
+def multiselect_words() -> dict[str, Any]:
+    """A multiselect's placeholder and "Select all" entry in the run's language: Streamlit words both in
+    English only, so a Korean screen gets our placeholder and no "Select all" entry."""
+    return {"placeholder": t("console.choose"), "select_all": i18n.language() != "ko"}
+
+
 def first(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
     # DuckDB 2 keeps a half-read result open and refuses the next statement: always read it all.
     return rows[0] if rows else None

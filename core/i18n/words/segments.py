@@ -26,6 +26,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "segments.sms_consent": ("SMS 수신동의", "SMS consent"),
     "segments.night_consent": ("야간 수신동의", "Night-time consent"),
     "segments.groups": ("회원 등급", "Member group"),
+    "segments.group_number": ("등급 {n}", "Grade {n}"),
     "segments.any": ("상관없음", "Any"),
     "segments.choose": ("선택하세요", "Choose"),
     "segments.yes": ("예", "Yes"),
