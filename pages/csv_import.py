@@ -162,7 +162,7 @@ def show_result(result: ci.ImportResult | None) -> None:
     if result is None:
         return
     if result.status != "succeeded" and not result.rejected:
-        st.error(t("csv.result.failed", error=result.error), icon=":material/error:")
+        st.error(t("csv.result.failed", error=ci.result_words(result)), icon=":material/error:")
     elif result.rejected:
         st.error(t("csv.result.rejected", bad=result.bad), icon=":material/block:")
     elif result.bad:
@@ -184,7 +184,7 @@ def history(shop_id: str) -> None:
         t("col.started_by"): t(f"started_by.{r['started_by']}"),
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
         t("col.records"): r["records"],
-        t("col.error"): r["error"] or "",  # an import's error is already in plain words: its bad rows
+        t("col.error"): ci.run_words(r),  # its bad rows, in the reader's language
     } for r in runs], hide_index=True, placeholder="", width="stretch")
 
 

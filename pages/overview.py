@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import altair as alt
 import streamlit as st
 
 from core import i18n
+from core.console import common
 from core.console import overview as ov
 from core.i18n import t
 
@@ -91,8 +93,13 @@ def orders_chart(by_day: ov.Frame, recent_orders: int) -> None:
     if not recent_orders:
         st.caption(t("overview.no_chart"))
         return
-    st.bar_chart(by_day.rename({"day": t("overview.chart_day"), "orders": t("overview.chart_orders")}),
-                 x=t("overview.chart_day"), y=t("overview.chart_orders"), height=260, color="#2563eb")
+    day = common.date_axis_format()
+    chart = alt.Chart(by_day.to_pandas(), height=260).mark_bar(color="#2563eb").encode(
+        x=alt.X("yearmonthdate(day):T", title=t("overview.chart_day"), axis=alt.Axis(format=day, labelAngle=0)),
+        y=alt.Y("orders:Q", title=t("overview.chart_orders"), axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("yearmonthdate(day):T", title=t("overview.chart_day"), format=day),
+                 alt.Tooltip("orders:Q", title=t("overview.chart_orders"))])
+    st.altair_chart(chart, width="stretch")
 
 
 def sync_errors(errors: list[ov.SyncRun], names: dict[str, str]) -> None:

@@ -32,10 +32,23 @@ def now() -> dt.datetime:
     return clock.now()
 
 
+# A chart's date axis as d3-time-format (what Vega-Lite formats axes with): Vega-Lite's own labels are English
+# ("Dec 07"); a Korean axis is written in numbers and Korean units, so no English month name shows.
+DATE_AXIS_FORMATS = {"ko": "%-m월 %-d일", "en": "%b %-d"}
+
+
+def date_axis_format() -> str:
+    """How a chart labels a day in the run's language."""
+    return DATE_AXIS_FORMATS.get(i18n.language(), DATE_AXIS_FORMATS["ko"])
+
+
 def multiselect_words() -> dict[str, Any]:
     """A multiselect's placeholder and "Select all" entry in the run's language: Streamlit words both in
     English only, so a Korean screen gets our placeholder and no "Select all" entry."""
-    return {"placeholder": t("console.choose"), "select_all": i18n.language() != "ko"}
+    words: dict[str, Any] = {"placeholder": t("console.choose")}
+    if i18n.language() != "en":  # Streamlit's own threshold stays for English
+        words["select_all"] = False
+    return words
 
 
 def first(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
