@@ -48,6 +48,7 @@ def filters(counts: list[views.OutboxCount]) -> tuple[str | None, str | None]:
                     **{s: t("activity.option", label=views.state_label(s), n=i18n.count(n)) for s, n in states}}
     if st.session_state.get("activity_state") not in state_labels:
         st.session_state["activity_state"] = ALL
+    common.relabel(st.session_state, "activity", ["activity_state", "activity_reason"])
     left, right = st.columns(2)
     state = left.selectbox(t("activity.state"), list(state_labels), format_func=state_labels.get,
                            key="activity_state")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import i18n
+from core.console import common, errors
 from core.console import csv_import as ci
-from core.console import errors
 from core.i18n import t
 
 db = ci.store_path()
@@ -94,6 +94,7 @@ def mapping_editor(kind: str, csv_file: ci.CsvFile) -> dict[str, str | None]:
     suggested = ci.suggest_mapping(kind, csv_file.headers)
     options = [""] + csv_file.headers
     mapping: dict[str, str | None] = {}
+    common.relabel(st.session_state, "csv", [key for key in st.session_state if str(key).startswith("csv.map.")])
     columns = st.columns(3)
     for n, field in enumerate(ci.fields(kind)):
         key = f"csv.map.{csv_file.digest[:12]}.{kind}.{field.name}"

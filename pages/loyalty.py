@@ -327,6 +327,7 @@ if not shop_id:
     st.info(t("loyalty.no_shop"))
     st.stop()
 settings = load_settings(db, shop_id)
+common.relabel(st.session_state, "loyalty", ["lw_status", f"ls_{shop_id}_moment"])
 # The open tab is kept (by its position, so it survives a change of language): a save reruns the page with a
 # message above the tabs, and stateless tabs would jump back to the first one.
 labels = [t(f"loyalty.tab.{section}") for section in SECTIONS]

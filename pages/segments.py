@@ -178,6 +178,7 @@ shop_id = shop["shop_id"]
 
 for field, value in empty_form().items():
     st.session_state.setdefault(FORM_KEY + field, value)
+common.relabel(st.session_state, "segments", [FORM_KEY + field for field in FLAG_FIELDS])
 form_column, result_column = st.columns([1, 2], gap="large")
 with form_column:
     opts = options(db, shop_id, i18n.language())
