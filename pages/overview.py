@@ -46,7 +46,8 @@ def guide_steps(steps: list[ov.GuideStep]) -> None:
             if ov.linkable(step["page"]):
                 st.page_link(step["page"], label=label, icon=GUIDE_ICONS[step["step"]])
             else:  # a build without that page: say so rather than link to "Page not found"
-                st.markdown(f"{label} · {t('guide.sender_missing')}")
+                numbered = label.replace(".", "\\.", 1)  # "2." alone would start a Markdown list
+                st.markdown(f"{numbered} · {t('guide.sender_missing')}")
             st.caption(t(f"guide.step.{step['step']}.help"))
 
 

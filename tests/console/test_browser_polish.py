@@ -53,6 +53,8 @@ def test_dashboard_guide_pages_and_tabs_in_korean_then_english(chromium, console
             assert page.get_by_test_id("stAppDeployButton").count() == 0
             assert page.get_by_test_id("stMainMenu").count() == 0
             shot(page, "overview-ko")
+            page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+            shot(page, "overview-chart-ko")
 
             sidebar = page.get_by_test_id("stSidebar")
             sidebar.get_by_role("link", name="세그먼트").click()
@@ -95,5 +97,7 @@ def test_dashboard_guide_pages_and_tabs_in_korean_then_english(chromium, console
             expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
             expect(page.get_by_text("Getting started", exact=True)).to_be_visible()
             shot(page, "overview-en")
+            page.get_by_test_id("stVegaLiteChart").first.scroll_into_view_if_needed()
+            shot(page, "overview-chart-en")
         finally:
             browser.close()

@@ -9,7 +9,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                             "You can reopen each setting from the links below whenever you need to."),
     "guide.step.shop": ("1. 쇼핑몰 연결하기", "1. Connect a shop"),
     "guide.step.shop.help": ("연동 관리에서 쇼핑몰을 연결하고 한 번 동기화해요.",
-                             "Connect your shop under Connections and sync it once."),
+                             "Connect your shop under Integrations and sync it once."),
     "guide.step.sender": ("2. 발신 설정하기", "2. Set up the sender"),
     "guide.step.sender.help": ("보내는 사람과 메일 서버(SMTP)를 저장해요.",
                                "Save who sends and the mail server (SMTP)."),
