@@ -108,7 +108,7 @@ def cohort_chart(matrix: views.Frame) -> None:
         x=alt.X("months_since_signup:O", title=t("segments.months_since")),
         y=alt.Y("cohort:O", title=t("segments.cohort")),
         color=alt.Color("share:Q", scale=alt.Scale(scheme="greens"), title=t("segments.repurchase"),
-                        legend=alt.Legend(format="%")),
+                        legend=alt.Legend(format=".0%")),
         tooltip=["cohort", "months_since_signup", "members", "repurchased", alt.Tooltip("share:Q", format=".1%")])
     st.altair_chart(chart, width="stretch")
 

@@ -103,11 +103,13 @@ _PHONE_FORMS = (
 
 
 def phone_text(column: pl.Expr) -> pl.Expr:
-    """Stored phone digits in their written Korean form; a number of another shape is left as stored."""
-    out = column
-    for pattern, form in reversed(_PHONE_FORMS):
-        out = pl.when(column.str.contains(pattern)).then(column.str.replace(pattern, form)).otherwise(out)
-    return out
+    """Stored phone digits in their written Korean form; a number of another shape is left as stored.
+
+    The forms apply in order: each pattern matches digits only, so a number once written with dashes is
+    left alone by the ones after it."""
+    for pattern, form in _PHONE_FORMS:
+        column = column.str.replace(pattern, form)
+    return column
 
 
 def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ,
