@@ -6,6 +6,7 @@ import datetime as dt
 
 import altair as alt
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from core import i18n
 from core.console import common
@@ -43,12 +44,22 @@ def guide_steps(steps: list[ov.GuideStep]) -> None:
         line = st.columns([0.06, 0.94], vertical_alignment="center")
         line[0].markdown(tick)
         with line[1]:
-            if ov.linkable(step["page"]):
-                st.page_link(step["page"], label=label, icon=GUIDE_ICONS[step["step"]])
-            else:  # a build without that page: say so rather than link to "Page not found"
+            if not guide_link(step["page"], label, GUIDE_ICONS[step["step"]]):
+                # A build without that page (or without it in the navigation): say so, never "Page not found".
                 numbered = label.replace(".", "\\.", 1)  # "2." alone would start a Markdown list
                 st.markdown(f"{numbered} · {t('guide.sender_missing')}")
             st.caption(t(f"guide.step.{step['step']}.help"))
+
+
+def guide_link(page: str, label: str, icon: str) -> bool:
+    """A link to a page of the console; False when this build has no such page in its navigation."""
+    if not ov.linkable(page):
+        return False
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:  # the file is there, app.py does not list it (yet)
+        return False
+    return True
 
 
 def first_run_guide(steps: list[ov.GuideStep]) -> None:
