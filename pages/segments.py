@@ -147,8 +147,12 @@ def trigger_previews(shop_id: str, tz: str) -> None:
     names = {r["automation_id"]: r["name"] for r in rows}
     picked = st.selectbox(t("segments.preview_sample"), list(names), format_func=names.get, key="preview_pick")
     sample = next(r["sample"] for r in rows if r["automation_id"] == picked)
-    if sample:
-        st.dataframe(sample, hide_index=True, placeholder="", width="stretch")
+    if sample:  # in words: never the raw field names and "planned"/"predicted"
+        st.dataframe([{t("segments.col.member_key"): s["member_key"], t("col.member_name"): s["name"] or "",
+                       t("col.email"): s["email"],
+                       t("col.due_at"): i18n.local_time(s["due_at"], tz),
+                       t("col.source"): t(f"auto.preview.source.{s['source']}")} for s in sample],
+                     hide_index=True, placeholder="", width="stretch")
     else:
         st.caption(t("segments.no_members"))
 

@@ -66,3 +66,18 @@ def test_overview_chart_dates_follow_the_language(store, fixed_clock):
     at = english(at)
     x = chart_spec(at)["encoding"]["x"]
     assert x["axis"]["format"] == "%b %-d" and x["title"] == "Day"
+
+
+def test_the_segments_trigger_preview_sample_is_in_words(store, fixed_clock):
+    from tests.console.test_pages import SHOP as DEMO
+    from tests.support import automation_world as w
+    fill_store(store, fixed_clock.now(), failed_sync=False)   # m2 signed up 12 days ago and never ordered
+    w.configure_sender(store, 2525, shop_id=DEMO)
+    w.automation(store, "no_first_purchase", {"days": 14}, shop_id=DEMO, advertising=False)
+    at = console("pages/segments.py", DEMO)
+    table = at.dataframe[-1].value
+    assert table.to_dict("records") == [{"회원 ID": "m2", "이름": "이서준", "이메일": "lee@example.kr",
+                                         "발송 예정": "2026-01-12 09:00", "구분": "예상"}]
+    at = english(at)
+    table = at.dataframe[-1].value
+    assert list(table.columns) == ["Member ID", "Name", "Email", "Due", "Kind"] and list(table["Kind"]) == ["expected"]
