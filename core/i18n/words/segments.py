@@ -28,7 +28,6 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "segments.groups": ("회원 등급", "Member group"),
     "segments.group_number": ("등급 {n}", "Grade {n}"),
     "segments.any": ("상관없음", "Any"),
-    "segments.choose": ("선택하세요", "Choose"),
     "segments.yes": ("예", "Yes"),
     "segments.no": ("아니오", "No"),
     "segments.has": ("있음", "Has one"),
