@@ -22,12 +22,14 @@ SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
     ("nav.group.marketing", [("pages/automations.py", "nav.automations", ":material/forward_to_inbox:", "auto-emails"),
                              ("pages/templates.py", "nav.templates", ":material/edit_note:", "email-templates"),
                              ("pages/activity.py", "nav.activity", ":material/outbox:", "send-activity"),
+                             ("pages/mailbox.py", "nav.mailbox", ":material/inbox:", "sandbox-mailbox"),
                              ("pages/carts.py", "nav.carts", ":material/remove_shopping_cart:", "abandoned-carts"),
                              ("pages/loyalty.py", "nav.loyalty", ":material/loyalty:", "stamps-warranties")]),
     ("nav.group.analytics", [("pages/segments.py", "nav.segments", ":material/groups:", "segment-explorer")]),
     ("nav.group.settings", [("pages/integrations.py", "nav.integrations", ":material/hub:", "connections"),
                             ("pages/csv_import.py", "nav.csv_import", ":material/upload_file:", "csv-import")]),
 ]
+dict(SECTIONS)["nav.group.settings"].append(("pages/sender.py", "nav.sender", ":material/mail:", "sender-settings"))
 
 st.set_page_config(page_title=i18n.t("app.title", st.session_state.get("lang")), page_icon="🛍️",
                    layout="wide", initial_sidebar_state="expanded")

@@ -12,6 +12,7 @@ from core.i18n import t
 db = views.store_path()
 ALL = "__all__"
 UNKNOWN_SHOWN = 30
+RENDER_FAILED_SHOWN = 10
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -77,7 +78,7 @@ def table(rows: list[views.Message], tz: str) -> None:
         t("col.due_at"): views.local_time(r["due_at"], tz),
         t("col.sent_at"): views.local_time(r["sent_at"], tz),
         t("col.attempts"): r["attempts"],
-        t("col.last_error"): r["last_error"] or "",
+        t("col.last_error"): r["error"],
     } for r in rows], hide_index=True, placeholder="", width="stretch")
 
 
@@ -129,6 +130,26 @@ def unknown_box(shop_id: str, tz: str) -> None:
                             width="stretch", on_click=resolve, args=(r["message_id"], False))
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def load_render_failures(db: str, shop_id: str, lang: str) -> list[views.Message]:
+    i18n.set_language(lang)
+    return views.render_failures(db, shop_id, limit=RENDER_FAILED_SHOWN)
+
+
+def render_failed_box(shop_id: str, tz: str) -> None:
+    failed = load_render_failures(db, shop_id, i18n.language())
+    if not failed:
+        return
+    with st.container(border=True):
+        st.subheader(t("activity.render_failed_title"), anchor=False)
+        st.caption(t("activity.render_failed_help"))
+        for r in failed:
+            st.error(t("activity.render_failed_line", recipient=r["recipient"] or r["member_key"],
+                       automation=r["automation"] or r["automation_id"],
+                       when=views.local_time(r["updated_at"], tz), error=r["error"]),
+                     icon=":material/error:")
+
+
 st.title(t("activity.title"))
 st.caption(t("activity.subtitle"))
 book = views.chosen_book(load_books(db), st.session_state.get("shop_id"))
@@ -139,6 +160,7 @@ shop_id, tz = book["shop_id"], book["timezone"]
 flash()
 counts = load_counts(db, shop_id)
 unknown_box(shop_id, tz)
+render_failed_box(shop_id, tz)
 retry_box(shop_id, tz)
 state, reason = filters(counts)
 table(load_activity(db, shop_id, state, reason, i18n.language()), tz)

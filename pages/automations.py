@@ -42,6 +42,8 @@ def flash() -> None:
         st.success(text, icon=":material/check_circle:")
     elif kind == "error":
         st.error(text, icon=":material/error:")
+        if st.session_state.pop("auto_flash_sender", False):
+            st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
 
 
 # ------------------------------------------------------------------ the list
@@ -55,6 +57,7 @@ def change_status(row: dict, status: str) -> None:
         views.set_status(db, row["automation_id"], status)
     except views.Refused as exc:
         st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=errors.describe(exc)))
+        st.session_state["auto_flash_sender"] = views.needs_sender(exc)
     else:
         st.session_state["auto_flash"] = ("success", t("auto.status_changed", name=row["name"],
                                                        status=views.status_label(status)))
@@ -233,6 +236,9 @@ def step_send_info(d: dict) -> None:
     init("wiz_preheader", d.get("preheader", starter["preheader"]))
     init("wiz_advertising", d.get("is_advertising", True))
     st.text_input(t("wiz.subject"), key="wiz_subject", help=t("wiz.subject_help"))
+    if not views.has_working_sender(db, d["shop_id"]):
+        st.warning(t("sender.needed"), icon=":material/warning:")
+        st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
     left, right = st.columns(2)
     left.text_input(t("wiz.sender_name"), key="wiz_sender_name")
     right.text_input(t("wiz.sender_email"), key="wiz_sender_email")
@@ -328,6 +334,7 @@ def finish(d: dict, *, start: bool) -> None:
     except views.WizardProblem as exc:
         st.session_state["wiz_step"] = exc.step
         st.session_state["auto_flash"] = ("error", t("wiz.problem", problem=str(exc)))
+        st.session_state["auto_flash_sender"] = views.needs_sender(exc)
         st.rerun()
     name = d["name"]
     reset_wizard()

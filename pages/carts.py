@@ -75,17 +75,19 @@ def reminder_box(shop_id: str) -> None:
         st.page_link("pages/automations.py", label=t("carts.customize"), icon=":material/edit:")
         return
     st.caption(t("carts.setup_none"))
-    sender = views.sender_defaults(db, shop_id)
+    ready = views.has_working_sender(db, shop_id)
+    if ready:  # the saved sender sends the reminders: nothing to retype
+        sender = views.sender_defaults(db, shop_id)
+        st.caption(t("sender.from_saved", name=sender["sender_name"], email=sender["sender_email"]))
+    else:
+        st.warning(t("sender.needed_carts"), icon=":material/warning:")
+        st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
     with st.form("cart_quick_setup", border=False):
-        left, right = st.columns(2)
-        name = left.text_input(t("carts.sender_name"), value=sender["sender_name"])
-        address = right.text_input(t("carts.sender_email"), value=sender["sender_email"])
         second = st.checkbox(t("carts.second"))
         hours = st.number_input(t("carts.second_hours"), min_value=2, max_value=72, value=24, step=1)
-        if st.form_submit_button(t("carts.quick_setup"), type="primary", icon=":material/bolt:"):
+        if st.form_submit_button(t("carts.quick_setup"), type="primary", icon=":material/bolt:", disabled=not ready):
             try:
-                views.quick_setup(db, shop_id, sender_name=name, sender_email=address,
-                                  second_reminder_hours=int(hours) if second else None)
+                views.quick_setup(db, shop_id, second_reminder_hours=int(hours) if second else None)
             except views.Refused as exc:
                 st.error(t("carts.setup_failed", error=errors.describe(exc)), icon=":material/error:")
             else:
@@ -107,6 +109,8 @@ def owner_box(shop_id: str) -> None:
                 views.set_owner_notice(db, shop_id, mode, address)
             except views.Refused as exc:
                 st.error(t("carts.owner_failed", error=errors.describe(exc)), icon=":material/error:")
+                if views.needs_sender(exc):
+                    st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
             else:
                 st.success(t("carts.owner_saved"), icon=":material/check_circle:")
 

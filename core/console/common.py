@@ -13,6 +13,7 @@ from typing import Any, TypedDict
 
 from core import clock, i18n
 from core.i18n import t
+from core.messaging.email import footer_contact
 from core.messaging.outbox import STATES
 from core.store import Store, default_path
 
@@ -117,15 +118,16 @@ class Sender(TypedDict):
 
 
 def sender_defaults(store: StoreLike, shop_id: str) -> Sender:
-    """The shop's saved sender (name, e-mail, contact), or the shop's name and blanks."""
+    """The shop's saved sender (name, e-mail, and the contact as the footer shows it, with the postal address),
+    or the shop's name and blanks."""
     with open_store(store).unit() as con:
-        row = first(con.execute("""SELECT s.name, ss.sender_name, ss.sender_email, ss.sender_contact
+        row = first(con.execute("""SELECT s.name, ss.sender_name, ss.sender_email, ss.sender_contact, ss.postal_address
                                    FROM shops s LEFT JOIN sender_settings ss USING (shop_id) WHERE s.shop_id = ?""",
                                 [shop_id]).fetchall())
     if row is None:
         return Sender(sender_name="", sender_email="", sender_contact="", configured=False)
-    return Sender(sender_name=row[1] or row[0], sender_email=row[2] or "", sender_contact=row[3] or "",
-                  configured=row[1] is not None)
+    return Sender(sender_name=row[1] or row[0], sender_email=row[2] or "",
+                  sender_contact=footer_contact(row[3], row[4]), configured=row[1] is not None)
 
 
 # ------------------------------------------------------------------ labels and times

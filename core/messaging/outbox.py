@@ -39,6 +39,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from core.errors import ErrorRecord
+
 
 class State(enum.StrEnum):
     """A message's state; equal to the string stored in `outbox.state`."""
@@ -249,6 +251,7 @@ class Outcome:
     error: str | None = None
     reason: str | None = None
     context: str | None = None       # the merge data sent, as JSON, kept for the activity page
+    record: ErrorRecord | None = None  # the error as kind, key and params, for the console's words
 
 
 def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts: Mapping[str, int],
@@ -264,11 +267,15 @@ def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts:
             state, reason = State.DEAD, "gave_up_after_retries"  # last_error keeps the last answer
         elif state is State.FAILED:
             next_at = now + backoff(tries)
+        record = o.record
         rows.append({"message_id": o.message_id, "state": state.value, "reason": reason, "error": o.error,
-                     "next_at": next_at, "release": o.state == State.PENDING, "context": o.context})
+                     "next_at": next_at, "release": o.state == State.PENDING, "context": o.context,
+                     "error_kind": str(record.kind) if record else None, "error_key": record.key if record else None,
+                     "error_params": record.params_json() if record else None})
     frame = pl.DataFrame(rows, schema={"message_id": pl.Utf8, "state": pl.Utf8, "reason": pl.Utf8, "error": pl.Utf8,
                                        "next_at": pl.Datetime("us", "UTC"), "release": pl.Boolean,
-                                       "context": pl.Utf8})
+                                       "context": pl.Utf8, "error_kind": pl.Utf8, "error_key": pl.Utf8,
+                                       "error_params": pl.Utf8})
     con.register("_outcomes", frame.to_arrow())
     try:
         con.execute("""
@@ -276,7 +283,11 @@ def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts:
                 next_attempt_at = o.next_at, updated_at = $now,
                 sent_at = CASE WHEN o.state = 'sent' THEN $now ELSE outbox.sent_at END,
                 attempts = CASE WHEN o.release THEN greatest(outbox.attempts - 1, 0) ELSE outbox.attempts END,
-                context = coalesce(o.context::JSON, outbox.context)
+                context = coalesce(o.context::JSON, outbox.context),
+                -- a new error replaces the last one's words (a keyless one clears them); no error keeps them
+                error_kind = CASE WHEN o.error IS NULL THEN outbox.error_kind ELSE o.error_kind END,
+                error_key = CASE WHEN o.error IS NULL THEN outbox.error_key ELSE o.error_key END,
+                error_params = CASE WHEN o.error IS NULL THEN outbox.error_params ELSE o.error_params::JSON END
             FROM _outcomes o WHERE outbox.message_id = o.message_id AND outbox.state = 'sending'""", {"now": now})
     finally:
         con.unregister("_outcomes")

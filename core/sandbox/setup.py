@@ -5,10 +5,13 @@ The sandbox's only shortcuts: it hands out its app's client id and secret at `/s
 """
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from core import clock, config
+from core.automations import manage
 from core.integrations import cafe24
 from core.shops import secrets
 from core.shops.registry import Shop, get_shop, save_shop
@@ -46,4 +49,28 @@ def connect_sandbox(store: Store, url: str, shop_id: str = "sandbox", name: str 
         client.exchange_code(query["code"][0], REDIRECT_URI)
     finally:
         client.close()
+    preset_sender(store, shop_id, config.mailbox_port(), now=clock.now())
     return get_shop(store, shop_id)
+
+
+# The sandbox shop's sender, as a small Korean mall would fill it in: what the advertising footer needs
+# (정보통신망법 제50조: the sender's name and contact). `.example` (RFC 2606) can never reach a real mailbox.
+SANDBOX_SENDER = {"sender_name": "샌드박스 쇼핑몰",
+                  "sender_email": "hello@sandbox-shop.example",
+                  "sender_contact": "고객센터 02-123-4567 (평일 10:00~17:00)",
+                  "postal_address": "서울특별시 성동구 성수이로 51, 3층"}
+
+
+def preset_sender(store: Store, shop_id: str, mailbox_port: int, *, now: dt.datetime) -> bool:
+    """Point the shop's sender at the sandbox mailbox (127.0.0.1, no TLS, no login), so a newcomer's
+    automations send with no credentials and every message shows in the console's mailbox page.
+
+    Only when the shop has no sender yet: settings the user saved are never overwritten. True if it saved.
+    """
+    with store.unit() as con:
+        exists = con.execute("SELECT count(*) FROM sender_settings WHERE shop_id = ?", [shop_id]).fetchall()[0][0]
+    if exists:
+        return False
+    manage.save_sender_settings(store, shop_id, now=now, **SANDBOX_SENDER, smtp_host="127.0.0.1",
+                                smtp_port=mailbox_port, smtp_security="none", smtp_username=None)
+    return True

@@ -100,3 +100,13 @@ def test_quick_setup_refuses_a_bad_sender(shop) -> None:
     with pytest.raises(AutomationError, match="sender_email"):
         cart_recovery.quick_setup(store, SHOP, sender_name="하루상점", sender_email="not-an-address", now=clock.now())
     assert cart_recovery.recovery_automations(store, SHOP) == []
+
+
+def test_quick_setup_without_sender_settings_is_refused_and_leaves_nothing(store, fixed_clock) -> None:
+    fixed_clock.set(at(1, 9))
+    w.seed_shop(store)
+    with pytest.raises(AutomationError) as refused:
+        cart_recovery.quick_setup(store, SHOP, now=clock.now())
+    assert refused.value.key == "automations.no_sender"
+    assert cart_recovery.recovery_automations(store, SHOP) == []
+    assert store.frame("SELECT * FROM templates").is_empty()  # no starter template left behind

@@ -40,6 +40,9 @@ MODULES: tuple[str, ...] = (
     "messaging_errors",
     "public",
     "engine",
+    "mailbox",
+    "analyst",
+    "sender",
     "guide",
 )
 

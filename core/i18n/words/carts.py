@@ -98,8 +98,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "The mode must be one of {modes} ({mode!r})",
     ),
     "carts.owner_no_sender": (
-        "먼저 자동 이메일 설정에서 발신자 이메일(SMTP)을 저장하세요",
-        "Save the sender e-mail (SMTP) in the automation settings first",
+        "먼저 발신 설정에서 발신자와 메일 서버(SMTP)를 저장해 주세요",
+        "Save the sender and its mail server (SMTP) in Sender settings first",
     ),
     "carts.owner_now": ("지금: {mode} · {address}", "Now: {mode} · {address}"),
     # Merge fields of the owner notices' templates (core.templates lists them in the editor)

@@ -76,6 +76,19 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                             "'{name}' is not a merge field of this trigger"),
     "errors.messaging.template.failed": ("{problem}", "{problem}"),
     "errors.messaging.template.css": ("CSS: {problem}", "CSS: {problem}"),
+    # A render past its limits (core/messaging/render_limits.py), and the sample member a save-time check failed for
+    "errors.messaging.template.time_limit": (
+        "{seconds}초 안에 끝나지 않아 멈췄어요. 반복문이나 매크로가 너무 오래 돌아요.",
+        "It did not finish within {seconds} s and was stopped: a loop or macro runs too long."),
+    "errors.messaging.template.size_limit": (
+        "만들어지는 내용이 {chars:,}자를 넘어 멈췄어요. 반복되거나 곱해지는 글자가 너무 많아요.",
+        "What it builds grew past {chars:,} characters and was stopped: too much repeated or multiplied text."),
+    "errors.messaging.template.depth_limit": (
+        "매크로가 {depth}단계 넘게 자기 자신이나 서로를 불러 멈췄어요. 끝나지 않는 반복 호출이 있어요.",
+        "Macros called themselves or each other more than {depth} levels deep and were stopped: a recursion "
+        "that never ends."),
+    "errors.messaging.template.for_sample": ("예시 회원 ‘{sample}’에게 보내 보면 {problem}",
+                                             "For the sample member '{sample}': {problem}"),
     "errors.messaging.template.empty": ("비어 있습니다", "is empty"),
     "errors.messaging.template.ad_needs": ("광고성 이메일에는 {missing}이(가) 있어야 합니다",
                                            "an advertising e-mail needs {missing}"),
