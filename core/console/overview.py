@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from core import clock
+from core.automations import manage
 from core.console import integrations
 from core.console.common import StoreLike, open_store, store_path
 
@@ -281,16 +282,16 @@ def guide(store: StoreLike, shop_id: str | None) -> list[GuideStep]:
     done = dict.fromkeys(GUIDE_STEPS, False)
     if shop_id:
         with open_store(store).unit() as con:
-            done["shop"], done["sender"], done["automation"], done["loyalty"] = con.execute(
+            done["shop"], done["automation"], done["loyalty"] = con.execute(
                 """SELECT EXISTS (SELECT 1 FROM shops s WHERE s.shop_id = $shop AND EXISTS (
                                       SELECT 1 FROM sync_runs r WHERE r.shop_id = s.shop_id
                                       AND r.status = 'succeeded')),
-                          EXISTS (SELECT 1 FROM sender_settings WHERE shop_id = $shop
-                                  AND nullif(trim(smtp_host), '') IS NOT NULL),
                           EXISTS (SELECT 1 FROM automations WHERE shop_id = $shop AND status = 'running'),
                           EXISTS (SELECT 1 FROM loyalty_settings WHERE shop_id = $shop
                                   AND kind IN ('stamp', 'warranty') AND enabled)""",
                 {"shop": shop_id}).fetchall()[0]  # EXISTS: always one row
+            # The rule automations start by, so the guide ticks exactly when starting is allowed.
+            done["sender"] = manage.has_working_sender(con, shop_id)
     return [GuideStep(step=step, done=bool(done[step]), page=GUIDE_PAGES[step]) for step in GUIDE_STEPS]
 
 
