@@ -80,6 +80,19 @@ _ITEMS_SQL = """
                                      AND sc.product_key = d.product_key))
 """
 
+# One shop's products in scope, for the preview: in a chosen category or any category below it ($cats, $shop).
+# The same category rule as _ITEMS_SQL's `chosen`/`scoped`, which issue for every shop at once.
+_SCOPE_SQL = """
+    WITH RECURSIVE chosen(category_key) AS (
+        SELECT unnest($cats::VARCHAR[])
+        UNION
+        SELECT c.category_key FROM categories c JOIN chosen ch ON c.parent_key = ch.category_key
+        WHERE c.shop_id = $shop),
+    scoped AS (
+        SELECT p.product_key FROM products p
+        WHERE p.shop_id = $shop AND list_has_any(p.category_keys, (SELECT list(category_key) FROM chosen)))
+"""
+
 _SHOPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "shop_id": pl.Utf8, "since": pl.Datetime("us", "UTC"), "until": pl.Datetime("us", "UTC"),
     "all_products": pl.Boolean, "cats": pl.List(pl.Utf8)}
@@ -359,16 +372,20 @@ def find(store: Store, code: str) -> dict[str, Any] | None:
 
 def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | None = None, *,
             now: dt.datetime) -> dict[str, Any] | None:
-    """What a certificate would show with `ws` (saved or not) for a real recently delivered item."""
+    """What a certificate would show with `ws` (saved or not) for the latest delivered item `ws` covers."""
     with store.unit() as con:
-        items = con.sql("""
+        # The same scope as issuance (_SCOPE_SQL): a preview of a product the settings would never cover
+        # would show the user a certificate nobody gets.
+        items = con.sql(_SCOPE_SQL + """
             SELECT oi.item_key, oi.order_key, o.member_key, oi.product_key, oi.product_name AS item_name,
                    oi.option_text, o.ordered_at, coalesce(oi.delivered_at, o.delivered_at) AS delivered_at
             FROM order_items oi JOIN orders o ON o.shop_id = oi.shop_id AND o.order_key = oi.order_key
             WHERE oi.shop_id = $shop AND ($item IS NULL OR oi.item_key = $item)
               AND coalesce(oi.delivered_at, o.delivered_at) IS NOT NULL
+              AND ($all OR oi.product_key IN (SELECT product_key FROM scoped))
             ORDER BY coalesce(oi.delivered_at, o.delivered_at) DESC, oi.item_key LIMIT 1""",
-                        params={"shop": shop_id, "item": item_key}).pl()
+                        params={"shop": shop_id, "item": item_key, "cats": ws.category_keys,
+                                "all": ws.scope == "all"}).pl()
         if items.is_empty():
             return None
         frame = snapshot(con, shop_id, ws, items.cast(_ITEM_SCHEMA))

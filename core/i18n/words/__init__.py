@@ -44,6 +44,7 @@ MODULES: tuple[str, ...] = (
     "analyst",
     "sender",
     "blocks",
+    "guide",
 )
 
 
