@@ -188,6 +188,9 @@ def test_a_newcomer_sees_each_message_arrive(chromium, product: Product) -> None
             page = context.new_page()
             page.goto(product.console_url)
             expect(page.get_by_role("heading", name="개요")).to_be_visible()
+            # ./start connected the sandbox shop and its sender: the first-run guide has two steps left
+            expect(page.get_by_text("2/4단계 완료")).to_be_visible()
+            expect(page.get_by_role("link", name="3. 첫 자동 이메일 시작하기")).to_be_visible()
             shot(page, "00-overview")
 
             the_sender_is_the_sandbox_mailbox(page, product, expect)
@@ -210,6 +213,10 @@ def test_a_newcomer_sees_each_message_arrive(chromium, product: Product) -> None
             expect(phone.get_by_text("정품 보증서")).to_be_visible()
             expect(phone.get_by_text("유효한 보증서")).to_be_visible()
             shot(phone, "11-certificate")
+
+            sidebar_page(page, "개요")
+            expect(page.get_by_text("시작 가이드: 네 단계를 모두 마쳤어요")).to_be_visible()
+            shot(page, "12-overview-all-done")
         finally:
             browser.close()
 
