@@ -65,7 +65,9 @@ def sidebar_page(page, name: str) -> None:
 
 def the_sender_is_the_sandbox_mailbox(page, product: Product, expect) -> None:
     sidebar_page(page, "발신 설정")
-    expect(page.get_by_text(f"메일 서버가 설정되어 있어요: 127.0.0.1:{product.mailbox_port}")).to_be_visible()
+    says = page.get_by_text(f"샌드박스 메일함으로 보내요 (127.0.0.1:{product.mailbox_port})", exact=False)
+    expect(says).to_be_visible()
+    expect(page.get_by_role("link", name="샌드박스 메일함").last).to_be_visible()
     expect(page.get_by_label("SMTP 서버 주소", exact=True)).to_have_value("127.0.0.1")
     expect(page.get_by_label("포트", exact=True)).to_have_value(str(product.mailbox_port))
     expect(page.get_by_label("발신자 이메일 주소", exact=True)).to_have_value("hello@sandbox-shop.example")
