@@ -243,6 +243,10 @@ class Mall:
         self._add_lively_orders(lively)
         self._make_carts(rng)
         self._add_lively_carts(lively)
+        # Orders placed at the storefront are numbered after every drawn order and after the seconds the mall
+        # has lived: a mall served again (the same opening, its clock further on) never gives an order number
+        # an earlier run's storefront order, which the store still holds, already had.
+        self._next_storefront_seq = int(self.o["seq"].max()) + 1 + max(0, self.clock.now_s() - self.t_start)
 
     # ----------------------------------------------------------------- generation
     def _make_categories(self) -> None:
@@ -784,13 +788,14 @@ class Mall:
             deliver = ship + int(rng.integers(*pace.deliver_s))
             new: dict[str, np.ndarray] = {
                 "member": np.array([member]), "buyer": np.array([member]),
-                "seq": np.array([int(o["seq"].max()) + 1]), "order": np.array([now_s]), "pay": np.array([pay]),
+                "seq": np.array([self._next_storefront_seq]), "order": np.array([now_s]), "pay": np.array([pay]),
                 "ship": np.array([ship]), "deliver": np.array([deliver]), "cancel": np.array([NEVER]),
                 "unpaid": np.array([False]), "return": np.array([NEVER]), "confirm": np.array([NEVER]),
                 "prod": c["prod"][cart:cart + 1].copy(), "qty": c["qty"][cart:cart + 1].copy(),
                 "cash": np.array([False]), "mobile": np.array([False]),
             }
             index = o["order"].size
+            self._next_storefront_seq += 1
             self.o = {k: np.concatenate([v, new[k].astype(v.dtype)]) for k, v in o.items()}
             orders = c["order"].copy()
             orders[cart] = index

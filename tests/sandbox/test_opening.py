@@ -129,3 +129,23 @@ def test_the_sandbox_command_serves_the_kept_mall_again(tmp_path: Path) -> None:
             proc.wait(timeout=20)
     assert openings[0] == openings[1]
     assert json.loads(opening.path_for(store_path).read_text())["openings"]["7"]
+
+
+def test_a_storefront_order_of_a_later_run_never_reuses_an_earlier_runs_number() -> None:
+    """The store keeps the orders placed at the storefront in an earlier run; the mall served again does not
+    remember them, so its own storefront orders must be numbered past them."""
+    def open_cart(mall: Mall, now_s: int) -> int:
+        left = np.nonzero((mall.c["order"] < 0) & (mall.c["created"] <= now_s))[0]
+        return int(left[-1])
+
+    first = Mall(400, seed=7, start=T, frozen=True, pace="lively")
+    t = first.clock.now_s()
+    placed = first.place_order(open_cart(first, t), t + 30)
+    again_at = T + dt.timedelta(minutes=10)                 # stopped, and started again ten minutes on
+    again = Mall(400, seed=7, start=T, frozen=True, pace="lively", now=again_at)
+    now = again.clock.now_s()
+    later = again.place_order(open_cart(again, now), now + 30)
+    assert placed.split("-")[0] == later.split("-")[0]      # the same day, so only the number tells them apart
+    assert placed != later
+    assert int(later.split("-")[1]) > int(placed.split("-")[1])
+    assert again.order_by_id(later, now + 60) is not None   # and the storefront finds its own order by it
