@@ -30,7 +30,7 @@ import polars as pl
 
 from core.csv_import.reading import _BOM, LINE, CsvError, CsvFile, _careful, _fast, _header_row, _headers
 
-BATCH_BYTES = 8 << 20   # about 90,000 rows of a member export: a few tens of MB in flight, whatever the file
+BATCH_BYTES = 4 << 20   # about 47,000 rows of a member export: about 150 MB in flight, whatever the file
 _READ_BYTES = 1 << 20   # the block the encoding pass reads
 _PROBE_CHARS = 1_000_000  # the header line and the delimiter are found within the first million characters
 

@@ -25,7 +25,7 @@ import polars as pl
 from core.csv_import.batches import BatchSource, open_csv
 from core.csv_import.fields import KEYS, TABLES, suggest_mapping
 from core.csv_import.reading import LINE, CsvFile, read_csv
-from core.csv_import.staging import Staged, slices, stage, staging_directory, store_failure
+from core.csv_import.staging import MEMORY_LIMIT, Staged, slices, stage, staging_directory, store_failure
 from core.csv_import.validate import Checked, check
 from core.errors import Conflict, ErrorRecord, InvalidInput, Kind
 from core.log import event
@@ -242,6 +242,8 @@ def write_staged(con: duckdb.DuckDBPyConnection, shop_id: str, staged: Staged, b
     params: dict[str, Any] = {"files": files, "repeated": staged.repeated, "shop": shop_id, "now": now}
     if positional:
         params["keys"] = [str(p) for p in staged.keys]
+    # Bounded for this unit only (the store's lock keeps every other unit out while it runs), then reset.
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(f"""CREATE TEMP TABLE {name} AS
                     SELECT {select}, $shop::VARCHAR AS shop_id, $now::TIMESTAMPTZ AS synced_at FROM {source}
                     WHERE NOT list_contains($repeated::BIGINT[], "{LINE}")""", params)
@@ -255,6 +257,7 @@ def write_staged(con: duckdb.DuckDBPyConnection, shop_id: str, staged: Staged, b
             _link_members(con, shop_id, f"SELECT order_key FROM {name}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute("RESET memory_limit")
     return written
 
 
