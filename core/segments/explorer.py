@@ -3,6 +3,7 @@ filters can name."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from core.segments.charts import grid_cell_sql, grid_frame
 from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, needs_stats, shop_timezone
 from core.segments.rules import COUNTED_SQL, DEFAULT_TZ, MAX_KEYS, SAMPLE_SIZE, Rule, StoreLike, as_rule, open_store
 
@@ -33,6 +35,7 @@ class Exploration:
     count: int
     total: int
     sample: pl.DataFrame
+    grid: pl.DataFrame | None = None  # members by recency x frequency (charts.recency_frequency), if asked
 
     @property
     def share(self) -> float:
@@ -40,45 +43,54 @@ class Exploration:
 
 
 def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-            sample_size: int = SAMPLE_SIZE) -> Exploration:
+            sample_size: int = SAMPLE_SIZE, *, grid_at: dt.datetime | None = None) -> Exploration:
     """Count the members the rule matches and fetch a sample (newest sign-ups first) with their order figures.
 
     One pass over the rule's members gives both: DuckDB counts them and keeps the first `sample_size`
     in the sample's order as it goes (min_by with n), so nothing is materialized or sorted but the sample.
     A rule on order figures computes them for its members anyway, so the sample carries them from the same
     pass; a rule on the member alone leaves them to one lookup for the sample's members only.
+
+    With `grid_at`, the recency x frequency grid at that moment (charts.recency_frequency's frame) comes from
+    the same pass too: it needs every member's figures, so the pass computes them whatever the rule.
     """
     rule = as_rule(rule)
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         shop, shop_params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
         total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchall()[0][0]
-        if needs_stats(rule):
+        grid = None
+        if grid_at is not None or needs_stats(rule):
             sql, params = compile_rule(rule, shop_id, tz, with_stats=True).render(member_select())
-            count, sample = _count_and_first(con, sql, params, MEMBER_COLUMNS, sample_size)
+            cells = None if grid_at is None else grid_cell_sql(grid_at, "r.last_order_at", "r.orders")
+            count, sample, counted = _count_and_first(con, sql, params, MEMBER_COLUMNS, sample_size, cells)
+            grid = None if grid_at is None else grid_frame(counted)
         else:
             sql, params = compile_rule(rule, shop_id, tz).render("m.shop_id, m.member_key, m.signed_up_at")
-            count, picked = _count_and_first(con, sql, params, ("shop_id", "member_key", "signed_up_at"),
-                                             sample_size)
+            count, picked, _ = _count_and_first(con, sql, params, ("shop_id", "member_key", "signed_up_at"),
+                                                sample_size)
             sample = _with_figures(con, picked)
-    return Exploration(int(count), int(total), sample)
+    return Exploration(int(count), int(total), sample, grid)
 
 
 def _count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], columns: tuple[str, ...],
-                     n: int) -> tuple[int, pl.DataFrame]:
-    """How many rows `sql` gives, and the first `n` of them by newest sign-up (then key), in one pass."""
+                     n: int, cells: str | None = None) -> tuple[int, pl.DataFrame, dict[int, int]]:
+    """How many rows `sql` gives, and the first `n` of them by newest sign-up (then key), in one pass; with
+    `cells` (an expression over the rows), how many rows fall in each cell too."""
     fields = ", ".join(f'"{c}" := r."{c}"' for c in columns)
     # the sample's order as one key that min_by can compare: no sign-up date last, then newest, then key
     order = "(r.signed_up_at IS NULL, coalesce(-epoch_us(r.signed_up_at), 0), r.member_key)"
+    histogram = f"histogram({cells})" if cells else "NULL::MAP(INTEGER, UBIGINT)"
     found = pl.from_arrow(con.sql(f"""SELECT count(*) AS n, min_by(struct_pack({fields}), {order}, {max(int(n), 1)})
-                                      AS pick FROM ({sql}) r""", params=params).arrow())
+                                      AS pick, {histogram} AS cells FROM ({sql}) r""", params=params).arrow())
     assert isinstance(found, pl.DataFrame)
     count = int(found["n"][0])
+    counted = {int(k): int(v) for k, v in (found["cells"][0] or {}).items()}  # polars reads a MAP as a dict
     picked = found.select(pl.col("pick").head(1)).explode("pick").drop_nulls().unnest("pick")
     if count == 0 or int(n) <= 0:
         picked = picked.clear()
     picked = picked.sort(["signed_up_at", "member_key"], descending=[True, False], nulls_last=True)
-    return count, picked
+    return count, picked, counted
 
 
 def _with_figures(con: duckdb.DuckDBPyConnection, picked: pl.DataFrame) -> pl.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core.segments import explorer
+from core.segments import charts, explorer
 from core.store import Store
 from tests.support.segment_world import SHOP
 
@@ -35,3 +35,15 @@ def test_members_without_a_sign_up_date_come_last(mall: Store) -> None:
     sample = explorer.explore(mall, {}, SHOP, sample_size=10).sample
     assert sample["member_key"].to_list()[-2:] == ["m1", "m2"]
     assert sample.filter(pl.col("signed_up_at").is_null()).height == 2
+
+
+@pytest.mark.parametrize("rule", [{}, {"member_groups": ["VIP"]}, {"orders_min": 1, "email_consent": True},
+                                  {"product_keys": ["p-none"]}])
+def test_the_grid_from_the_explorers_pass_is_the_charts_grid(mall: Store, rule: dict, fixed_clock) -> None:
+    now = fixed_clock.now()
+    plain = explorer.explore(mall, rule, SHOP, sample_size=3)
+    found = explorer.explore(mall, rule, SHOP, sample_size=3, grid_at=now)
+    assert found.grid is not None and found.grid.equals(charts.recency_frequency(mall, rule, SHOP, now))
+    assert int(found.grid["members"].sum()) == found.count
+    assert (found.count, found.total) == (plain.count, plain.total) and found.sample.equals(plain.sample)
+    assert plain.grid is None
