@@ -7,7 +7,7 @@ imports it from the path batch by batch (core.csv_import.import_file), or, with 
 page does it today (read_csv + check + import_checked, the file held whole). The sync child is
 bench_sync.py's (the sandbox is its own process; its memory is not counted). Run:
 
-    .venv/bin/python bench/bench_import_memory.py [--rows 100000 --rows 1000000 ...] [--whole] [--no-sync]
+    .venv/bin/python bench/bench_import_memory.py [--rows 100000 --rows 1000000 ...] [--whole 1000000] [--no-sync]
 """
 from __future__ import annotations
 
@@ -80,14 +80,17 @@ def child_sync(members: int, tmp: Path) -> dict:
 
 
 def run_child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"the child {args[0]} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="sizes (default 100,000, 1,000,000, 3,000,000)")
-    parser.add_argument("--whole", action="store_true", help="also the whole-file import (the page's path)")
+    parser.add_argument("--whole", type=int, default=0, metavar="ROWS",
+                        help="also the whole-file import (the page's path) for sizes up to ROWS (it takes GBs)")
     parser.add_argument("--no-sync", action="store_true", help="CSV imports only")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -109,7 +112,7 @@ def main() -> None:
             path = Path(tmp) / "members.csv"
             bench_csv.build(n).write_csv(path)
             size = path.stat().st_size / 1e6
-            modes = ["streamed"] + (["whole"] if args.whole else [])
+            modes = ["streamed"] + (["whole"] if n <= args.whole else [])
             for mode in modes:
                 store = Path(tmp) / f"{mode}.duckdb"
                 f = run_child([mode, str(path), str(store)])

@@ -242,22 +242,21 @@ def write_staged(con: duckdb.DuckDBPyConnection, shop_id: str, staged: Staged, b
     params: dict[str, Any] = {"files": files, "repeated": staged.repeated, "shop": shop_id, "now": now}
     if positional:
         params["keys"] = [str(p) for p in staged.keys]
-    # Bounded for this unit only (the store's lock keeps every other unit out while it runs), then reset.
+    # Bounded for this unit only (the store's lock keeps every other unit out while it runs), then reset. On an
+    # error the unit rolls back and closes its connection, and the staged table and the limit go with it.
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(f"""CREATE TEMP TABLE {name} AS
                     SELECT {select}, $shop::VARCHAR AS shop_id, $now::TIMESTAMPTZ AS synced_at FROM {source}
                     WHERE NOT list_contains($repeated::BIGINT[], "{LINE}")""", params)
-    try:
-        if kind == "order_items" and first:
-            _replace_items(con, shop_id, "SELECT order_key FROM read_parquet($files) "
-                           "WHERE NOT list_contains($partial::VARCHAR[], order_key)",
-                           {"files": [str(p) for p in staged.batches], "partial": sorted(staged.partial_orders)})
-        written = _swap(con, table, name, ("shop_id", key))
-        if kind == "orders":
-            _link_members(con, shop_id, f"SELECT order_key FROM {name}")
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
-        con.execute("RESET memory_limit")
+    if kind == "order_items" and first:
+        _replace_items(con, shop_id, "SELECT order_key FROM read_parquet($files) "
+                       "WHERE NOT list_contains($partial::VARCHAR[], order_key)",
+                       {"files": [str(p) for p in staged.batches], "partial": sorted(staged.partial_orders)})
+    written = _swap(con, table, name, ("shop_id", key))
+    if kind == "orders":
+        _link_members(con, shop_id, f"SELECT order_key FROM {name}")
+    con.execute(f"DROP TABLE {name}")
+    con.execute("RESET memory_limit")
     return written
 
 
@@ -322,8 +321,8 @@ def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes
             units = slices(staged, all_at_once=all_or_nothing)
             for number, batches in enumerate(units):
                 with store.unit() as con:
-                    done = write_staged(con, shop_id, staged, batches, now, first=number == 0,
-                                        positional=positional) if batches else 0
+                    done = sum(write_staged(con, shop_id, staged, [batch], now, first=number == 0 and at == 0,
+                                            positional=positional) for at, batch in enumerate(batches))
                     if number == len(units) - 1:
                         _insert_run(con, result, now)
                 written += done

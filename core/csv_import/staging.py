@@ -4,15 +4,17 @@ then the staged rows swapped into the store.
 The file (a BatchSource: core/csv_import/batches.py) is read one batch at a time; each batch is checked as a
 whole file is (core/csv_import/validate.py), its bad rows kept (with their exact lines), its good rows
 written to a Parquet file in a temporary directory beside every row's line and key. Two checks need the
-whole file and are made at the end over those staged files by DuckDB (out of core, not in Python): a key on
-more than one line (each of those lines is bad, naming the others, as for a whole file), and an order
-item's place among its order's lines (its key when the file has no item-key column).
+whole file and are made at the end: a key on more than one line (each of those lines is bad, naming the
+others, as for a whole file; the keys' 8-byte hashes, kept per row, find the few lines to compare), and an
+order item's place among its order's lines (its key when the file has no item-key column: DuckDB numbers
+them over the staged files at the swap).
 
 Then the staged rows reach the store (core/csv_import/importer.py write_staged, the module that writes the
 tables):
 - all or nothing: with any bad row, nothing (a failed run says why); else one unit of work loads the staged
-  rows into a TEMP table and swaps them into the real table (an UPDATE of the known keys and an INSERT of
-  the rest, as core.store.upsert does), with the sync run, so a failure leaves the store as it was;
+  rows, batch by batch, into a TEMP table and swaps them into the real table (an UPDATE of the known keys
+  and an INSERT of the rest, as core.store.upsert does), with the sync run, so a failure leaves the store as
+  it was;
 - the good rows: one unit per staged batch (the memory a unit needs stays that of a batch), the run
   recorded with the last one.
 The staged files live only while the import runs (a temporary directory, removed whatever happens).
@@ -24,7 +26,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from core.csv_import.batches import BatchSource
@@ -33,10 +34,11 @@ from core.csv_import.validate import BadRow, Checked, Reason, check, check_mappi
 from core.errors import ErrorRecord, Kind
 from core.store import StoreError
 
-# How much memory DuckDB may take for the checks over the staged files and for the swap (it spills to disk
-# beyond): left to its default (80% of the machine) a million-row swap alone took 500 MB more; at 128 MB
-# it takes about 30 MB more than the batches do, and runs 1.5x longer (it spills).
-MEMORY_LIMIT = "128MB"
+# How much memory DuckDB may take for the swap (it spills to disk beyond): left to its default (80% of the
+# machine) a million-row swap alone took 500 MB more. All or nothing inserts every row in one transaction,
+# whose new keys' index stays in memory: 3M member rows need more than 128 MB and fit in 256 MB (a store
+# error, and nothing imported, beyond that).
+MEMORY_LIMIT = "256MB"
 
 
 @dataclasses.dataclass
@@ -68,6 +70,7 @@ def stage(source: BatchSource, kind: str, mapping: dict[str, str | None], direct
     chosen = check_mapping(kind, mapping, source.headers)
     staged = Staged(kind, directory)
     columns = pl.DataFrame()
+    hashes: list[pl.DataFrame] = []  # (LINE, hash of the key) of every keyed row: 16 bytes a row
     for number, batch in enumerate(source.batches()):
         orders = None
         if kind == "order_items" and orders_for is not None:
@@ -79,31 +82,42 @@ def stage(source: BatchSource, kind: str, mapping: dict[str, str | None], direct
         staged.partial_orders |= checked.partial_orders
         columns = checked.good.clear()
         if checked.good.height:
-            path = directory / f"good-{number:06d}.parquet"
-            checked.good.write_parquet(path)
-            staged.batches.append(path)
+            staged.good += checked.good.height
+            staged.batches.append(_write(checked.good, directory / f"good-{number:06d}.parquet"))
         if checked.keys is not None and checked.keys.height:
-            path = directory / f"keys-{number:06d}.parquet"
-            checked.keys.write_parquet(path)
-            staged.keys.append(path)
+            staged.keys.append(_write(checked.keys, directory / f"keys-{number:06d}.parquet"))
+            hashes.append(checked.keys.filter(pl.col("key").is_not_null())
+                          .select(pl.col(LINE), pl.col("key").hash().alias("hash")))
         del batch, checked
-    _repeated_keys(staged, key_field(kind, chosen), "item_key" not in chosen if kind == "order_items" else False)
-    staged.good = _count_good(staged)
+    if kind != "order_items" or "item_key" in chosen:  # positional item keys cannot repeat
+        _repeated_keys(staged, key_field(kind, chosen), hashes)
+    staged.good -= len(staged.repeated)
     return staged, columns
 
 
-def _repeated_keys(staged: Staged, field: str, positional: bool) -> None:
+def _write(frame: pl.DataFrame, path: Path) -> Path:
+    """A staged frame on disk: read back once, soon, so fast (LZ4) beats small."""
+    frame.write_parquet(path, compression="lz4", statistics=False)
+    return path
+
+
+def _repeated_keys(staged: Staged, field: str, hashes: list[pl.DataFrame]) -> None:
     """Every line whose key is also on another line of the file becomes bad (a row already bad gets the
-    reason after its cells' reasons, where a whole-file check puts it). Positional item keys (an order's
-    n-th line) cannot repeat: they are numbered at the swap instead."""
-    if positional or not staged.keys:
+    reason after its cells' reasons, where a whole-file check puts it).
+
+    The keys' hashes find the few lines that may repeat one (the same key, the same hash); only those
+    lines' keys are read back from the staged files and compared."""
+    if not hashes:
         return
-    with _engine() as con:
-        repeated = con.execute(f"""
-            SELECT key, list(line ORDER BY line), list(order_key ORDER BY line)
-            FROM (SELECT "{LINE}" AS line, key, order_key FROM read_parquet(?))
-            WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1""", [[str(p) for p in staged.keys]]).fetchall()
-    for key, lines, order_keys in repeated:
+    every = pl.concat(hashes)
+    candidates = every.filter(pl.col("hash").is_duplicated())[LINE]
+    del every
+    if candidates.is_empty():
+        return
+    keyed = (pl.scan_parquet(staged.keys).filter(pl.col(LINE).is_in(candidates.implode())).collect()
+             .filter(pl.col("key").is_duplicated()).sort(LINE)
+             .group_by("key", maintain_order=True).agg(pl.col(LINE), pl.col("order_key")))
+    for key, lines, order_keys in keyed.iter_rows():
         for line, order_key in zip(lines, order_keys, strict=True):
             reason = Reason("csv.reason.duplicate", {"field": field, "header": "", "value": key,
                                                      "lines": other_lines(lines, line)})
@@ -119,31 +133,11 @@ def _repeated_keys(staged: Staged, field: str, positional: bool) -> None:
                 staged.partial_orders.add(order_key)
 
 
-def _count_good(staged: Staged) -> int:
-    if not staged.batches:
-        return 0
-    with _engine() as con:
-        row = con.execute("SELECT count(*) FROM read_parquet(?)", [[str(p) for p in staged.batches]]).fetchone()
-    return int(row[0]) - len(staged.repeated) if row else 0
-
-
-class _engine:
-    """An in-memory DuckDB for the checks over the staged files, with a memory limit (it spills beyond)."""
-
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self.con = duckdb.connect()
-        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        return self.con
-
-    def __exit__(self, *_: object) -> None:
-        self.con.close()
-
-
 # ---- the units that write the staged rows ----------------------------------------------------------
 
 def slices(staged: Staged, all_at_once: bool) -> list[list[Path]]:
-    """The staged batches as the units write them: all in one, or one a unit (at least one unit, which
-    records the run)."""
+    """The staged batches by the unit that writes them (each batch by its own statements): all in one, or
+    one a unit (at least one unit, which records the run)."""
     if all_at_once or not staged.batches:
         return [list(staged.batches)]
     return [[path] for path in staged.batches]
