@@ -25,7 +25,15 @@ import polars as pl
 from core.csv_import.batches import BatchSource, open_csv
 from core.csv_import.fields import KEYS, TABLES, suggest_mapping
 from core.csv_import.reading import LINE, CsvFile, read_csv
-from core.csv_import.staging import MEMORY_LIMIT, Staged, slices, stage, staging_directory, store_failure
+from core.csv_import.staging import (
+    MEMORY_LIMIT,
+    MEMORY_LIMIT_ONE_UNIT,
+    Staged,
+    slices,
+    stage,
+    staging_directory,
+    store_failure,
+)
 from core.csv_import.validate import Checked, check
 from core.errors import Conflict, ErrorRecord, InvalidInput, Kind
 from core.log import event
@@ -223,7 +231,7 @@ def _link_members(con: duckdb.DuckDBPyConnection, shop_id: str, orders: str) -> 
 # ---- staged rows into the store --------------------------------------------------------------------------------------
 
 def write_staged(con: duckdb.DuckDBPyConnection, shop_id: str, staged: Staged, batches: list[Path],
-                 now: dt.datetime, *, first: bool, positional: bool) -> int:
+                 now: dt.datetime, *, first: bool, positional: bool, memory_limit: str = MEMORY_LIMIT) -> int:
     """Upsert the good rows of `batches` (staged files) into the kind's table by key, in `con`'s unit; an
     order's items in the file replace its stored items (unless one of its lines was bad: done with the
     `first` slice, for every order in the file); an order without a member key is linked to the one member
@@ -244,7 +252,7 @@ def write_staged(con: duckdb.DuckDBPyConnection, shop_id: str, staged: Staged, b
         params["keys"] = [str(p) for p in staged.keys]
     # Bounded for this unit only (the store's lock keeps every other unit out while it runs), then reset. On an
     # error the unit rolls back and closes its connection, and the staged table and the limit go with it.
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"""CREATE TEMP TABLE {name} AS
                     SELECT {select}, $shop::VARCHAR AS shop_id, $now::TIMESTAMPTZ AS synced_at FROM {source}
                     WHERE NOT list_contains($repeated::BIGINT[], "{LINE}")""", params)
@@ -295,8 +303,9 @@ def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes
     (core/csv_import/staging.py): the same checks, bad rows and lines, and the same store, as import_csv.
 
     `data` is a batch source, a CSV file's bytes or its path. All or nothing swaps the staged rows in with
-    the run in one unit of work; the good rows are written one batch a unit, the run with the last. The
-    returned Checked has the counts and bad rows; its `good` holds no rows (they went to the store)."""
+    the run in one unit of work; the good rows are written one batch a unit, the run with the last (should
+    the store fail midway, the batches written stay, and the failed run counts them). The returned Checked
+    has the counts and bad rows; its `good` holds no rows (they went to the store)."""
     shop = csv_shop(store, shop_id)
     source = data if not isinstance(data, bytes | bytearray | Path | str) else open_csv(data, file_name)
     mapping = mapping if mapping is not None else suggest_mapping(kind, source.headers)
@@ -319,10 +328,12 @@ def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes
         written = 0
         try:
             units = slices(staged, all_at_once=all_or_nothing)
+            limit = MEMORY_LIMIT_ONE_UNIT if all_or_nothing else MEMORY_LIMIT
             for number, batches in enumerate(units):
                 with store.unit() as con:
                     done = sum(write_staged(con, shop_id, staged, [batch], now, first=number == 0 and at == 0,
-                                            positional=positional) for at, batch in enumerate(batches))
+                                            positional=positional, memory_limit=limit)
+                               for at, batch in enumerate(batches))
                     if number == len(units) - 1:
                         _insert_run(con, result, now)
                 written += done

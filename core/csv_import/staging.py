@@ -35,10 +35,12 @@ from core.errors import ErrorRecord, Kind
 from core.store import StoreError
 
 # How much memory DuckDB may take for the swap (it spills to disk beyond): left to its default (80% of the
-# machine) a million-row swap alone took 500 MB more. All or nothing inserts every row in one transaction,
-# whose new keys' index stays in memory: 3M member rows need more than 128 MB and fit in 256 MB (a store
-# error, and nothing imported, beyond that).
-MEMORY_LIMIT = "256MB"
+# machine) a million-row swap alone took 500 MB more; a unit a batch needs little (3M rows in 128 MB units
+# peaked at 490 MB in all, at 256 MB at 850 MB). All or nothing inserts every row in one transaction, whose
+# new keys' index stays in memory until the commit: 3M member rows need more than 128 MB and fit in 256 MB
+# (beyond, the store refuses the import and nothing is imported).
+MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT_ONE_UNIT = "256MB"
 
 
 @dataclasses.dataclass
