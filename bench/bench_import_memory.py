@@ -1,7 +1,7 @@
 """Peak memory of an import by its size: a CSV member import, and a Cafe24 member sync from the sandbox.
 
 Each import runs in a child process of its own (this script again, with --child), which prints its RSS
-high-water mark (getrusage) and its rows per second, so one size's peak is not another's. The CSV file is
+high-water mark (VmHWM) and its rows per second, so one size's peak is not another's. The CSV file is
 bench_csv.py's members export (Korean headers, 0.1% bad rows), written to a temporary file first; the child
 imports it from the path batch by batch (core.csv_import.import_file), or, with --whole, as the console's
 page does it today (read_csv + check + import_checked, the file held whole). The sync child is
@@ -33,6 +33,12 @@ NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
 
 
 def peak_mb() -> float:
+    """This process's RSS high-water mark since it started (VmHWM). Not getrusage's ru_maxrss: Linux keeps
+    that across exec, so a child would inherit the peak of the parent it was forked from (here the parent
+    that built the file)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -303,8 +303,9 @@ def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes
     (core/csv_import/staging.py): the same checks, bad rows and lines, and the same store, as import_csv.
 
     `data` is a batch source, a CSV file's bytes or its path. All or nothing swaps the staged rows in with
-    the run in one unit of work; the good rows are written one batch a unit, the run with the last (should
-    the store fail midway, the batches written stay, and the failed run counts them). The returned Checked
+    the run in one unit of work; the good rows are written batch by batch, committed every few batches, the
+    run with the last unit (should the store fail midway, the units committed stay, and the failed run counts
+    their rows). The returned Checked
     has the counts and bad rows; its `good` holds no rows (they went to the store)."""
     shop = csv_shop(store, shop_id)
     source = data if not isinstance(data, bytes | bytearray | Path | str) else open_csv(data, file_name)
