@@ -5,7 +5,7 @@ The file (a BatchSource: core/csv_import/batches.py) is read one batch at a time
 whole file is (core/csv_import/validate.py), its bad rows kept (with their exact lines), its good rows
 written to a Parquet file in a temporary directory beside every row's line and key. Two checks need the
 whole file and are made at the end: a key on more than one line (each of those lines is bad, naming the
-others, as for a whole file; the keys' 8-byte hashes, kept per row, find the few lines to compare), and an
+others, as for a whole file; the keys' 8-byte hashes, kept per row, find the few keys to compare), and an
 order item's place among its order's lines (its key when the file has no item-key column: DuckDB numbers
 them over the staged files at the swap).
 
@@ -76,7 +76,7 @@ def stage(source: BatchSource, kind: str, mapping: dict[str, str | None], direct
     chosen = check_mapping(kind, mapping, source.headers)
     staged = Staged(kind, directory)
     columns = pl.DataFrame()
-    hashes: list[pl.DataFrame] = []  # (LINE, hash of the key) of every keyed row: 16 bytes a row
+    hashes: list[pl.Series] = []  # the hash of every row's key: 8 bytes a row
     for number, batch in enumerate(source.batches()):
         orders = None
         if kind == "order_items" and orders_for is not None:
@@ -92,8 +92,7 @@ def stage(source: BatchSource, kind: str, mapping: dict[str, str | None], direct
             staged.batches.append(_write(checked.good, directory / f"good-{number:06d}.parquet"))
         if checked.keys is not None and checked.keys.height:
             staged.keys.append(_write(checked.keys, directory / f"keys-{number:06d}.parquet"))
-            hashes.append(checked.keys.filter(pl.col("key").is_not_null())
-                          .select(pl.col(LINE), pl.col("key").hash().alias("hash")))
+            hashes.append(checked.keys["key"].drop_nulls().hash())
         del batch, checked
     if kind != "order_items" or "item_key" in chosen:  # positional item keys cannot repeat
         _repeated_keys(staged, key_field(kind, chosen), hashes)
@@ -107,20 +106,21 @@ def _write(frame: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-def _repeated_keys(staged: Staged, field: str, hashes: list[pl.DataFrame]) -> None:
+def _repeated_keys(staged: Staged, field: str, hashes: list[pl.Series]) -> None:
     """Every line whose key is also on another line of the file becomes bad (a row already bad gets the
     reason after its cells' reasons, where a whole-file check puts it).
 
-    The keys' hashes find the few lines that may repeat one (the same key, the same hash); only those
-    lines' keys are read back from the staged files and compared."""
+    The keys' hashes say which few hashes repeat (the same key, the same hash); only the keys with those
+    hashes are read back from the staged files and compared."""
     if not hashes:
         return
     every = pl.concat(hashes)
-    candidates = every.filter(pl.col("hash").is_duplicated())[LINE]
+    hashes.clear()
+    repeated = every.filter(every.is_duplicated()).unique()
     del every
-    if candidates.is_empty():
+    if repeated.is_empty():
         return
-    keyed = (pl.scan_parquet(staged.keys).filter(pl.col(LINE).is_in(candidates.implode())).collect()
+    keyed = (pl.scan_parquet(staged.keys).filter(pl.col("key").hash().is_in(repeated.implode())).collect()
              .filter(pl.col("key").is_duplicated()).sort(LINE)
              .group_by("key", maintain_order=True).agg(pl.col(LINE), pl.col("order_key")))
     for key, lines, order_keys in keyed.iter_rows():
