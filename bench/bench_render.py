@@ -14,10 +14,16 @@ four round trips (MAIL, RCPT, DATA, the message). With --pipelining the bench se
 Postfix, Exim, Gmail and SES do, and the session sends MAIL+RCPT+DATA in one write (two round trips).
 aiosmtpd reads commands line by line from its stream, so pipelined commands are answered in order.
 bench_dispatch.py runs this server too (`--serve PORT_FILE [--pipelining]`).
+
+It also prices the render limits (core/messaging/render_limits.py): the HTML part's Jinja render with
+the limits' hooks against Jinja's plain sandbox, and the alternative they were chosen over, rendering in
+a worker process that a timeout could kill (the template and merge data pickled over a pipe, the
+rendered e-mail back), started once and reused.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import signal
@@ -68,6 +74,73 @@ def serve(port_file: str, pipelining: bool = False) -> None:
         time.sleep(1)
 
 
+def _worker(conn) -> None:  # noqa: ANN001 (a multiprocessing Connection)
+    """The worker-process alternative: render what arrives until None does."""
+    from core.messaging import templates
+    while (job := conn.recv()) is not None:
+        template, context, sender = job
+        conn.send(templates.render_email(template, context, advertising=True, sender=sender))
+
+
+def limits_cost(starter: dict, base: dict, sender: dict, n: int) -> None:
+    """Print what the limits cost per message, and what a worker process would."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from core.messaging import templates
+
+    class PlainMerge(ImmutableSandboxedEnvironment):
+        getattr = templates._MergeEnvironment.getattr  # the same key-first dot access, no limits
+
+    plain_env = PlainMerge(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True, trim_blocks=True,
+                           lstrip_blocks=True)
+    plain_env.filters.update(won=templates._won, date=templates._date)
+    plain = plain_env.from_string(starter["html"])
+    contexts = [{**base, "member": {"name": f"회원{i}", "email": f"m{i}@example.com", "member_key": f"m{i}"}}
+                for i in range(n)]
+
+    def timed(render) -> float:  # noqa: ANN001
+        """CPU µs a message, the best of five rounds (the machine is shared: CPU time, not wall time)."""
+        for c in contexts[:50]:
+            render(c)
+        best = float("inf")
+        for _ in range(5):
+            t0 = time.process_time()
+            for c in contexts:
+                render(c)
+            best = min(best, (time.process_time() - t0) / n * 1e6)
+        return best
+
+    limited_us = timed(lambda c: templates._render("html", starter["html"], c, templates._HTML_ENV))
+    plain_us = timed(lambda c: plain.render(c))
+    print(f"HTML part, Jinja only:     limited {limited_us:.0f} µs, plain sandbox {plain_us:.0f} µs CPU "
+          f"(the limits add {limited_us - plain_us:.0f} µs a message)")
+
+    whole_us = timed(lambda c: templates.render_email(starter, c, advertising=True, sender=sender))
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    t0 = time.perf_counter()
+    worker = ctx.Process(target=_worker, args=(child,), daemon=True)
+    worker.start()
+    clean = [{k: v for k, v in c.items() if not callable(v)} for c in contexts]  # `tracked` cannot cross a pipe
+    for c in clean[:50]:
+        parent.send((starter, c, sender))
+        parent.recv()
+    started_ms = (time.perf_counter() - t0) * 1000
+    assert worker.pid is not None
+    t0, c0, w0 = time.perf_counter(), time.process_time(), cpu_of(worker.pid)
+    for c in clean:
+        parent.send((starter, c, sender))
+        parent.recv()
+    wall_us = (time.perf_counter() - t0) / n * 1e6
+    worker_cpu_us = ((time.process_time() - c0) + (cpu_of(worker.pid) - w0)) / n * 1e6
+    parent.send(None)
+    worker.join(10)
+    print(f"whole render (4 parts):    in process {whole_us:.0f} µs CPU; in a worker process {worker_cpu_us:.0f} µs "
+          f"CPU (both processes) and {wall_us:.0f} µs wall a message, +{worker_cpu_us - whole_us:.0f} µs CPU, and "
+          f"{started_ms:.0f} ms to start a worker")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=3000)
@@ -106,6 +179,8 @@ def main() -> None:
 
     for n in range(50):  # warm up: Jinja compiles, css-inline, the code paths
         message(n)
+
+    limits_cost(starter, base, sender, min(args.messages, 2000))
 
     # Rendering alone (what the dispatcher does with the store closed, before SMTP).
     t0, c0 = time.perf_counter(), time.process_time()

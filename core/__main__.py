@@ -30,7 +30,27 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from core.sandbox.server import serve
     serve(host=args.host, port=args.port, members=args.members, seed=args.seed,
-          rate_limit=not args.no_rate_limit, start=args.now, frozen=args.frozen)
+          rate_limit=not args.no_rate_limit, start=args.now, frozen=args.frozen, pace=args.pace)
+    return 0
+
+
+def cmd_mailbox(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core import config
+    from core.sandbox.mailbox import directory_for, serve
+    try:
+        port = config.mailbox_port() if args.port is None else args.port
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    directory = Path(args.dir) if args.dir else directory_for(_store(args, "cli").path)
+    try:
+        serve(directory, host=args.host, port=port, ready=lambda line: print(line, flush=True))
+    except OSError as exc:
+        print(f"the sandbox mailbox cannot listen on {args.host}:{port} ({exc.strerror or exc}); "
+              "stop what uses that port or choose another with --port or SANDBOX_SMTP_PORT", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -125,6 +145,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from core.analyst.snapshot import size_bytes, write_snapshot
+    from core.errors import CoreError
+    try:
+        manifest = write_snapshot(_store(args, "cli"), args.out, now=clock.now(), shop_id=args.shop)
+    except CoreError as exc:
+        print(exc.detail or str(exc), file=sys.stderr)
+        return 2
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    print(f"snapshot of {len(manifest['tables'])} tables ({rows} rows, {size_bytes(args.out) / 1e6:.1f} MB) "
+          f"written to {args.out} at {manifest['taken_at']}, schema version {manifest['schema_version']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db and --now work before or after the command (`python -m core scheduler --once --now ...`).
     common = argparse.ArgumentParser(add_help=False)
@@ -134,7 +168,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run as if it were this instant, e.g. 2026-01-10T09:00:00+09:00")
     parser = argparse.ArgumentParser(prog="python -m core", parents=[common],
                                      description="The shop CRM console's command line.")
-    parser.set_defaults(db=None, now=None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common],
@@ -153,7 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="the seed that makes the mall (same seed, same mall)")
     p.add_argument("--no-rate-limit", action="store_true", help="turn off the Cafe24 call-limit bucket")
     p.add_argument("--frozen", action="store_true", help="keep the mall still (no new members, orders or deliveries)")
+    p.add_argument("--pace", choices=("lively", "quiet"), default="lively",
+                   help="lively (default): sign-ups, carts, orders and deliveries every minute or so, for a first "
+                        "visit to see; quiet: the pace of a real mall, a few a day")
     p.set_defaults(run=cmd_sandbox)
+
+    p = sub.add_parser("mailbox", parents=[common], help="serve the sandbox mailbox: an SMTP server keeping .eml files",
+                       description="Serve an SMTP server on loopback that accepts every message and keeps it as "
+                                   "one .eml file (named so that files sort by arrival), for the console's "
+                                   "sandbox mailbox page.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=None, help="default: $SANDBOX_SMTP_PORT or 8626")
+    p.add_argument("--dir", help="keep messages here (default: mailbox/ beside the store, data/mailbox/)")
+    p.set_defaults(run=cmd_mailbox)
 
     p = sub.add_parser("sync", parents=[common], help="sync connected shops into the store now",
                        description="Sync every connected shop (or one) now, from each entity's last checkpoint.")
@@ -196,11 +241,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the TOML file, as written by `export`")
     p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     p.set_defaults(run=cmd_apply)
+
+    p = sub.add_parser("snapshot", parents=[common], help="copy the store (or one shop) to Parquet files for analysts",
+                       description="Write every table (or one shop's rows) as Parquet files plus a manifest.json, "
+                                   "in one unit of work, for long queries in a notebook while the scheduler works.")
+    p.add_argument("--out", required=True, help="the folder to write (new, empty, or an earlier snapshot)")
+    p.add_argument("--shop", help="only this shop id")
+    p.set_defaults(run=cmd_snapshot)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Not parser.set_defaults: that would change the shared --db/--now actions' defaults, and the command's
+    # parser would then overwrite a value given before the command with None.
+    for name in ("db", "now"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
     configure()
     if args.now:
         clock.set_clock(clock.FixedClock(args.now) if getattr(args, "once", False) or args.command != "scheduler"

@@ -49,3 +49,27 @@ def secret_overrides(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """CONSOLE_SECRET_<SHOP>_<NAME>: secrets given by the environment, which win over the secrets file."""
     env = os.environ if env is None else env
     return {k: v for k, v in env.items() if k.startswith(SECRET_ENV_PREFIX)}
+
+
+def mailbox_port(env: Mapping[str, str] | None = None) -> int:
+    """SANDBOX_SMTP_PORT: where the sandbox mailbox listens (`python -m core mailbox`, `./start`, the sandbox
+    shop's sender); a value that is not a port number is refused naming the variable."""
+    env = os.environ if env is None else env
+    value = (env.get("SANDBOX_SMTP_PORT") or "").strip()
+    if not value:
+        return MAILBOX_PORT
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ValueError(f"SANDBOX_SMTP_PORT must be a port number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+# NHN Cloud KakaoTalk Bizmessage (알림톡): the API domain its v2.3 guide names, and the former one, kept as a
+# choice for an account that must still use it (ALIMTALK_BASE_URL names the host to call).
+ALIMTALK_BASE_URL = "https://kakaotalk-bizmessage.api.nhncloudservice.com"
+ALIMTALK_LEGACY_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+
+
+def alimtalk_base_url(env: Mapping[str, str] | None = None) -> str:
+    """The Alimtalk API host: ALIMTALK_BASE_URL if set (e.g. the legacy domain), else the current one."""
+    env = os.environ if env is None else env
+    return (env.get("ALIMTALK_BASE_URL") or "").strip().rstrip("/") or ALIMTALK_BASE_URL

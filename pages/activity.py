@@ -6,12 +6,13 @@ import streamlit as st
 
 from core import i18n
 from core.console import activity as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
 ALL = "__all__"
 UNKNOWN_SHOWN = 30
+RENDER_FAILED_SHOWN = 10
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -48,6 +49,7 @@ def filters(counts: list[views.OutboxCount]) -> tuple[str | None, str | None]:
                     **{s: t("activity.option", label=views.state_label(s), n=i18n.count(n)) for s, n in states}}
     if st.session_state.get("activity_state") not in state_labels:
         st.session_state["activity_state"] = ALL
+    common.relabel(st.session_state, "activity", ["activity_state", "activity_reason"])
     left, right = st.columns(2)
     state = left.selectbox(t("activity.state"), list(state_labels), format_func=state_labels.get,
                            key="activity_state")
@@ -76,8 +78,8 @@ def table(rows: list[views.Message], tz: str) -> None:
         t("col.due_at"): views.local_time(r["due_at"], tz),
         t("col.sent_at"): views.local_time(r["sent_at"], tz),
         t("col.attempts"): r["attempts"],
-        t("col.last_error"): r["last_error"] or "",
-    } for r in rows], hide_index=True, width="stretch")
+        t("col.last_error"): r["error"],
+    } for r in rows], hide_index=True, placeholder="", width="stretch")
 
 
 def retry_box(shop_id: str, tz: str) -> None:
@@ -92,7 +94,7 @@ def retry_box(shop_id: str, tz: str) -> None:
                                    f"{r['state_label']} · {r['reason_label']} · {views.local_time(r['due_at'], tz)}"
                   for r in failed}
         picked = st.multiselect(t("activity.retry_pick"), list(labels), format_func=labels.get,
-                                key="activity_retry_pick", placeholder=t("wiz.pick"))
+                                key="activity_retry_pick", **common.multiselect_words())
         if st.button(t("activity.retry"), key="activity_retry", type="primary", icon=":material/replay:",
                      disabled=not picked):
             n = views.retry(db, picked)
@@ -128,6 +130,26 @@ def unknown_box(shop_id: str, tz: str) -> None:
                             width="stretch", on_click=resolve, args=(r["message_id"], False))
 
 
+@st.cache_data(ttl=10, show_spinner=False)
+def load_render_failures(db: str, shop_id: str, lang: str) -> list[views.Message]:
+    i18n.set_language(lang)
+    return views.render_failures(db, shop_id, limit=RENDER_FAILED_SHOWN)
+
+
+def render_failed_box(shop_id: str, tz: str) -> None:
+    failed = load_render_failures(db, shop_id, i18n.language())
+    if not failed:
+        return
+    with st.container(border=True):
+        st.subheader(t("activity.render_failed_title"), anchor=False)
+        st.caption(t("activity.render_failed_help"))
+        for r in failed:
+            st.error(t("activity.render_failed_line", recipient=r["recipient"] or r["member_key"],
+                       automation=r["automation"] or r["automation_id"],
+                       when=views.local_time(r["updated_at"], tz), error=r["error"]),
+                     icon=":material/error:")
+
+
 st.title(t("activity.title"))
 st.caption(t("activity.subtitle"))
 book = views.chosen_book(load_books(db), st.session_state.get("shop_id"))
@@ -138,6 +160,7 @@ shop_id, tz = book["shop_id"], book["timezone"]
 flash()
 counts = load_counts(db, shop_id)
 unknown_box(shop_id, tz)
+render_failed_box(shop_id, tz)
 retry_box(shop_id, tz)
 state, reason = filters(counts)
 table(load_activity(db, shop_id, state, reason, i18n.language()), tz)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import i18n
 from core.console import automations as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
@@ -42,6 +42,8 @@ def flash() -> None:
         st.success(text, icon=":material/check_circle:")
     elif kind == "error":
         st.error(text, icon=":material/error:")
+        if st.session_state.pop("auto_flash_sender", False):
+            st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
 
 
 # ------------------------------------------------------------------ the list
@@ -55,6 +57,7 @@ def change_status(row: dict, status: str) -> None:
         views.set_status(db, row["automation_id"], status)
     except views.Refused as exc:
         st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=errors.describe(exc)))
+        st.session_state["auto_flash_sender"] = views.needs_sender(exc)
     else:
         st.session_state["auto_flash"] = ("success", t("auto.status_changed", name=row["name"],
                                                        status=views.status_label(status)))
@@ -122,7 +125,7 @@ def who_would_receive(rows: list[views.AutomationRow], tz: str) -> None:
     st.dataframe([{t("col.member_name"): s["name"] or "", t("col.email"): s["email"],
                    t("col.due_at"): views.local_time(s["due_at"], tz),
                    t("col.source"): t(f"auto.preview.source.{s['source']}")} for s in result["sample"]],
-                 hide_index=True, width="stretch")
+                 hide_index=True, placeholder="", width="stretch")
 
 
 def list_view(shop_id: str, tz: str) -> None:
@@ -195,11 +198,11 @@ def step_trigger(d: dict) -> None:
         if products:
             init("wiz_products", [k for k in params.get("product_keys", []) if k in products])
             st.multiselect(t("wiz.products"), list(products), key="wiz_products", format_func=products.get,
-                           placeholder=t("wiz.pick"))
+                           **common.multiselect_words())
         if categories:
             init("wiz_categories", [k for k in params.get("category_keys", []) if k in categories])
             st.multiselect(t("wiz.categories"), list(categories), key="wiz_categories",
-                           format_func=categories.get, placeholder=t("wiz.pick"))
+                           format_func=categories.get, **common.multiselect_words())
     elif trigger == "cart_abandoned":
         init("wiz_threshold", params.get("threshold_minutes", 60))
         st.number_input(t("wiz.threshold"), min_value=5, max_value=7 * 24 * 60, step=5, key="wiz_threshold")
@@ -233,6 +236,9 @@ def step_send_info(d: dict) -> None:
     init("wiz_preheader", d.get("preheader", starter["preheader"]))
     init("wiz_advertising", d.get("is_advertising", True))
     st.text_input(t("wiz.subject"), key="wiz_subject", help=t("wiz.subject_help"))
+    if not views.has_working_sender(db, d["shop_id"]):
+        st.warning(t("sender.needed"), icon=":material/warning:")
+        st.page_link("pages/sender.py", label=t("sender.go_settings"), icon=":material/mail:")
     left, right = st.columns(2)
     left.text_input(t("wiz.sender_name"), key="wiz_sender_name")
     right.text_input(t("wiz.sender_email"), key="wiz_sender_email")
@@ -328,6 +334,7 @@ def finish(d: dict, *, start: bool) -> None:
     except views.WizardProblem as exc:
         st.session_state["wiz_step"] = exc.step
         st.session_state["auto_flash"] = ("error", t("wiz.problem", problem=str(exc)))
+        st.session_state["auto_flash_sender"] = views.needs_sender(exc)
         st.rerun()
     name = d["name"]
     reset_wizard()

@@ -32,10 +32,10 @@ _FIELDS = {"sender": manage.SENDER_FIELDS, "template": manage._TEMPLATE_FIELDS,
 _KEY = {"sender": "shop_id", "template": "template_id", "automation": "automation_id"}
 _OPTIONAL = {  # may be left out of a file (the console's defaults apply)
     "sender": {"smtp_host", "smtp_port", "smtp_security", "smtp_username", "frequency_cap_enabled",
-               "frequency_cap_hours"},
-    "template": {"shop_id", "trigger", "preheader", "text"},
+               "frequency_cap_hours", "reply_to", "postal_address"},
+    "template": {"shop_id", "trigger", "preheader", "text", "blocks"},
     "automation": {"trigger_params", "delay_minutes", "max_lateness_minutes", "is_advertising", "status",
-                   "template_id", "preheader", "audience"},
+                   "template_id", "preheader", "audience", "sender_name", "sender_email"},
 }
 
 
@@ -180,9 +180,29 @@ def check_config(con: duckdb.DuckDBPyConnection,
                 checked[section].append(_check(section, entry, shops, templates))
             except manage.AutomationError as exc:
                 problems.append(f"{label}: {exc.detail}")
+    if not problems:  # every entry checked, so each automation's index is its place in the file
+        problems = _starts_without_sender(con, checked)
     if problems:
         raise ConfigError(problems)
     return checked
+
+
+def _starts_without_sender(con: duckdb.DuckDBPyConnection, checked: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """An automation the file starts (running, and not running already) needs its shop to have a sender with
+    an SMTP server, saved already or in the same file: the console's rule (manage.require_sender)."""
+    senders = {s["shop_id"] for s in checked["sender"] if s.get("smtp_host")}
+    problems = []
+    for n, entry in enumerate(checked["automation"]):
+        if entry["status"] != manage.AutomationStatus.RUNNING or entry["shop_id"] in senders:
+            continue
+        stored = _stored(con, "automation", entry["automation_id"])
+        if stored is not None and stored["status"] == manage.AutomationStatus.RUNNING:
+            continue
+        try:
+            manage.require_sender(con, entry["shop_id"])
+        except manage.AutomationError as exc:
+            problems.append(f"{_label('automation', n, entry)}: {exc.detail}")
+    return problems
 
 
 def _stored(con: duckdb.DuckDBPyConnection, section: str, key: str) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from core.automations.triggers import (
 from core.errors import CoreError, InvalidInput, Kind
 from core.messaging import outbox
 from core.segments.rules import RuleError
+from core.shops import secrets
 from core.shops.registry import shop_timezone
 from core.store import Store
 
@@ -38,6 +39,9 @@ TRIGGER_LABELS = {  # the words marketers know from Stibee (발송 조건)
     "signup": "회원 가입함", "cart_abandoned": "방치된 카트", "delivered": "배송 완료",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$")
+SMTP_SECURITIES = ("none", "starttls", "tls")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
 class AutomationError(InvalidInput, ValueError):
@@ -103,12 +107,13 @@ def check_automation(fields: dict[str, Any], *, known_shops: set[str], known_tem
                               statuses=", ".join(STATUSES), value=repr(out["status"]))
     if not (out.get("subject") or "").strip():
         raise AutomationError("subject", "subject_empty", "subject: 이메일 제목이 비어 있습니다 (subject is empty)")
-    if not (out.get("sender_name") or "").strip():
-        raise AutomationError("sender_name", "sender_name_empty", "sender_name: 발신자 이름이 비어 있습니다")
-    if not _EMAIL.match(out.get("sender_email") or ""):
+    # The automation's own sender overrides the shop's (sender_settings); left empty, the shop's is used.
+    for field in ("sender_name", "sender_email"):
+        out[field] = (out.get(field) or "").strip() or None
+    if out["sender_email"] is not None and not _EMAIL.match(out["sender_email"]):
         raise AutomationError("sender_email", "bad_email",
-                              f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})",
-                              address=str(out.get("sender_email") or ""))
+                              f"sender_email: not an e-mail address ({out['sender_email']!r})",
+                              address=out["sender_email"])
     if out.get("template_id") is not None and out.get("template_id") not in known_templates:
         raise AutomationError("template_id", "unknown_template",
                               f"template_id: 저장된 템플릿이 아닙니다 ({out.get('template_id')!r})",
@@ -127,6 +132,9 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     if not (out.get("name") or "").strip():
         raise AutomationError("name", "template_name_empty", "name: 템플릿 이름이 비어 있습니다")
     trigger = out.get("trigger") or "signup"
+    out["blocks"], html = _compiled_blocks(out.get("blocks"), trigger)
+    if html is not None:
+        out["html"] = html
     try:
         validate(out.get("subject") or "", out.get("html") or "", out.get("text"), trigger,
                  preheader=out.get("preheader"))
@@ -137,27 +145,68 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _compiled_blocks(value: Any, trigger: str) -> tuple[str | None, str | None]:
+    """A template's block document (data or JSON text) checked and compiled: (the JSON to store, the HTML
+    it compiles to); (None, None) for a template written in raw HTML. The HTML always comes from the
+    blocks, so the two cannot disagree."""
+    from core.messaging import blocks
+    try:
+        document = blocks.loads(value)
+        if document is None:
+            return None, None
+        checked = blocks.check(document, trigger)
+        return blocks.dumps(checked), blocks.compile_html(checked, trigger)
+    except blocks.BlockError as exc:
+        refused = AutomationError("blocks", "bad_blocks", f"blocks: {exc.detail}")
+        refused.key, refused.params = exc.key, {**exc.params, "field": "blocks", "block_field": exc.field}
+        raise refused from None
+
+
 def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
+    """A shop's sender settings checked (the settings page, a config file, the sandbox's preset).
+
+    The name and the contact are required (an advertisement carries them); the postal address, reply-to
+    and SMTP fields are optional here, so older config files still apply. A port left out follows the
+    security (465 for TLS, 587 for STARTTLS, 25 for none: RFC 8314 §3.3, RFC 6409 §3.1)."""
     out = dict(fields)
+    for field in ("sender_name", "sender_contact", "postal_address", "reply_to", "smtp_host", "smtp_username"):
+        if isinstance(out.get(field), str):
+            out[field] = out[field].strip()
     for field in ("sender_name", "sender_contact"):
-        if not (out.get(field) or "").strip():
+        if not out.get(field):
             raise AutomationError(field, "sender_empty",
-                                  f"{field}: 비어 있습니다 (광고성 이메일에는 발신자 이름과 연락처가 필요합니다)")
-    if not _EMAIL.match(out.get("sender_email") or ""):
-        raise AutomationError("sender_email", "bad_email",
-                              f"sender_email: 올바른 이메일 주소가 아닙니다 ({out.get('sender_email')!r})",
-                              address=str(out.get("sender_email") or ""))
-    if out.get("smtp_security", "starttls") not in ("none", "starttls", "tls"):
-        raise AutomationError("smtp_security", "bad_security", "smtp_security: none, starttls, tls 중 하나여야 합니다")
-    out.setdefault("smtp_security", "starttls")
+                                  f"{field}: is empty (an advertising e-mail carries the sender's name and contact)")
+    for field in ("sender_email", "reply_to"):
+        value = (out.get(field) or "").strip()
+        if field == "reply_to" and not value:
+            out[field] = None
+            continue
+        if not value:
+            raise AutomationError(field, "email_empty", f"{field}: is empty")
+        if not _EMAIL.match(value):
+            raise AutomationError(field, "bad_email", f"{field}: not an e-mail address ({value!r})", address=value)
+        out[field] = value
+    out["postal_address"] = out.get("postal_address") or None
+    if out.get("smtp_security") is None:
+        out["smtp_security"] = "starttls"
+    if out["smtp_security"] not in SMTP_SECURITIES:
+        raise AutomationError("smtp_security", "bad_security",
+                              f"smtp_security: must be one of none, starttls, tls (got {out['smtp_security']!r})")
+    host = out.get("smtp_host") or None
+    if host is not None and (len(host) > 253 or not _HOST.match(host)):
+        raise AutomationError("smtp_host", "bad_host", f"smtp_host: not a host name or address ({host!r})", host=host)
+    out["smtp_host"] = host
+    out["smtp_username"] = out.get("smtp_username") or None
     port = out.get("smtp_port")
+    if port is None and host is not None:
+        port = out["smtp_port"] = DEFAULT_PORTS[out["smtp_security"]]
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
         raise AutomationError("smtp_port", "out_of_range", f"smtp_port: 1..65535 (got {port!r})",
                               low=1, high=65535, value=repr(port))
     if not isinstance(out.setdefault("frequency_cap_enabled", True), bool):
         got = out["frequency_cap_enabled"]
         raise AutomationError("frequency_cap_enabled", "not_bool",
-                              f"frequency_cap_enabled: true 또는 false여야 합니다 (got {got!r})")
+                              f"frequency_cap_enabled: must be true or false (got {got!r})")
     hours = out.setdefault("frequency_cap_hours", 24)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 30:
         raise AutomationError("frequency_cap_hours", "out_of_range", f"frequency_cap_hours: 1..720 (got {hours!r})",
@@ -165,14 +214,30 @@ def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def require_sender(con: duckdb.DuckDBPyConnection, shop_id: str) -> None:
+    """Refuse to start an automation of a shop that has no sender to send from (no sender settings, or no
+    SMTP server in them): it would plan sends that can never go out."""
+    if not has_working_sender(con, shop_id):
+        raise AutomationError("sender", "no_sender", f"shop '{shop_id}' has no sender settings with an SMTP server; "
+                              "save them before starting an automation", kind=Kind.CONFLICT, shop_id=shop_id)
+
+
+def has_working_sender(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
+    """The shop has sender settings with an SMTP host (whether the server answers is the connection test's job)."""
+    rows = con.execute("SELECT 1 FROM sender_settings WHERE shop_id = ? AND coalesce(trim(smtp_host), '') <> ''",
+                       [shop_id]).fetchall()
+    return bool(rows)
+
+
 # ------------------------------------------------------------------ writes
 
 _AUTOMATION_FIELDS = ("automation_id", "shop_id", "name", "trigger", "trigger_params", "delay_minutes",
                       "max_lateness_minutes", "is_advertising", "status", "template_id", "subject", "preheader",
                       "sender_name", "sender_email", "audience")
-_TEMPLATE_FIELDS = ("template_id", "shop_id", "name", "trigger", "subject", "preheader", "html", "text")
+_TEMPLATE_FIELDS = ("template_id", "shop_id", "name", "trigger", "subject", "preheader", "html", "text", "blocks")
 SENDER_FIELDS = ("shop_id", "sender_name", "sender_email", "sender_contact", "smtp_host", "smtp_port",
-                 "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours")
+                 "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours", "reply_to",
+                 "postal_address")
 
 
 def write_automation(con: duckdb.DuckDBPyConnection, a: dict[str, Any], now: dt.datetime) -> None:
@@ -238,30 +303,45 @@ def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
 
 def save_template(store: Store, *, shop_id: str | None, name: str, trigger: str | None, subject: str, html: str,
                   now: dt.datetime, text: str | None = None, preheader: str | None = None,
-                  template_id: str | None = None) -> str:
-    """Validate (render against a sample member) and save; a broken template is refused with the line."""
+                  template_id: str | None = None, blocks: dict[str, Any] | None = None) -> str:
+    """Validate (render against a sample member) and save; a broken template is refused with the line.
+
+    With `blocks` (a block document) the HTML saved is compiled from them and they are kept beside it;
+    without, the template is raw HTML and any blocks it had are dropped (the HTML was edited by hand)."""
     t = check_template({"template_id": template_id or f"t-{uuid.uuid4().hex[:10]}", "shop_id": shop_id,
                         "name": name, "trigger": trigger, "subject": subject, "preheader": preheader,
-                        "html": html, "text": text})
+                        "html": html, "text": text, "blocks": blocks})
     with store.unit() as con:
         write_template(con, t, now)
     return t["template_id"]
 
 
-def save_sender_settings(store: Store, shop_id: str, *, now: dt.datetime, **fields: Any) -> None:
-    """The shop's sender and SMTP settings (the SMTP password goes to core.secrets as 'smtp_password')."""
+def save_sender_settings(store: Store, shop_id: str, *, now: dt.datetime, smtp_password: str | None = None,
+                         **fields: Any) -> None:
+    """The shop's sender and SMTP settings, checked and saved (the one writer of `sender_settings`).
+
+    `smtp_password`, when given (not empty), goes to the secrets file as 'smtp_password' after the settings
+    are saved, never to the store; left out, the saved password stays as it was."""
     s = check_sender({"shop_id": shop_id, **fields})
     with store.unit() as con:
+        if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchall():
+            raise AutomationError("shop_id", "not_a_shop", f"shop_id: '{shop_id}' is not a connected shop",
+                                  kind=Kind.NOT_FOUND, shop_id=shop_id)
         write_sender(con, s, now)
+    if smtp_password:
+        secrets.put(shop_id, smtp_password=smtp_password)
 
 
-def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, subject: str, sender_name: str,
-                      sender_email: str, template_id: str | None, now: dt.datetime,
+def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, subject: str, sender_name: str | None,
+                      sender_email: str | None, template_id: str | None, now: dt.datetime,
                       trigger_params: dict[str, Any] | None = None,
                       preheader: str = "", delay_minutes: int = 0, is_advertising: bool = True,
                       max_lateness_minutes: int | None = None, start: bool = False,
                       audience: dict[str, Any] | None = None) -> str:
-    """The wizard's last step: 주소록(shop) → 발송 조건(trigger+params) → 발송 정보 → 내용(template) → 시작."""
+    """The wizard's last step: 주소록(shop) → 발송 조건(trigger+params) → 발송 정보 → 내용(template) → 시작.
+
+    An empty sender name or e-mail leaves the shop's saved sender in charge; starting (`start`) needs the
+    shop to have sender settings with an SMTP server (require_sender)."""
     fields = {"automation_id": f"a-{uuid.uuid4().hex[:10]}", "shop_id": shop_id, "name": name,
               "trigger": trigger, "trigger_params": trigger_params or {}, "subject": subject,
               "sender_name": sender_name, "sender_email": sender_email, "preheader": preheader,
@@ -272,6 +352,8 @@ def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, su
     with store.unit() as con:
         shops, templates = _known(con)
         a = check_automation(fields, known_shops=shops, known_templates=templates)
+        if a["status"] == AutomationStatus.RUNNING:
+            require_sender(con, shop_id)
         write_automation(con, a, now)
     return a["automation_id"]
 
@@ -292,6 +374,9 @@ def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetim
                                   "template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
         if row[0] == status:
             return
+        if status == AutomationStatus.RUNNING:
+            shop = con.execute("SELECT shop_id FROM automations WHERE automation_id = ?", [automation_id]).fetchall()
+            require_sender(con, shop[0][0])
         con.execute("UPDATE automations SET status = ?, updated_at = ? WHERE automation_id = ?",
                     [status, now, automation_id])
         log_status(con, automation_id, status, now)
@@ -421,7 +506,7 @@ def list_outbox(store: Store, *, state: str | None = None, reason: str | None = 
         return con.sql("""
             SELECT o.message_id, o.automation_id, a.name AS automation, o.shop_id, o.member_key, o.recipient,
                    o.state, o.reason, o.attempts, o.due_at, o.next_attempt_at, o.sent_at, o.last_error,
-                   o.occurrence_key, o.updated_at
+                   o.occurrence_key, o.updated_at, o.error_kind, o.error_key, o.error_params::VARCHAR AS error_params
             FROM outbox o LEFT JOIN automations a USING (automation_id)
             WHERE ($state IS NULL OR o.state = $state) AND ($reason IS NULL OR o.reason = $reason)
               AND ($aid IS NULL OR o.automation_id = $aid) AND ($shop IS NULL OR o.shop_id = $shop)

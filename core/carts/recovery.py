@@ -46,18 +46,22 @@ _OWNER_TRIGGER = {"each": "cart_notice", "digest": "cart_digest"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def quick_setup(store: Store, shop_id: str, *, sender_name: str, sender_email: str,
-                now: dt.datetime, delay_minutes: int = FIRST_DELAY_MINUTES,
+def quick_setup(store: Store, shop_id: str, *, now: dt.datetime, sender_name: str | None = None,
+                sender_email: str | None = None, delay_minutes: int = FIRST_DELAY_MINUTES,
                 second_reminder_hours: int | None = None) -> list[str]:
     """Save the starter template and start the recovery automation(s); returns their ids.
 
-    Raises manage.AutomationError naming the field (e.g. a sender e-mail that is not an address).
+    The reminders send as the shop's saved sender (sender settings) unless a sender name or e-mail is given
+    to override it. Raises manage.AutomationError naming the field (a sender e-mail that is not an address,
+    or `sender` when the shop has no sender settings to send from); nothing is saved then.
     """
+    with store.unit() as con:  # checked first: no starter template is left behind by a refused setup
+        manage.require_sender(con, shop_id)
     threshold = threshold_minutes(get_shop(store, shop_id).settings)
     starter = templates.starter_template(TRIGGER)
     template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=TRIGGER,
                                        subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                       preheader=starter["preheader"], now=now)
+                                       preheader=starter["preheader"], blocks=starter["blocks"], now=now)
     reminders = [("장바구니 리마인드", delay_minutes, MAX_LATENESS_MINUTES)]
     if second_reminder_hours:
         reminders.append((f"장바구니 리마인드 ({second_reminder_hours}시간 뒤 2차)", second_reminder_hours * 60,
@@ -132,8 +136,8 @@ def set_owner_notice(store: Store, shop_id: str, mode: str, recipient: str | Non
     """Turn the owner's notices to `mode` at `recipient`; returns the running automation's id (None when off).
 
     Raises CartSetupError (a ValueError) naming what is wrong (the mode, the address, a shop without a
-    sender) and changes nothing then. The sender is the shop's saved sender
-    (core.automations.manage.save_sender_settings).
+    sender) and changes nothing then. The notices send as the shop's saved sender (its sender settings,
+    core.automations.manage.save_sender_settings).
     """
     if mode not in OWNER_MODES:
         raise CartSetupError("mode", "owner_bad_mode", f"the mode must be one of {', '.join(OWNER_MODES)} ({mode!r})",
@@ -156,26 +160,24 @@ def set_owner_notice(store: Store, shop_id: str, mode: str, recipient: str | Non
     return running
 
 
-def _sender(store: Store, shop_id: str) -> tuple[str, str]:
+def _require_sender(store: Store, shop_id: str) -> None:
     with store.unit() as con:
-        row = con.execute("SELECT sender_name, sender_email FROM sender_settings WHERE shop_id = ?",
-                          [shop_id]).fetchall()
-    if not row or not row[0][1]:
-        raise CartSetupError("sender_email", "owner_no_sender",
-                             "the shop has no sender e-mail (SMTP settings) to send the owner's notices from")
-    return row[0][0], row[0][1]
+        if not manage.has_working_sender(con, shop_id):
+            raise CartSetupError("sender", "owner_no_sender",
+                                 "the shop has no sender settings (SMTP) to send the owner's notices from")
 
 
 def _create_owner_automation(store: Store, shop_id: str, trigger: str, params: dict[str, Any],
                              now: dt.datetime) -> str:
-    sender_name, sender_email = _sender(store, shop_id)
+    """The owner's notices send as the shop's saved sender (the automation names none of its own)."""
+    _require_sender(store, shop_id)
     starter = templates.starter_template(trigger)
     template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
                                        subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                       preheader=starter["preheader"], now=now)
+                                       preheader=starter["preheader"], blocks=starter["blocks"], now=now)
     return manage.create_automation(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
                                     subject=starter["subject"], preheader=starter["preheader"],
-                                    sender_name=sender_name, sender_email=sender_email, template_id=template_id,
+                                    sender_name="", sender_email="", template_id=template_id,
                                     trigger_params=params, is_advertising=False, start=True, now=now)
 
 
@@ -187,6 +189,7 @@ def _update_owner_automation(store: Store, automation_id: str, params: dict[str,
                                       "max_lateness_minutes", "is_advertising", "template_id", "subject",
                                       "preheader", "sender_name", "sender_email", "audience")}
     fields.update({"trigger_params": params, "status": AutomationStatus.RUNNING})
+    _require_sender(store, current["shop_id"])
     with store.unit() as con:
         shops = registry.shop_ids(con)
         checked = manage.check_automation(fields, known_shops=shops, known_templates={current["template_id"]})

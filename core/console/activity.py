@@ -1,9 +1,12 @@
 """What the Activity page shows and does: the outbox by state and reason, retrying failed messages, and
-settling the ones a crash left `unknown` (never re-sent on their own)."""
+settling the ones a crash left `unknown` (never re-sent on their own).
+
+A message's error is shown in the reader's words when the scheduler kept it keyed (kind, key, params: a
+render failure names its part, line and what went wrong), else as the English account it kept."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from core.automations import manage
 from core.console.common import (
@@ -18,6 +21,8 @@ from core.console.common import (
     state_label,
     store_path,
 )
+from core.console.errors import describe
+from core.errors import ErrorRecord
 from core.messaging.outbox import STATES
 
 # What a page catches when someone else settled a message first.
@@ -81,6 +86,7 @@ class Message(TypedDict):
     updated_at: dt.datetime | None
     state_label: str
     reason_label: str
+    error: str             # the error in words (or the English account of an error kept without a key)
 
 
 def activity(store: StoreLike, shop_id: str | None, *, state: str | None = None, reason: str | None = None,
@@ -88,8 +94,18 @@ def activity(store: StoreLike, shop_id: str | None, *, state: str | None = None,
     """The outbox, newest change first, with state and reason in words."""
     frame = manage.list_outbox(open_store(store), state=state, reason=reason, automation_id=automation_id,
                                shop_id=shop_id, limit=limit)
-    return [cast(Message, r | {"state_label": state_label(r["state"]), "reason_label": reason_label(r["reason"])})
+    return [cast(Message, r | {"state_label": state_label(r["state"]), "reason_label": reason_label(r["reason"]),
+                               "error": error_words(r)})
             for r in frame.to_dicts()]
+
+
+def error_words(row: dict[str, Any]) -> str:
+    """A row's error as the reader reads it: its key in words, else its last_error, else nothing."""
+    record = ErrorRecord.load(row.get("error_kind"), row.get("error_key"), row.get("error_params"),
+                              row.get("last_error"))
+    if record is not None:
+        return describe(record)
+    return row.get("last_error") or ""
 
 
 def retry(store: StoreLike, message_ids: list[str]) -> int:
@@ -100,3 +116,8 @@ def retry(store: StoreLike, message_ids: list[str]) -> int:
 def resolve(store: StoreLike, message_id: str, *, sent: bool) -> None:
     """The operator's word on an `unknown` message; ResolveRefused when it is no longer unknown."""
     manage.resolve_unknown(open_store(store), message_id, sent=sent, now=now())
+
+
+def render_failures(store: StoreLike, shop_id: str | None, limit: int = 20) -> list[Message]:
+    """Messages a template error ended (`dead`, `render_failed`), newest first, each with its error in words."""
+    return activity(store, shop_id, state="dead", reason="render_failed", limit=limit)

@@ -31,6 +31,7 @@ from core.console.common import (
     trigger_label,
 )
 from core.console.errors import describe
+from core.console.sender import has_working_sender
 from core.console.templates import (
     TemplateProblem,
     merge_fields,
@@ -44,6 +45,7 @@ from core.i18n import t
 from core.segments import saved as saved_segments
 
 __all__ = ["TRIGGERS", "WIZARD_DAYS", "AddressBook", "TemplateProblem", "address_books", "chosen_book",
+           "has_working_sender",
            "local_time", "merge_fields", "preview_sender", "render_preview", "saved_templates", "sender_defaults",
            "starter_template", "status_label", "store_path", "trigger_label"]
 
@@ -234,11 +236,22 @@ def catalog(store: StoreLike, shop_id: str) -> dict[str, list[tuple[str, str]]]:
 
 
 class WizardProblem(ValueError):
-    """What stops the wizard, and the step (0-4) where it is fixed."""
+    """What stops the wizard, the step (0-4) where it is fixed, and the engine's key when it came from one."""
 
-    def __init__(self, step: int, message: str) -> None:
+    def __init__(self, step: int, message: str, key: str | None = None) -> None:
         super().__init__(message)
         self.step = step
+        self.key = key
+
+
+NO_SENDER = "automations.no_sender"
+
+
+def needs_sender(error: BaseException) -> bool:
+    """The error says the shop has no sender to send from: the page links to the sender settings."""
+    return getattr(error, "key", None) in (NO_SENDER, "carts.owner_no_sender")
+
+
 
 
 def trigger_params(trigger: str, *, days: int | None = None, product_keys: list[str] | None = None,
@@ -303,17 +316,22 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
             s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
             trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
             html=draft["html"], text=draft.get("text") or None, now=clock.now())
+    # The shop's saved sender, left as prefilled, is not copied: the automation follows it when it changes.
+    saved = sender_defaults(s, draft["shop_id"])
+    same = saved["configured"] and (draft.get("sender_name") or "").strip() == saved["sender_name"] \
+        and (draft.get("sender_email") or "").strip() == saved["sender_email"]
     try:
         return manage.create_automation(
             s, shop_id=draft["shop_id"], name=draft["name"].strip(), trigger=draft["trigger"],
             trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
-            sender_name=draft["sender_name"], sender_email=draft["sender_email"], template_id=template_id,
+            sender_name=None if same else draft["sender_name"], sender_email=None if same else draft["sender_email"],
+            template_id=template_id,
             now=clock.now(),
             preheader=draft.get("preheader") or "", delay_minutes=int(draft.get("delay_minutes") or 0),
             is_advertising=bool(draft.get("is_advertising", True)), start=start,
             audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
     except manage.AutomationError as exc:
-        raise WizardProblem(_step_of(exc), describe(exc)) from None
+        raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
 
 
 def _unchanged_saved_template(store: StoreLike, draft: dict[str, Any]) -> str | None:

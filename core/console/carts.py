@@ -10,11 +10,13 @@ import polars as pl
 from core.automations import manage
 from core.automations.attribution import ATTRIBUTION_WINDOW
 from core.carts import recovery, stats
+from core.console.automations import needs_sender
 from core.console.common import StoreLike, now, open_store, sender_defaults, store_path
 from core.console.overview import ShopRow, shop
+from core.console.sender import has_working_sender
 from core.i18n import t
 
-__all__ = ["ShopRow", "sender_defaults", "shop", "store_path"]
+__all__ = ["ShopRow", "has_working_sender", "needs_sender", "sender_defaults", "shop", "store_path"]
 
 CART_FILTERS = stats.CART_FILTERS
 OWNER_MODES = recovery.OWNER_MODES
@@ -68,9 +70,10 @@ def switch(store: StoreLike, automation_id: str, on: bool) -> None:
     recovery.switch(open_store(store), automation_id, on, now=now())
 
 
-def quick_setup(store: StoreLike, shop_id: str, *, sender_name: str, sender_email: str,
-                second_reminder_hours: int | None) -> list[str]:
-    """Turn on the ready-made reminder (and a second one); one of Refused names a field it refuses."""
+def quick_setup(store: StoreLike, shop_id: str, *, second_reminder_hours: int | None,
+                sender_name: str | None = None, sender_email: str | None = None) -> list[str]:
+    """Turn on the ready-made reminder (and a second one), sending as the shop's saved sender unless one is
+    given; one of Refused names what it refuses (needs_sender: the shop has no sender settings yet)."""
     return recovery.quick_setup(open_store(store), shop_id, sender_name=sender_name, sender_email=sender_email,
                                 second_reminder_hours=second_reminder_hours, now=now())
 

@@ -16,7 +16,7 @@ import string
 from core.errors import CoreError, ErrorRecord, Kind
 from core.i18n import t
 
-__all__ = ["CoreError", "ErrorRecord", "Kind", "describe", "detail_of"]
+__all__ = ["CoreError", "ErrorRecord", "Kind", "describe", "detail_of", "field_label"]
 
 
 def _named(words: str) -> set[str]:
@@ -32,6 +32,8 @@ def _keyed(record: ErrorRecord, lang: str | None) -> str:
     key = f"errors.{record.key}"
     words = t(key, lang)
     params = dict(record.params)
+    if isinstance(params.get("field"), str):  # the field by its label in the reader's language, not its name
+        params["field"] = field_label(params["field"], lang)
     if isinstance(params.get("missing"), list):  # what an advertising template lacks, each named in words
         params["missing"] = ", ".join(t(f"errors.messaging.template.ad_missing.{m}", lang)
                                       for m in params["missing"])
@@ -44,15 +46,28 @@ def _keyed(record: ErrorRecord, lang: str | None) -> str:
     return _placed(text, params, lang)
 
 
+def field_label(field: str, lang: str | None = None) -> str:
+    """A field as a person knows it ("발신자 이메일" for sender_email); a field without a label, as written."""
+    key = f"field.{field}"
+    word = t(key, lang)
+    return field if word == key else word
+
+
 def _placed(text: str, params: dict[str, object], lang: str | None) -> str:
-    """A template error says where it is: the part of the message and, when known, the line."""
-    part, line = params.get("part"), params.get("line")
+    """A template error says where it is: the part of the message and, when known, the line, and the
+    sample member it failed for when a save-time check found it."""
+    part, line, sample = params.get("part"), params.get("line"), params.get("sample")
     if not part:
         return text
     label = t(f"messaging.part.{part}", lang)
     if line:
-        return t("errors.messaging.template.at_line", lang, part=label, line=line, problem=text)
-    return t("errors.messaging.template.in_part", lang, part=label, problem=text)
+        text = t("errors.messaging.template.at_line", lang, part=label, line=line, problem=text)
+    else:
+        text = t("errors.messaging.template.in_part", lang, part=label, problem=text)
+    if sample:
+        text = t("errors.messaging.template.for_sample", lang, sample=t(f"messaging.sample.{sample}", lang),
+                 problem=text)
+    return text
 
 
 def describe(error: BaseException | ErrorRecord, lang: str | None = None) -> str:

@@ -15,7 +15,9 @@ is prepared and handed over. What does not differ lives here, once:
   per connection after a crash);
 - the `stop` event (SIGTERM in the scheduler) is looked at between messages: the message in hand is
   finished, the rest of the batch is released back to pending, outcomes are flushed, and dispatch
-  returns.
+  returns; so is the run's time budget, so a batch whose messages are slow to make (a template that
+  runs to its render time limit for many members) yields to the other jobs and goes on next run;
+- a message whose prepare raises, whatever it raises, ends `dead` with `render_failed` by itself.
 
 The store is never opened here: `units` is a callable that opens one unit of work and yields its
 DuckDB connection (the scheduler passes `store.unit`).
@@ -35,6 +37,7 @@ from typing import Protocol, TypeVar
 
 import duckdb
 
+from core.errors import CoreError, ErrorRecord
 from core.log import event
 from core.messaging import outbox
 from core.messaging.outbox import Journal, Outcome, State
@@ -91,7 +94,8 @@ class Session(Protocol[ItemT_contra]):
     """One open connection (SMTP session, HTTP client) for one shop's lane."""
 
     def prepare(self, item: ItemT_contra) -> object | Outcome:
-        """The message ready to hand over, or the outcome of one that cannot be made (rendering failed)."""
+        """The message ready to hand over, or the outcome of one that cannot be made (rendering failed).
+        Whatever it raises ends that one message `dead` with `render_failed` (see `_prepared`)."""
         ...
 
     def send(self, message: object) -> Delivery: ...
@@ -170,7 +174,7 @@ def dispatch(units: Units, channel: Channel[ItemT], *, now: dt.datetime, stop: t
                 batch = channel.load(con, claimed) if claimed else []
             if not batch:
                 break
-            outcomes = send_batch(channel, batch, now, stop)
+            outcomes = send_batch(channel, batch, now, stop, deadline=deadline)
             contexts = {item.message_id: channel.frozen_context(item) for item in batch}
             for o in outcomes:
                 o.context = contexts.get(o.message_id)
@@ -187,8 +191,9 @@ def dispatch(units: Units, channel: Channel[ItemT], *, now: dt.datetime, stop: t
 
 
 def send_batch(channel: Channel[ItemT], batch: Sequence[ItemT], now: dt.datetime,
-               stop: threading.Event) -> list[Outcome]:
-    """Send one claimed batch, shop by shop; every message gets an outcome unless the process dies."""
+               stop: threading.Event, *, deadline: float | None = None) -> list[Outcome]:
+    """Send one claimed batch, shop by shop; every message gets an outcome unless the process dies. Past
+    `deadline` (time.monotonic) what no lane has started is released to pending, as at a stop."""
     by_shop: dict[str, list[ItemT]] = collections.defaultdict(list)
     for item in batch:
         by_shop[item.shop_id].append(item)
@@ -196,17 +201,18 @@ def send_batch(channel: Channel[ItemT], batch: Sequence[ItemT], now: dt.datetime
     for shop_id, items in by_shop.items():
         lanes = max(1, channel.lanes(shop_id, items))
         if lanes == 1:
-            outcomes.extend(_send_lane(channel, shop_id, items, now, stop))
+            outcomes.extend(_send_lane(channel, shop_id, items, now, stop, deadline))
             continue
         channel.journal.open()  # before the threads write to it
         with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix=f"{channel.name}-{shop_id}") as pool:
-            futures = [pool.submit(_send_lane, channel, shop_id, items[i::lanes], now, stop) for i in range(lanes)]
+            futures = [pool.submit(_send_lane, channel, shop_id, items[i::lanes], now, stop, deadline)
+                       for i in range(lanes)]
             outcomes.extend(o for f in futures for o in f.result())
     return outcomes
 
 
 def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: dt.datetime,
-               stop: threading.Event) -> list[Outcome]:
+               stop: threading.Event, deadline: float | None = None) -> list[Outcome]:
     """Send these messages in order over one connection, at most one in flight."""
     journal = channel.journal
     out: list[Outcome] = []
@@ -216,9 +222,9 @@ def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: d
     except LaneUnavailable as exc:
         return [Outcome(m.message_id, State.FAILED, exc.error[:500], exc.reason) for m in items]
     try:
-        while pending and not stop.is_set():
+        while pending and not stop.is_set() and (deadline is None or time.monotonic() < deadline):
             item = pending.pop(0)
-            message = session.prepare(item)
+            message = _prepared(session, item)
             if isinstance(message, Outcome):
                 out.append(message)
                 continue
@@ -234,5 +240,18 @@ def _send_lane(channel: Channel[ItemT], shop_id: str, items: list[ItemT], now: d
                 pending = []
     finally:
         session.close()
-    out.extend(Outcome(m.message_id, State.PENDING) for m in pending)  # released at shutdown, never attempted
+    out.extend(Outcome(m.message_id, State.PENDING) for m in pending)  # released (stop, time budget), never attempted
     return out
+
+
+def _prepared(session: Session[ItemT], item: ItemT) -> object | Outcome:
+    """The lane's message, or its outcome. A prepare that raises anything at all (a RecursionError or
+    MemoryError from a member's data, a bug) ends that message `dead` with `render_failed` and the error
+    kept for the console, and the lane goes on with the next: one message can never hold up its lane,
+    where an escaped exception would leave the whole batch `sending` and every run would retry it."""
+    try:
+        return session.prepare(item)
+    except Exception as exc:  # noqa: BLE001 (any type: that is the point)
+        detail = exc.detail if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+        event(log, "render_failed", logging.WARNING, message_id=item.message_id, error=type(exc).__name__)
+        return Outcome(item.message_id, State.DEAD, detail[:500], "render_failed", record=ErrorRecord.of(exc))

@@ -46,7 +46,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core.errors import CoreError, InvalidInput, Kind
+from core.errors import CoreError, ErrorRecord, InvalidInput, Kind
 from core.messaging.dispatch import Delivery, LaneUnavailable
 from core.messaging.outbox import Claimed, Journal, Outcome, State
 from core.messaging.templates import RenderedEmail
@@ -292,7 +292,8 @@ def _base64_part(boundary: str, subtype: str, text: str) -> bytes:
 
 def build_message(*, to: str, from_name: str, from_email: str, rendered: RenderedEmail, message_id: str,
                   date: dt.datetime, list_unsubscribe_url: str | None, list_unsubscribe_mailto: str | None = None,
-                  to_name: str | None = None, reply_to: str | None = None) -> OutgoingMessage:
+                  to_name: str | None = None, reply_to: str | None = None,
+                  extra_headers: Sequence[tuple[str, str]] = ()) -> OutgoingMessage:
     """A multipart/alternative (text, then HTML) message ready for `SmtpSession.send`.
 
     `date` is the Date header (the time it is sent). Give `list_unsubscribe_url` for advertising: it adds
@@ -313,6 +314,7 @@ def build_message(*, to: str, from_name: str, from_email: str, rendered: Rendere
     headers += [("Subject", encoded_words(" ".join(rendered.subject.split()))),
                 ("Date", format_datetime(date)),
                 ("Message-ID", f"<{message_id}@{from_email.strip().rpartition('@')[2]}>")]
+    headers += list(extra_headers)  # ASCII values (e.g. the test-send mark); a line break is refused by _header
     if list_unsubscribe_url:
         uris = [list_unsubscribe_url] + ([list_unsubscribe_mailto] if list_unsubscribe_mailto else [])
         for uri in uris:
@@ -601,7 +603,8 @@ def build_test_message(template: dict[str, Any], trigger: str, *, to: str, sende
                        context: dict[str, Any] | None = None) -> OutgoingMessage:
     """The console's "send test": the template rendered for a sample (or chosen) member, to one address.
 
-    The subject starts with `subject_prefix` (the console's "[테스트]"); the links are real signed links
+    The subject starts with `subject_prefix` (the console's "[테스트]") and the TEST_HEADER header marks it;
+    it is never planned into the outbox, so no statistic counts it. The links are real signed links
     of a test recipient, so the operator can try the unsubscribe page and tracked links without
     touching a member.
     """
@@ -614,13 +617,132 @@ def build_test_message(template: dict[str, Any], trigger: str, *, to: str, sende
     rendered = dataclasses.replace(rendered, subject=f"{subject_prefix} {rendered.subject}")
     return build_message(to=to, from_name=sender["sender_name"], from_email=sender["sender_email"],
                          rendered=rendered, message_id=message_id, date=now,
-                         list_unsubscribe_url=links["unsubscribe_url"] if advertising else None)
+                         list_unsubscribe_url=links["unsubscribe_url"] if advertising else None,
+                         reply_to=sender.get("reply_to") or None, extra_headers=((TEST_HEADER, "yes"),))
 
 
 def send_test(settings: SmtpSettings, message: OutgoingMessage | EmailMessage) -> None:
     """The console's "send test": one message over a fresh connection; raises SendError with the reason."""
     with SmtpSession(settings) as session:
         session.send(message)
+
+
+# ---------------------------------------------------------------- the console's connection test
+
+TEST_HEADER = "X-Console-Test"  # marks a test send, so the shop's mail tools can tell it from a real one
+
+
+class ConnectionCheckError(CoreError):
+    """The connection test stopped at a step, keyed `messaging.check.<reason>` for the console's words.
+
+    `reason`: no_such_host, refused, timeout, tls (the TLS handshake failed: often TLS asked of a plain
+    port, or the other way round), certificate (the server's certificate does not verify), greeting (the
+    server answered but not as an SMTP server, or refused us), closed (it hung up), no_starttls, no_auth,
+    auth (the login was refused), unreachable (any other network failure). Params: `server` (host:port),
+    `code` (the SMTP reply code, when there was one). `detail` has the server's answer, never the password.
+    """
+
+    _KINDS = {"no_such_host": Kind.INVALID, "refused": Kind.UNREACHABLE, "timeout": Kind.UNREACHABLE,
+              "tls": Kind.INVALID, "certificate": Kind.INVALID, "greeting": Kind.UPSTREAM,
+              "closed": Kind.UNREACHABLE, "no_starttls": Kind.INVALID, "no_auth": Kind.INVALID, "auth": Kind.AUTH,
+              "unreachable": Kind.UNREACHABLE}
+
+    def __init__(self, reason: str, detail: str, *, server: str, code: int | None = None) -> None:
+        self.reason = reason
+        super().__init__(f"messaging.check.{reason}", detail=detail, kind=self._KINDS[reason], server=server,
+                         code=code)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionCheck:
+    """What the connection test found: the server, the TLS version spoken (None for plain SMTP) and whether
+    it logged in (False when no username is set)."""
+
+    server: str
+    tls_version: str | None
+    authenticated: bool
+
+
+def check_connection(settings: SmtpSettings) -> ConnectionCheck:
+    """Connect, negotiate STARTTLS or TLS as `settings.security` says, log in when a username is set, and QUIT:
+    the console's "연결 테스트". Sends nothing. Raises ConnectionCheckError naming the step that failed.
+
+    Kept apart from SmtpSession, whose errors sort failures by whether a retry can help: here each failure
+    is told apart (refused, timeout, TLS, certificate, login), because a person fixes them differently.
+    """
+    s = settings
+    where = f"{s.host}:{s.port}"
+
+    def failed(reason: str, text: str, code: int | None = None) -> ConnectionCheckError:
+        return ConnectionCheckError(reason, text.replace(s.password, "***") if s.password else text,
+                                    server=where, code=code)
+
+    context = ssl.create_default_context(cafile=s.ca_file) if s.security != "none" else None
+    smtp: smtplib.SMTP | None = None
+    step = "connect"
+    try:
+        if s.security == "tls":
+            smtp = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo_name or socket.gethostname(),
+                                    timeout=s.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, local_hostname=s.helo_name or socket.gethostname(),
+                                timeout=s.timeout)
+        step = "ehlo"
+        smtp.ehlo()
+        if s.security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise failed("no_starttls", f"{where} does not offer STARTTLS")
+            step = "starttls"
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        authenticated = False
+        if s.username:
+            step = "login"
+            smtp.login(s.username, s.password or "")
+            authenticated = True
+        sock = smtp.sock
+        version = sock.version() if isinstance(sock, ssl.SSLSocket) else None
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass  # a server that drops QUIT has still passed the test
+        smtp = None
+        return ConnectionCheck(server=where, tls_version=version, authenticated=authenticated)
+    except ConnectionCheckError:
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        raise failed("auth", f"{where} refused the login for '{s.username}' ({exc.smtp_code}: "
+                             f"{_reply_text(exc.smtp_error)})", exc.smtp_code) from None
+    except smtplib.SMTPNotSupportedError:
+        raise failed("no_auth", f"{where} does not offer login (AUTH) on this connection") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise failed("closed", f"{where} closed the connection at {step}: {exc}") from None
+    except smtplib.SMTPResponseException as exc:
+        raise failed("greeting", f"{where} answered {exc.smtp_code} at {step}: {_reply_text(exc.smtp_error)}",
+                     exc.smtp_code) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise failed("certificate", f"{where}'s certificate does not verify: {exc.verify_message}") from None
+    except ssl.SSLError as exc:
+        raise failed("tls", f"the TLS handshake with {where} failed at {step}: {exc.reason or exc}") from None
+    except socket.gaierror as exc:
+        raise failed("no_such_host", f"the host name '{s.host}' is not known: {exc.strerror}") from None
+    except ConnectionRefusedError:
+        raise failed("refused", f"{where} refused the connection (nothing listens on that port)") from None
+    except TimeoutError:
+        raise failed("timeout", f"{where} did not answer within {s.timeout:g} s (at {step})") from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise failed("unreachable", f"cannot reach {where} at {step}: {type(exc).__name__}: {exc}") from None
+    finally:
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+
+def footer_contact(contact: str | None, postal_address: str | None) -> str:
+    """What the advertising footer shows as the sender's contact: the contact, then the postal address."""
+    return " · ".join(part.strip() for part in (contact, postal_address) if part and part.strip())
 
 
 # ---------------------------------------------------------------- the e-mail channel of the dispatch loop
@@ -663,7 +785,7 @@ def load_claims(con: duckdb.DuckDBPyConnection, claimed: list[Claimed]) -> list[
                    t.subject, t.preheader, t.html, t.text, a.subject, a.preheader,
                    coalesce(a.sender_name, s.sender_name), coalesce(a.sender_email, s.sender_email),
                    s.sender_contact, s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username,
-                   s.shop_id IS NOT NULL
+                   s.shop_id IS NOT NULL, s.postal_address, s.reply_to
             FROM outbox ob JOIN _claimed c USING (message_id) JOIN automations a USING (automation_id)
             LEFT JOIN templates t ON t.template_id = a.template_id
             LEFT JOIN sender_settings s ON s.shop_id = ob.shop_id
@@ -672,13 +794,14 @@ def load_claims(con: duckdb.DuckDBPyConnection, claimed: list[Claimed]) -> list[
         con.unregister("_claimed")
     out = []
     for (mid, aid, shop, member, occ, trig, rcpt, adv, attempts, params, t_subj, t_pre, html, text, a_subj, a_pre,
-         s_name, s_email, s_contact, host, port, security, username, has_sender) in detail:
+         s_name, s_email, s_contact, host, port, security, username, has_sender, postal, reply_to) in detail:
         template = None if html is None else {
             "subject": a_subj or t_subj, "preheader": a_pre if a_pre is not None else (t_pre or ""),
             "html": html, "text": text}
         sender = None if not has_sender else {
-            "sender_name": s_name, "sender_email": s_email, "sender_contact": s_contact,
-            "smtp_host": host, "smtp_port": port, "smtp_security": security, "smtp_username": username}
+            "sender_name": s_name, "sender_email": s_email, "sender_contact": footer_contact(s_contact, postal),
+            "reply_to": reply_to, "smtp_host": host, "smtp_port": port, "smtp_security": security,
+            "smtp_username": username}
         out.append(EmailClaim(mid, aid, shop, member, occ, trig, rcpt, bool(adv), attempts,
                               json.loads(params or "{}"), template, sender))
     return out
@@ -703,7 +826,7 @@ class _EmailLane:
         self.now = now
 
     def prepare(self, m: EmailClaim) -> OutgoingMessage | Outcome:
-        from core.messaging.templates import TemplateError, render_email
+        from core.messaging.templates import render_email
         if m.template is None:
             return Outcome(m.message_id, State.DEAD, "the automation has no template", "no_template")
         links = self.links(m.message_id, m.shop_id, m.member_key or f"email:{m.recipient.lower()}")
@@ -713,11 +836,11 @@ class _EmailLane:
             rendered = render_email(m.template, context, advertising=m.is_advertising, sender=self.sender)
             return build_message(to=m.recipient, from_name=self.sender["sender_name"],
                                  from_email=self.sender["sender_email"], rendered=rendered, message_id=m.message_id,
-                                 date=self.now,
+                                 date=self.now, reply_to=self.sender.get("reply_to"),
                                  list_unsubscribe_url=links["unsubscribe_url"] if m.is_advertising else None)
-        except (TemplateError, ValueError) as exc:
-            detail = exc.detail if isinstance(exc, CoreError) else str(exc)
-            return Outcome(m.message_id, State.DEAD, detail[:500], "render_failed")
+        except Exception as exc:  # noqa: BLE001 (whatever one member's data does, only this message ends)
+            detail = exc.detail if isinstance(exc, CoreError) else f"{type(exc).__name__}: {exc}"
+            return Outcome(m.message_id, State.DEAD, detail[:500], "render_failed", record=ErrorRecord.of(exc))
 
     def send(self, message: object) -> Delivery:
         assert isinstance(message, OutgoingMessage)
@@ -811,4 +934,5 @@ def jsonable(value: Any) -> Any:
 
 __all__ = ["EmailChannel", "EmailClaim", "SmtpSettings", "SmtpSession", "OutgoingMessage", "build_message",
            "build_test_message", "send_test", "flatten", "SendError", "EmailInvalid", "TransientSendError",
-           "PermanentSendError", "DeliveryUnknownError", "SECURITIES"]
+           "PermanentSendError", "DeliveryUnknownError", "SECURITIES", "check_connection", "ConnectionCheck",
+           "ConnectionCheckError", "footer_contact", "TEST_HEADER"]

@@ -39,6 +39,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from core.errors import ErrorRecord
+
 
 class State(enum.StrEnum):
     """A message's state; equal to the string stored in `outbox.state`."""
@@ -129,6 +131,13 @@ class Journal:
         read = self.read()
         return Marks(frozenset(read["A"]), frozenset(read["S"]), frozenset(read["R"]))
 
+    def is_empty(self) -> bool:
+        """Nothing to settle: no line since the journal was last cleared (or no journal yet)."""
+        try:
+            return self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
     def clear(self) -> None:
         self.close()
         with open(self.path, "w"):
@@ -168,6 +177,20 @@ def reconcile(con: duckdb.DuckDBPyConnection, channel: str, marks: Marks, now: d
     finally:
         con.unregister("_fate")
     return {str(k): int(v) for k, v in fate.group_by("fate").len().iter_rows()}
+
+
+def has_work(con: duckdb.DuckDBPyConnection, now: dt.datetime, channel: str | None = None) -> bool:
+    """Whether a dispatch run at `now` has anything to do: a row of `channel` (of any channel when None: the
+    e-mail rules also settle other channels' rows) that is due to be sent (pending or failed, its retry or
+    hold over), or one of `channel` a dead process left `sending`. One cheap query, so the dispatch jobs can
+    skip their units of work while nothing is due. Rows not due yet wait for their time: the rules that
+    could end them early (a reason gone, too late) run before every claim, and the evaluation job cancels
+    what lost its reason every minute whatever its due time."""
+    return bool(con.execute(f"""
+        SELECT EXISTS (SELECT 1 FROM outbox ob
+                       WHERE ({_DUE} AND ($channel IS NULL OR ob.channel = $channel))
+                          OR (ob.state = 'sending' AND ob.channel = coalesce($channel, 'email')))""",
+                            {"now": now, "channel": channel}).fetchall()[0][0])
 
 
 # ------------------------------------------------------------------ planning
@@ -249,6 +272,7 @@ class Outcome:
     error: str | None = None
     reason: str | None = None
     context: str | None = None       # the merge data sent, as JSON, kept for the activity page
+    record: ErrorRecord | None = None  # the error as kind, key and params, for the console's words
 
 
 def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts: Mapping[str, int],
@@ -264,11 +288,15 @@ def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts:
             state, reason = State.DEAD, "gave_up_after_retries"  # last_error keeps the last answer
         elif state is State.FAILED:
             next_at = now + backoff(tries)
+        record = o.record
         rows.append({"message_id": o.message_id, "state": state.value, "reason": reason, "error": o.error,
-                     "next_at": next_at, "release": o.state == State.PENDING, "context": o.context})
+                     "next_at": next_at, "release": o.state == State.PENDING, "context": o.context,
+                     "error_kind": str(record.kind) if record else None, "error_key": record.key if record else None,
+                     "error_params": record.params_json() if record else None})
     frame = pl.DataFrame(rows, schema={"message_id": pl.Utf8, "state": pl.Utf8, "reason": pl.Utf8, "error": pl.Utf8,
                                        "next_at": pl.Datetime("us", "UTC"), "release": pl.Boolean,
-                                       "context": pl.Utf8})
+                                       "context": pl.Utf8, "error_kind": pl.Utf8, "error_key": pl.Utf8,
+                                       "error_params": pl.Utf8})
     con.register("_outcomes", frame.to_arrow())
     try:
         con.execute("""
@@ -276,7 +304,11 @@ def flush(con: duckdb.DuckDBPyConnection, outcomes: Sequence[Outcome], attempts:
                 next_attempt_at = o.next_at, updated_at = $now,
                 sent_at = CASE WHEN o.state = 'sent' THEN $now ELSE outbox.sent_at END,
                 attempts = CASE WHEN o.release THEN greatest(outbox.attempts - 1, 0) ELSE outbox.attempts END,
-                context = coalesce(o.context::JSON, outbox.context)
+                context = coalesce(o.context::JSON, outbox.context),
+                -- a new error replaces the last one's words (a keyless one clears them); no error keeps them
+                error_kind = CASE WHEN o.error IS NULL THEN outbox.error_kind ELSE o.error_kind END,
+                error_key = CASE WHEN o.error IS NULL THEN outbox.error_key ELSE o.error_key END,
+                error_params = CASE WHEN o.error IS NULL THEN outbox.error_params ELSE o.error_params::JSON END
             FROM _outcomes o WHERE outbox.message_id = o.message_id AND outbox.state = 'sending'""", {"now": now})
     finally:
         con.unregister("_outcomes")

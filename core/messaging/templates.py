@@ -4,12 +4,17 @@ Pure functions, no store and no network. The rules they follow:
 - Jinja2 `ImmutableSandboxedEnvironment` (no attribute tricks, no mutating the
   context), `StrictUndefined` (a misspelt merge field is an error, not a blank),
   autoescape on for the HTML part so member data cannot inject markup.
-- A template is validated by rendering it against `sample_context(trigger)`;
-  errors name the part and the line (Jinja keeps template line numbers in
-  `TemplateSyntaxError.lineno` and in the rewritten traceback of render errors).
-  They are `TemplateError`s with a key and params: the console words them.
-- Starter templates (starters/) extend one layout and are assembled into their
-  full source when loaded (see `_STARTER_ENV`); saved templates load no file.
+- Every part renders under limits of time, size and call depth
+  (core/messaging/render_limits.py), and any exception while rendering, of any type,
+  is a `TemplateError`: one member's data can end only that member's message.
+- A template is validated by rendering it against each of `sample_members(trigger)`
+  (a typical member, no name, a very long name, no ordered items, many items, emoji
+  and 4-byte characters); errors name the sample member, the part and the line (Jinja
+  keeps template line numbers in `TemplateSyntaxError.lineno` and in the rewritten
+  traceback of render errors). They are `TemplateError`s with a key and params: the
+  console words them.
+- Starter templates (starters/) are block documents compiled by core.messaging.blocks;
+  no environment here has a loader, so a template can include or extend no file.
 - CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
   <style> blocks for many rules); @media rules stay in <style> for clients that
   honour them.
@@ -25,7 +30,6 @@ import datetime as dt
 import functools
 import html as html_lib
 import re
-import tomllib
 import traceback
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -36,10 +40,16 @@ from typing import Any
 import css_inline
 import jinja2
 from jinja2 import StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from core.clock import DEFAULT_TZ, local
 from core.errors import InvalidInput
+from core.messaging.render_limits import (
+    PART_LIMITS,
+    LimitedSandbox,
+    RenderLimitExceeded,
+    RenderLimits,
+    budget,
+)
 
 TRIGGERS = ("purchased", "no_first_purchase", "no_repurchase", "signup", "cart_abandoned", "delivered",
             "cart_notice", "cart_digest")  # the last two go to the shop owner (core.carts.recovery), not members
@@ -153,8 +163,11 @@ def _date(value: Any, with_time: bool = False) -> str:
     return str(value)
 
 
-class _MergeEnvironment(ImmutableSandboxedEnvironment):
-    """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items."""
+class _MergeEnvironment(LimitedSandbox):
+    """Dot access on merge data reads keys only: `order.items` is the order's items, not dict.items.
+
+    Every render in it runs under a budget of time, size and depth (core.messaging.render_limits).
+    """
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict or isinstance(obj, Mapping):  # merge data is plain dicts: skip the ABC check
@@ -165,11 +178,11 @@ class _MergeEnvironment(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
+def _environment(autoescape: bool) -> _MergeEnvironment:
     env = _MergeEnvironment(undefined=StrictUndefined, autoescape=autoescape,
-                                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters["won"] = _won
-    env.filters["date"] = _date
+                            keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.add_filter("won", _won)
+    env.add_filter("date", _date)
     return env
 
 
@@ -214,18 +227,35 @@ def _compile(source: str, autoescape: bool) -> jinja2.Template:
     return (_HTML_ENV if autoescape else _TEXT_ENV).from_string(source)
 
 
-def _render(part: str, source: str, context: dict, env: ImmutableSandboxedEnvironment) -> str:
+def _limit_error(part: str, line: int | None, exc: RenderLimitExceeded) -> TemplateError:
+    account = f"the render passed its {exc.what} limit ({exc.limit})"
+    if exc.what == "time":
+        return _error("time_limit", part, line, account, seconds=exc.limit)
+    if exc.what == "depth":
+        return _error("depth_limit", part, line, account, depth=exc.limit)
+    return _error("size_limit", part, line, account, chars=exc.limit)
+
+
+def _render(part: str, source: str, context: dict, env: _MergeEnvironment,
+            limits: RenderLimits | None = None) -> str:
+    """One part rendered under its limits; any failure, of any type, is a TemplateError naming the line."""
     try:
         compiled = _compile(source, env is _HTML_ENV)
     except jinja2.TemplateSyntaxError as exc:
         problem = exc.message or str(exc)
         raise _error("syntax", part, exc.lineno, problem, problem=problem) from None
+    except Exception as exc:  # noqa: BLE001 (nesting too deep for the parser: RecursionError)
+        problem = f"{type(exc).__name__}: {exc}"[:300]
+        raise _error("syntax", part, None, problem, problem=problem) from None
     try:
-        return compiled.render(context)
+        with budget(limits or PART_LIMITS[part]):
+            return compiled.render(context)
+    except RenderLimitExceeded as exc:
+        raise _limit_error(part, _render_line(exc), exc) from None
     except jinja2.TemplateError as exc:  # UndefinedError, SecurityError, runtime template errors
         raise _render_error(part, _render_line(exc), exc) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        problem = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 (RecursionError, MemoryError, a filter's own error: one message's)
+        problem = f"{type(exc).__name__}: {exc}"[:300]
         raise _error("failed", part, _render_line(exc), problem, problem=problem) from None
 
 
@@ -390,19 +420,24 @@ def _check_advertising(context: dict, sender: dict) -> None:
 
 # ---------------------------------------------------------------- public API
 
-def render_email(template: dict, context: dict, *, advertising: bool, sender: dict) -> RenderedEmail:
+def render_email(template: dict, context: dict, *, advertising: bool, sender: dict,
+                 limits: Mapping[str, RenderLimits] | None = None) -> RenderedEmail:
     """Render a template for one member; raises TemplateError naming the part and line.
 
     `template` has subject, html and optionally preheader and text; `context` the
     merge data plus unsubscribe_url, open_pixel_url and tracked(url) from
     `core.public.links.tracking_context`; `sender` has sender_name, sender_email, sender_contact.
+    Each part renders under its limits (`limits` by part, else render_limits.PART_LIMITS): one that runs
+    too long, grows too large or nests too deep is a TemplateError like any other.
     """
     if advertising:
         _check_advertising(context, sender)
-    subject = _one_line(_render("subject", template["subject"], context, _TEXT_ENV))
-    preheader = _one_line(_render("preheader", template.get("preheader") or "", context, _TEXT_ENV))
-    html = _render("html", template["html"], context, _HTML_ENV)
-    text = (_tidy_text(_render("text", template["text"], context, _TEXT_ENV))
+    lim = limits or PART_LIMITS
+    subject = _one_line(_render("subject", template["subject"], context, _TEXT_ENV, lim.get("subject")))
+    preheader = _one_line(_render("preheader", template.get("preheader") or "", context, _TEXT_ENV,
+                                  lim.get("preheader")))
+    html = _render("html", template["html"], context, _HTML_ENV, lim.get("html"))
+    text = (_tidy_text(_render("text", template["text"], context, _TEXT_ENV, lim.get("text")))
             if (template.get("text") or "").strip() else None)
     try:
         html = _INLINER.inline(html)
@@ -449,10 +484,59 @@ def validate(subject: str, html: str, text: str | None, trigger: str, *,
     if not (html or "").strip():
         raise _error("empty", "html", None, "is empty")
     template = {"subject": subject, "preheader": preheader, "html": html, "text": text}
-    # Twice: a full sample, then one where the optional data is missing (no shop URL, no member
-    # name, no images or options), as real members often are, so an unguarded optional field fails here.
-    for sparse in (False, True):
-        render_email(template, sample_context(trigger, sparse=sparse), advertising=True, sender=SAMPLE_SENDER)
+    for sample, context in sample_members(trigger):
+        try:
+            render_email(template, context, advertising=True, sender=SAMPLE_SENDER)
+        except TemplateError as exc:
+            if sample == SAMPLE_MEMBERS[0]:
+                raise  # it fails for a typical member, so for everyone: naming a sample would only distract
+            raise _for_sample(exc, sample) from None
+
+
+def _for_sample(exc: TemplateError, sample: str) -> TemplateError:
+    """The same error, naming the sample member it happened for (`sample`: a key of SAMPLE_MEMBERS)."""
+    params = {k: v for k, v in exc.params.items() if k not in ("part", "line")}
+    return TemplateError(exc.key, part=exc.part, line=exc.line, detail=f"sample member {sample}: {exc.detail}",
+                         **params, sample=sample)
+
+
+# The members a template is checked against when saved, the way real records arrive: the console words
+# each as `messaging.sample.<key>`. A branch only odd data reaches (an empty name, a 4-byte character,
+# fifty items) fails here, with the member and the line, instead of at send time.
+SAMPLE_MEMBERS = ("typical", "no_name", "long_name", "no_orders", "many_items", "emoji")
+LONG_NAME = "김" + "하늘빛바다" * 40  # 201 characters: a shop that stores a nickname or a company name
+MANY_ITEMS = 60
+EMOJI_NAME = "🌸하늘🐯 𠮷田"  # emoji and a CJK Extension B character: four bytes each in UTF-8
+
+
+def sample_members(trigger: str) -> list[tuple[str, dict]]:
+    """(key, merge data) of each sample member of SAMPLE_MEMBERS for this trigger."""
+    out = []
+    for sample in SAMPLE_MEMBERS:
+        context = sample_context(trigger, sparse=sample == "no_name")
+        if sample == "long_name":
+            context["member"]["name"] = LONG_NAME
+        elif sample == "emoji":
+            context["member"]["name"] = EMOJI_NAME
+            _each_items(context, lambda items: [{**i, "name": f"🎁 {i['name']} 𠮷"} for i in items])
+        elif sample == "no_orders":
+            _each_items(context, lambda items: [])
+        elif sample == "many_items":
+            _each_items(context, lambda items: [
+                {**items[n % len(items)], "name": f"{items[n % len(items)]['name']} {n + 1}"}
+                for n in range(MANY_ITEMS)])
+        out.append((sample, context))
+    return out
+
+
+def _each_items(context: dict, change: Callable[[list[dict]], list[dict]]) -> None:
+    """Apply `change` to every item list the merge data carries (order, products, cart, digest carts)."""
+    for holder, key in ((context.get("order"), "items"), (context.get("cart"), "items"), (context, "products")):
+        if isinstance(holder, dict) and isinstance(holder.get(key), list):
+            holder[key] = change(holder[key])
+    digest = context.get("digest")
+    if isinstance(digest, dict):
+        digest["carts"] = [{**c, "items": change(c["items"])} for c in digest["carts"]]
 
 
 def _sample_items() -> list[dict]:
@@ -520,44 +604,14 @@ def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
                                      "total": sum(c["total"] for c in carts), "carts": carts}}
 
 
-class _StarterLoader(jinja2.FileSystemLoader):
-    """The starter folder's files, and nothing else: a name with a path in it is not served."""
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        if "/" in template or "\\" in template or template.startswith("."):
-            raise jinja2.TemplateNotFound(template)
-        return super().get_source(environment, template)
-
-
-# Starters are assembled once, when loaded, into the full source an operator edits and saves: each
-# starter extends `_layout.html` and fills its `content` block. The assembly has its own syntax,
-# written as HTML comments (<!--% extends %-->, <!--% block %-->), so the member-time Jinja in the
-# same files ({{ member.name }}, {% for %}) passes through it untouched. Only this environment has a
-# loader; the environments that render saved templates have none, so an operator's template cannot
-# include or extend any file.
-_STARTER_ENV = ImmutableSandboxedEnvironment(
-    loader=_StarterLoader(STARTER_DIR, encoding="utf-8"), autoescape=False, undefined=StrictUndefined,
-    block_start_string="<!--%", block_end_string="%-->", variable_start_string="<!--%=",
-    variable_end_string="=%-->", comment_start_string="<!--%#", comment_end_string="#%-->",
-    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=False, auto_reload=False)
-
-
-def _starter_html(trigger: str) -> str:
-    """The trigger's body in the shared mobile-first layout: one place holds the head, styles and frame."""
-    return _STARTER_ENV.get_template(f"{trigger}.html").render()
-
-
 def starter_template(trigger: str) -> dict:
-    """A ready template for this trigger: name, subject, preheader, html, text."""
+    """A ready template for this trigger: name, subject, preheader, html, text, and the block document
+    (starters/<trigger>.blocks.json) its HTML is compiled from: saved with it, a copy reopens in the block editor.
+    `text` is the starter's hand-written plain-text part (<trigger>.txt), for a copy edited as raw HTML."""
     _check_trigger(trigger)
-    meta = tomllib.loads((STARTER_DIR / "starters.toml").read_text(encoding="utf-8"))[trigger]
-    return {
-        "name": meta["name"],
-        "subject": meta["subject"],
-        "preheader": meta["preheader"],
-        "html": _starter_html(trigger),
-        "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8"),
-    }
+    from core.messaging import blocks  # blocks is built on this module's merge fields
+    starter = blocks.starter(trigger)
+    return {**starter, "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8")}
 
 
 def preview(template: dict, trigger: str, *, advertising: bool = True,
@@ -568,4 +622,5 @@ def preview(template: dict, trigger: str, *, advertising: bool = True,
 
 
 __all__ = ["TRIGGERS", "FILTERS", "merge_fields", "filter_help", "TemplateError", "UnknownTrigger", "RenderedEmail",
-           "sample_context", "validate", "starter_template", "render_email", "preview", "html_to_text"]
+           "SAMPLE_MEMBERS", "sample_context", "sample_members", "validate", "starter_template", "render_email",
+           "preview", "html_to_text"]

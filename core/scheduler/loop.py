@@ -148,9 +148,15 @@ def run_forever(store: Store, stop: threading.Event, tick_seconds: float = 5.0) 
 
         def one_tick() -> None:
             now = clock.now()  # the one read of the clock for this tick
-            result = tick(store, now, stop)
-            last.clear()
-            last.update(result.records)
+            try:
+                result = tick(store, now, stop)
+            except Exception as exc:  # a store held elsewhere past the wait: the next tick tries again
+                record = ErrorRecord.of(exc)
+                event(log, "tick_failed", level=logging.WARNING, clock=now, kind=str(record.kind), key=record.key,
+                      error=f"{type(exc).__name__}: {exc}")
+            else:
+                last.clear()
+                last.update(result.records)
             heartbeat.write(store.path, started_at=started, now=now, next_jobs=next_jobs(last))
 
         runner = schedule.Scheduler()

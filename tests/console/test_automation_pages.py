@@ -34,6 +34,7 @@ def world(store, fixed_clock):
     """하루상점 with five members: m1-m3 joined 3-5 days ago and never ordered, m4 refused advertising,
     m5 ordered once a month ago."""
     w.seed_shop(store)
+    w.ensure_sender(store)  # saved once on the sender settings page; the wizard prefills it
     w.write(store, members=[w.member("m1", w.at(5), name="김민지"), w.member("m2", w.at(6), name="이서준"),
                             w.member("m3", w.at(7), name="박지우"), w.member("m4", w.at(6), consent=False),
                             w.member("m5", w.at(1, 10) - dt.timedelta(days=60), name="최유나")],
@@ -102,7 +103,7 @@ def test_wizard_checks_every_step_and_reuses_an_unchanged_saved_template(world):
              "template_source": "starter", "html": starter["html"], "text": starter["text"]}
     with pytest.raises(views.WizardProblem) as caught:
         views.create_from_wizard(world, {**draft, "trigger": "no_repurchase", "trigger_params": {"days": 400}})
-    assert caught.value.step == 1 and "days" in str(caught.value)
+    assert caught.value.step == 1 and str(caught.value) == "발송 조건: 일수는 1~365 사이의 정수여야 해요 (400)."
     with pytest.raises(views.WizardProblem) as caught:
         views.create_from_wizard(world, {**draft, "html": "<p>{{ cart.total }}</p>"})  # no cart in a welcome
     assert caught.value.step == 3 and "HTML 본문 1번째 줄" in str(caught.value)
@@ -141,12 +142,15 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     at.radio(key="wiz_days_choice").set_value(7).run()
     button(at, "다음").click().run()
 
-    # 3. 발송 정보: the starter's subject and preview text are filled in; the sender is typed
+    # 3. 발송 정보: the starter's subject and preview text are filled in; the sender is the saved one
     assert "아직 둘러보는 중이신가요" in at.text_input(key="wiz_subject").value
-    at.text_input(key="wiz_sender_name").input("하루상점")
+    assert at.text_input(key="wiz_sender_name").value == "하루상점"
+    assert at.text_input(key="wiz_sender_email").value == "hello@haru-shop.example"
     at.text_input(key="wiz_sender_email").input("not-an-address")
     button(at, "다음").click().run()
-    assert "sender_email" in at.error[0].value
+    # the field by its label, never its name
+    assert "발신자 이메일: 올바른 이메일 주소가 아니에요 (‘not-an-address’)" in at.error[0].value
+    assert "sender_email" not in at.error[0].value
     at.text_input(key="wiz_sender_email").input("hello@haru-shop.example")
     subject = at.text_input(key="wiz_subject").value
     at.text_input(key="wiz_subject").input("{{ member.nmae }}님, 아직 둘러보는 중이신가요?")
@@ -173,7 +177,8 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     assert (row["name"], row["status"], row["trigger"], row["trigger_params"]) == (
         "가입 후 첫 구매 유도", "running", "no_first_purchase", {"days": 7})
     saved = manage.get_automation(world, row["automation_id"])
-    assert saved["sender_email"] == "hello@haru-shop.example" and saved["is_advertising"]
+    # the saved sender, left as prefilled, is followed rather than copied
+    assert saved["sender_email"] is None and saved["sender_name"] is None and saved["is_advertising"]
     [template] = views.saved_templates(world, w.SHOP)
     assert "첫 구매 혜택을 챙기세요!" in template["html"] and template["used_by"] == ["가입 후 첫 구매 유도"]
     assert "가입 후 첫 구매 유도" in at.subheader[0].value
@@ -249,12 +254,35 @@ def test_pause_and_resume_from_the_list(world):
     assert any(c.value.startswith("Running · Signed up") for c in at.caption)
 
 
+def test_a_start_without_a_sender_is_refused_with_a_link_to_the_sender_settings(world):
+    aid = w.automation(world, "signup", start=False)
+    with world.unit() as con:  # the shop's sender (and its SMTP server) is gone
+        con.execute("DELETE FROM sender_settings")
+    at = open_page("pages/automations.py")
+    at.button(key=f"start:{aid}").click().run()
+    assert not at.exception, at.exception
+    assert manage.get_automation(world, aid)["status"] == "draft"
+    assert at.error[0].value == ("바꾸지 못했습니다: 발신 설정(메일 서버)이 없어서 시작할 수 없어요. "
+                                 "발신 설정에서 먼저 저장해 주세요.")
+    [link] = [n for n in at.main if n.type == "page_link"]
+    assert link.value == "발신 설정으로 가기" and link.proto.page == "sender-settings"
+
+    # the wizard says so at its sender step, with the same link
+    at.radio(key="auto_view").set_value("new").run()
+    at.text_input(key="wiz_name").input("가입 환영")
+    button(at, "다음").click().run()
+    button(at, "다음").click().run()
+    assert "아직 발신 설정(메일 서버)이 없어요" in at.warning[0].value
+    assert [n.value for n in at.main if n.type == "page_link"] == ["발신 설정으로 가기"]
+
+
 # ---- Templates ------------------------------------------------------------------------------
 
 def test_broken_template_shows_its_line_and_is_not_saved(world):
     at = open_page("pages/templates.py")
     assert at.title[0].value == "템플릿"
     at.selectbox(key="tpl_choice").set_value("new:signup").run()
+    button(at, "HTML로 직접 편집").click().run()  # a starter opens in the block editor; experts write HTML
     at.text_input(key="tpl_name").input("환영 인사")
     at.text_area(key="tpl_html").input("<p>안녕하세요</p>\n<p>반가워요</p>\n<p>{% if member.name %}</p>\n")
     button(at, "저장").click().run()

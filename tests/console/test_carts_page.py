@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.automations import manage
 from core.carts import recovery as cart_recovery
 from tests.carts.test_carts import SHOP, T0, mall  # noqa: F401 (fixture)
 from tests.conftest import ROOT
@@ -44,14 +45,22 @@ def test_quick_setup_from_the_page_turns_the_reminder_on_and_off(mall, fixed_clo
         con.execute("DELETE FROM automations")
     at = carts_page(fixed_clock)
     assert any("아직 켜져" in c.value for c in at.caption), [c.value for c in at.caption]
-    at.text_input[0].set_value("테스트몰")
-    at.text_input[1].set_value("not-an-address")
-    at.button[[b.label for b in at.button].index("빠른 설정으로 켜기")].click().run()
-    assert "sender_email" in at.error[0].value
-    at.text_input[1].set_value("hello@mall.example")
-    at.button[[b.label for b in at.button].index("빠른 설정으로 켜기")].click().run()
+    # no sender saved yet: the page says so and links to the sender settings instead of a button that fails
+    assert "발신 설정" in at.warning[0].value
+    [link] = [n for n in at.main if n.type == "page_link"]
+    assert link.value == "발신 설정으로 가기" and link.proto.page == "sender-settings"
+    assert [b for b in at.button if b.label == "빠른 설정으로 켜기"][0].disabled
+
+    manage.save_sender_settings(mall, SHOP, sender_name="테스트몰", sender_email="hello@mall.example",
+                                sender_contact="02-1234-5678", smtp_host="127.0.0.1", smtp_port=2525,
+                                smtp_security="none", now=fixed_clock.now())
+    at = carts_page(fixed_clock)
+    assert "보내는 사람: 테스트몰 <hello@mall.example> (발신 설정)" in [c.value for c in at.caption]
+    at.button[[b.label for b in at.button].index("빠른 설정으로 켜기")].click().run()  # the first click works
+    assert not at.error, [e.value for e in at.error]
     [made] = cart_recovery.recovery_automations(mall, SHOP)
     assert made["status"] == "running"
+    assert manage.get_automation(mall, made["automation_id"])["sender_email"] is None  # follows the saved sender
     toggle = at.toggle(key=f"cart_auto.{made['automation_id']}")
     assert toggle.value is True
     fixed_clock.set(T0 + dt.timedelta(days=12, hours=1))

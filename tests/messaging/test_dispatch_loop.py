@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Mapping, Sequence
 
 import duckdb
@@ -144,3 +145,67 @@ def test_a_lane_that_cannot_open_fails_its_messages_for_a_later_retry(store: Sto
     assert {k: (r["state"], r["reason"]) for k, r in _rows(store).items()} == {
         "a": ("failed", "not_configured"), "b": ("failed", "not_configured")}
     assert channel.handed == []
+
+
+class RaisingLane(Lane):
+    """A lane whose prepare raises what a member's data can make a render raise."""
+
+    RAISES = {"recursion": RecursionError("maximum recursion depth exceeded"), "memory": MemoryError(),
+              "bug": KeyError("items")}
+
+    def prepare(self, item: Item) -> object | Outcome:
+        if item.recipient in self.RAISES:
+            raise self.RAISES[item.recipient]
+        return super().prepare(item)
+
+
+class RaisingChannel(FakeChannel):
+    def open(self, shop_id: str, items: Sequence[Item], now: dt.datetime) -> Lane:
+        return RaisingLane(self)
+
+
+def test_a_prepare_that_raises_anything_ends_only_that_message_and_the_lane_goes_on(store: Store) -> None:
+    _plan(store, "a", "recursion", "b", "memory", "c", "bug", "d")
+    channel = RaisingChannel(Journal(store.path.with_name("fake-journal")), threading.Event())
+    report = dispatch(store.unit, channel, now=NOW, stop=channel.stop)
+    assert channel.handed == ["a", "b", "c", "d"]  # on this one run, in order, over the same lane
+    rows = store.frame("""SELECT recipient, state, reason, last_error, error_kind, error_key, error_params::VARCHAR p
+                          FROM outbox WHERE channel = 'fake'""").to_dicts()
+    by = {r["recipient"]: r for r in rows}
+    assert {k: (r["state"], r["reason"]) for k, r in by.items()} == {
+        "a": ("sent", None), "b": ("sent", None), "c": ("sent", None), "d": ("sent", None),
+        "recursion": ("dead", "render_failed"), "memory": ("dead", "render_failed"), "bug": ("dead", "render_failed")}
+    assert by["recursion"]["last_error"] == "RecursionError: maximum recursion depth exceeded"
+    # Kept keyed for the console: an internal fault, named by its type.
+    assert (by["memory"]["error_kind"], by["memory"]["error_key"]) == ("internal", "internal")
+    assert '"MemoryError"' in by["memory"]["p"]
+    assert report.outcomes == {"sent": 4, "dead": 3}
+
+
+class SlowLane(Lane):
+    """Each message takes 0.1 s to make, as one whose template runs to a render time limit would."""
+
+    def prepare(self, item: Item) -> object | Outcome:
+        time.sleep(0.1)
+        return super().prepare(item)
+
+
+class SlowChannel(FakeChannel):
+    def open(self, shop_id: str, items: Sequence[Item], now: dt.datetime) -> Lane:
+        return SlowLane(self)
+
+
+def test_a_batch_slow_to_make_yields_at_the_run_budget_and_goes_on_next_run(store: Store) -> None:
+    _plan(store, *(f"m{i}" for i in range(20)))
+    channel = SlowChannel(Journal(store.path.with_name("fake-journal")), threading.Event())
+    started = time.monotonic()
+    dispatch(store.unit, channel, now=NOW, stop=channel.stop, time_budget_s=0.45)
+    assert time.monotonic() - started < 2.0  # not the 2 s the whole batch would take
+    rows = _rows(store)
+    first = [k for k, r in rows.items() if r["state"] == "sent"]
+    assert 3 <= len(first) < 20 and channel.handed == sorted(first)
+    # The rest were never attempted: back to pending with no try used, and the next run goes on with them.
+    assert {(r["state"], r["attempts"]) for k, r in rows.items() if k not in first} == {("pending", 0)}
+    while any(r["state"] == "pending" for r in _rows(store).values()):
+        dispatch(store.unit, channel, now=NOW, stop=channel.stop, time_budget_s=0.45)
+    assert {r["state"] for r in _rows(store).values()} == {"sent"} and len(channel.handed) == 20

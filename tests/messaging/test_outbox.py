@@ -170,5 +170,7 @@ def test_a_shop_without_sender_settings_fails_softly(store, fixed_clock) -> None
     fixed_clock.set(at(1, 9))
     w.seed_shop(store)
     aid = _plan(store, fixed_clock, "x")
+    with store.unit() as con:  # the sender went after the automation started (a config restored by hand)
+        con.execute("DELETE FROM sender_settings")
     dispatch(store)
     assert w.states(store, aid) == {"x": ("failed", "no_sender_settings")}

@@ -128,3 +128,35 @@ def test_cli_once_now_runs_due_jobs_at_that_clock(store: Store) -> None:
     assert out.returncode == 0, out.stderr
     beat = json.loads(heartbeat.path_for(store.path).read_text())
     assert beat["last_tick_at"] == "2026-01-10T00:00:00+00:00"
+
+
+def test_a_tick_that_finds_the_store_busy_is_retried_not_fatal(store: Store, fixed_clock, counting,
+                                                                monkeypatch) -> None:
+    """A notebook or a console unit held past the bounded wait fails that tick only: the process stays up and
+    the next tick does the work."""
+    from core.store import StoreBusy
+
+    real = Store.unit
+    refusals = [1, 1]  # the first two units find the store busy
+
+    def busy_then_free(self: Store):  # noqa: ANN202
+        if refusals:
+            refusals.pop()
+            raise StoreBusy("the store is busy (held by notebook)")
+        return real(self)
+
+    monkeypatch.setattr(Store, "unit", busy_then_free)
+    stop = threading.Event()
+    runner = threading.Thread(target=scheduler.run_forever, args=(store, stop), kwargs={"tick_seconds": 0.1})
+    runner.start()
+    try:
+        for _ in range(100):
+            if counting:
+                break
+            stop.wait(0.1)
+        assert runner.is_alive()
+        assert len(counting) == 1 and refusals == []
+    finally:
+        stop.set()
+        runner.join(10)
+    assert heartbeat.read(store.path)["state"] == "stopped"

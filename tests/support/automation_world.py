@@ -71,6 +71,9 @@ def cart(key: str, member_key: str | None, last_activity_at: dt.datetime, *, ema
 def automation(store: Store, trigger: str, params: dict | None = None, *, delay_minutes: int = 0,
                advertising: bool = True, start: bool = True, shop_id: str = SHOP,
                max_lateness_minutes: int | None = None) -> str:
+    """A starter automation; one that starts gets the shop a sender first when it has none (see ensure_sender)."""
+    if start:
+        ensure_sender(store, shop_id)
     t = starter_template(trigger)
     template_id = manage.save_template(store, shop_id=shop_id, name=t["name"], trigger=trigger, subject=t["subject"],
                                        preheader=t["preheader"], html=t["html"], text=t["text"], now=clock.now())
@@ -151,3 +154,16 @@ def configure_sender(store: Store, port: int, shop_id: str = SHOP, **extra: Any)
     manage.save_sender_settings(store, shop_id, sender_name="하루상점", sender_email="hello@haru-shop.example",
                                 sender_contact="서울특별시 마포구 월드컵북로 12, 02-1234-5678",
                                 smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **extra, now=clock.now())
+
+
+# Nothing listens here: a world whose test never dispatches still has the sender an automation needs to start.
+NO_SERVER_PORT = 9
+
+
+def ensure_sender(store: Store, shop_id: str = SHOP) -> None:
+    """The shop's sender settings, saved unless the shop has some (a test that sends configures a real server
+    with configure_sender, before or after)."""
+    with store.unit() as con:
+        if con.execute("SELECT 1 FROM sender_settings WHERE shop_id = ?", [shop_id]).fetchall():
+            return
+    configure_sender(store, NO_SERVER_PORT, shop_id)

@@ -40,6 +40,11 @@ MODULES: tuple[str, ...] = (
     "messaging_errors",
     "public",
     "engine",
+    "mailbox",
+    "analyst",
+    "sender",
+    "blocks",
+    "guide",
 )
 
 

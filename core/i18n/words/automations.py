@@ -240,10 +240,10 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     # Templates page
     "tpl.title": ("템플릿", "Templates"),
     "tpl.subtitle": (
-        "자동 이메일의 내용을 편집합니다. 저장할 때 예시 회원으로 만들어 보고, 문제가 있으면 몇 번째 "
-        "줄인지 알려 드립니다.",
-        "Edit the content of automated emails. Saving renders it for a sample member and names the "
-        "line of any problem.",
+        "자동 이메일의 내용을 편집합니다. 저장할 때 이름이 없거나 아주 긴 회원, 주문이 없거나 상품이 많은 회원, "
+        "이모지를 쓰는 회원 같은 여러 예시 회원으로 만들어 보고, 문제가 있으면 어느 회원의 몇 번째 줄인지 알려 드려요.",
+        "Edit the content of automated emails. Saving renders it for several sample members (no name, a very "
+        "long name, no orders, many items, emoji) and names the member and the line of any problem.",
     ),
     "tpl.choose": ("편집할 템플릿", "Template to edit"),
     "tpl.new_from": ("새 템플릿: {trigger} 기본 템플릿에서 시작", "New template from the {trigger} starter"),

@@ -26,6 +26,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "carts.by_day": ("일별 추이", "By day"),
     "carts.day": ("날짜", "Day"),
     "carts.count": ("카트 수", "Carts"),
+    "carts.series": ("구분", "Series"),
     "carts.setup": ("장바구니 리마인드 자동 이메일", "Cart reminder e-mail"),
     "carts.setup_none": (
         "아직 켜져 있지 않습니다. 빠른 설정으로 바로 켜 보세요: 장바구니 상품 이미지·이름·가격과 "
@@ -97,8 +98,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "The mode must be one of {modes} ({mode!r})",
     ),
     "carts.owner_no_sender": (
-        "먼저 자동 이메일 설정에서 발신자 이메일(SMTP)을 저장하세요",
-        "Save the sender e-mail (SMTP) in the automation settings first",
+        "먼저 발신 설정에서 발신자와 메일 서버(SMTP)를 저장해 주세요",
+        "Save the sender and its mail server (SMTP) in Sender settings first",
     ),
     "carts.owner_now": ("지금: {mode} · {address}", "Now: {mode} · {address}"),
     # Merge fields of the owner notices' templates (core.templates lists them in the editor)

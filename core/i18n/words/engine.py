@@ -29,8 +29,12 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "carts.csv.recovery_url": ("복구 링크", "Recovery link"),
     # The scheduler and the shop registry.
     "errors.scheduler.already_running": (
-        "다른 스케줄러가 이미 실행 중이에요 ({holder}). 그 스케줄러를 멈추거나, --once 없이 실행해 차례를 기다리세요.",
-        "Another scheduler is already running ({holder}). Stop it, or run without --once to wait for it."),
+        "다른 스케줄러가 이 저장소를 쓰고 있어서 --once를 지금 실행할 수 없어요 ({holder}). 실행하려면 돌고 있는 "
+        "스케줄러를 멈추거나(./start 창에서 Ctrl-C), CONSOLE_DB(또는 --db)로 다른 저장소를 지정하세요. --once 없이 "
+        "실행하면 차례를 기다렸다가 이어받아요.",
+        "Another scheduler holds this store ({holder}), so --once cannot run now. To run it, stop the running "
+        "scheduler (Ctrl-C on ./start), or point CONSOLE_DB (or --db) at another store. Without --once it waits "
+        "for its turn and takes over."),
     "errors.shops.not_found": ("연결된 쇼핑몰이 아니에요: ‘{shop_id}’", "No shop ‘{shop_id}’ is connected."),
     "errors.shops.bad_id": (
         "쇼핑몰 ID ‘{shop_id}’는 영문 소문자, 숫자, -, _ 로 1~40자여야 해요.",
@@ -47,8 +51,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                        "{field}: ‘{trigger}’ is not a known trigger."),
     "errors.automations.bad_recipient": ("{field}: 받을 사람은 쇼핑몰 운영자의 이메일 주소여야 해요 (‘{address}’).",
                                          "{field}: the recipient must be the owner's e-mail address (‘{address}’)."),
-    "errors.automations.bad_days": ("{field}.days: 일수는 1~365 사이의 정수여야 해요 ({value}).",
-                                    "{field}.days: the days must be a whole number from 1 to 365 ({value})."),
+    "errors.automations.bad_days": ("{field}: 일수는 1~365 사이의 정수여야 해요 ({value}).",
+                                    "{field}: the days must be a whole number from 1 to 365 ({value})."),
     "errors.automations.bad_threshold": ("{field}: 방치 기준은 5~10080분이어야 해요 ({value}).",
                                          "{field}: the abandonment threshold must be 5 to 10080 minutes ({value})."),
     "errors.automations.bad_keys": ("{field}: {param}은(는) 키 목록이어야 해요.", "{field}: {param} must be a list of keys."),
@@ -93,8 +97,8 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "errors.carts.owner_bad_mode": ("받는 방법은 {modes} 중 하나여야 해요 (‘{mode}’).", "The mode must be one of {modes} (‘{mode}’)."),
     "errors.carts.owner_bad_email": ("받을 이메일 주소가 올바르지 않아요 (‘{address}’).",
                                      "The address to send to is not an e-mail address (‘{address}’)."),
-    "errors.carts.owner_no_sender": ("먼저 자동 이메일 설정에서 발신자 이메일(SMTP)을 저장하세요.",
-                                     "Save the sender e-mail (SMTP) in the automation settings first."),
+    "errors.carts.owner_no_sender": ("먼저 발신 설정에서 발신자와 메일 서버(SMTP)를 저장해 주세요.",
+                                     "Save the sender and its mail server (SMTP) in Sender settings first."),
     # Loyalty settings and warranties (core.loyalty); every one names its `field`.
     "errors.loyalty.not_one_of": ("{field}: ‘{value}’은(는) 쓸 수 없어요 ({allowed} 중 하나).",
                                   "{field}: ‘{value}’ is not one of {allowed}."),

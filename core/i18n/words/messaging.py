@@ -11,6 +11,23 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "messaging.part.preheader": ("미리보기 텍스트", "Preview text"),
     "messaging.part.html": ("HTML 본문", "HTML body"),
     "messaging.part.text": ("텍스트 본문", "Text body"),
+    # The Activity page's box of messages whose template failed for that member (dead, render_failed)
+    "activity.render_failed_title": ("템플릿 오류로 보내지 못한 메시지", "Messages a template error stopped"),
+    "activity.render_failed_help": (
+        "이 회원의 정보로는 템플릿을 만들 수 없어서 이 메시지만 보내지 않았어요. 같은 때 보낼 다른 메시지는 "
+        "모두 나갔어요. 템플릿을 고친 뒤 ‘다시 보내기’로 다시 보낼 수 있어요.",
+        "The template could not be made with this member's data, so only this message was not sent; the others "
+        "due with it went out. Fix the template, then send it again with 'Retry'."),
+    "activity.render_failed_line": ("**{recipient}** · {automation} · {when}\n\n{error}",
+                                     "**{recipient}** · {automation} · {when}\n\n{error}"),
+    # The sample members a template is checked against when it is saved (templates.SAMPLE_MEMBERS)
+    "messaging.sample.typical": ("김하늘 (일반 회원)", "김하늘 (a typical member)"),
+    "messaging.sample.no_name": ("이름이 없는 회원", "a member with no name"),
+    "messaging.sample.long_name": ("이름이 아주 긴 회원 (201자)", "a member with a very long name (201 characters)"),
+    "messaging.sample.no_orders": ("주문 상품이 하나도 없는 회원", "a member with no ordered items"),
+    "messaging.sample.many_items": ("주문 상품이 60개인 회원", "a member with 60 ordered items"),
+    "messaging.sample.emoji": ("이름과 상품명에 이모지·4바이트 문자가 있는 회원 (🌸하늘🐯 𠮷田)",
+                               "a member with emoji and 4-byte characters in the name and items (🌸하늘🐯 𠮷田)"),
     # Template errors (validation on save, preview, sending)
     "messaging.error.line": ("{part} {line}번째 줄: {detail}", "{part}, line {line}: {detail}"),
     "messaging.error.part": ("{part}: {detail}", "{part}: {detail}"),

@@ -76,6 +76,19 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                             "'{name}' is not a merge field of this trigger"),
     "errors.messaging.template.failed": ("{problem}", "{problem}"),
     "errors.messaging.template.css": ("CSS: {problem}", "CSS: {problem}"),
+    # A render past its limits (core/messaging/render_limits.py), and the sample member a save-time check failed for
+    "errors.messaging.template.time_limit": (
+        "{seconds}초 안에 끝나지 않아 멈췄어요. 반복문이나 매크로가 너무 오래 돌아요.",
+        "It did not finish within {seconds} s and was stopped: a loop or macro runs too long."),
+    "errors.messaging.template.size_limit": (
+        "만들어지는 내용이 {chars:,}자를 넘어 멈췄어요. 반복되거나 곱해지는 글자가 너무 많아요.",
+        "What it builds grew past {chars:,} characters and was stopped: too much repeated or multiplied text."),
+    "errors.messaging.template.depth_limit": (
+        "매크로가 {depth}단계 넘게 자기 자신이나 서로를 불러 멈췄어요. 끝나지 않는 반복 호출이 있어요.",
+        "Macros called themselves or each other more than {depth} levels deep and were stopped: a recursion "
+        "that never ends."),
+    "errors.messaging.template.for_sample": ("예시 회원 ‘{sample}’에게 보내 보면 {problem}",
+                                             "For the sample member '{sample}': {problem}"),
     "errors.messaging.template.empty": ("비어 있습니다", "is empty"),
     "errors.messaging.template.ad_needs": ("광고성 이메일에는 {missing}이(가) 있어야 합니다",
                                            "an advertising e-mail needs {missing}"),
@@ -106,6 +119,16 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                                     "The Alimtalk provider refused the recipient: {code} {message}"),
     "errors.messaging.alimtalk.no_result": ("알림톡 서비스가 성공이라 답했지만 발송 결과가 없어요.",
                                             "The Alimtalk provider answered success without a send result."),
+    "errors.messaging.alimtalk.duplicate_unconfirmed": (
+        "같은 요청 키가 10분 안에 다시 쓰였다는 응답(-1005)을 받았지만, 알림톡 서비스의 발송 목록에 이 메시지가 없어요. "
+        "처음 요청이 전달되지 않았으니 잠시 후 다시 보내요.",
+        "The provider said this request key was used within 10 minutes (-1005), but its message list holds no "
+        "such message: the first request never landed, so it will be sent again later."),
+    "errors.messaging.alimtalk.duplicate_unknown": (
+        "같은 요청 키가 10분 안에 다시 쓰였다는 응답(-1005)을 받았지만 발송 목록을 확인하지 못했어요. 이미 "
+        "발송되었을 수 있어 다시 보내지 않아요.",
+        "The provider said this request key was used within 10 minutes (-1005) and its message list could not "
+        "be checked; the message may have gone out, so it will not be sent again."),
     # Merge fields of a repurchase nudge: they describe the member's last order
     "messaging.field.last_order.order.order_key": ("마지막 주문의 주문번호", "last order: order number"),
     "messaging.field.last_order.order.total": ("마지막 주문의 주문 금액 (예: {{ order.total|won }})",
