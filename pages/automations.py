@@ -150,11 +150,13 @@ def queue_action(row: dict, action: str) -> None:
         act(views.send_now, aid, chosen, done="manage.queue_sent_now", n=len(chosen), name=row["name"])
     else:
         act(views.remove_queued, aid, chosen, done="manage.queue_removed", n=len(chosen), name=row["name"])
+    st.session_state[f"queue_pick:{aid}"] = []  # done with: the next choice starts afresh
 
 
-def send_test(row: dict, member_key: str | None) -> None:
+def send_test(row: dict) -> None:
     aid = row["automation_id"]
     to = st.session_state.get(f"test_to:{aid}", "")
+    member_key = st.session_state.get(f"test_member:{aid}")
     try:
         subject = views.test_send(db, row["shop_id"], to, automation_id=aid, member_key=member_key)
     except views.TestRefused as exc:
@@ -187,10 +189,10 @@ def queue_panel(row: dict, tz: str) -> None:
         members = {q["member_key"]: q["who"] for q in queued if q["member_key"]}
         to_col, who_col, go_col = st.columns([2, 2, 1], vertical_alignment="bottom")
         to_col.text_input(t("manage.test_to"), key=f"test_to:{aid}", placeholder="me@example.com")
-        who = who_col.selectbox(t("manage.test_member"), [None, *members], key=f"test_member:{aid}",
+        who_col.selectbox(t("manage.test_member"), [None, *members], key=f"test_member:{aid}",
                                 format_func=lambda k: t("manage.test_sample") if k is None else members[k])
         go_col.button(t("manage.test_send"), key=f"test_send:{aid}", icon=":material/outgoing_mail:",
-                      on_click=send_test, args=(row, who))
+                      on_click=send_test, args=(row,))
 
 
 def automation_card(row: dict, figures: views.Figures, days: int, tz: str) -> None:
