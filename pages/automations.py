@@ -109,6 +109,7 @@ def status_button(row: dict, actions) -> None:
 
 
 def lifetime_metrics(row: dict) -> None:
+    st.caption(t("manage.lifetime"))
     cols = st.columns(7)
     cols[0].metric(t("auto.m.sent"), i18n.count(row["sent"]))
     cols[1].metric(t("auto.m.skipped"), i18n.count(row["skipped_total"]))
@@ -131,11 +132,10 @@ def period_figures(figures: views.Figures, days: int) -> None:
         cols[2].metric(t("manage.f.clicked", days=days), i18n.count(figures["clicked"]))
         cols[3].metric(t("manage.f.orders", days=days), i18n.count(figures["orders"]))
         cols[4].metric(t("manage.f.revenue", days=days), i18n.won(figures["revenue"]))
-    if figures["by_day"]:
-        day, sent, opened = t("auto.preview.day"), t("manage.chart.sent"), t("manage.chart.opened")
-        chart.bar_chart([{day: d["day"].isoformat(), sent: d["sent"], opened: d["opened"]}
-                         for d in figures["by_day"]], x=day, y=[sent, opened], height=150, stack=False,
-                        color=["#2563eb", "#93c5fd"])
+    if figures["sent"]:
+        day, sent = t("auto.preview.day"), t("manage.chart.sent")
+        chart.bar_chart([{day: d["day"].strftime("%m-%d"), sent: d["sent"]} for d in figures["by_day"]],
+                        x=day, y=sent, height=170, color="#2563eb")
     else:
         chart.caption(t("manage.chart.none", days=days))
 
@@ -197,30 +197,25 @@ def queue_panel(row: dict, tz: str) -> None:
 
 def automation_card(row: dict, figures: views.Figures, days: int, tz: str) -> None:
     with st.container(border=True):
-        head, actions = st.columns([3, 2], vertical_alignment="center")
-        head.subheader(t("auto.card", name=row["name"]), anchor=False)
-        head.caption(t("auto.card_caption", status=row["status_label"], trigger=row["trigger_label"],
-                       detail=row["detail"],
-                       advertising=t("auto.advertising" if row["is_advertising"] else "auto.not_advertising")))
-        head.caption(t("manage.audience", group=row["audience_label"]))
+        st.subheader(t("auto.card", name=row["name"]), anchor=False)
+        st.caption(t("auto.card_caption", status=row["status_label"], trigger=row["trigger_label"],
+                     detail=row["detail"],
+                     advertising=t("auto.advertising" if row["is_advertising"] else "auto.not_advertising")))
+        st.caption(t("manage.audience", group=row["audience_label"]))
         aid = row["automation_id"]
-        with actions:
-            cols = st.columns(4)
-            status_button(row, cols[0])
-            cols[1].button(t("manage.edit"), key=f"edit:{aid}", icon=":material/edit:", on_click=start_edit,
-                           args=(row,))
-            cols[2].button(t("manage.duplicate"), key=f"duplicate:{aid}", icon=":material/content_copy:",
-                           on_click=act, args=(views.duplicate, aid),
-                           kwargs={"done": "manage.duplicated", "name": row["name"]})
-            with cols[3].popover(t("manage.delete"), icon=":material/delete:"):
+        with st.container(horizontal=True):
+            status_button(row, st)
+            st.button(t("manage.edit"), key=f"edit:{aid}", icon=":material/edit:", on_click=start_edit, args=(row,))
+            st.button(t("manage.duplicate"), key=f"duplicate:{aid}", icon=":material/content_copy:",
+                      on_click=act, args=(views.duplicate, aid),
+                      kwargs={"done": "manage.duplicated", "name": row["name"]})
+            with st.popover(t("manage.delete"), icon=":material/delete:"):
                 st.write(t("manage.delete_confirm", name=row["name"]))
                 st.button(t("manage.delete_yes"), key=f"archive:{aid}", type="primary", on_click=act,
                           args=(views.archive, aid), kwargs={"done": "manage.archived", "name": row["name"]})
         period_figures(figures, days)
         lifetime_metrics(row)
-        notes = []
-        if row["pending"]:
-            notes.append(t("auto.m.pending", n=i18n.count(row["pending"])))
+        notes = []  # what is pending is in the queue below
         if row["unknown"]:
             notes.append(t("auto.m.unknown", n=i18n.count(row["unknown"])))
         if row["reasons_text"]:

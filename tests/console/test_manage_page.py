@@ -139,7 +139,7 @@ def test_duplicate_delete_to_the_archive_and_restore(world) -> None:
     at.radio(key="auto_view").set_value("archive").run()
     assert not at.exception, at.exception
     assert [s.value for s in at.subheader] == ["signup 자동 이메일"]
-    assert any(c.value.startswith("보관함 · 회원 가입함") for c in at.caption)
+    assert any(c.value.startswith("보관됨 · 회원 가입함") for c in at.caption)
     button(at, "되살리기").click().run()
     assert manage.get_automation(store, aid)["status"] == "paused"
     assert len(w.outbox(store, aid)) == 3  # its history was never touched

@@ -3,7 +3,7 @@ the honest preview (who receives it and who is skipped, and why), advertising or
 from __future__ import annotations
 
 WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
-    "auto.status.archived": ("보관함", "Archived"),
+    "auto.status.archived": ("보관됨", "Archived"),
     "reason.operator_removed": ("운영자가 대기에서 뺌", "removed from the queue by the operator"),
     "reason.unknown_consent": ("광고 수신 동의 여부 알 수 없음", "advertising consent unknown"),
     # The card
@@ -39,6 +39,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "manage.f.clicked": ("{days}일 클릭", "Clicked ({days}d)"),
     "manage.f.orders": ("{days}일 주문", "Orders ({days}d)"),
     "manage.f.revenue": ("{days}일 매출", "Revenue ({days}d)"),
+    "manage.lifetime": ("시작한 뒤 전체", "Since it started"),
     "manage.chart.sent": ("발송", "Sent"),
     "manage.chart.opened": ("열람", "Opened"),
     "manage.chart.none": ("최근 {days}일 동안 보낸 메일이 없어요.", "Nothing sent in the last {days} days."),
