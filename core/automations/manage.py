@@ -238,10 +238,11 @@ def write_automation(con: duckdb.DuckDBPyConnection, a: dict[str, Any], now: dt.
 
 
 def mark_evaluated(con: duckdb.DuckDBPyConnection, automation_ids: list[str], now: dt.datetime) -> None:
-    """These automations have planned everything that became true up to `now`."""
+    """These automations have planned everything that became true up to `now`. Never moved back: an edit
+    of an automation's rules puts it ahead (see `edit_automation`), so evaluation never looks back past it."""
     if automation_ids:
-        con.execute("UPDATE automations SET evaluated_until = $now WHERE automation_id IN (SELECT unnest($ids))",
-                    {"now": now, "ids": automation_ids})
+        con.execute("""UPDATE automations SET evaluated_until = greatest(coalesce(evaluated_until, $now), $now)
+                       WHERE automation_id IN (SELECT unnest($ids))""", {"now": now, "ids": automation_ids})
 
 
 def set_cart_threshold(con: duckdb.DuckDBPyConnection, shop_id: str, minutes: int, now: dt.datetime) -> None:
@@ -569,26 +570,64 @@ def edit_automation(store: Store, automation_id: str, *, now: dt.datetime, reren
                     **changes: Any) -> dict[str, int]:
     """Change any of an automation's fields (name, send info, content, timing, audience) but its status.
 
-    The edit applies to what is planned after it: messages already queued keep the content they had
-    (outbox.freeze_content) and their due time, unless `rerender`, when the queue takes the new content.
+    The edit applies to what becomes true after it: messages already queued keep the content they had
+    (outbox.freeze_content) and their due time, unless `rerender`, when the queue takes the new content;
+    a change of who or when (trigger, its parameters, audience, delay, lateness) of a running automation
+    first plans what became true under the old rules, then judges only what becomes true from now.
     Returns how many queued messages kept their content ('kept') or took the new one ('rerendered')."""
+    with store.unit() as con:
+        return edit_in(con, automation_id, changes, now=now, rerender=rerender)
+
+
+def edit_in(con: duckdb.DuckDBPyConnection, automation_id: str, changes: dict[str, Any], *, now: dt.datetime,
+            rerender: bool = False) -> dict[str, int]:
+    """`edit_automation` within the caller's unit of work (the preview of an edit runs it, then rolls back)."""
     if "status" in changes or "automation_id" in changes:
         raise AutomationError("status", "not_editable", "status and automation_id are not edited here")
-    with store.unit() as con:
-        current = stored(con, automation_id)
-        if current["status"] == AutomationStatus.ARCHIVED:
-            raise AutomationError("status", "archived", f"automation '{automation_id}' is archived: restore it first",
-                                  kind=Kind.CONFLICT, automation_id=automation_id)
-        shops, templates = known(con)
-        a = check_automation({**current, **changes, "shop_id": current["shop_id"]}, known_shops=shops,
-                             known_templates=templates)
-        before = _content(con, automation_id)
-        write_automation(con, a, now)
-        if rerender:
-            return {"kept": 0, "rerendered": outbox.release_content(con, automation_id, now)}
-        kept = outbox.freeze_content(con, automation_id, before, now) if _content(con, automation_id) != before \
-            else 0
+    current = stored(con, automation_id)
+    if current["status"] == AutomationStatus.ARCHIVED:
+        raise AutomationError("status", "archived", f"automation '{automation_id}' is archived: restore it first",
+                              kind=Kind.CONFLICT, automation_id=automation_id)
+    shops, templates = known(con)
+    a = check_automation({**current, **changes, "shop_id": current["shop_id"]}, known_shops=shops,
+                         known_templates=templates)
+    try:  # compared as checked, so a parameter the check only fills in is no change
+        base = check_automation(current, known_shops=shops, known_templates=templates)
+    except AutomationError:
+        base = current
+    before = _content(con, automation_id)
+    moved = current["status"] == AutomationStatus.RUNNING and any(a.get(f) != base.get(f) for f in _RULE_FIELDS)
+    if moved:
+        _plan_before_edit(con, automation_id, now)
+    write_automation(con, a, now)
+    if moved:
+        _look_back_no_further_than(con, automation_id, now)
+    if rerender:
+        return {"kept": 0, "rerendered": outbox.release_content(con, automation_id, now)}
+    kept = outbox.freeze_content(con, automation_id, before, now) if _content(con, automation_id) != before else 0
     return {"kept": kept, "rerendered": 0}
+
+
+# What decides who is planned and when; the content fields only decide what a message says.
+_RULE_FIELDS = ("trigger", "trigger_params", "audience", "delay_minutes", "max_lateness_minutes")
+
+
+def _plan_before_edit(con: duckdb.DuckDBPyConnection, automation_id: str, now: dt.datetime) -> None:
+    """What became true under the old rules, up to the edit, is planned under them (as the next tick would)."""
+    from core.automations.evaluate import plan_all  # evaluate uses this module: imported when needed
+    rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
+                       [automation_id]).fetchall()
+    plan_all(con, [automation_from_row(rows[0])], now)
+
+
+def _look_back_no_further_than(con: duckdb.DuckDBPyConnection, automation_id: str, now: dt.datetime) -> None:
+    """The new rules apply to what becomes true from `now`: evaluation re-scans from `evaluated_until` minus
+    the trigger's maximum lateness, so putting `evaluated_until` that far ahead starts the re-scan at the
+    edit (mark_evaluated never moves it back); occurrences before it are not judged again by the new rules."""
+    rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
+                       [automation_id]).fetchall()
+    ahead = now + automation_from_row(rows[0]).max_lateness
+    con.execute("UPDATE automations SET evaluated_until = ? WHERE automation_id = ?", [ahead, automation_id])
 
 
 def duplicate_automation(store: Store, automation_id: str, *, name: str, now: dt.datetime) -> str:

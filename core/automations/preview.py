@@ -133,12 +133,8 @@ def _as_running(con: duckdb.DuckDBPyConnection, automation_id: str | None, chang
         automation_id = a["automation_id"]
     elif automation_id is None:
         raise ValueError("give an automation or a draft")
-    elif changes:
-        shops, templates = manage.known(con)
-        current = manage.stored(con, automation_id)
-        a = manage.check_automation({**current, **changes, "shop_id": current["shop_id"]},
-                                    known_shops=shops, known_templates=templates)
-        manage.write_automation(con, a, now)
+    elif changes:  # the edit as saving it would make it (its rules apply from now on)
+        manage.edit_in(con, automation_id, changes, now=now)
     manage.set_status_in(con, automation_id, AutomationStatus.RUNNING, now)
     return automation_id
 

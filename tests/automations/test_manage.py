@@ -16,6 +16,7 @@ from core.automations import manage
 from core.automations.evaluate import evaluate_all
 from core.automations.preview import preview
 from core.public.unsubscribe import unsubscribe
+from core.segments import saved as saved_segments
 from core.shops import registry
 from core.shops.registry import save_shop
 from core.store import Store
@@ -72,6 +73,25 @@ def test_an_edit_applies_forward_only_unless_the_queue_is_re_rendered(shop, fixe
         {"kept": 0, "rerendered": 1}
     w.tick(store, fixed_clock, at(5, 14))
     assert subjects_by_rcpt(recorder)["q1@example.com"].endswith("네 번째 제목")
+
+
+def test_a_change_of_audience_judges_only_what_becomes_true_after_it(shop, fixed_clock) -> None:
+    store, recorder = shop
+    vip = saved_segments.save_segment(store, SHOP, "VIP", {"member_groups": ["VIP"]}, now=clock.now())
+    aid = w.automation(store, "signup", advertising=False)
+    manage.edit_automation(store, aid, audience={"segment_id": vip["segment_id"]}, now=clock.now())
+    w.write(store, members=[w.member("v1", at(5, 9, 10)) | {"member_group": "VIP"},
+                            w.member("n1", at(5, 9, 20)) | {"member_group": "일반"}])
+    fixed_clock.set(at(5, 9, 30))
+    w.write(store, members=[w.member("v2", at(5, 9, 25)) | {"member_group": "VIP"}])  # not ticked yet
+    # everyone from now on: v2 became true before the edit and is judged by the old rule (it is VIP);
+    # n1 was outside the audience when it signed up and stays so, within the trigger's lateness or not
+    manage.edit_automation(store, aid, audience=None, now=clock.now())
+    w.write(store, members=[w.member("n2", at(5, 9, 40)) | {"member_group": "일반"}])
+    w.tick(store, fixed_clock, at(5, 9, 50))
+    assert {k: s for k, (s, _) in w.states(store, aid).items()} == {"v1": "sent", "v2": "sent", "n2": "sent"}
+    assert sorted(str(m["To"]) for m in recorder.messages) == ["n2@example.com", "v1@example.com",
+                                                                "v2@example.com"]
 
 
 def test_an_edit_is_checked_like_a_new_automation(shop) -> None:
