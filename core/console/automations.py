@@ -446,6 +446,8 @@ def draft_of(store: StoreLike, automation_id: str) -> dict[str, Any]:
     return {"edit_id": automation_id, "shop_id": a["shop_id"], "name": a["name"], "trigger": a["trigger"],
             "trigger_params": _params(a["trigger_params"]), "delay_minutes": int(a["delay_minutes"] or 0),
             "segment_id": audience.get("segment_id"),
+            # an audience given as a rule (from a config file) is kept unless a group is chosen instead
+            "audience_rule": audience if "rule" in audience else None,
             "subject": a["subject"] or (saved["subject"] if saved else ""), "preheader": a["preheader"] or "",
             "sender_name": a["sender_name"] or sender["sender_name"],
             "sender_email": a["sender_email"] or sender["sender_email"],
@@ -476,9 +478,16 @@ def save_edit(store: StoreLike, draft: dict[str, Any], *, rerender: bool = False
             sender_name=None if same else draft["sender_name"], sender_email=None if same else draft["sender_email"],
             template_id=template_id, preheader=draft.get("preheader") or "",
             delay_minutes=int(draft.get("delay_minutes") or 0), is_advertising=bool(draft.get("is_advertising")),
-            audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
+            audience=_audience(draft))
     except manage.AutomationError as exc:
         raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
+
+
+def _audience(draft: dict[str, Any]) -> dict[str, Any] | None:
+    """The draft's group, or the rule it came with, or nobody narrowed (the whole address book)."""
+    if draft.get("segment_id"):
+        return {"segment_id": draft["segment_id"]}
+    return draft.get("audience_rule") or None
 
 
 # ------------------------------------------------------------------ the queue (발송 대기)
@@ -543,7 +552,7 @@ def honest_preview(store: StoreLike, automation_id: str | None, days: int, tz: s
     if draft is not None:
         fields = {k: draft.get(k) for k in ("shop_id", "name", "trigger", "trigger_params", "subject",
                                             "delay_minutes", "is_advertising")}
-        fields["audience"] = {"segment_id": draft["segment_id"]} if draft.get("segment_id") else None
+        fields["audience"] = _audience(draft)
         fields["delay_minutes"] = int(fields["delay_minutes"] or 0)
         fields["subject"] = fields["subject"] or "-"
     if fields is not None and draft is not None and draft.get("edit_id"):  # an edit: the automation, changed

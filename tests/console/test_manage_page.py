@@ -179,3 +179,14 @@ def test_the_wizard_defaults_advertising_per_trigger_previews_skips_and_test_sen
     assert (metrics["받을 회원"], metrics["건너뛸 회원"]) == ("1", "1")
     assert "광고 수신 미동의 1명" in [e.label for e in at.expander]
     assert "시작하기" in [b.label for b in at.button]
+
+
+def test_an_edit_keeps_an_audience_given_as_a_rule(world) -> None:
+    from core.console import automations as views
+    store, aid, _ = world
+    manage.edit_automation(store, aid, audience={"rule": {"member_groups": ["VIP"]}}, now=w.clock.now())
+    draft = views.draft_of(store, aid)
+    views.save_edit(store, {**draft, "name": "VIP 환영 메일"})
+    saved = manage.get_automation(store, aid)
+    assert saved["name"] == "VIP 환영 메일" and '"member_groups"' in saved["audience"]
+    assert views.automation_rows(store, w.SHOP)[0]["audience_label"] == "조건으로 고른 회원"
