@@ -489,14 +489,14 @@ def collect_content(d: dict) -> None:
 
 
 def step_start(d: dict, books: list[views.AddressBook], tz: str) -> None:
-    st.markdown(f"**{t('wiz.review')}**")
+    st.markdown(f"**{t('manage.review_edit' if d.get('edit_id') else 'wiz.review')}**")
     shop = next((b for b in books if b["shop_id"] == d["shop_id"]), {"name": d["shop_id"]})
     lines = [(t("wiz.name"), d["name"]), (t("wiz.address_book"), shop["name"]),
              (t("wiz.trigger"), f"{views.trigger_label(d['trigger'])} · "
                                 f"{views.trigger_detail(d['trigger'], d['trigger_params'], d['delay_minutes'])}"),
              (t("wiz.subject"), d["subject"]), (t("wiz.sender_name"), d["sender_name"]),
              (t("wiz.sender_email"), d["sender_email"]), (t("wiz.preheader"), d.get("preheader") or "—"),
-             (t("wiz.advertising"), t("auto.advertising" if d["is_advertising"] else "auto.not_advertising"))]
+             (t("manage.kind"), t("manage.kind.ad" if d["is_advertising"] else "manage.kind.info"))]
     st.markdown("\n".join(f"- {t('wiz.review_line', label=label, value=value)}" for label, value in lines))
     st.markdown(f"**{t('manage.review_preview')}**")
     try:

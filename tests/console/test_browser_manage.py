@@ -71,6 +71,15 @@ def test_the_automations_page_in_chromium(chromium, store, store_path, tmp_path,
                 page.wait_for_timeout(1500)
                 page.screenshot(path=f"{SHOTS}/automations-ko.png", full_page=True)
 
+                page.get_by_role("button", name="수정").first.click()  # the edit runs the wizard's steps
+                expect(page.get_by_text("자동 이메일 수정", exact=True)).to_be_visible()
+                for _ in range(4):
+                    page.get_by_role("button", name="다음").click()
+                    page.wait_for_timeout(800)
+                expect(page.get_by_role("button", name="수정 내용 저장")).to_be_visible()
+                expect(page.get_by_text("건너뛸 회원", exact=True)).to_be_visible()
+                page.screenshot(path=f"{SHOTS}/edit-review-ko.png", full_page=True)
+
                 page.get_by_text("보관함", exact=True).first.click()
                 expect(page.get_by_role("heading", name="지난 시즌 장바구니 알림")).to_be_visible()
                 expect(page.get_by_role("button", name="되살리기")).to_be_visible()

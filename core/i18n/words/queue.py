@@ -108,6 +108,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "manage.rerender_help": (
         "고르지 않으면 이미 대기 중인 메일은 수정 전 내용과 발송 시각 그대로 나가요.",
         "Left unticked, emails already queued go out with the content and time they had before the edit."),
+    "manage.review_edit": ("확인하고 저장하세요", "Check and save"),
     "manage.save_edit": ("수정 내용 저장", "Save changes"),
     "manage.saved_edit": ("‘{name}’의 수정 내용을 저장했어요.", "Saved the changes to '{name}'."),
     "manage.saved_kept": ("발송 대기 중인 {n}건은 이전 내용으로 나가요.", "{n} queued email(s) keep the previous content."),
