@@ -30,7 +30,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from core.sandbox.server import serve
     serve(host=args.host, port=args.port, members=args.members, seed=args.seed,
-          rate_limit=not args.no_rate_limit, start=args.now, frozen=args.frozen)
+          rate_limit=not args.no_rate_limit, start=args.now, frozen=args.frozen, pace=args.pace)
     return 0
 
 
@@ -186,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="the seed that makes the mall (same seed, same mall)")
     p.add_argument("--no-rate-limit", action="store_true", help="turn off the Cafe24 call-limit bucket")
     p.add_argument("--frozen", action="store_true", help="keep the mall still (no new members, orders or deliveries)")
+    p.add_argument("--pace", choices=("lively", "quiet"), default="lively",
+                   help="lively (default): sign-ups, carts, orders and deliveries every minute or so, for a first "
+                        "visit to see; quiet: the pace of a real mall, a few a day")
     p.set_defaults(run=cmd_sandbox)
 
     p = sub.add_parser("mailbox", parents=[common], help="serve the sandbox mailbox: an SMTP server keeping .eml files",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import i18n
 from core.console import automations as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
@@ -173,7 +173,7 @@ def queue_panel(row: dict, tz: str) -> None:
         if queued:
             st.dataframe([{t("manage.col.who"): q["who"], t("col.email"): q["email"], t("manage.col.due"): q["due"],
                            t("manage.col.why"): q["why"], t("manage.col.state"): q["state"]} for q in queued],
-                         hide_index=True, width="stretch")
+                         hide_index=True, placeholder="", width="stretch")
             labels = {q["message_id"]: f"{q['who']} · {q['due']}" for q in queued}
             st.multiselect(t("manage.queue_pick"), list(labels), format_func=labels.get, key=f"queue_pick:{aid}",
                            placeholder=t("wiz.pick"))
@@ -234,7 +234,8 @@ def preview_result(result: views.HonestPreview) -> None:
         if result["sample"]:
             st.caption(t("auto.preview.sample", n=len(result["sample"])))
             st.dataframe([{t("col.member_name"): s["name"], t("col.email"): s["email"],
-                           t("col.due_at"): s["due"]} for s in result["sample"]], hide_index=True, width="stretch")
+                           t("col.due_at"): s["due"]} for s in result["sample"]],
+                         hide_index=True, placeholder="", width="stretch")
         else:
             st.caption(t("auto.preview.none"))
     with skip:
@@ -243,7 +244,7 @@ def preview_result(result: views.HonestPreview) -> None:
         for group in result["by_reason"]:
             with st.expander(t("manage.preview.reason", reason=group["label"], n=i18n.count(group["count"]))):
                 st.dataframe([{t("col.member_name"): s["name"], t("col.email"): s["email"]}
-                              for s in group["sample"]], hide_index=True, width="stretch")
+                              for s in group["sample"]], hide_index=True, placeholder="", width="stretch")
 
 
 def who_would_receive(rows: list[views.AutomationRow], tz: str) -> None:
@@ -354,11 +355,11 @@ def step_trigger(d: dict) -> None:
         if products:
             init("wiz_products", [k for k in params.get("product_keys", []) if k in products])
             st.multiselect(t("wiz.products"), list(products), key="wiz_products", format_func=products.get,
-                           placeholder=t("wiz.pick"))
+                           **common.multiselect_words())
         if categories:
             init("wiz_categories", [k for k in params.get("category_keys", []) if k in categories])
             st.multiselect(t("wiz.categories"), list(categories), key="wiz_categories",
-                           format_func=categories.get, placeholder=t("wiz.pick"))
+                           format_func=categories.get, **common.multiselect_words())
     elif trigger == "cart_abandoned":
         init("wiz_threshold", params.get("threshold_minutes", 60))
         st.number_input(t("wiz.threshold"), min_value=5, max_value=7 * 24 * 60, step=5, key="wiz_threshold")

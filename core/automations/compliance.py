@@ -21,9 +21,6 @@ from core.messaging import outbox
 from core.shops.registry import timezones
 
 NIGHT_START_HOUR, NIGHT_END_HOUR = 21, 8
-# Platforms whose member records carry no e-mail consent (Naver Commerce knows its members as orderers):
-# their members' consent is unknown, treated as no consent and shown as unknown, never as "no".
-CONSENT_NOT_REPORTED = ("naver",)
 # Advertising or information by default, per trigger, as Korean practice reads 정보통신망법 제50조: a welcome
 # without an offer, a purchase follow-up and a delivery notice inform about the customer's own dealings;
 # a nudge to buy, a win-back and a cart reminder advertise.

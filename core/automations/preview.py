@@ -14,8 +14,8 @@ running with its (edited) fields from now on. Rendering is not tried here (the t
 saved), so a message counted as received can still end `dead` if its template fails for that member.
 
 The scheduler words one reason for both a member who said no to advertising and one whose consent the
-platform does not report (compliance.CONSENT_NOT_REPORTED); the preview keeps them apart
-('unknown_consent'), so the console never shows an unknown consent as a "no".
+platform does not report (stored as NULL); the preview keeps them apart ('unknown_consent'), so the
+console never shows an unknown consent as a "no".
 """
 from __future__ import annotations
 
@@ -51,10 +51,9 @@ _DISPATCHED = """
 _JUDGED = """
     SELECT ob.member_key, m.name, ob.recipient, ob.due_at, ob.occurrence_key,
            CASE WHEN ob.state = 'sent' THEN 'send' ELSE 'skip' END AS outcome,
-           CASE WHEN ob.reason = 'no_consent' AND s.platform IN (SELECT unnest($unreported::VARCHAR[]))
+           CASE WHEN ob.reason = 'no_consent' AND m.member_key IS NOT NULL AND m.email_consent IS NULL
                 THEN 'unknown_consent' ELSE ob.reason END AS reason
     FROM outbox ob LEFT JOIN members m ON m.shop_id = ob.shop_id AND m.member_key = ob.member_key
-    LEFT JOIN shops s ON s.shop_id = ob.shop_id
     WHERE ob.automation_id = $aid AND ob.updated_at >= $now AND ob.state IN ('sent', 'skipped', 'cancelled')
       AND ob.message_id NOT IN (SELECT message_id FROM _settled_before)
     ORDER BY ob.due_at, ob.member_key, ob.occurrence_key"""
@@ -112,8 +111,7 @@ def preview(store: Store, automation_id: str | None, *, now: dt.datetime, days: 
                            WHERE automation_id = ? AND state NOT IN ('pending', 'failed')""", [aid])
             for at in ticks:
                 _tick(con, at)
-            judged = con.sql(_JUDGED, params={"aid": aid, "now": now,
-                                                   "unreported": list(compliance.CONSENT_NOT_REPORTED)}).pl()
+            judged = con.sql(_JUDGED, params={"aid": aid, "now": now}).pl()
             found.append(Preview(aid, ticks, judged))
             raise _Undo
     except _Undo:

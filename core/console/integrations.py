@@ -115,6 +115,7 @@ _KEY_WORDS = {
     "sync.already_running": "integrations.error_running",
     "sync.interrupted": "error.interrupted",
     "sync.no_client": "error.no_client",
+    "sync.reconnect_needed": "errors.sync.reconnect_needed",
 }
 _KIND_WORDS = {
     Kind.AUTH: "error.auth",
@@ -196,7 +197,7 @@ def connect_platform(store: Store, platform: str, shop_id: str, name: str, value
 
 @dataclasses.dataclass
 class SyncProgress:
-    """Turns run_sync's (entity, records, pages) callbacks into a fraction for a progress bar.
+    """Turns run_sync's (entity, its records, its pages) callbacks into a fraction for a progress bar.
 
     The total of a sync is not known in advance, so each entity gets an equal share, filled
     asymptotically by its pages: the bar always moves and never claims to be done early.
@@ -206,12 +207,9 @@ class SyncProgress:
     entity: str | None = None
     records: int = 0
     pages: int = 0
-    _entity_first_page: int = 0
 
     def update(self, entity: str, records: int, pages: int) -> float:
-        if entity != self.entity:
-            self.entity, self._entity_first_page = entity, self.pages
-        self.records, self.pages = records, pages
+        self.entity, self.records, self.pages = entity, records, pages
         return self.fraction()
 
     def fraction(self) -> float:
@@ -219,8 +217,7 @@ class SyncProgress:
             return 0.0
         index = self.entities.index(self.entity) if self.entity in self.entities else len(self.entities) - 1
         share = 1.0 / len(self.entities)
-        in_entity = self.pages - self._entity_first_page
-        return min(0.99, index * share + share * in_entity / (in_entity + 4))
+        return min(0.99, index * share + share * self.pages / (self.pages + 4))
 
 
 # A run still 'running' after this long belongs to a process that died (the next sync closes it).

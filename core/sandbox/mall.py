@@ -7,6 +7,10 @@ has passed, orders placed, paid, shipped, delivered (days later), cancelled or
 returned by now, carts whose last activity has passed. Rows are formatted lazily,
 only for the page asked for, so a 1,000,000-member mall starts in a few seconds.
 
+How busy that future is depends on the mall's pace (`Pace`): `quiet` is a real mall's (a few sign-ups
+a day), `lively` adds sign-ups, carts, orders and deliveries every minute or so for a first visit to see.
+`life()` counts what happened between two instants; `place_order()` is the storefront's 주문하기.
+
 Record shapes follow the Cafe24 Admin API (see `core.sandbox.server` for sources):
 `customersprivacy` members, `orders` with `items` (per-item `order_status` codes
 N00/N20/N30/N40/N50/C40/C48/R40), `products` with `category` lists and
@@ -83,6 +87,55 @@ ORIGINS = ["대한민국", "중국", "베트남", "대한민국", "일본"]
 COLORS = ["#e76f51", "#2a9d8f", "#264653", "#e9c46a", "#8ab17d", "#6d597a"]
 
 
+@dataclasses.dataclass(frozen=True)
+class Pace:
+    """How busy the mall is after its start instant, over and above a real mall's quiet life.
+
+    The quiet life (for 5,000 members, about fifteen sign-ups a day and orders that take days to arrive)
+    is always there. A lively pace adds people who sign up, fill carts (some left behind), order, pay
+    and receive their parcels within minutes, so a first visit sees every trigger fire. It began
+    `lead_s` before the start, so parcels are already on their way when the mall opens, and it lasts
+    `days`; then the mall is quiet again. Every gap is drawn from the seed: the same seed, start and
+    pace make the same mall.
+    """
+
+    name: str
+    signup_every_s: float = 0.0               # mean seconds between extra sign-ups (0: none)
+    order_every_s: float = 0.0                # mean seconds between extra orders (0: none)
+    abandon_every_s: float = 0.0              # mean seconds between extra carts left behind (0: none)
+    first_order_share: float = 0.0            # extra orders placed by whoever signed up last
+    news_share: float = 0.6                   # extra members who consent to advertising e-mail
+    pay_s: tuple[int, int] = (5, 45)          # order to card payment
+    ship_s: tuple[int, int] = (60, 150)       # payment to shipping
+    deliver_s: tuple[int, int] = (60, 150)    # shipping to delivery complete
+    lead_s: int = 15 * 60
+    days: int = 30
+
+    @property
+    def lively(self) -> bool:
+        return bool(self.signup_every_s or self.order_every_s or self.abandon_every_s)
+
+
+# `quiet` is a real mall's pace (the tests' fake runs at it); `lively` is what `python -m core sandbox` runs.
+PACES = {
+    "lively": Pace("lively", signup_every_s=60, order_every_s=60, abandon_every_s=150, first_order_share=0.3),
+    "quiet": Pace("quiet"),
+}
+QUIET_PIPELINE = Pace("quiet", pay_s=(5, 45), ship_s=(6 * 3600, DAY), deliver_s=(DAY, 2 * DAY))
+
+
+def arrivals(rng: np.random.Generator, start_s: int, end_s: int, every_s: float) -> np.ndarray:
+    """Instants in [start_s, end_s) of events that happen every `every_s` seconds on average (a Poisson process)."""
+    if every_s <= 0 or end_s <= start_s:
+        return np.empty(0, dtype=np.int64)
+    expected = (end_s - start_s) / every_s
+    gaps = rng.exponential(every_s, int(expected * 1.2) + 16)
+    while gaps.sum() < end_s - start_s:
+        gaps = np.concatenate([gaps, rng.exponential(every_s, int(expected * 0.2) + 16)])
+    at = start_s + np.cumsum(gaps).astype(np.int64)
+    return at[at < end_s]
+
+
 class MallClock:
     """The mall's now: a start instant plus the wall time elapsed since, or frozen; tests set it."""
 
@@ -147,12 +200,27 @@ class Category:
 
 
 class Mall:
-    """A whole simulated mall. Thread-safe for reads; `add_late_order` is the only mutation."""
+    """A whole simulated mall. Thread-safe for reads; `add_late_order` and `place_order` are its mutations."""
+
+    m_created: np.ndarray
+    m_family: np.ndarray
+    m_given: np.ndarray
+    m_domain: np.ndarray
+    m_phone: np.ndarray
+    m_sms: np.ndarray
+    m_news: np.ndarray
+    m_group: np.ndarray
+    m_mobile: np.ndarray
+    m_birth: np.ndarray
+    m_login: np.ndarray
 
     def __init__(self, members: int = 5000, seed: int = 7, start: dt.datetime | None = None,
-                 *, frozen: bool = False) -> None:
+                 *, frozen: bool = False, pace: str = "quiet") -> None:
         if members < 1:
             raise ValueError("the mall needs at least one member")
+        if pace not in PACES:
+            raise ValueError(f"the mall's pace is one of {', '.join(PACES)}, not '{pace}'")
+        self.pace = PACES[pace]
         start = (start or dt.datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         self.seed = seed
         self.members_at_start = members
@@ -166,8 +234,13 @@ class Mall:
         self._make_products(rng)
         self._member_fields: dict[int, dict[str, Any]] = {}  # put_member's people, by member index
         self._make_members(rng, members)
+        # The lively life draws from a stream of its own, made from the same seed.
+        lively = np.random.default_rng([seed, 1])
+        self._add_lively_members(lively)
         self._make_orders(rng)
+        self._add_lively_orders(lively)
         self._make_carts(rng)
+        self._add_lively_carts(lively)
 
     # ----------------------------------------------------------------- generation
     def _make_categories(self) -> None:
@@ -232,19 +305,27 @@ class Mall:
         n_future = int(pace * PLAN_DAYS * DAY)
         future = self.t_start + 1 + (rng.random(n_future) * PLAN_DAYS * DAY).astype(np.int64)
         created = np.concatenate([np.sort(past), np.sort(future)])
+        for name, column in self._people(rng, created, news_share=0.55).items():
+            setattr(self, name, column)
+
+    @staticmethod
+    def _people(rng: np.random.Generator, created: np.ndarray, *, news_share: float) -> dict[str, np.ndarray]:
+        """The member columns (`m_*`) of people who sign up at `created`."""
         total = created.size
         weights = np.array([w for _, _, w in FAMILY], dtype=float)
-        self.m_created = created
-        self.m_family = rng.choice(len(FAMILY), total, p=weights / weights.sum()).astype(np.int16)
-        self.m_given = rng.integers(0, len(GIVEN), total, dtype=np.int16)
-        self.m_domain = rng.choice(len(DOMAINS), total, p=DOMAIN_WEIGHTS).astype(np.int8)
-        self.m_phone = rng.integers(10_000_000, 99_999_999, total, dtype=np.int64)
-        self.m_sms = rng.random(total) < 0.62
-        self.m_news = rng.random(total) < 0.55
-        self.m_group = rng.choice(np.array([1, 1, 1, 2, 3], dtype=np.int8), total)
-        self.m_mobile = rng.random(total) < 0.7
-        self.m_birth = (rng.integers(-3650, 12_800, total)).astype(np.int64)  # days since 1970-01-01
-        self.m_login = created + (rng.random(total) * 60 * DAY).astype(np.int64)
+        return {
+            "m_created": created,
+            "m_family": rng.choice(len(FAMILY), total, p=weights / weights.sum()).astype(np.int16),
+            "m_given": rng.integers(0, len(GIVEN), total, dtype=np.int16),
+            "m_domain": rng.choice(len(DOMAINS), total, p=DOMAIN_WEIGHTS).astype(np.int8),
+            "m_phone": rng.integers(10_000_000, 99_999_999, total, dtype=np.int64),
+            "m_sms": rng.random(total) < 0.62,
+            "m_news": rng.random(total) < news_share,
+            "m_group": rng.choice(np.array([1, 1, 1, 2, 3], dtype=np.int8), total),
+            "m_mobile": rng.random(total) < 0.7,
+            "m_birth": (rng.integers(-3650, 12_800, total)).astype(np.int64),  # days since 1970-01-01
+            "m_login": created + (rng.random(total) * 60 * DAY).astype(np.int64),
+        }
 
     def _make_orders(self, rng: np.random.Generator) -> None:
         total_members = self.m_created.size
@@ -291,6 +372,10 @@ class Mall:
         k = with_cart.size
         ordered_created = o["order"][with_cart] - rng.integers(600, 3 * 3600, k)
         ordered_activity = o["order"][with_cart] - rng.integers(60, 300, k)
+        # Nobody fills a cart before signing up (a lively newcomer may order a minute after joining).
+        floor = np.minimum(self.m_created[o["member"][with_cart]] + 30, o["order"][with_cart] - 60)
+        ordered_created = np.maximum(ordered_created, floor)
+        ordered_activity = np.maximum(ordered_activity, ordered_created)
         # Carts left behind: a member fills a cart and never checks out.
         total_members = self.m_created.size
         a = int(total_members * 0.35)
@@ -313,6 +398,70 @@ class Mall:
             "prod": np.concatenate([o["prod"][with_cart], a_prod])[order],
             "qty": np.concatenate([o["qty"][with_cart], a_qty])[order],
         }
+
+    # ----------------------------------------------------------------- the lively pace
+    def _lively_span(self, every_s: float, rng: np.random.Generator) -> np.ndarray:
+        pace = self.pace
+        return arrivals(rng, self.t_start - pace.lead_s, self.t_start + pace.days * DAY, every_s)
+
+    def _buyers(self, rng: np.random.Generator, at: np.ndarray, newest_share: float) -> np.ndarray:
+        """Who acts at each of `at`: whoever signed up last (a share), else anyone signed up by then."""
+        signed = np.searchsorted(self.m_created, at, side="right")
+        anyone = (rng.random(at.size) * signed).astype(np.int64)
+        return np.where(rng.random(at.size) < newest_share, signed - 1, anyone)
+
+    def _shelf(self, rng: np.random.Generator, n: int, most: int) -> tuple[np.ndarray, np.ndarray]:
+        """`n` baskets of 1 to `most` products on sale since before the lively life began (-1: no line)."""
+        on_sale = np.array([i for i, p in enumerate(self.products) if p["created"] <= self.t_start - self.pace.lead_s],
+                           dtype=np.int32)
+        prod = on_sale[rng.integers(0, on_sale.size, (n, 3))]
+        lines = 1 + sum((rng.random(n) < share) for share in (0.35, 0.12)[:most - 1])
+        prod[np.arange(3)[None, :] >= np.asarray(lines)[:, None]] = -1
+        return prod.astype(np.int32), np.ones((n, 3), dtype=np.int16)
+
+    def _add_lively_members(self, rng: np.random.Generator) -> None:
+        at = self._lively_span(self.pace.signup_every_s, rng)
+        if not at.size:
+            return
+        extra = self._people(rng, at, news_share=self.pace.news_share)
+        order = np.argsort(np.concatenate([self.m_created, at]), kind="stable")
+        for name, column in extra.items():
+            setattr(self, name, np.concatenate([getattr(self, name), column])[order])
+
+    def _add_lively_orders(self, rng: np.random.Generator) -> None:
+        pace = self.pace
+        at = self._lively_span(pace.order_every_s, rng)
+        n = at.size
+        if not n:
+            return
+        member = self._buyers(rng, at, pace.first_order_share)
+        pay = at + rng.integers(*pace.pay_s, n)
+        ship = pay + rng.integers(*pace.ship_s, n)
+        deliver = ship + rng.integers(*pace.deliver_s, n)
+        prod, qty = self._shelf(rng, n, 2)
+        never = np.full(n, NEVER, dtype=np.int64)
+        extra = {
+            "member": member, "buyer": member, "seq": np.zeros(n, dtype=np.int64), "order": at, "pay": pay,
+            "ship": ship, "deliver": deliver, "cancel": never, "unpaid": np.zeros(n, dtype=bool), "return": never,
+            "confirm": np.where(rng.random(n) < 0.5, deliver + 7 * DAY, NEVER), "prod": prod, "qty": qty,
+            "cash": np.zeros(n, dtype=bool), "mobile": rng.random(n) < 0.65,
+        }
+        o = self.o
+        order = np.argsort(np.concatenate([o["order"], at]), kind="stable")
+        self.o = {k: np.concatenate([v, extra[k]])[order] for k, v in o.items()}
+        self.o["seq"] = np.arange(1, order.size + 1, dtype=np.int64)
+
+    def _add_lively_carts(self, rng: np.random.Generator) -> None:
+        at = self._lively_span(self.pace.abandon_every_s, rng)
+        n = at.size
+        if not n:
+            return
+        prod, qty = self._shelf(rng, n, 3)
+        extra = {"member": self._buyers(rng, at, 0.5), "created": at, "activity": at + rng.integers(30, 600, n),
+                 "order": np.full(n, -1, dtype=np.int64), "prod": prod, "qty": qty}
+        c = self.c
+        order = np.argsort(np.concatenate([c["created"], at]), kind="stable")
+        self.c = {k: np.concatenate([v, extra[k]])[order] for k, v in c.items()}
 
     # ----------------------------------------------------------------- members
     def member_key(self, i: int) -> str:
@@ -586,6 +735,82 @@ class Mall:
                 "recovery_url": f"{image_base}/order/basket.html?cart_no={i + 1}", "items": items,
             })
         return rows
+
+    # ----------------------------------------------------------------- the storefront
+    def product_index(self, product_no: int, now_s: int) -> int | None:
+        """The catalogue index of the product numbered `product_no`, if it is on sale by `now_s`."""
+        i = product_no - 11
+        if 0 <= i < len(self.products) and self.products[i]["created"] <= now_s:
+            return i
+        return None
+
+    def cart_index(self, cart_no: int, now_s: int) -> int | None:
+        """The index of the cart numbered `cart_no`, if it has been filled by `now_s`."""
+        i = cart_no - 1
+        if 0 <= i < self.c["created"].size and self.c["created"][i] <= now_s:
+            return i
+        return None
+
+    def order_id(self, i: int) -> str:
+        day = dt.datetime.fromtimestamp(int(self.o["order"][i]), KST).strftime("%Y%m%d")
+        return f"{day}-{int(self.o['seq'][i]):07d}"
+
+    def order_by_id(self, order_id: str, now_s: int) -> int | None:
+        """The index of the order `order_id`, if it has been placed by `now_s`."""
+        _, _, seq = order_id.partition("-")
+        if not seq.isdigit():
+            return None
+        found = np.nonzero(self.o["seq"] == int(seq))[0]
+        if not found.size or self.o["order"][found[0]] > now_s or self.order_id(int(found[0])) != order_id:
+            return None
+        return int(found[0])
+
+    def place_order(self, cart: int, now_s: int) -> str:
+        """The cart's owner checks out at `now_s` (the storefront's 주문하기): an order of the cart's items,
+        paid by card a few seconds later and on its way at the mall's pace. A cart already ordered by now
+        answers its order instead of ordering twice. The order's id comes back."""
+        pace = self.pace if self.pace.lively else QUIET_PIPELINE
+        rng = np.random.default_rng([self.seed, 2, cart, now_s])
+        with self._guard:
+            o, c = self.o, self.c
+            ordered = int(c["order"][cart])
+            if ordered >= 0 and o["order"][ordered] <= now_s:
+                return self.order_id(ordered)
+            member = int(c["member"][cart])
+            pay = now_s + int(rng.integers(*pace.pay_s))
+            ship = pay + int(rng.integers(*pace.ship_s))
+            deliver = ship + int(rng.integers(*pace.deliver_s))
+            new: dict[str, np.ndarray] = {
+                "member": np.array([member]), "buyer": np.array([member]),
+                "seq": np.array([int(o["seq"].max()) + 1]), "order": np.array([now_s]), "pay": np.array([pay]),
+                "ship": np.array([ship]), "deliver": np.array([deliver]), "cancel": np.array([NEVER]),
+                "unpaid": np.array([False]), "return": np.array([NEVER]), "confirm": np.array([NEVER]),
+                "prod": c["prod"][cart:cart + 1].copy(), "qty": c["qty"][cart:cart + 1].copy(),
+                "cash": np.array([False]), "mobile": np.array([False]),
+            }
+            index = o["order"].size
+            self.o = {k: np.concatenate([v, new[k].astype(v.dtype)]) for k, v in o.items()}
+            orders = c["order"].copy()
+            orders[cart] = index
+            self.c = {**c, "order": orders}
+            self._selection_cache.clear()
+        return self.order_id(index)
+
+    # ----------------------------------------------------------------- what happened
+    def life(self, start_s: int, end_s: int) -> dict[str, int]:
+        """What happened in the mall in (start_s, end_s]: sign-ups, carts filled (and of them, left behind
+        for good), orders placed, paid, shipped and delivered. A plain function of the mall and two
+        instants, so a test reads ten minutes of the mall's life without waiting them out."""
+        def between(at: np.ndarray) -> np.ndarray:
+            return (at > start_s) & (at <= end_s)
+        c, o = self.c, self.o
+        carts = between(c["created"])
+        return {
+            "signups": int(between(self.m_created).sum()), "carts": int(carts.sum()),
+            "abandoned": int((carts & (c["order"] < 0)).sum()), "orders": int(between(o["order"]).sum()),
+            "payments": int(between(o["pay"]).sum()), "shipments": int(between(o["ship"]).sum()),
+            "deliveries": int(between(o["deliver"]).sum()),
+        }
 
     # ----------------------------------------------------------------- what the mall holds now
     def counts(self, now_s: int | None = None) -> dict[str, int]:

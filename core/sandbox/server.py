@@ -39,7 +39,10 @@ Sandbox-only, and said so:
 - carts: the Admin API documents no listing of carts (only a member's cart by member_id), so the
   sandbox serves them at the extension path `GET /api/v2/admin/sandbox/carts` (+ `/count`), shaped
   and paged like orders (updated_start_date/updated_end_date, limit <= 1000, offset <= 15000);
-- product images are small SVGs at `/web/product/big/{product_no}.svg`.
+- product images are small SVGs at `/web/product/big/{product_no}.svg`;
+- a minimal storefront (`core.sandbox.storefront`) at the shop's own paths: `/`, `/product/detail.html`,
+  `/order/basket.html` (the carts' recovery links; POST places the order) and `/order/order_result.html`;
+  any other path outside `/api/` answers a Korean 404 page, while `/api/` keeps Cafe24's JSON errors.
 """
 from __future__ import annotations
 
@@ -57,6 +60,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import numpy as np
 
+from core.sandbox import storefront
 from core.sandbox.mall import DAY, KST, Mall, parse_when
 
 try:
@@ -104,6 +108,9 @@ class Faults:
     missing_field_name: str | None = None   # (default: the record's key field)
     unknown_status: int = 0                 # give the next N order lists an order status Cafe24 never sent
     late_order_after: int | None = None     # after N more order list calls, a late order lands in the past
+    bad_record: int = 0                     # put `bad_record_value` in place of the first record of the next N lists
+    bad_record_value: Any = None            # (default: a JSON null)
+    drop_member_fields: tuple[str, ...] = ()  # member records without these fields (as the documented sample)
     calls: int = 0                          # Admin API calls answered so far
 
 
@@ -132,8 +139,8 @@ class SandboxServer:
 
     def __init__(self, members: int = 5000, seed: int = 7, *, start: dt.datetime | None = None,
                  rate_limit: bool = True, frozen: bool = False, host: str = "127.0.0.1", port: int = 0,
-                 mall_id: str = "sandbox") -> None:
-        self.mall = Mall(members, seed, start, frozen=frozen)
+                 mall_id: str = "sandbox", pace: str = "quiet") -> None:
+        self.mall = Mall(members, seed, start, frozen=frozen, pace=pace)
         self.mall_id = mall_id
         self.rate_limit = rate_limit
         rng = np.random.default_rng(seed + 1)
@@ -147,6 +154,7 @@ class SandboxServer:
         self.access_tokens: dict[str, int] = {}               # token -> expires (mall seconds)
         self.refresh_tokens: dict[str, int] = {}              # live refresh token -> expires
         self.spent_refresh_tokens: set[str] = set()
+        self.spent_refresh_attempts = 0
         self.refreshes = 0
         handler = type("Handler", (_Handler,), {"sandbox": self})
         self.httpd = _Server((host, port), handler)
@@ -218,6 +226,7 @@ class SandboxServer:
             elif grant == "refresh_token":
                 old = form.get("refresh_token", "")
                 if old in self.spent_refresh_tokens:
+                    self.spent_refresh_attempts += 1  # a request carrying a refresh token already used
                     raise OAuthError(400, "invalid_grant", "the refresh token was already used")
                 if self.refresh_tokens.get(old, -1) < now:
                     raise OAuthError(400, "invalid_grant", "the refresh token is invalid or expired")
@@ -362,6 +371,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path, _ = self._query()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
+        if path == "/order/basket.html":
+            return self._checkout()
         if path != "/api/v2/oauth/token":
             return self._error(404, "No API found with those values.")
         form = {k: v[-1] for k, v in parse_qs(body).items()}
@@ -386,11 +397,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return self._image(path)
             if path.startswith("/api/v2/admin/"):
                 return self._admin(path[len("/api/v2/admin/"):], query)
+            if not path.startswith("/api/"):
+                return self._page(path, query)
             raise ApiError(404, "No API found with those values.")
         except ApiError as exc:
             self._error(exc.status, exc.message, exc.headers)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    # --------------------------------------------------------------- the storefront
+    def _html(self, page: storefront.Page) -> None:
+        status, html = page
+        self._send(status, html.encode(), "text/html; charset=utf-8", {"Cache-Control": "no-store"})
+
+    def _page(self, path: str, query: dict[str, str]) -> None:
+        mall, now, base = self.sandbox.mall, self.sandbox.mall.clock.now_s(), self.sandbox.url
+        if path == "/":
+            return self._html(storefront.home(mall, now, base))
+        if path == "/product/detail.html":
+            return self._html(storefront.product(mall, query, now, base))
+        if path == "/order/basket.html":
+            return self._html(storefront.cart(mall, query, now, base))
+        if path == "/order/order_result.html":
+            return self._html(storefront.order(mall, query, now, base))
+        self._html(storefront.missing())
+
+    def _checkout(self) -> None:
+        _, query = self._query()
+        status, location = storefront.checkout(self.sandbox.mall, query, self.sandbox.mall.clock.now_s())
+        if location is None:
+            return self._html(storefront.missing("장바구니를 찾을 수 없어요. 링크가 맞는지 확인해 주세요."))
+        self._send(status, b"", "text/plain; charset=utf-8", {"Location": location})
 
     def _image(self, path: str) -> None:
         no = path.rsplit("/", 1)[1].removesuffix(".svg")
@@ -480,6 +517,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             faults.missing_field -= missing
             unknown = faults.unknown_status > 0 and name == "orders" and bool(rows)
             faults.unknown_status -= unknown
+            bad = faults.bad_record > 0 and bool(rows)
+            faults.bad_record -= bad
         if not_json:
             return b"<html><head><title>502 Bad Gateway</title></head><body>upstream unavailable</body></html>"
         if missing:
@@ -487,6 +526,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if unknown:
             for item in rows[0].get("items", []):
                 item["order_status"] = "Z99"
+        if name == "customersprivacy" and faults.drop_member_fields:
+            rows = [{k: v for k, v in r.items() if k not in faults.drop_member_fields} for r in rows]
+        if bad:
+            rows[0] = faults.bad_record_value
         return {RESOURCE_KEYS[name]: rows}
 
     @staticmethod
@@ -586,17 +629,20 @@ RECORD_KEYS = {"customersprivacy": "member_id", "orders": "order_id", "products"
 
 
 def serve(host: str = "127.0.0.1", port: int = 8624, members: int = 5000, seed: int = 7,
-          rate_limit: bool = True, start: dt.datetime | None = None, frozen: bool = False) -> None:
-    """Serve the sandbox until interrupted (`python -m core sandbox`)."""
+          rate_limit: bool = True, start: dt.datetime | None = None, frozen: bool = False,
+          pace: str = "lively") -> None:
+    """Serve the sandbox until interrupted (`python -m core sandbox`), at the lively pace unless told."""
     started = time.monotonic()
-    server = SandboxServer(members, seed, start=start, rate_limit=rate_limit, frozen=frozen, host=host, port=port)
+    server = SandboxServer(members, seed, start=start, rate_limit=rate_limit, frozen=frozen, host=host, port=port,
+                           pace=pace)
     counts = server.counts()
     print(f"sandbox mall '{server.mall_id}' at {server.url} — {counts['members']:,} members, "
           f"{counts['orders']:,} orders, {counts['products']:,} products "
-          f"(seed {seed}, rate limit {'on' if rate_limit else 'off'}, "
+          f"(seed {seed}, pace {pace}, rate limit {'on' if rate_limit else 'off'}, "
           f"clock {server.now().astimezone(KST):%Y-%m-%d %H:%M} KST, "
           f"ready in {time.monotonic() - started:.1f} s)", flush=True)
     print(f"connect it with: python -m core init --sandbox-url {server.url}", flush=True)
+    print(f"storefront: {server.url}/ (cart recovery links and product pages open here)", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -27,8 +27,10 @@ class SchedulerRunning(Conflict):
 
     def __init__(self, holder: str) -> None:
         super().__init__("scheduler.already_running", holder=holder,
-                         detail=f"another scheduler is running on this store ({holder}): stop it, "
-                                "or run the scheduler without --once to wait for it and take over")
+                         detail=f"another scheduler holds this store ({holder}), so --once cannot run now. "
+                                "To run it: stop the running scheduler (Ctrl-C on ./start stops it with "
+                                "everything else), or point CONSOLE_DB (or --db) at another store. "
+                                "Run the scheduler without --once to wait for it and take over")
 
 
 def path_for(store_path: Path) -> Path:

@@ -91,21 +91,45 @@ CSV_COLUMNS = ("shop_id", "member_key", "name", "email", "phone", "member_group"
 _TEXT_COLUMNS = ("member_key", "name", "email", "phone", "member_group")
 
 
-def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ) -> bytes:
+# A Korean telephone number's digits -> its usual written form. The dashes keep the number text in Excel
+# (a bare 01012345678 opens as the number 1012345678). Seoul's area code is 02; other area codes, mobile
+# (010, 011, ...), 070 and 050 are three digits; 15xx/16xx/18xx numbers are eight digits in two groups.
+_PHONE_FORMS = (
+    (r"^(02)(\d{3,4})(\d{4})$", "${1}-${2}-${3}"),
+    (r"^(050\d)(\d{4})(\d{4})$", "${1}-${2}-${3}"),
+    (r"^(0\d{2})(\d{3,4})(\d{4})$", "${1}-${2}-${3}"),
+    (r"^(1[5-9]\d{2})(\d{4})$", "${1}-${2}"),
+)
+
+
+def phone_text(column: pl.Expr) -> pl.Expr:
+    """Stored phone digits in their written Korean form; a number of another shape is left as stored.
+
+    The forms apply in order: each pattern matches digits only, so a number once written with dashes is
+    left alone by the ones after it."""
+    for pattern, form in _PHONE_FORMS:
+        column = column.str.replace(pattern, form)
+    return column
+
+
+def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ,
+              groups: Mapping[str, str] | None = None) -> bytes:
     """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times.
 
-    `headers` names each of CSV_COLUMNS in the reader's language (the console's words); a column it does
-    not name keeps its field name.
+    Made for Excel: phone numbers keep their leading 0 (written with dashes), money is whole won, and a member
+    group is shown by the name in `groups` (group -> name) where it has one. `headers` names each of CSV_COLUMNS
+    in the reader's language (the console's words); a column it does not name keeps its field name.
     """
     yes, no = ("Y", "N")
-    out = frame.with_columns(
+    named = frame.with_columns(pl.col("member_group").replace(dict(groups or {})), phone_text(pl.col("phone")))
+    out = named.with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
         *[pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)
           for c in ("email_consent", "sms_consent", "night_consent")],
         # A cell starting with = + - @ would run as a formula in Excel (CSV injection); quote it as text.
         *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
           for c in _TEXT_COLUMNS],
-        pl.col("spent").cast(pl.Float64).round(2),
+        pl.col("spent").round(0).cast(pl.Int64),
     ).rename({c: headers[c] for c in frame.columns if c in headers})
     buffer = io.BytesIO()
     out.write_csv(buffer)
@@ -113,13 +137,14 @@ def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT
 
 
 def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-               headers: Mapping[str, str]) -> bytes:
-    """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone."""
+               headers: Mapping[str, str], groups: Mapping[str, str] | None = None) -> bytes:
+    """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone, groups named
+    by `groups`."""
     rule = as_rule(rule)
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         frame = matching_members(con, rule, shop_id)
-    return csv_bytes(frame, headers, tz)
+    return csv_bytes(frame, headers, tz, groups)
 
 
 # --------------------------------------------------------------------------- what the filters offer

@@ -28,7 +28,7 @@ from core.store import Store, upsert
 from core.sync import runs
 from core.sync.prefetch import Prefetch
 
-Progress = Callable[[str, int, int], None]  # (entity, records so far, pages so far)
+Progress = Callable[[str, int, int], None]  # (entity, that entity's records so far, its pages so far)
 
 _POLARS_TYPES = {
     "VARCHAR": pl.Utf8, "JSON": pl.Utf8, "BOOLEAN": pl.Boolean, "INTEGER": pl.Int64, "BIGINT": pl.Int64,
@@ -68,8 +68,10 @@ def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str
     except CoreError as exc:
         result.status, result.failure = "failed", ErrorRecord.of(exc)
         result.error = exc.detail or str(exc)
-    except (OSError, duckdb.Error, ValueError, KeyError, TypeError) as exc:
-        # A fault of ours (or of a library beneath us): kind internal, its message kept as it was.
+    except (OSError, duckdb.Error, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            ArithmeticError) as exc:
+        # A fault of ours (or of a library beneath us, or a platform answer a client failed to check): kind
+        # internal, its message kept as it was; the run fails in words instead of the error escaping the sync.
         result.status, result.failure = "failed", ErrorRecord.of(exc)
         result.error = f"unexpected {type(exc).__name__} while syncing {result.entity}: {exc}"
         result.failure.detail = result.error
@@ -90,6 +92,7 @@ def _sync_entity(store: Store, shop_id: str, client: ShopClient, entity: str, re
         types = _store_types(con)
     batch: list[_Framed] = []
     rows = 0
+    done = _Done()  # this entity's own records and pages, for `progress`
     # Each store unit costs ~0.1 s to open and more to checkpoint, so pages are written in big batches; but
     # a slow platform still gets its pages landed (and checkpointed) every few seconds, so a crash loses
     # little. When a write itself takes long (a fast platform, big batches), the next batch gathers for
@@ -103,12 +106,18 @@ def _sync_entity(store: Store, shop_id: str, client: ShopClient, entity: str, re
         if rows >= batch_rows or time.monotonic() - since >= gather:
             started = time.monotonic()
             feed.allow(rows)  # while this batch is written, the next one is read
-            _write_batch(store, shop_id, entity, batch, result, progress)
+            _write_batch(store, shop_id, entity, batch, result, done, progress)
             feed.allow(0)
             since = time.monotonic()
             batch, rows, gather = [], 0, max(BATCH_SECONDS, WRITE_SHARE * (since - started))
     if batch:
-        _write_batch(store, shop_id, entity, batch, result, progress)
+        _write_batch(store, shop_id, entity, batch, result, done, progress)
+
+
+@dataclasses.dataclass
+class _Done:
+    records: int = 0
+    pages: int = 0
 
 
 @dataclasses.dataclass
@@ -143,7 +152,7 @@ def _store_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 def _write_batch(store: Store, shop_id: str, entity: str, batch: list[_Framed], result: SyncResult,
-                 progress: Progress | None) -> None:
+                 done: _Done, progress: Progress | None) -> None:
     now = clock.now()
     parts: dict[str, list[tuple[pl.DataFrame, tuple[str, ...]]]] = {}
     for page in batch:
@@ -156,8 +165,10 @@ def _write_batch(store: Store, shop_id: str, entity: str, batch: list[_Framed], 
         runs.progress(con, result.run_id, entity, pages, records)
     result.pages += pages
     result.records += records
+    done.pages += pages
+    done.records += records
     if progress:
-        progress(entity, result.records, result.pages)
+        progress(entity, done.records, done.pages)
 
 
 def _joined(parts: list[tuple[pl.DataFrame, tuple[str, ...]]], shop_id: str, now: dt.datetime

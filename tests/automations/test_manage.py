@@ -166,18 +166,19 @@ def test_the_preview_equals_what_the_scheduler_then_sends_and_skips(shop, store_
     welcome = w.automation(store, "signup", delay_minutes=120)  # advertising
     w.write(store, members=[
         w.member("yes", at(5, 10)), w.member("no", at(5, 10), consent=False),
-        w.member("gone", at(5, 10)),
+        w.member("unknown", at(5, 10), consent=None), w.member("gone", at(5, 10)),
         w.member("noaddr", at(5, 10), email_=None), w.member("capped", at(5, 10)),
         w.member("late", at(6, 8))])  # signs up tomorrow at 08:00, due at 10:00: outside the window
     w.write(store, orders=[w.order("o-capped", "capped", at(5, 10, 30))])
     unsubscribe(store, SHOP, "gone", "console", now=clock.now())
 
     p = preview(store, welcome, now=clock.now(), days=1, step=dt.timedelta(hours=12))
-    expected = {"yes": ("send", None), "no": ("skip", "no_consent"),
+    expected = {"yes": ("send", None), "no": ("skip", "no_consent"), "unknown": ("skip", "unknown_consent"),
                 "gone": ("skip", "unsubscribed"), "noaddr": ("skip", "no_email"),
                 "capped": ("skip", "frequency_cap")}
     assert _judged(p) == expected
-    assert p.skipped_by_reason() == {"frequency_cap": 1, "no_consent": 1, "no_email": 1, "unsubscribed": 1}
+    assert p.skipped_by_reason() == {"frequency_cap": 1, "no_consent": 1, "no_email": 1, "unknown_consent": 1,
+                                     "unsubscribed": 1}
     assert w.outbox(store) == [] and recorder.messages == []  # nothing of the preview was kept
 
     for tick_at in p.ticks:
@@ -185,7 +186,8 @@ def test_the_preview_equals_what_the_scheduler_then_sends_and_skips(shop, store_
         assert done.returncode == 0, done.stderr
     scheduled = {r["occurrence_key"]: ("send" if r["state"] == "sent" else "skip", r["reason"])
                  for r in w.outbox(store, welcome) if r["state"] != "pending"}
-    assert scheduled == expected
+    # the scheduler words an unknown consent as no consent; the preview tells them apart
+    assert scheduled == {k: (o, "no_consent" if r == "unknown_consent" else r) for k, (o, r) in expected.items()}
     welcome_rcpts = {rcpts[0] for _, rcpts in recorder.envelopes} - {"capped@example.com"}
     assert welcome_rcpts == {"yes@example.com"}
     assert w.states(store, welcome)["late"] == ("pending", None)  # planned, due after the window
@@ -209,8 +211,10 @@ def test_consent_a_platform_does_not_report_is_shown_as_unknown(store, fixed_clo
     save_shop(store, "naver-1", "naver", "하루 스마트스토어")
     with store.unit() as con:
         registry.set_enabled(con, "naver-1", False)
-    w.write(store, "naver-1", members=[w.member("n1", at(5, 10), consent=False)])
+    # Naver Commerce knows its members as orderers, without a consent (stored as unknown, NULL)
+    w.write(store, "naver-1", members=[w.member("n1", at(5, 10), consent=None),
+                                       w.member("n2", at(5, 10), consent=False)])
     draft = {"shop_id": "naver-1", "name": "가입 축하", "trigger": "signup", "trigger_params": {},
              "subject": "반가워요", "is_advertising": True}
     p = preview(store, None, now=clock.now(), days=1, draft=draft)
-    assert _judged(p) == {"n1": ("skip", "unknown_consent")}
+    assert _judged(p) == {"n1": ("skip", "unknown_consent"), "n2": ("skip", "no_consent")}

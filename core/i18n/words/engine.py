@@ -29,8 +29,12 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "carts.csv.recovery_url": ("복구 링크", "Recovery link"),
     # The scheduler and the shop registry.
     "errors.scheduler.already_running": (
-        "다른 스케줄러가 이미 실행 중이에요 ({holder}). 그 스케줄러를 멈추거나, --once 없이 실행해 차례를 기다리세요.",
-        "Another scheduler is already running ({holder}). Stop it, or run without --once to wait for it."),
+        "다른 스케줄러가 이 저장소를 쓰고 있어서 --once를 지금 실행할 수 없어요 ({holder}). 실행하려면 돌고 있는 "
+        "스케줄러를 멈추거나(./start 창에서 Ctrl-C), CONSOLE_DB(또는 --db)로 다른 저장소를 지정하세요. --once 없이 "
+        "실행하면 차례를 기다렸다가 이어받아요.",
+        "Another scheduler holds this store ({holder}), so --once cannot run now. To run it, stop the running "
+        "scheduler (Ctrl-C on ./start), or point CONSOLE_DB (or --db) at another store. Without --once it waits "
+        "for its turn and takes over."),
     "errors.shops.not_found": ("연결된 쇼핑몰이 아니에요: ‘{shop_id}’", "No shop ‘{shop_id}’ is connected."),
     "errors.shops.bad_id": (
         "쇼핑몰 ID ‘{shop_id}’는 영문 소문자, 숫자, -, _ 로 1~40자여야 해요.",
