@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
+
 from core import clock
 from core.automations import manage  # noqa: E402
 from core.carts import stats as carts  # noqa: E402
@@ -31,6 +33,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 def build(store: Store, members: int, orders: int, carts: int) -> None:
     save_shop(store, SHOP, "csv", "bench")
+    save_bench_sender(store, SHOP, clock.now())
     with store.unit() as con:
         con.execute(f"""INSERT INTO categories (shop_id, category_key, name, depth, parent_key, path, synced_at)
             SELECT '{SHOP}', 'c' || i, 'category ' || i, 1 + (i % 4),
