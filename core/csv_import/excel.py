@@ -13,6 +13,10 @@ phone-number column or a mixed date column into the wrong type before we see it;
 and is several times slower. (Both python-calamine and fastexcel install here; python-calamine was chosen
 for the reasons above.)
 
+Memory: calamine holds the sheet's cells while it is read (an .xlsx is a zip of XML, not a stream of rows), so
+an Excel file costs about its cells' size in memory, unlike a CSV file; the rows become frames, checked and
+staged, one batch at a time as a CSV file's do.
+
 Cells become the text a CSV export of the same sheet would hold:
 - a whole number as Excel stores it (a float: 39000.0, 1012345678.0) without its '.0', so amounts are
   whole won and a phone number typed as a number keeps its digits (readers.phone then puts back the leading
