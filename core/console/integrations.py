@@ -399,7 +399,11 @@ class ImportOutcome:
         """The rule's words, when it was refused (quota, one already running, a member file it cannot read)."""
         if self.status != "refused" or self.error is None:
             return None
-        if self.error.key.startswith("csv."):  # the file: unreadable, a column missing, bad rows by line
+        if self.error.key == "csv.run.rejected":  # bad rows: the address book is left as it was
+            from core.console.csv_import import explain
+            rows = explain(ErrorRecord(self.error.kind, "csv.run.bad_rows", self.error.params, self.error.detail))
+            return t("godomall.file_rejected", None, bad=self.error.params.get("bad", 0)) + " " + rows
+        if self.error.key.startswith("csv."):  # the file: unreadable, a column missing
             from core.console.csv_import import explain
             return explain(self.error)
         if self.error.key == "godomall.no_member_number":

@@ -112,10 +112,11 @@ STATUS_WORDS: dict[str, str] = {
     **dict.fromkeys(("결제완료", "입금완료", "입금확인", "상품준비중", "배송준비중", "발송대기", "구매발주",
                      "상품입고", "상품출고"), "paid"),
     **dict.fromkeys(("배송중", "발송완료", "출고완료"), "shipping"),
-    "배송완료": "delivered",
+    # An exchange is no return (the customer keeps a purchase), as core/integrations/godomall.py reads e1-e5.
+    **dict.fromkeys(("배송완료", "교환", "교환완료"), "delivered"),
     **dict.fromkeys(("구매확정", "거래완료"), "confirmed"),
     **dict.fromkeys(("취소", "주문취소", "취소완료", "결제실패", "결제취소"), "cancelled"),
-    **dict.fromkeys(("반품", "반품완료", "환불", "환불완료", "교환", "교환완료"), "returned"),
+    **dict.fromkeys(("반품", "반품완료", "환불", "환불완료"), "returned"),
 }
 
 

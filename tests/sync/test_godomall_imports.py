@@ -179,7 +179,8 @@ def test_a_file_that_cannot_fill_the_address_book_is_refused_by_line_and_does_no
     outcome = import_godomall(store, SHOP, download(rows), "회원리스트.xlsx")
     assert outcome.status == "refused"
     words = outcome.refusal or ""
-    assert "5" in words and "9" in words and "no-address" in words and "2026-13-45" in words
+    assert words.startswith("회원 파일에 잘못된 행이 2개 있어서 주소록을 바꾸지 않았어요.")
+    assert "5행: " in words and "9행: " in words and "no-address" in words and "2026-13-45" in words
     assert stored(store) == before and gi.imports_left(store, SHOP) == 19  # nothing imported, nothing counted
 
     without_number = [h for h in HEADERS if h != "회원번호"]

@@ -139,10 +139,10 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     # the page
     "csv.title": ("CSV 가져오기", "CSV import"),
     "csv.subtitle": (
-        "다른 곳에서 내려받은 회원·주문·주문 상품 CSV 파일을 CSV 쇼핑몰로 가져옵니다. "
+        "다른 곳에서 내려받은 회원·주문·주문 상품 CSV 파일이나 엑셀 파일(.xlsx, .xls)을 CSV 쇼핑몰로 가져옵니다. "
         "UTF-8과 CP949(엑셀 한글) 파일을 모두 읽습니다.",
-        "Import members, orders and order items exported from elsewhere into a CSV shop. "
-        "UTF-8 and CP949 (Korean Excel) files are both read.",
+        "Import members, orders and order items exported from elsewhere, as CSV or Excel (.xlsx, .xls) files, "
+        "into a CSV shop. UTF-8 and CP949 (Korean Excel) CSV files are both read.",
     ),
     "csv.format_help": (
         "열 이름, 날짜 형식, 동의 값은 docs/csv-format.md에 정리되어 있습니다.",

@@ -51,6 +51,12 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "member number to the Excel download form in Godomall's admin and download the file again. "
         "(The file's columns: {columns})",
     ),
+    "godomall.file_rejected": (
+        "회원 파일에 잘못된 행이 {bad}개 있어서 주소록을 바꾸지 않았어요. 파일을 고쳐서 다시 올려 주세요. "
+        "(오늘 불러오기 횟수는 그대로예요.)",
+        "The member file has {bad} bad row(s), so the address book was left as it was. Fix the file and upload "
+        "it again. (This did not use up one of today's imports.)",
+    ),
     "godomall.member_file": ("고도몰 회원 파일 (엑셀 또는 CSV)", "Godomall member file (Excel or CSV)"),
     "godomall.member_file_help": (
         "고도몰 관리자에서 회원 > 회원 리스트로 가서 ‘엑셀 다운로드’를 누르면 회원 파일을 받을 수 있어요. "
