@@ -1,4 +1,4 @@
-"""Excel imports (.xlsx; .xls through the same reader) against a real store file: the member downloads of
+"""Excel imports (.xlsx and the old binary .xls) against a real store file: the member downloads of
 Cafe24's and Godomall's admins (their column names), Excel's own cell types (numbers, dates, serials), bad
 rows by Excel row number, all or nothing, and unknown consent when a file does not say."""
 from __future__ import annotations
@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+import xlwt
 from openpyxl import Workbook
 
 from core import csv_import as domain
@@ -147,3 +148,27 @@ def test_an_excel_file_that_cannot_be_read_is_refused_in_words(store, shop):
     with pytest.raises(domain.CsvError) as nothing:
         domain.open_excel(empty, "empty.xlsx")
     assert nothing.value.key == "csv.empty"
+
+
+def test_an_old_xls_download_reads_like_an_xlsx(store, shop):
+    # Godomall's admin still writes some downloads as the binary .xls (BIFF8): the same reader, the same rows.
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("회원")
+    for column, header in enumerate(GODOMALL_HEADERS):
+        sheet.write(0, column, header)
+    when = xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM:SS")
+    rows = [[1, "hong", "홍길동", "골드", "hong@example.kr", 1055556666, dt.datetime(2025, 12, 31, 18, 0), "y", "n"],
+            [2, "sung", "성춘향", "일반", "sung@", "010-7777-8888", dt.datetime(2026, 1, 2), "n", ""]]
+    for r, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            sheet.write(r, column, value, when) if isinstance(value, dt.datetime) else sheet.write(r, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    assert out.getvalue().startswith(b"\xd0\xcf\x11\xe0")
+    checked, result = domain.import_file(store, SHOP, "members", out.getvalue(), file_name="회원리스트.xls",
+                                         now=dt.datetime(2026, 2, 1, tzinfo=UTC))
+    assert [b.line for b in checked.bad] == [3] and result.imported == 1  # 'sung@' is no address
+    hong = members(store)["hong"]
+    assert (hong["phone"], hong["member_group"], hong["email_consent"], hong["sms_consent"]) == \
+        ("01055556666", "골드", True, False)
+    assert hong["signed_up_at"] == dt.datetime(2025, 12, 31, 9, 0, tzinfo=UTC)
