@@ -11,8 +11,24 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, shop_timezone
-from core.segments.rules import COUNTED_SQL, DEFAULT_TZ, MAX_KEYS, SAMPLE_SIZE, Rule, StoreLike, as_rule, open_store
+from core.segments.compiler import (
+    EMAIL_CONSENT_SQL,
+    SMS_CONSENT_SQL,
+    compile_rule,
+    consent_state_sql,
+    shop_timezone,
+)
+from core.segments.rules import (
+    CONSENT_FIELDS,
+    COUNTED_SQL,
+    DEFAULT_TZ,
+    MAX_KEYS,
+    SAMPLE_SIZE,
+    Rule,
+    StoreLike,
+    as_rule,
+    open_store,
+)
 
 # --------------------------------------------------------------------------- evaluating
 
@@ -27,13 +43,18 @@ def member_select(stats: str = "s") -> str:
             f"{EMAIL_CONSENT_SQL} AS email_consent, {SMS_CONSENT_SQL} AS sms_consent, m.night_consent")
 
 
+CONSENT_STATES = ("yes", "no", "unknown")
+
+
 @dataclasses.dataclass(frozen=True)
 class Exploration:
-    """What the explorer shows for a rule: how many match, out of how many, and a sample."""
+    """What the explorer shows for a rule: how many match, out of how many, a sample, and how many of the
+    matched members consent per field (email_consent, sms_consent, night_consent -> yes / no / unknown)."""
 
     count: int
     total: int
     sample: pl.DataFrame
+    consent: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
     @property
     def share(self) -> float:
@@ -57,6 +78,7 @@ def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str
             count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
             shop, shop_params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
             total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchall()[0][0]
+            consent = consent_counts(con, f"SELECT shop_id, member_key FROM {table}")
             sample = con.sql(f"""
                 WITH pick AS (SELECT shop_id, member_key FROM {table}
                               ORDER BY signed_up_at DESC NULLS LAST, member_key LIMIT ?),
@@ -70,7 +92,22 @@ def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str
                 ORDER BY m.signed_up_at DESC NULLS LAST, m.member_key""", params=[int(sample_size)]).pl()
         finally:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    return Exploration(int(count), int(total), sample)
+    return Exploration(int(count), int(total), sample, consent)
+
+
+def consent_counts(con: duckdb.DuckDBPyConnection, members_sql: str = "", params: list[Any] | None = None
+                   ) -> dict[str, dict[str, int]]:
+    """Per consent field, how many of the members `members_sql` selects (shop_id, member_key; every member when
+    empty) consent: yes, no, unknown. Unknown is its own figure: it is never counted as no."""
+    picked = (f"SEMI JOIN ({members_sql}) p ON p.shop_id = m.shop_id AND p.member_key = m.member_key"
+              if members_sql else "")
+    states = ", ".join(f"{consent_state_sql(f)} AS {f}" for f in CONSENT_FIELDS)
+    figures = ", ".join(f"count(*) FILTER (WHERE {f} = '{state}')"
+                        for f in CONSENT_FIELDS for state in CONSENT_STATES)
+    row = con.execute(f"SELECT {figures} FROM (SELECT {states} FROM members m {picked})",
+                      params or []).fetchall()[0]  # an aggregate: always one row
+    values = iter(row)
+    return {f: {state: int(next(values)) for state in CONSENT_STATES} for f in CONSENT_FIELDS}
 
 
 def members_frame(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None) -> pl.DataFrame:
@@ -113,19 +150,20 @@ def phone_text(column: pl.Expr) -> pl.Expr:
 
 
 def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ,
-              groups: Mapping[str, str] | None = None) -> bytes:
+              groups: Mapping[str, str] | None = None, consent: Mapping[str, str] | None = None) -> bytes:
     """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times.
 
     Made for Excel: phone numbers keep their leading 0 (written with dashes), money is whole won, and a member
     group is shown by the name in `groups` (group -> name) where it has one. `headers` names each of CSV_COLUMNS
-    in the reader's language (the console's words); a column it does not name keeps its field name.
+    in the reader's language (the console's words); a column it does not name keeps its field name. `consent`
+    words each consent state (yes / no / unknown) in the reader's language; without it they read Y / N / ?:
+    an unknown consent is never written as N, nor left empty.
     """
-    yes, no = ("Y", "N")
+    words = {"yes": "Y", "no": "N", "unknown": "?"} | dict(consent or {})
     named = frame.with_columns(pl.col("member_group").replace(dict(groups or {})), phone_text(pl.col("phone")))
     out = named.with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
-        *[pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)
-          for c in ("email_consent", "sms_consent", "night_consent")],
+        *[consent_text(pl.col(c), words).alias(c) for c in CONSENT_FIELDS],
         # A cell starting with = + - @ would run as a formula in Excel (CSV injection); quote it as text.
         *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
           for c in _TEXT_COLUMNS],
@@ -136,15 +174,22 @@ def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT
     return b"\xef\xbb\xbf" + buffer.getvalue()
 
 
+def consent_text(column: pl.Expr, words: Mapping[str, str]) -> pl.Expr:
+    """A consent column (True / False / null) as words: `words` names 'yes', 'no' and 'unknown' (the null)."""
+    return (pl.when(column.is_null()).then(pl.lit(words["unknown"]))
+            .when(column).then(pl.lit(words["yes"])).otherwise(pl.lit(words["no"])))
+
+
 def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-               headers: Mapping[str, str], groups: Mapping[str, str] | None = None) -> bytes:
+               headers: Mapping[str, str], groups: Mapping[str, str] | None = None,
+               consent: Mapping[str, str] | None = None) -> bytes:
     """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone, groups named
-    by `groups`."""
+    by `groups`, consent in the words `consent` gives (see csv_bytes)."""
     rule = as_rule(rule)
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         frame = matching_members(con, rule, shop_id)
-    return csv_bytes(frame, headers, tz, groups)
+    return csv_bytes(frame, headers, tz, groups, consent)
 
 
 # --------------------------------------------------------------------------- what the filters offer

@@ -45,6 +45,7 @@ MODULES: tuple[str, ...] = (
     "sender",
     "blocks",
     "guide",
+    "consent",
 )
 
 
