@@ -87,8 +87,9 @@ def sample_table(found: views.Exploration, tz: str, group_names: dict[str, str])
     if not found.count:
         st.info(t("segments.no_members"), icon=":material/person_off:")
         return
-    columns = ["member_key", "name", "email", "member_group", "signed_up_at", "last_order_at", "orders", "spent",
-               "email_consent"]
+    # E-mail consent beside the address it is about, so an unknown one is seen without scrolling sideways.
+    columns = ["member_key", "name", "email", "email_consent", "member_group", "signed_up_at", "last_order_at",
+               "orders", "spent"]
     config = {c: t(f"segments.col.{c}") for c in columns}
     for column in ("signed_up_at", "last_order_at"):  # on the shop's wall clock, as marketers read it
         config[column] = st.column_config.DatetimeColumn(t(f"segments.col.{column}"), format="YYYY-MM-DD HH:mm",
@@ -101,7 +102,8 @@ def sample_table(found: views.Exploration, tz: str, group_names: dict[str, str])
 def consent_figures(found: views.Exploration) -> None:
     """How many of the matching members consent, per channel: yes, no and unknown each counted apart."""
     st.markdown(f"**{t('consent.segment_title')}**", help=t("consent.overview_help"))
-    st.dataframe(views.consent_table(found.consent, i18n.language()), hide_index=True, width="stretch")
+    st.dataframe(views.consent_table(found.consent, i18n.language()), hide_index=True, placeholder="",
+                 width="stretch")
 
 
 def rf_chart(rf: views.Frame) -> None:

@@ -30,7 +30,6 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "consent.email_yes": ("이메일 수신 동의", "E-mail consent: yes"),
     "consent.email_no": ("이메일 수신 동의 안 함", "E-mail consent: no"),
     "consent.email_unknown": ("이메일 수신 동의 알 수 없음", "E-mail consent: unknown"),
-    "consent.members": ("{n}명", {"one": "{n} member", "other": "{n} members"}),
     "consent.line": (
         "{channel} · 동의 {yes}명 · 동의 안 함 {no}명 · 알 수 없음 {unknown}명",
         "{channel} · yes {yes} · no {no} · unknown {unknown}",
