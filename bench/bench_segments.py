@@ -21,6 +21,7 @@ from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
 from core import clock
 from core.automations import manage  # noqa: E402
 from core.carts import stats as carts  # noqa: E402
+from core.console import overview  # noqa: E402
 from core.messaging import templates
 from core.segments import charts as segment_charts
 from core.segments import explorer
@@ -46,7 +47,9 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
             SELECT '{SHOP}', 'm' || i, 'user' || i || '@example.com', '회원' || i,
                    CASE WHEN i % 10 = 0 THEN 'VIP' ELSE '일반' END,
                    TIMESTAMPTZ '2021-11-23 09:00:00+00' + to_seconds(i * (5 * 365 * 86400) // {members}),
-                   i % 3 <> 0, i % 2 = 0, i % 5 = 0, now()
+                   -- one member in 7 has e-mail and SMS consent the platform does not report (NULL: unknown)
+                   CASE WHEN i % 7 = 0 THEN NULL ELSE i % 3 <> 0 END, CASE WHEN i % 7 = 0 THEN NULL ELSE i % 2 = 0 END,
+                   i % 5 = 0, now()
             FROM range({members}) r(i)""")
         con.execute(f"""INSERT INTO orders (shop_id, order_key, member_key, status, ordered_at, total_amount,
                             currency, synced_at)
@@ -111,6 +114,13 @@ def main() -> None:
         found = timed("explorer count + sample, category + three conditions",
                       lambda: explorer.explore(store, with_category, SHOP))
         print(f"  {found.count:,} members match")
+        found = timed("explorer count + sample + consent figures, no condition",
+                      lambda: explorer.explore(store, {}, SHOP))
+        print(f"  e-mail consent of every member: {found.consent['email_consent']}")
+        found = timed("explorer, e-mail consent unknown + VIP",
+                      lambda: explorer.explore(store, {"email_consent": "unknown", "member_groups": ["VIP"]}, SHOP))
+        print(f"  {found.count:,} members match")
+        timed("overview summary (with consent yes / no / unknown)", lambda: overview.summary(store, SHOP, NOW))
         timed("recency x frequency grid, four conditions",
               lambda: segment_charts.recency_frequency(store, four, SHOP, NOW))
         timed("cohort repurchase (12 months), no condition",

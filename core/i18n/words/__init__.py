@@ -46,6 +46,7 @@ MODULES: tuple[str, ...] = (
     "blocks",
     "guide",
     "queue",
+    "consent",
 )
 
 
