@@ -89,11 +89,17 @@ def start_a_welcome_email(page, expect) -> None:
     # 3. 발송 정보: the sender saved once (here: the sandbox's) is prefilled
     expect(page.get_by_label("발신자 이메일 주소", exact=True)).to_have_value("hello@sandbox-shop.example")
     expect(page.get_by_label("발신자 이름", exact=True)).to_have_value("샌드박스 쇼핑몰")
+    # A welcome is informational by default; this one promises news and offers, so it is advertising, which
+    # goes to consenting members only and carries the unsubscribe link (정보통신망법 제50조)
+    page.get_by_text("광고성", exact=True).click()
+    page.wait_for_timeout(500)
     shot(page, "03-wizard-sender")
     page.get_by_role("button", name="다음").click()
     expect(page.get_by_text("미리보기", exact=True).first).to_be_visible()  # 4. 내용, the starter as it is
     page.get_by_role("button", name="다음").click()
     expect(page.get_by_text("확인하고 시작하세요")).to_be_visible()           # 5. 시작하기
+    expect(page.get_by_text("메일 종류: 광고성")).to_be_visible()
+    expect(page.get_by_role("button", name="시작하기")).to_be_visible()
     shot(page, "04-wizard-review")
     page.get_by_role("button", name="시작하기").click()
     expect(page.get_by_text(f"‘{WELCOME}’을(를) 시작했")).to_be_visible()
