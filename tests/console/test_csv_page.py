@@ -1,14 +1,18 @@
 """The CSV import page under Streamlit's AppTest, inside app.py's navigation, against a real store file.
 
-AppTest cannot drive the upload widget, so each test reads the file with core.csv_import.read_csv and
-puts it where the page keeps an uploaded file (session_state[FILE]); everything after that (the detected
-encoding, the mapping selectboxes, the preview, the bad rows, the import) is the page's own doing."""
+AppTest cannot drive the upload widget, so each test keeps the file as the page keeps an upload (copied beside
+the store by core.console.csv_import.keep_upload) and puts it where the page holds it (session_state[FILE]);
+everything after that (the detected encoding, the mapping selectboxes, the preview, the bad rows, the check and
+the import, both batch by batch) is the page's own doing."""
 from __future__ import annotations
+
+import io
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import csv_import as ci
+from core.console import csv_import as console
 from core.shops.registry import list_shops
 from tests.conftest import ROOT
 from tests.csv_import.test_csv_import import MEMBERS_KO, SHOP, members, runs
@@ -25,7 +29,7 @@ def page() -> AppTest:
 
 
 def with_file(at: AppTest, data: bytes, name: str) -> AppTest:
-    at.session_state[FILE] = ci.read_csv(data, name)
+    at.session_state[FILE] = console.keep_upload(io.BytesIO(data), name, console.store_path())
     at.run()
     assert not at.exception, at.exception
     return at
