@@ -199,6 +199,8 @@ def history(shop_id: str) -> None:
 st.title(t("csv.title"))
 st.caption(t("csv.subtitle") + " " + t("csv.format_help"))
 
+# The keyed radios too would keep showing no choice or the last language's words after a change of language.
+common.relabel(st.session_state, "csv.choices", ["csv.kind", "csv.mode"])
 st.subheader(t("csv.step.shop"))
 shop_id = shop_picker()
 if shop_id:

@@ -58,6 +58,9 @@ def test_an_upload_beyond_one_batch_is_checked_imported_and_removed(chromium, st
             expect(page.get_by_role("heading", name="CSV import", exact=True)).to_be_visible()
             expect(page.get_by_text("'회원.csv' · encoding CP949 (Korean Excel) · 90,000 rows")).to_be_visible()
             expect(metric(page, "Bad rows").get_by_test_id("stMetricValue")).to_have_text("3")
+            # The keyed radios show their choice in the new words (not none at all).
+            expect(page.get_by_role("radio", name="Members", exact=True)).to_be_checked()
+            expect(page.get_by_role("radio", name="Import the good rows", exact=True)).to_be_checked()
             shot(page, "checked-en")
 
             page.get_by_test_id("stFileChipDeleteBtn").click()
