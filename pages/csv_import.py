@@ -2,11 +2,15 @@
 import. Widgets and layout only: reading, checking and writing are core.csv_import's, reached through
 core.console.csv_import.
 
-The uploaded file is copied to a file beside the store and kept in session_state[FILE] (an Upload: the file on
-disk, its headers and first rows), so the check and the import read it batch by batch and no copy of it stays
-in memory; the file is removed when the upload is removed or replaced. The check of that file under the chosen
-mapping is kept beside it until the file, the kind, the mapping, the shop, the language or the store (an
-import) changes.
+The uploaded file is copied in blocks to a file beside the store and kept in session_state[FILE] (an Upload:
+the file on disk, its headers and first rows), so the check and the import read it batch by batch and the page
+holds no copy of it in memory; the file is removed when the upload is removed or replaced. Streamlit itself
+keeps the uploaded bytes in memory while the upload is in the widget and refuses a file beyond
+server.maxUploadSize (200 MB unless configured: https://docs.streamlit.io/develop/api-reference/widgets/st.file_uploader);
+an upload written straight to disk is an open request (https://github.com/streamlit/streamlit/issues/10828).
+
+The check of that file under the chosen mapping is kept beside it until the file, the kind, the mapping, the
+shop, the language or the store (an import) changes.
 """
 from __future__ import annotations
 
