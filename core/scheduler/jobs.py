@@ -20,6 +20,7 @@ FIXED_JOBS: tuple[Job, ...] = (
     Job("automations:purge_carts", automations.PURGE_EVERY, automations.run_purge),
     Job("loyalty:issue", loyalty.ISSUE_EVERY, loyalty.run_issue),
     Job("loyalty:alimtalk", loyalty.NOTIFY_EVERY, loyalty.run_notify),
+    Job("sync:webhooks", sync.WEBHOOKS_EVERY, sync.run_webhooks),
 )
 
 

@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "mailbox",
     "analyst",
     "sender",
+    "webhooks",
 )
 
 
