@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from core import clock
 from core.i18n import t
 from core.log import event as log_event
+from core.public.signing import public_base_url
 from core.shops.registry import ShopNotFound, shop
 from core.store import Store
 from core.sync import webhooks
@@ -37,6 +38,13 @@ log = logging.getLogger("core.public.webhooks")
 
 PATH = "/hooks/cafe24/"
 NAMES = {"orders": "order_id", "members": "member_id"}  # the id each entity's events must carry
+
+
+def address(store: Store, shop_id: str) -> str:
+    """The shop's webhook address, to paste into Cafe24's developer center (made the first time asked)."""
+    with store.unit() as con:
+        token = webhooks.address_token(con, shop_id, clock.now())
+    return f"{public_base_url()}{PATH}{token}"
 
 
 def _answer(status: int, key: str, **params: Any) -> Response:

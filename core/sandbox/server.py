@@ -180,12 +180,13 @@ class Webhooks:
         """One round: every event since the last round (and the ones to try again), in the order they happened."""
         with self._lock:
             url, start = self.url, self._since
-            now = self.sandbox.mall.clock.now_s()
-            self._since = max(now, start)
+            # Only whole seconds that are over: something may still happen in the current one.
+            end = self.sandbox.mall.clock.now_s() - 1
+            self._since = max(end, start)
             due, self._retry = self._retry, []
         if url is None:
             return
-        fresh = [(e, 1) for e in self.sandbox.mall.events_between(start, now)] if now > start else []
+        fresh = [(e, 1) for e in self.sandbox.mall.events_between(start, end)] if end > start else []
         for event, attempt in [*due, *fresh]:
             event["resource"] = {"mall_id": self.sandbox.mall_id, **event["resource"]}
             try:

@@ -28,7 +28,4 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "Paste this address under Cafe24 Developer Center > App > Webhooks and choose the order events "
         "(90023 order placed, 90024 shipping status changed) and sign-ups (90032). Each event starts an "
         "immediate sync of what it names. Treat this address like a password."),
-    "webhooks.no_public_url": (
-        "공개 주소(PUBLIC_BASE_URL)가 설정되지 않아 웹훅 주소를 만들 수 없어요.",
-        "No public address (PUBLIC_BASE_URL) is set, so there is no webhook address yet."),
 }
