@@ -36,10 +36,11 @@ DAY = 86_400
 HISTORY_DAYS = 730          # the mall's past before its start instant
 PLAN_DAYS = 180             # how far past the start the mall has drawn its future
 NEVER = np.int64(2 ** 62)   # an event that does not happen
-# Webhook events (Cafe24 developer center event numbers, see core.public.webhooks): an order placed, an
-# order's shipping status changed, a member joined.
+# Webhook events (Cafe24 "Event sample data" numbers, see core.public.webhooks): an order placed, its
+# shipping status changed, its payment status changed; a member joined.
 EVENT_ORDER_PLACED = 90023
 EVENT_ORDER_SHIPPING = 90024
+EVENT_ORDER_PAYMENT = 90025
 EVENT_MEMBER_JOINED = 90032
 
 FAMILY = [("김", "kim", 21), ("이", "lee", 15), ("박", "park", 8), ("최", "choi", 5), ("정", "jung", 5),
@@ -795,7 +796,7 @@ class Mall:
         return None if order >= 0 and self.o["order"][order] <= now_s else i
 
     def events_between(self, start_s: int, end_s: int) -> list[dict[str, Any]]:
-        """What the mall's webhooks announce for (start_s, end_s]: members joined, orders placed, orders
+        """What the mall's webhooks announce for (start_s, end_s]: members joined, orders placed, paid and
         delivered; each as `{"event_no", "resource"}` in the order it happened."""
         o = self.o
         found: list[tuple[int, int, dict[str, Any]]] = []
@@ -805,6 +806,7 @@ class Mall:
                 "event_shop_no": "1", "member_id": self.member_key(i),
                 "created_date": iso_kst(np.array([self.m_created[i]]))[0]}}))
         for date, event_no, code in (("order", EVENT_ORDER_PLACED, "order_placed"),
+                                     ("pay", EVENT_ORDER_PAYMENT, "payment_complete"),
                                      ("deliver", EVENT_ORDER_SHIPPING, "shipping_complete")):
             idx = np.nonzero((o[date] > start_s) & (o[date] <= end_s))[0]
             for i in idx.tolist():

@@ -36,8 +36,8 @@ What it follows, and where each rule comes from:
   `category_no` (developers.cafe24.com/docs/ko/api/admin/#retrieve-a-shopping-cart). Beyond a limit: 422.
 - Webhooks (developers.cafe24.com "Event sample data"): when `webhook_url` is set, what happened in the mall is
   POSTed there as `{"event_no", "resource": {"mall_id", "event_shop_no", ...}}` — 90032 a member joined,
-  90023 an order placed, 90024 an order's shipping status changed — about once a second of real time, each
-  event re-sent once more after a failed delivery.
+  90023 an order placed, 90025 its payment, 90024 its shipping status (delivered) — about once a second
+  of real time, each event re-sent once more after a failed delivery.
 - The `Date` header carries the mall's own clock, so a client can bound its windows by the
   platform's time rather than its own.
 

@@ -44,6 +44,7 @@ def sync_job(shop_id: str) -> Callable[[Store, dt.datetime, threading.Event], st
 
 
 WEBHOOKS_EVERY = dt.timedelta(seconds=3)  # a received event is followed within a scheduler tick or two
+NO_EVENTS = "no events"
 
 
 def run_webhooks(store: Store, now: dt.datetime, stop: threading.Event) -> str:
@@ -65,4 +66,4 @@ def run_webhooks(store: Store, now: dt.datetime, stop: threading.Event) -> str:
         with store.unit() as con:
             webhooks.finished(con, p.shop_id, p.event_ids, now, error)
         synced.append(f"{p.shop_id}: {len(p.event_ids)} events, {status}")
-    return "; ".join(synced) or "no events"
+    return "; ".join(synced) or NO_EVENTS
