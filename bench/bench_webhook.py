@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import socket
 import statistics
@@ -153,6 +154,7 @@ def bench(n_orders: int, every: float, base_port: int, members: int, timeout_s: 
                     break
                 time.sleep(1)
             report(first_seen, Path(tmp) / "mailbox")
+            job_times(logs / "scheduler.log")
         finally:
             for p in reversed(procs):
                 p.terminate()
@@ -181,6 +183,22 @@ def report(first_seen: dict[str, dict[str, dt.datetime]], mailbox: Path) -> None
     missing = {o: m for o, m in missing.items() if m}
     if missing:
         print(f"not seen in time: {missing}")
+
+
+def job_times(log: Path) -> None:
+    """How long the scheduler's jobs took (the webhook syncs wait behind whatever runs before them)."""
+    took: dict[str, list[float]] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("event") != "job" or entry.get("summary") == "no events":
+            continue
+        seconds = (dt.datetime.fromisoformat(entry["at"]) - dt.datetime.fromisoformat(entry["clock"])).total_seconds()
+        took.setdefault(entry["job"], []).append(seconds)
+    for job, values in sorted(took.items()):
+        print(f"  {job}: {len(values)} runs, mean {statistics.mean(values):.1f} s, max {max(values):.1f} s")
 
 
 def main() -> None:

@@ -616,7 +616,8 @@ class Cafe24Client:
 CART_IDS_PER_CALL = 100   # member ids in one call (comma-separated values: at most 100)
 CART_LIMIT = 100          # rows in one call (documented 1-100)
 CART_MAX_OFFSET = 10000   # documented maximum offset
-CART_CALLS = 30           # calls a sync spends on carts unless the shop's settings say otherwise
+CART_CALLS = 10           # calls a sync spends on carts unless the shop's settings say otherwise (1,000 members;
+                          # more would overflow the 40-call bucket together with the sync's other calls)
 
 
 @dataclasses.dataclass
