@@ -18,7 +18,7 @@ from core.i18n import t
 # A url path must differ from its file's name: Streamlit's AppTest resolves a rerun's page by that
 # name to the bare file (skipping this script and its sidebar) when the two coincide.
 SECTIONS: list[tuple[str, list[tuple[str, str, str, str]]]] = [
-    ("nav.group.home", [("pages/overview.py", "nav.overview", ":material/dashboard:", "dashboard")]),
+    ("nav.group.home", [("pages/overview.py", "nav.overview", ":material/dashboard:", "home")]),
     ("nav.group.marketing", [("pages/automations.py", "nav.automations", ":material/forward_to_inbox:", "auto-emails"),
                              ("pages/templates.py", "nav.templates", ":material/edit_note:", "email-templates"),
                              ("pages/activity.py", "nav.activity", ":material/outbox:", "send-activity"),
@@ -42,12 +42,19 @@ def cached_shops(db: str) -> list[shell.ShopRow]:
     return shell.shops(db)
 
 
+# Streamlit serves the default page at the root only (its url path becomes ""), so its own address would
+# answer "Page not found"; the overview's documented address, /dashboard, is a hidden second page of it.
+DEFAULT_URL, OVERVIEW_ALIAS = "home", "dashboard"
+
+
 def navigation() -> st.navigation:
     pages = {
-        t(section): [st.Page(path, title=t(title), icon=icon, url_path=url, default=(url == "dashboard"))
+        t(section): [st.Page(path, title=t(title), icon=icon, url_path=url, default=(url == DEFAULT_URL))
                      for path, title, icon, url in rows]
         for section, rows in SECTIONS
     }
+    pages[t("nav.group.home")].append(st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:",
+                                              url_path=OVERVIEW_ALIAS, visibility="hidden"))
     return st.navigation(pages, position="sidebar")
 
 

@@ -61,3 +61,15 @@ def mailbox_port(env: Mapping[str, str] | None = None) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 65535:
         raise ValueError(f"SANDBOX_SMTP_PORT must be a port number from 1 to 65535, not {value!r}")
     return int(value)
+
+
+# NHN Cloud KakaoTalk Bizmessage (알림톡): the API domain its v2.3 guide names, and the former one, kept as a
+# choice for an account that must still use it (ALIMTALK_BASE_URL names the host to call).
+ALIMTALK_BASE_URL = "https://kakaotalk-bizmessage.api.nhncloudservice.com"
+ALIMTALK_LEGACY_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+
+
+def alimtalk_base_url(env: Mapping[str, str] | None = None) -> str:
+    """The Alimtalk API host: ALIMTALK_BASE_URL if set (e.g. the legacy domain), else the current one."""
+    env = os.environ if env is None else env
+    return (env.get("ALIMTALK_BASE_URL") or "").strip().rstrip("/") or ALIMTALK_BASE_URL

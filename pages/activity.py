@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import i18n
 from core.console import activity as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
@@ -49,6 +49,7 @@ def filters(counts: list[views.OutboxCount]) -> tuple[str | None, str | None]:
                     **{s: t("activity.option", label=views.state_label(s), n=i18n.count(n)) for s, n in states}}
     if st.session_state.get("activity_state") not in state_labels:
         st.session_state["activity_state"] = ALL
+    common.relabel(st.session_state, "activity", ["activity_state", "activity_reason"])
     left, right = st.columns(2)
     state = left.selectbox(t("activity.state"), list(state_labels), format_func=state_labels.get,
                            key="activity_state")
@@ -78,7 +79,7 @@ def table(rows: list[views.Message], tz: str) -> None:
         t("col.sent_at"): views.local_time(r["sent_at"], tz),
         t("col.attempts"): r["attempts"],
         t("col.last_error"): r["error"],
-    } for r in rows], hide_index=True, width="stretch")
+    } for r in rows], hide_index=True, placeholder="", width="stretch")
 
 
 def retry_box(shop_id: str, tz: str) -> None:
@@ -93,7 +94,7 @@ def retry_box(shop_id: str, tz: str) -> None:
                                    f"{r['state_label']} · {r['reason_label']} · {views.local_time(r['due_at'], tz)}"
                   for r in failed}
         picked = st.multiselect(t("activity.retry_pick"), list(labels), format_func=labels.get,
-                                key="activity_retry_pick", placeholder=t("wiz.pick"))
+                                key="activity_retry_pick", **common.multiselect_words())
         if st.button(t("activity.retry"), key="activity_retry", type="primary", icon=":material/replay:",
                      disabled=not picked):
             n = views.retry(db, picked)

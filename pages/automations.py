@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import i18n
 from core.console import automations as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
@@ -125,7 +125,7 @@ def who_would_receive(rows: list[views.AutomationRow], tz: str) -> None:
     st.dataframe([{t("col.member_name"): s["name"] or "", t("col.email"): s["email"],
                    t("col.due_at"): views.local_time(s["due_at"], tz),
                    t("col.source"): t(f"auto.preview.source.{s['source']}")} for s in result["sample"]],
-                 hide_index=True, width="stretch")
+                 hide_index=True, placeholder="", width="stretch")
 
 
 def list_view(shop_id: str, tz: str) -> None:
@@ -198,11 +198,11 @@ def step_trigger(d: dict) -> None:
         if products:
             init("wiz_products", [k for k in params.get("product_keys", []) if k in products])
             st.multiselect(t("wiz.products"), list(products), key="wiz_products", format_func=products.get,
-                           placeholder=t("wiz.pick"))
+                           **common.multiselect_words())
         if categories:
             init("wiz_categories", [k for k in params.get("category_keys", []) if k in categories])
             st.multiselect(t("wiz.categories"), list(categories), key="wiz_categories",
-                           format_func=categories.get, placeholder=t("wiz.pick"))
+                           format_func=categories.get, **common.multiselect_words())
     elif trigger == "cart_abandoned":
         init("wiz_threshold", params.get("threshold_minutes", 60))
         st.number_input(t("wiz.threshold"), min_value=5, max_value=7 * 24 * 60, step=5, key="wiz_threshold")

@@ -1,11 +1,12 @@
 """방치된 카트 (Abandoned carts): recovery figures by day, the reminder automation, and the carts list."""
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 from core import i18n
 from core.console import carts as views
-from core.console import errors
+from core.console import common, errors
 from core.i18n import t
 
 db = views.store_path()
@@ -35,8 +36,16 @@ def figures(totals: dict) -> None:
 def by_day_chart(by_day) -> None:
     st.subheader(t("carts.by_day"))
     names = {"abandoned": t("carts.abandoned"), "reached": t("carts.reached"), "recovered": t("carts.recovered")}
-    frame = by_day.select("day", *names).rename({"day": t("carts.day"), **names})
-    st.line_chart(frame, x=t("carts.day"), y=list(names.values()), height=260, y_label=t("carts.count"))
+    frame = by_day.select("day", *names).unpivot(index="day", variable_name="series", value_name="count")
+    frame = frame.with_columns(frame["series"].replace(names))
+    day = common.date_axis_format()
+    chart = alt.Chart(frame.to_pandas(), height=260).mark_line(point=True).encode(
+        x=alt.X("yearmonthdate(day):T", title=t("carts.day"), axis=alt.Axis(format=day, labelAngle=0)),
+        y=alt.Y("count:Q", title=t("carts.count"), axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("series:N", title=None, sort=list(names.values()), legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("yearmonthdate(day):T", title=t("carts.day"), format=day),
+                 alt.Tooltip("series:N", title=t("carts.series")), alt.Tooltip("count:Q", title=t("carts.count"))])
+    st.altair_chart(chart, width="stretch")
 
 
 def delay_words(minutes: int) -> str:
@@ -122,7 +131,7 @@ def carts_table(shop_id: str, tz: str) -> None:
                                                          timezone=tz)
     for column in ("total_amount", "recovered_amount"):
         config[column] = st.column_config.NumberColumn(t(f"carts.col.{column}"), format="₩%,d")
-    st.dataframe(frame.select(columns), hide_index=True, width="stretch", column_config=config)
+    st.dataframe(frame.select(columns), hide_index=True, placeholder="", width="stretch", column_config=config)
     st.download_button(t("carts.export"), data=views.carts_csv(frame, tz), file_name=f"carts-{shop_id}.csv",
                        mime="text/csv", icon=":material/download:")
     keys = frame["cart_key"].to_list()

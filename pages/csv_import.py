@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import i18n
+from core.console import common, errors
 from core.console import csv_import as ci
-from core.console import errors
 from core.i18n import t
 
 db = ci.store_path()
@@ -94,6 +94,7 @@ def mapping_editor(kind: str, csv_file: ci.CsvFile) -> dict[str, str | None]:
     suggested = ci.suggest_mapping(kind, csv_file.headers)
     options = [""] + csv_file.headers
     mapping: dict[str, str | None] = {}
+    common.relabel(st.session_state, "csv", [key for key in st.session_state if str(key).startswith("csv.map.")])
     columns = st.columns(3)
     for n, field in enumerate(ci.fields(kind)):
         key = f"csv.map.{csv_file.digest[:12]}.{kind}.{field.name}"
@@ -130,13 +131,13 @@ def check_section(kind: str, csv_file: ci.CsvFile, checked: ci.Checked, mapping:
     if checked.blank:
         st.caption(t("csv.preview.blank", n=checked.blank))
     st.markdown(t("csv.preview.first_rows", n=PREVIEW_ROWS))
-    st.dataframe(ci.first_rows(kind, csv_file, mapping, PREVIEW_ROWS), hide_index=True, width="stretch")
+    st.dataframe(ci.first_rows(kind, csv_file, mapping, PREVIEW_ROWS), hide_index=True, placeholder="", width="stretch")
     st.markdown(f"**{t('csv.bad.title')}**")
     if not checked.bad:
         st.success(t("csv.bad.none"), icon=":material/check_circle:")
         return
     st.dataframe([{t("csv.col.line"): b.line, t("csv.col.reason"): " · ".join(b.reasons)}
-                  for b in checked.bad[:MAX_BAD_SHOWN]], hide_index=True, width="stretch")
+                  for b in checked.bad[:MAX_BAD_SHOWN]], hide_index=True, placeholder="", width="stretch")
     if len(checked.bad) > MAX_BAD_SHOWN:
         st.caption(t("csv.bad.more", shown=MAX_BAD_SHOWN, n=len(checked.bad)))
 
@@ -162,7 +163,7 @@ def show_result(result: ci.ImportResult | None) -> None:
     if result is None:
         return
     if result.status != "succeeded" and not result.rejected:
-        st.error(t("csv.result.failed", error=result.error), icon=":material/error:")
+        st.error(t("csv.result.failed", error=ci.result_words(result)), icon=":material/error:")
     elif result.rejected:
         st.error(t("csv.result.rejected", bad=result.bad), icon=":material/block:")
     elif result.bad:
@@ -184,8 +185,8 @@ def history(shop_id: str) -> None:
         t("col.started_by"): t(f"started_by.{r['started_by']}"),
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
         t("col.records"): r["records"],
-        t("col.error"): r["error"] or "",  # an import's error is already in plain words: its bad rows
-    } for r in runs], hide_index=True, width="stretch")
+        t("col.error"): ci.run_words(r),  # its bad rows, in the reader's language
+    } for r in runs], hide_index=True, placeholder="", width="stretch")
 
 
 st.title(t("csv.title"))

@@ -87,7 +87,7 @@ def history_table(shop: dict) -> None:
         t("col.entity"): t(f"entity.{r['entity']}") if r["entity"] else "",
         t("col.error"): connections.explain_error(connections.run_error(r), platform=shop["platform"])
         if r["error"] else "",
-    } for r in runs], hide_index=True, width="stretch")
+    } for r in runs], hide_index=True, placeholder="", width="stretch")
 
 
 def run_sync(shop: dict) -> None:

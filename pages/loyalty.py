@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from core import i18n
-from core.console import errors
+from core.console import common, errors
 from core.console import loyalty as views
 from core.i18n import t
 
@@ -103,7 +103,7 @@ def history_tab(shop_id: str) -> None:
         t("loyalty.col.valid_until"): r["valid_until"].isoformat() if r["valid_until"] else "",
         t("loyalty.col.link"): views.certificate_url(r["code"]) if r["code"] else "",
         t("loyalty.col.revoked_reason"): r["revoked_reason"] or "",
-    } for r in rows], hide_index=True, width="stretch",
+    } for r in rows], hide_index=True, placeholder="", width="stretch",
         column_config={t("loyalty.col.link"): st.column_config.LinkColumn(display_text=t("loyalty.col.link_open"))})
 
     label = {r["item_key"]: f"{r['order_key']} · {r['product_name'] or r['item_key']} · "
@@ -113,7 +113,8 @@ def history_tab(shop_id: str) -> None:
     left, right = st.columns(2)
     with left:
         if pending:
-            picked = st.multiselect(t("loyalty.issue.pick"), pending, format_func=label.get, key="lw_issue_pick")
+            picked = st.multiselect(t("loyalty.issue.pick"), pending, format_func=label.get, key="lw_issue_pick",
+                                    **common.multiselect_words())
             a, b = st.columns(2)
             if a.button(t("loyalty.issue.button"), disabled=not picked, key="lw_issue"):
                 done(t("loyalty.issue.done", n=views.issue(db, shop_id, picked)))
@@ -121,7 +122,8 @@ def history_tab(shop_id: str) -> None:
                 done(t("loyalty.issue.done", n=views.issue(db, shop_id, pending)))
     with right:
         if issued:
-            picked = st.multiselect(t("loyalty.revoke.pick"), issued, format_func=label.get, key="lw_revoke_pick")
+            picked = st.multiselect(t("loyalty.revoke.pick"), issued, format_func=label.get, key="lw_revoke_pick",
+                                    **common.multiselect_words())
             reason = st.text_input(t("loyalty.revoke.reason"), key="lw_revoke_reason")
             if st.button(t("loyalty.revoke.button"), disabled=not picked, key="lw_revoke"):
                 if not reason.strip():
@@ -164,7 +166,8 @@ def warranty_tab(shop_id: str, ws: dict) -> None:
             paths = {c["category_key"]: c["path"] for c in cats}
             chosen = st.multiselect(t("loyalty.w.categories"), list(paths), format_func=paths.get,
                                     default=[c for c in ws["category_keys"] if c in paths],
-                                    help=t("loyalty.w.categories_help"), key=k + "cats")
+                                    help=t("loyalty.w.categories_help"), key=k + "cats",
+                                    **common.multiselect_words())
         source = st.radio(t("loyalty.w.name_source"), NAME_SOURCES, index=NAME_SOURCES.index(ws["name_source"]),
                           horizontal=True, format_func=lambda v: t(f"loyalty.w.name.{v}"), key=k + "source")
         strip = st.text_area(t("loyalty.w.strip"), value="\n".join(ws["strip_phrases"]),
@@ -177,7 +180,7 @@ def warranty_tab(shop_id: str, ws: dict) -> None:
         options = list(dict.fromkeys([*current, *keys]))
         if options:
             picked = st.multiselect(t("loyalty.w.detail_fields"), options, default=list(current),
-                                    key=k + "details")
+                                    key=k + "details", **common.multiselect_words())
         else:
             st.caption(t("loyalty.w.no_detail_keys"))
             picked = []
@@ -248,7 +251,7 @@ def stamps_tab(shop_id: str, ss: dict) -> None:
         t("loyalty.s.col.on_card"): t("loyalty.s.on_card", n=r["on_card"], size=r["card_size"]),
         t("loyalty.s.col.full_cards"): r["full_cards"], t("loyalty.s.col.rewards"): r["rewards"],
         t("loyalty.s.col.last"): when(r["last_stamp_at"]),
-    } for r in cards], hide_index=True, width="stretch")
+    } for r in cards], hide_index=True, placeholder="", width="stretch")
     names = {r["member_key"]: f"{r['member_name'] or ''} ({r['member_key']})" for r in cards}
     member = st.selectbox(t("loyalty.s.ledger_member"), list(names), format_func=names.get, key="ls_ledger_member")
     st.markdown(f"**{t('loyalty.s.ledger')}**")
@@ -259,7 +262,7 @@ def stamps_tab(shop_id: str, ss: dict) -> None:
                                   t("loyalty.s.ledger.reward", card=e["card_no"], reward=e["reward"],
                                     order=e["order_key"])),
         t("loyalty.s.col.total"): e["total"],
-    } for e in views.ledger(db, shop_id, member)], hide_index=True, width="stretch")
+    } for e in views.ledger(db, shop_id, member)], hide_index=True, placeholder="", width="stretch")
 
 
 # ------------------------------------------------------------------ 알림톡
@@ -308,10 +311,13 @@ def alimtalk_tab(shop_id: str, al: dict) -> None:
             st.dataframe([{t("loyalty.a.col.recorded_at"): r["recorded_at"],
                            t("loyalty.a.col.template"): r["template_code"],
                            t("loyalty.a.col.recipient"): r["recipient"], t("loyalty.a.col.variables"): r["variables"]}
-                          for r in rows], hide_index=True, width="stretch")
+                          for r in rows], hide_index=True, placeholder="", width="stretch")
 
 
 # ------------------------------------------------------------------ the page
+
+SECTIONS = ("history", "warranty", "stamps", "alimtalk")
+
 
 st.title(t("loyalty.title"))
 st.caption(t("loyalty.subtitle"))
@@ -321,8 +327,13 @@ if not shop_id:
     st.info(t("loyalty.no_shop"))
     st.stop()
 settings = load_settings(db, shop_id)
-history, warranty, stamps, alimtalk = st.tabs([t("loyalty.tab.history"), t("loyalty.tab.warranty"),
-                                               t("loyalty.tab.stamps"), t("loyalty.tab.alimtalk")])
+common.relabel(st.session_state, "loyalty", ["lw_status", f"ls_{shop_id}_moment"])
+# The open tab is kept (by its position, so it survives a change of language): a save reruns the page with a
+# message above the tabs, and stateless tabs would jump back to the first one.
+labels = [t(f"loyalty.tab.{section}") for section in SECTIONS]
+history, warranty, stamps, alimtalk = st.tabs(labels, key="loyalty_tab", on_change="rerun",
+                                              default=labels[st.session_state.get("loyalty_section", 0)])
+st.session_state["loyalty_section"] = labels.index(st.session_state["loyalty_tab"])
 with history:
     history_tab(shop_id)
 with warranty:

@@ -40,7 +40,7 @@ def letter_list(letters: list[views.Letter], tz: str) -> None:
         t("mailbox.col.to"): r["to"],
         t("mailbox.col.subject"): r["subject"] or t("mailbox.no_subject"),
         t("mailbox.col.automation"): r["automation"],
-    } for r in letters], hide_index=True, width="stretch", height=min(36 * (len(letters) + 1) + 3, 300))
+    } for r in letters], hide_index=True, placeholder="", width="stretch", height=min(36 * (len(letters) + 1) + 3, 300))
 
 
 def pick(letters: list[views.Letter], tz: str) -> str:
@@ -80,7 +80,7 @@ def letter(name: str, tz: str) -> None:
                 st.code(shown["text"], language=None, wrap_lines=True)
         with headers:
             st.dataframe([{t("mailbox.col.header"): k, t("mailbox.col.value"): v} for k, v in shown["headers"]],
-                         hide_index=True, width="stretch", key="mailbox_headers")
+                         hide_index=True, placeholder="", width="stretch", key="mailbox_headers")
 
 
 def emails(tz: str) -> None:
@@ -106,7 +106,7 @@ def alimtalk(tz: str) -> None:
         t("mailbox.col.template"): r["template"],
         t("mailbox.col.text"): r["text"],
         t("mailbox.col.link"): r["link"] or "",
-    } for r in notices], hide_index=True, width="stretch", key="mailbox_alimtalk",
+    } for r in notices], hide_index=True, placeholder="", width="stretch", key="mailbox_alimtalk",
         column_config={t("mailbox.col.link"): st.column_config.LinkColumn(display_text=t("mailbox.open_link"))})
 
 

@@ -1,11 +1,15 @@
-"""개요 (Overview): members, orders, revenue, carts, the last sync and sync errors of the chosen shop."""
+"""개요 (Overview): the first-run guide, then members, orders, revenue, carts, the last sync and sync errors of
+the chosen shop."""
 from __future__ import annotations
 
 import datetime as dt
 
+import altair as alt
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from core import i18n
+from core.console import common
 from core.console import overview as ov
 from core.i18n import t
 
@@ -27,6 +31,50 @@ def empty_state(body_key: str) -> None:
         st.subheader(t("overview.empty_title"))
         st.markdown(t(body_key))
         st.page_link("pages/integrations.py", label=t("overview.go_integrations"), icon=":material/hub:")
+
+
+GUIDE_ICONS = {"shop": ":material/hub:", "sender": ":material/alternate_email:",
+               "automation": ":material/forward_to_inbox:", "loyalty": ":material/loyalty:"}
+
+
+def guide_steps(steps: list[ov.GuideStep]) -> None:
+    for step in steps:
+        label = t(f"guide.step.{step['step']}")
+        tick = ":material/check_circle:" if step["done"] else ":material/radio_button_unchecked:"
+        line = st.columns([0.06, 0.94], vertical_alignment="center")
+        line[0].markdown(tick)
+        with line[1]:
+            if not guide_link(step["page"], label, GUIDE_ICONS[step["step"]]):
+                # A build without that page (or without it in the navigation): say so, never "Page not found".
+                numbered = label.replace(".", "\\.", 1)  # "2." alone would start a Markdown list
+                st.markdown(f"{numbered} · {t('guide.sender_missing')}")
+            st.caption(t(f"guide.step.{step['step']}.help"))
+
+
+def guide_link(page: str, label: str, icon: str) -> bool:
+    """A link to a page of the console; False when this build has no such page in its navigation."""
+    if not ov.linkable(page):
+        return False
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:  # the file is there, app.py does not list it (yet)
+        return False
+    return True
+
+
+def first_run_guide(steps: list[ov.GuideStep]) -> None:
+    """The four steps to a first message, ticked as they are done; folded away once all are."""
+    done = sum(s["done"] for s in steps)
+    if done == len(steps):
+        with st.expander(t("guide.all_done"), icon=":material/task_alt:", expanded=False):
+            st.caption(t("guide.all_done_body"))
+            guide_steps(steps)
+        return
+    with st.container(border=True, key="first_run_guide"):
+        st.subheader(t("guide.title"))
+        st.caption(t("guide.intro"))
+        st.progress(done / len(steps), text=t("guide.progress", done=done, total=len(steps)))
+        guide_steps(steps)
 
 
 def metrics(summary: ov.Summary, last_run: ov.SyncRun | None, now: dt.datetime) -> None:
@@ -57,8 +105,13 @@ def orders_chart(by_day: ov.Frame, recent_orders: int) -> None:
     if not recent_orders:
         st.caption(t("overview.no_chart"))
         return
-    st.bar_chart(by_day.rename({"day": t("overview.chart_day"), "orders": t("overview.chart_orders")}),
-                 x=t("overview.chart_day"), y=t("overview.chart_orders"), height=260, color="#2563eb")
+    day = common.date_axis_format()
+    chart = alt.Chart(by_day.to_pandas(), height=260).mark_bar(color="#2563eb").encode(
+        x=alt.X("yearmonthdate(day):T", title=t("overview.chart_day"), axis=alt.Axis(format=day, labelAngle=0)),
+        y=alt.Y("orders:Q", title=t("overview.chart_orders"), axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("yearmonthdate(day):T", title=t("overview.chart_day"), format=day),
+                 alt.Tooltip("orders:Q", title=t("overview.chart_orders"))])
+    st.altair_chart(chart, width="stretch")
 
 
 def sync_errors(errors: list[ov.SyncRun], names: dict[str, str]) -> None:
@@ -80,12 +133,14 @@ st.title(t("overview.title"))
 if shop is None:
     st.caption(t("app.tagline"))
     empty_state("overview.empty_body")
+    first_run_guide(ov.guide(db, None))
     st.stop()
 
 data = load(db, shop["shop_id"], shop["timezone"])
 summary = data["summary"]
 st.caption(t("overview.subtitle", shop=shop["name"], now=i18n.local_time(data["now"], shop["timezone"])))
 last_run = data["syncs"].get(shop["shop_id"], {}).get("latest")
+first_run_guide(ov.guide(db, shop["shop_id"]))
 if not last_run and not summary["members"] and not summary["orders"]:
     empty_state("overview.empty_synced")
 metrics(summary, last_run, data["now"])

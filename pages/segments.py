@@ -5,7 +5,7 @@ import altair as alt
 import streamlit as st
 
 from core import i18n
-from core.console import errors
+from core.console import common, errors
 from core.console import segments as views
 from core.console.segments import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
 from core.i18n import t
@@ -15,7 +15,7 @@ FORM_KEY = "segment_form."  # widget keys: FORM_KEY + field
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def options(db: str, shop_id: str) -> dict:
+def options(db: str, shop_id: str, lang: str) -> dict:  # the language: group names may be words
     return views.filter_options(db, shop_id)
 
 
@@ -53,12 +53,15 @@ def filters(opts: dict) -> dict:
     left.number_input(t("segments.spent_min"), min_value=0, step=10_000, key=FORM_KEY + "spent_min")
     right.number_input(t("segments.spent_max"), min_value=0, step=10_000, key=FORM_KEY + "spent_max")
     products, categories = opts["products"], opts["categories"]
-    choose = t("segments.choose")
-    st.multiselect(t("segments.products"), list(products), key=FORM_KEY + "product_keys", placeholder=choose,
+    st.multiselect(t("segments.products"), list(products), key=FORM_KEY + "product_keys",
+                   **common.multiselect_words(),
                    format_func=lambda k: products.get(k, k))
-    st.multiselect(t("segments.categories"), list(categories), key=FORM_KEY + "category_keys", placeholder=choose,
+    st.multiselect(t("segments.categories"), list(categories), key=FORM_KEY + "category_keys",
+                   **common.multiselect_words(),
                    format_func=lambda k: categories[k]["path"] if k in categories else k)
-    st.multiselect(t("segments.groups"), opts["groups"], key=FORM_KEY + "member_groups", placeholder=choose)
+    names = opts["group_names"]
+    st.multiselect(t("segments.groups"), opts["groups"], key=FORM_KEY + "member_groups",
+                   **common.multiselect_words(), format_func=lambda g: names.get(g, g))
     tri_state("has_open_cart", "segments.has", "segments.has_not")
     for field in FLAG_FIELDS[1:]:
         tri_state(field)
@@ -66,7 +69,7 @@ def filters(opts: dict) -> dict:
     return {field: st.session_state.get(FORM_KEY + field) for field in empty_form()}
 
 
-def sample_table(found: views.Exploration, tz: str) -> None:
+def sample_table(found: views.Exploration, tz: str, group_names: dict[str, str]) -> None:
     st.markdown(f"**{t('segments.sample')}**")
     if not found.count:
         st.info(t("segments.no_members"), icon=":material/person_off:")
@@ -78,7 +81,8 @@ def sample_table(found: views.Exploration, tz: str) -> None:
         config[column] = st.column_config.DatetimeColumn(t(f"segments.col.{column}"), format="YYYY-MM-DD HH:mm",
                                                          timezone=tz)
     config["spent"] = st.column_config.NumberColumn(t("segments.col.spent"), format="₩%,d")
-    st.dataframe(found.sample.select(columns), hide_index=True, width="stretch", column_config=config)
+    st.dataframe(views.named_groups(found.sample, group_names).select(columns), hide_index=True, placeholder="",
+                 width="stretch", column_config=config)
 
 
 def rf_chart(rf: views.Frame) -> None:
@@ -104,7 +108,7 @@ def cohort_chart(matrix: views.Frame) -> None:
         x=alt.X("months_since_signup:O", title=t("segments.months_since")),
         y=alt.Y("cohort:O", title=t("segments.cohort")),
         color=alt.Color("share:Q", scale=alt.Scale(scheme="greens"), title=t("segments.repurchase"),
-                        legend=alt.Legend(format="%")),
+                        legend=alt.Legend(format=".0%")),
         tooltip=["cohort", "months_since_signup", "members", "repurchased", alt.Tooltip("share:Q", format=".1%")])
     st.altair_chart(chart, width="stretch")
 
@@ -139,12 +143,16 @@ def trigger_previews(shop_id: str, tz: str) -> None:
     table = [{t("segments.automation"): f"{r['name']} ({r['status_label']})",
               **{d.strftime("%m-%d"): n for d, n in ((x["day"], x["count"]) for x in r["by_day"])},
               t("segments.total"): r["total"]} for r in rows]
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, placeholder="", width="stretch")
     names = {r["automation_id"]: r["name"] for r in rows}
     picked = st.selectbox(t("segments.preview_sample"), list(names), format_func=names.get, key="preview_pick")
     sample = next(r["sample"] for r in rows if r["automation_id"] == picked)
-    if sample:
-        st.dataframe(sample, hide_index=True, width="stretch")
+    if sample:  # in words: never the raw field names and "planned"/"predicted"
+        st.dataframe([{t("segments.col.member_key"): s["member_key"], t("col.member_name"): s["name"] or "",
+                       t("col.email"): s["email"],
+                       t("col.due_at"): i18n.local_time(s["due_at"], tz),
+                       t("col.source"): t(f"auto.preview.source.{s['source']}")} for s in sample],
+                     hide_index=True, placeholder="", width="stretch")
     else:
         st.caption(t("segments.no_members"))
 
@@ -174,9 +182,11 @@ shop_id = shop["shop_id"]
 
 for field, value in empty_form().items():
     st.session_state.setdefault(FORM_KEY + field, value)
+common.relabel(st.session_state, "segments", [FORM_KEY + field for field in FLAG_FIELDS])
 form_column, result_column = st.columns([1, 2], gap="large")
 with form_column:
-    form = filters(options(db, shop_id))
+    opts = options(db, shop_id, i18n.language())
+    form = filters(opts)
 rule = rule_from_form(form)
 with result_column:
     try:
@@ -188,7 +198,7 @@ with result_column:
     counts = st.columns(2)
     counts[0].metric(t("segments.count"), i18n.count(found.count), border=True)
     counts[1].metric(t("segments.share"), f"{found.share:.1%}", border=True)
-    sample_table(found, shop["timezone"])
+    sample_table(found, shop["timezone"], opts["group_names"])
     drawn = charts(db, shop_id, rule_json)
     left, right = st.columns(2)
     with left:

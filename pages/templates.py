@@ -1,11 +1,16 @@
 """템플릿 (Templates): edit an automated e-mail's content with its merge fields beside it and a live
-preview for a chosen member; a template that does not render is refused with the line to fix."""
+preview for a chosen member; a template that does not render is refused with the line to fix.
+
+Starters and templates saved from blocks open in the block editor (core.console.block_editor): each block
+in its form, moved up or down, removed, added; the preview at desktop (600 px) or phone (375 px) width,
+with the shop's own name and products. A template without blocks is edited as raw HTML."""
 from __future__ import annotations
 
 import base64
 
 import streamlit as st
 
+from core.console import block_editor as blocks
 from core.console import templates as views
 from core.i18n import t
 
@@ -29,6 +34,18 @@ def load_members(db: str, shop_id: str) -> list[views.PreviewMember]:
     return views.preview_members(db, shop_id)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def load_products(db: str, shop_id: str) -> list[dict]:
+    return blocks.store_products(db, shop_id)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_shop_sample(db: str, shop_id: str, trigger: str) -> dict:
+    context = views.with_tracking(blocks.shop_sample_context(db, shop_id, trigger), trigger)
+    context.pop("tracked", None)
+    return context
+
+
 @st.cache_data(ttl=10, show_spinner=False)
 def load_member_context(db: str, shop_id: str, member_key: str, trigger: str) -> tuple[dict, list[str]]:
     return views.cacheable_member_context(db, shop_id, member_key, trigger)
@@ -46,11 +63,12 @@ def load_into_editor(choice: str, saved: list[views.SavedTemplate]) -> None:
     """Fill the editor's fields from the chosen template (before those widgets are drawn)."""
     if choice.startswith("new:"):
         trigger = choice.split(":", 1)[1]
-        source = {**views.starter_template(trigger), "trigger": trigger}
+        source = {**views.block_starter(trigger), "trigger": trigger}
     else:
-        source = next(s for s in saved if s["template_id"] == choice)
+        source = dict(next(s for s in saved if s["template_id"] == choice))
     for field in FIELDS:
         st.session_state[f"tpl_{field}"] = source.get(field) or ("signup" if field == "trigger" else "")
+    st.session_state["tpl_blocks"] = source.get("blocks")  # None: a template written in raw HTML
     st.session_state["tpl_loaded"] = choice
 
 
@@ -71,7 +89,8 @@ def save(shop_id: str) -> None:
     saved_id, problem = views.save_template(
         db, shop_id=shop_id, name=s["tpl_name"], trigger=s["tpl_trigger"], subject=s["tpl_subject"],
         html=s["tpl_html"], text=s["tpl_text"] or None, preheader=s["tpl_preheader"] or None,
-        template_id=None if choice.startswith("new:") else choice)
+        template_id=None if choice.startswith("new:") else choice, blocks=s.get("tpl_blocks"))
+    # (with blocks, core.console.templates saves no text part: it is made from the blocks' HTML)
     if problem:
         show_problem(problem)
         return
@@ -86,13 +105,133 @@ def editor(shop_id: str, saved: list[views.SavedTemplate]) -> None:
     st.selectbox(t("tpl.trigger"), list(views.TRIGGERS), key="tpl_trigger", format_func=views.trigger_label)
     st.text_input(t("tpl.subject"), key="tpl_subject")
     st.text_input(t("tpl.preheader"), key="tpl_preheader")
-    st.text_area(t("tpl.html"), key="tpl_html", height=420)
-    st.text_area(t("tpl.text"), key="tpl_text", height=180)
+    if st.session_state.get("tpl_blocks") is not None:
+        block_list(shop_id, st.session_state["tpl_trigger"])
+    else:
+        st.text_area(t("tpl.html"), key="tpl_html", height=420)
+        st.button(t("blocks.to_blocks"), key="tpl_to_blocks", help=t("blocks.to_blocks_help"),
+                  icon=":material/view_agenda:", on_click=start_blocks)
+    if st.session_state.get("tpl_blocks") is None:
+        st.text_area(t("tpl.text"), key="tpl_text", height=180)
+    else:
+        st.caption(t("blocks.text_from_blocks"))
     if st.button(t("tpl.save"), type="primary", icon=":material/save:", key="tpl_save"):
         save(shop_id)
     current = next((s for s in saved if s["template_id"] == st.session_state["tpl_choice"]), None)
     if current and current["used_by"]:
         st.caption(t("tpl.used_by", names=", ".join(current["used_by"])))
+
+
+# ---------------------------------------------------------------- the block editor
+
+def start_blocks() -> None:
+    st.session_state["tpl_blocks"] = views.block_starter(st.session_state["tpl_trigger"])["blocks"]
+
+
+def to_html() -> None:
+    """Leave the block editor for raw HTML: the HTML starts as what the blocks compile to."""
+    s = st.session_state
+    html, _problem = blocks.compiled(s["tpl_blocks"], s["tpl_trigger"])
+    if html is not None:
+        s["tpl_html"] = html
+    s["tpl_blocks"] = None
+
+
+def set_blocks(new: list[dict]) -> None:
+    st.session_state["tpl_blocks"] = new
+
+
+def add_block() -> None:
+    s = st.session_state
+    s["tpl_blocks"] = [*s["tpl_blocks"], blocks.new_block(s["blk_add_kind"])]
+
+
+def widget(block: dict, field: str) -> str:
+    """The key of a block's form field; seeded from the block the first time it is drawn."""
+    key = f"blk_{block['id']}_{field}"
+    if key not in st.session_state:
+        value = block.get(field)
+        st.session_state[key] = [p.get("product_key") or p["name"] for p in value] if field == "products" else value
+    return key
+
+
+def block_form(shop_id: str, trigger: str, block: dict) -> dict:
+    """The block's form; returns the values typed into it."""
+    kind, values = block["type"], {}
+    for field in blocks.FIELDS[kind]:
+        key, label = widget(block, field), blocks.field_label(field)
+        if field in ("text",):
+            values[field] = st.text_area(label, key=key, height=90, help=t("blocks.field_help.text"))
+        elif field in ("label", "title", "alt", "code"):
+            values[field] = st.text_input(label, key=key)
+        elif field in ("src", "link"):
+            values[field] = st.text_input(label, key=key, help=t("blocks.field_help.link"))
+        elif field in ("width", "height"):
+            values[field] = int(st.number_input(label, key=key, min_value=0, max_value=600, step=4))
+        elif field == "style":
+            values[field] = st.selectbox(label, list(blocks.TEXT_STYLES), key=key, format_func=blocks.style_label)
+        elif field == "source":
+            options = blocks.sources(trigger)
+            if st.session_state[key] not in options:
+                st.session_state[key] = options[0]
+            values[field] = st.selectbox(label, options, key=key, format_func=blocks.source_label)
+        elif field == "show_total":
+            values[field] = st.checkbox(label, key=key)
+        elif field == "products":
+            values[field] = chosen_products(shop_id, block, key, label, values.get("source"))
+    key = widget(block, "show_if")
+    options = blocks.show_if_choices(trigger)
+    if st.session_state[key] not in options:
+        st.session_state[key] = ""
+    values["show_if"] = st.selectbox(blocks.field_label("show_if"), options, key=key,
+                                     format_func=lambda f: t("blocks.when", field=f) if f else t("blocks.always"))
+    return values
+
+
+def chosen_products(shop_id: str, block: dict, key: str, label: str, source: str | None) -> list[dict]:
+    if source != "chosen":
+        return []
+    products = {p["product_key"]: p for p in load_products(db, shop_id)}
+    if not products:
+        st.caption(t("blocks.no_products"))
+        return []
+    st.session_state[key] = [k for k in st.session_state[key] if k in products]
+    picked = st.multiselect(label, list(products), key=key, format_func=lambda k: products[k]["name"])
+    return [blocks.chosen_product(products[k]) for k in picked]
+
+
+def block_list(shop_id: str, trigger: str) -> None:
+    """Each block in its form, with up / down / remove; then a block to add; the legal footer last."""
+    st.markdown(f"**{t('blocks.title')}**")
+    st.caption(t("blocks.help"))
+    current = st.session_state["tpl_blocks"]
+    if not current:
+        st.info(t("blocks.empty_list"), icon=":material/view_agenda:")
+    for index, block in enumerate(current):
+        with st.expander(blocks.summary(block, index), expanded=False):
+            values = block_form(shop_id, trigger, block)
+            current = blocks.update(current, index, values)
+            up, down, drop = st.columns(3)
+            up.button(t("blocks.up"), key=f"blk_{block['id']}_up", icon=":material/arrow_upward:",
+                      disabled=index == 0, on_click=set_blocks, args=(blocks.move(current, index, -1),))
+            down.button(t("blocks.down"), key=f"blk_{block['id']}_down", icon=":material/arrow_downward:",
+                        disabled=index == len(current) - 1, on_click=set_blocks,
+                        args=(blocks.move(current, index, 1),))
+            drop.button(t("blocks.remove"), key=f"blk_{block['id']}_remove", icon=":material/delete:",
+                        on_click=set_blocks, args=(blocks.remove(current, index),))
+    st.session_state["tpl_blocks"] = current
+    st.caption(":material/lock: " + t("blocks.footer"))
+    kind_col, add_col = st.columns([3, 2], vertical_alignment="bottom")
+    kind_col.selectbox(t("blocks.add_kind"), list(blocks.KINDS), key="blk_add_kind", format_func=blocks.kind_label)
+    add_col.button(t("blocks.add"), key="blk_add", icon=":material/add:", on_click=add_block)
+    problem = blocks.problem_of(current, trigger)
+    if problem is not None:
+        st.warning(t("blocks.problem", problem=problem.message), icon=":material/error:")
+    else:
+        html, _none = blocks.compiled(current, trigger)
+        st.session_state["tpl_html"] = html or ""
+    st.button(t("blocks.to_html"), key="tpl_to_html", help=t("blocks.to_html_help"), icon=":material/code:",
+              on_click=to_html)
 
 
 def merge_field_list(trigger: str) -> None:
@@ -110,14 +249,14 @@ def preview(shop_id: str) -> None:
     who = st.selectbox(t("tpl.preview_member"), list(labels), format_func=labels.get, key="tpl_preview_member")
     advertising = st.checkbox(t("tpl.preview_advertising"), value=True, key="tpl_preview_ad")
     trigger = s["tpl_trigger"]
-    context = None
+    context = views.with_tracking(load_shop_sample(db, shop_id, trigger), trigger)
     if who != SAMPLE:
         cached, from_sample = load_member_context(db, shop_id, who, trigger)
         context = views.with_tracking(cached, trigger)
         if from_sample:
             st.caption(t("tpl.preview_uses_sample", parts=", ".join(from_sample)))
     template = {"subject": s["tpl_subject"], "preheader": s["tpl_preheader"], "html": s["tpl_html"],
-                "text": s["tpl_text"] or None}
+                "text": (s["tpl_text"] or None) if s.get("tpl_blocks") is None else None}
     rendered, problem = views.render_preview(template, trigger, context, advertising=advertising,
                                              sender=views.preview_sender(db, shop_id))
     if problem:
@@ -127,8 +266,11 @@ def preview(shop_id: str) -> None:
     if rendered.preheader:
         st.markdown(t("tpl.preview_preheader", preheader=rendered.preheader))
     # A data: URL gets an opaque origin: the e-mail's HTML cannot reach the console's page.
+    widths = {600: t("blocks.preview_desktop"), 375: t("blocks.preview_phone")}
+    width = st.segmented_control(t("blocks.preview_width"), list(widths), format_func=widths.get,
+                                 key="tpl_preview_width", default=600) or 600
     st.iframe("data:text/html;charset=utf-8;base64," + base64.b64encode(rendered.html.encode()).decode(),
-              height=640)
+              width=width, height=640)
     with st.expander(t("tpl.preview_text")):
         st.code(rendered.text, language=None, wrap_lines=True)
 
@@ -151,7 +293,7 @@ if st.session_state.get("tpl_loaded") != choice or "tpl_html" not in st.session_
     load_into_editor(choice, saved)
 if "tpl_flash" in st.session_state:
     st.success(st.session_state.pop("tpl_flash"), icon=":material/check_circle:")
-left, right = st.columns(2)
+left, right = st.columns([2, 3])  # the preview column holds a 600 px desktop mail on a laptop screen
 with left:
     editor(shop_id, saved)
     merge_field_list(st.session_state["tpl_trigger"])

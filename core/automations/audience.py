@@ -48,3 +48,28 @@ def stage_audience(con: duckdb.DuckDBPyConnection, automation_id: str, shop_id: 
     table = "_audience_" + re.sub(r"[^A-Za-z0-9]", "_", automation_id)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT member_key FROM ({sql})", params)
     return f" AND {column} IN (SELECT member_key FROM {table})"
+
+
+def stage_audiences(con: duckdb.DuckDBPyConnection, automation_ids: list[str]) -> set[str]:
+    """Resolve the audiences of these automations into one temp table `_audience (automation_id, member_key)`
+    for this unit of work, so evaluation keeps each automation's recipients with one join; returns the
+    automations that have an audience (one whose audience cannot be resolved has one, with no members)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _audience (automation_id VARCHAR, member_key VARCHAR)")
+    rows = con.execute("""SELECT automation_id, shop_id, audience FROM automations
+                          WHERE audience IS NOT NULL AND automation_id IN (SELECT unnest(?::VARCHAR[]))
+                          ORDER BY automation_id""", [automation_ids]).fetchall()
+    found: set[str] = set()
+    for automation_id, shop_id, audience in rows:
+        try:
+            member_sql = compiler.audience_member_sql(con, shop_id, audience)
+        except rules.RuleError as exc:
+            # A deleted segment must not stop the other automations: this one reaches nobody until fixed.
+            event(log, "automation.audience_unusable", automation_id=automation_id, error=str(exc))
+            found.add(automation_id)
+            continue
+        if member_sql is None:
+            continue
+        sql, params = member_sql
+        found.add(automation_id)
+        con.execute(f"INSERT INTO _audience SELECT ?, member_key FROM ({sql})", [automation_id, *params])
+    return found

@@ -33,7 +33,7 @@ _KEY = {"sender": "shop_id", "template": "template_id", "automation": "automatio
 _OPTIONAL = {  # may be left out of a file (the console's defaults apply)
     "sender": {"smtp_host", "smtp_port", "smtp_security", "smtp_username", "frequency_cap_enabled",
                "frequency_cap_hours", "reply_to", "postal_address"},
-    "template": {"shop_id", "trigger", "preheader", "text"},
+    "template": {"shop_id", "trigger", "preheader", "text", "blocks"},
     "automation": {"trigger_params", "delay_minutes", "max_lateness_minutes", "is_advertising", "status",
                    "template_id", "preheader", "audience", "sender_name", "sender_email"},
 }

@@ -8,10 +8,14 @@ re-scanned occurrence from being planned twice (what is already planned is
 dropped from the staged candidates first). The lookback is the trigger's
 maximum lateness: anything older would only be recorded as too late anyway.
 
-Cost: every query over orders is bounded in time so DuckDB's zone maps skip
-the old row groups, and the members are looked up once per tick for all
-automations; bench/bench_evaluate.py measures a tick over 1M members and 10M
-orders.
+Cost: the running automations of all shops are one table (`_autos`), and each
+trigger is one statement joining it to the members, orders or carts on the shop
+and each automation's own window; every scan is also bounded in time by
+constants (the union of the windows) so DuckDB's zone maps skip the old row
+groups. Audiences are one temp table joined the same way, and the members are
+looked up once per tick for all automations. So a tick costs a few statements
+whatever the number of shops and automations: bench/bench_evaluate.py measures
+one shop of 1M members and 10M orders, bench/bench_tick.py up to 400 shops.
 
 Only what became true while the automation was running counts: the candidates
 are joined to the running intervals of `automation_status_log`, so pausing
@@ -23,15 +27,44 @@ import datetime as dt
 from typing import Any
 
 import duckdb
+import polars as pl
 
-from core.automations.audience import stage_audience
+from core.automations.audience import stage_audiences
 from core.automations.manage import mark_evaluated
-from core.automations.triggers import AUTOMATION_COLUMNS, Automation, automation_from_row, bind, candidates_sql
+from core.automations.triggers import (
+    AUTOMATION_COLUMNS,
+    DEFAULT_CART_THRESHOLD_MINUTES,
+    SET_GROUP,
+    Automation,
+    automation_from_row,
+    bind,
+    candidates_sql,
+    set_candidates_sql,
+    set_window,
+)
 from core.messaging import outbox
 from core.store import Store
 
-# Each running automation's occurrences, filtered to its running intervals, are staged first; then one
-# statement judges them all with one look at the members (e-mail, consent) and the unsubscribes, and plans.
+# What every automation of a trigger finds (see triggers.set_candidates_sql), kept to the running intervals
+# of its own automation and to its audience (a join with `_audience`), once per occurrence.
+_STAGE_SET_SQL = """
+    INSERT INTO _cand
+    WITH cand AS ({candidates}),
+    runs AS (
+        SELECT automation_id, status, changed_at AS start_at,
+               lead(changed_at) OVER (PARTITION BY automation_id ORDER BY changed_at) AS end_at
+        FROM automation_status_log WHERE automation_id IN (SELECT automation_id FROM _autos))
+    SELECT c.automation_id, a.shop_id, c.member_key, c.occurrence_key, c.email, c.became_true_at, a.delay_minutes,
+           a.late_minutes, a.is_advertising
+    FROM cand c JOIN _autos a ON a.automation_id = c.automation_id
+    JOIN runs r ON r.automation_id = c.automation_id AND r.status = 'running' AND c.became_true_at >= r.start_at
+        AND (r.end_at IS NULL OR c.became_true_at < r.end_at)
+    WHERE NOT a.has_audience OR EXISTS (SELECT 1 FROM _audience au WHERE au.automation_id = c.automation_id
+                                        AND au.member_key = c.member_key)
+    QUALIFY row_number() OVER (PARTITION BY c.automation_id, c.occurrence_key ORDER BY c.became_true_at) = 1
+"""
+
+# A trigger evaluated one automation at a time (the owner's daily digest, which works per shop day).
 _STAGE_SQL = """
     INSERT INTO _cand
     WITH cand AS ({candidates}),
@@ -41,9 +74,16 @@ _STAGE_SQL = """
     SELECT $aid, $shop, c.member_key, c.occurrence_key, c.email, c.became_true_at, $delay, $late, $adv
     FROM cand c JOIN runs r ON r.status = 'running' AND c.became_true_at >= r.start_at
         AND (r.end_at IS NULL OR c.became_true_at < r.end_at)
-    WHERE TRUE{audience}
+    WHERE NOT $has_audience OR c.member_key IN (SELECT member_key FROM _audience WHERE automation_id = $aid)
     QUALIFY row_number() OVER (PARTITION BY c.occurrence_key ORDER BY c.became_true_at) = 1
 """
+
+_AUTOS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "automation_id": pl.Utf8, "shop_id": pl.Utf8, "trigger": pl.Utf8, "win_from": pl.Datetime("us", "UTC"),
+    "win_to": pl.Datetime("us", "UTC"), "sfrom": pl.Datetime("us", "UTC"), "sto": pl.Datetime("us", "UTC"),
+    "days": pl.Int32, "threshold": pl.Int32, "product_keys": pl.List(pl.Utf8), "category_keys": pl.List(pl.Utf8),
+    "filtered": pl.Boolean, "owner": pl.Utf8, "has_audience": pl.Boolean, "delay_minutes": pl.Int32,
+    "late_minutes": pl.Int32, "is_advertising": pl.Boolean}
 
 _PLAN_SQL = """
     WITH mem AS (
@@ -85,24 +125,63 @@ def running_automations(con: duckdb.DuckDBPyConnection) -> list[Automation]:
     return [automation_from_row(r) for r in rows]
 
 
-def window_start(con: duckdb.DuckDBPyConnection, a: Automation) -> dt.datetime | None:
-    if a.evaluated_until is not None:
-        return a.evaluated_until - a.max_lateness
-    rows = con.execute("""SELECT min(changed_at) FROM automation_status_log
-                          WHERE automation_id = ? AND status = 'running'""", [a.automation_id]).fetchall()
-    return rows[0][0] - dt.timedelta(microseconds=1) if rows and rows[0][0] else None
+def window_starts(con: duckdb.DuckDBPyConnection, automations: list[Automation]) -> dict[str, dt.datetime | None]:
+    """Where each automation's window starts: a lookback before where its last evaluation stopped, or just
+    before it first ran (read for all never-evaluated automations in one query)."""
+    starts: dict[str, dt.datetime | None] = {a.automation_id: a.evaluated_until - a.max_lateness
+                                              for a in automations if a.evaluated_until is not None}
+    fresh = [a.automation_id for a in automations if a.evaluated_until is None]
+    if fresh:
+        first = dict(con.execute("""SELECT automation_id, min(changed_at) FROM automation_status_log
+                                    WHERE status = 'running' AND automation_id IN (SELECT unnest(?::VARCHAR[]))
+                                    GROUP BY automation_id""", [fresh]).fetchall())
+        for aid in fresh:
+            starts[aid] = first[aid] - dt.timedelta(microseconds=1) if first.get(aid) else None
+    return starts
 
 
-def stage(con: duckdb.DuckDBPyConnection, a: Automation, now: dt.datetime) -> None:
-    """Stage one automation's occurrences that became true (while it ran) up to now."""
-    start = window_start(con, a)
-    if start is None or start >= now:
+def _autos_row(a: Automation, start: dt.datetime, now: dt.datetime, has_audience: bool) -> dict[str, Any]:
+    sfrom, sto = set_window(a, start, now)
+    products, categories = a.params.get("product_keys", []), a.params.get("category_keys", [])
+    return {"automation_id": a.automation_id, "shop_id": a.shop_id, "trigger": a.trigger, "win_from": start,
+            "win_to": now, "sfrom": sfrom, "sto": sto, "days": a.params.get("days"),
+            "threshold": a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES),
+            "product_keys": products, "category_keys": categories, "filtered": bool(products or categories),
+            "owner": a.params.get("recipient"), "has_audience": has_audience, "delay_minutes": a.delay_minutes,
+            "late_minutes": int(a.max_lateness.total_seconds() // 60), "is_advertising": a.is_advertising}
+
+
+def stage_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now: dt.datetime) -> None:
+    """Stage every automation's occurrences that became true (while it ran) up to now: one statement per
+    trigger for all automations of all shops, the audiences as a join."""
+    starts = window_starts(con, automations)
+    due = [a for a in automations if (start := starts[a.automation_id]) is not None and start < now]
+    if not due:
         return
-    candidates, params = candidates_sql(a, start, now)
+    with_audience = stage_audiences(con, [a.automation_id for a in due])
+    rows = [_autos_row(a, starts[a.automation_id] or now, now, a.automation_id in with_audience) for a in due]
+    con.register("_autos", pl.DataFrame(rows, schema=_AUTOS_SCHEMA).to_arrow())
+    try:
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for a, row in zip(due, rows, strict=True):
+            if set_candidates_sql(SET_GROUP.get(a.trigger, "")) is None:
+                _stage_one(con, a, row)
+            else:
+                groups.setdefault(SET_GROUP[a.trigger], []).append(row)
+        for group, members in groups.items():
+            sql = _STAGE_SET_SQL.format(candidates=set_candidates_sql(group))
+            params = {"lo": min(r["sfrom"] for r in members), "hi": max(r["sto"] for r in members),
+                      "now": max(r["win_to"] for r in members)}
+            con.execute(sql, bind(sql, params))
+    finally:
+        con.unregister("_autos")
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, a: Automation, row: dict[str, Any]) -> None:
+    candidates, params = candidates_sql(a, row["win_from"], row["win_to"])
     params.update({"aid": a.automation_id, "delay": a.delay_minutes, "adv": a.is_advertising,
-                   "late": int(a.max_lateness.total_seconds() // 60)})
-    sql = _STAGE_SQL.format(candidates=candidates,
-                            audience=stage_audience(con, a.automation_id, a.shop_id, "c.member_key"))
+                   "late": row["late_minutes"], "has_audience": row["has_audience"]})
+    sql = _STAGE_SQL.format(candidates=candidates)
     con.execute(sql, bind(sql, params))
 
 
@@ -112,12 +191,12 @@ def plan_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now:
                        occurrence_key VARCHAR, email VARCHAR, became_true_at TIMESTAMPTZ, delay_minutes INTEGER,
                        late_minutes INTEGER, is_advertising BOOLEAN)""")
     try:
-        for a in automations:
-            stage(con, a, now)
+        stage_all(con, automations, now)
         con.execute(_DROP_PLANNED_SQL)
         added = outbox.plan(con, _PLAN_SQL, {"now": now}, returning="automation_id")
     finally:
         con.execute("DROP TABLE IF EXISTS _cand")
+        con.execute("DROP TABLE IF EXISTS _audience")
     mark_evaluated(con, [a.automation_id for a in automations], now)
     counts = {a.automation_id: 0 for a in automations}
     for (aid,) in added:

@@ -132,6 +132,9 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     if not (out.get("name") or "").strip():
         raise AutomationError("name", "template_name_empty", "name: 템플릿 이름이 비어 있습니다")
     trigger = out.get("trigger") or "signup"
+    out["blocks"], html = _compiled_blocks(out.get("blocks"), trigger)
+    if html is not None:
+        out["html"] = html
     try:
         validate(out.get("subject") or "", out.get("html") or "", out.get("text"), trigger,
                  preheader=out.get("preheader"))
@@ -140,6 +143,23 @@ def check_template(fields: dict[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         raise AutomationError("trigger", "bad_trigger", f"trigger: {exc}", trigger=trigger) from None
     return out
+
+
+def _compiled_blocks(value: Any, trigger: str) -> tuple[str | None, str | None]:
+    """A template's block document (data or JSON text) checked and compiled: (the JSON to store, the HTML
+    it compiles to); (None, None) for a template written in raw HTML. The HTML always comes from the
+    blocks, so the two cannot disagree."""
+    from core.messaging import blocks
+    try:
+        document = blocks.loads(value)
+        if document is None:
+            return None, None
+        checked = blocks.check(document, trigger)
+        return blocks.dumps(checked), blocks.compile_html(checked, trigger)
+    except blocks.BlockError as exc:
+        refused = AutomationError("blocks", "bad_blocks", f"blocks: {exc.detail}")
+        refused.key, refused.params = exc.key, {**exc.params, "field": "blocks", "block_field": exc.field}
+        raise refused from None
 
 
 def check_sender(fields: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +234,7 @@ def has_working_sender(con: duckdb.DuckDBPyConnection, shop_id: str) -> bool:
 _AUTOMATION_FIELDS = ("automation_id", "shop_id", "name", "trigger", "trigger_params", "delay_minutes",
                       "max_lateness_minutes", "is_advertising", "status", "template_id", "subject", "preheader",
                       "sender_name", "sender_email", "audience")
-_TEMPLATE_FIELDS = ("template_id", "shop_id", "name", "trigger", "subject", "preheader", "html", "text")
+_TEMPLATE_FIELDS = ("template_id", "shop_id", "name", "trigger", "subject", "preheader", "html", "text", "blocks")
 SENDER_FIELDS = ("shop_id", "sender_name", "sender_email", "sender_contact", "smtp_host", "smtp_port",
                  "smtp_security", "smtp_username", "frequency_cap_enabled", "frequency_cap_hours", "reply_to",
                  "postal_address")
@@ -283,11 +303,14 @@ def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
 
 def save_template(store: Store, *, shop_id: str | None, name: str, trigger: str | None, subject: str, html: str,
                   now: dt.datetime, text: str | None = None, preheader: str | None = None,
-                  template_id: str | None = None) -> str:
-    """Validate (render against a sample member) and save; a broken template is refused with the line."""
+                  template_id: str | None = None, blocks: dict[str, Any] | None = None) -> str:
+    """Validate (render against a sample member) and save; a broken template is refused with the line.
+
+    With `blocks` (a block document) the HTML saved is compiled from them and they are kept beside it;
+    without, the template is raw HTML and any blocks it had are dropped (the HTML was edited by hand)."""
     t = check_template({"template_id": template_id or f"t-{uuid.uuid4().hex[:10]}", "shop_id": shop_id,
                         "name": name, "trigger": trigger, "subject": subject, "preheader": preheader,
-                        "html": html, "text": text})
+                        "html": html, "text": text, "blocks": blocks})
     with store.unit() as con:
         write_template(con, t, now)
     return t["template_id"]

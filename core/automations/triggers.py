@@ -378,3 +378,120 @@ CANCEL_SQL = f"""
         WHERE p.trigger IN ('purchased', 'delivered'))
     SELECT message_id, min(reason) AS reason FROM reasons GROUP BY message_id
 """
+
+
+# ------------------------------------------------------------------ every automation of a trigger at once
+#
+# The same occurrences as `candidates_sql`, for all running automations of one trigger across all shops in
+# one statement: the automations are a table (`_autos`, see core.automations.evaluate: automation_id,
+# shop_id, trigger, win_from, win_to, sfrom, sto, days, threshold, product_keys, category_keys, filtered,
+# owner), joined to the rows on the shop and each automation's own window. Each scan also compares its
+# time column with constants ($lo, $hi: the union of the windows; $now: the latest end) so DuckDB's
+# row-group statistics still skip the older rows. Returns (automation_id, member_key, occurrence_key,
+# email, became_true_at). `sfrom`/`sto` are the window moved back by the trigger's days or threshold, as
+# `candidates_sql` computes them.
+_SET_SQL: dict[str, str] = {
+    "purchased": f"""
+        WITH a AS (SELECT * FROM _autos WHERE trigger = 'purchased'),
+        po AS (
+            SELECT a.automation_id, a.filtered, a.product_keys, a.category_keys, o.shop_id, o.member_key,
+                   o.order_key, o.email, o.paid_at
+            FROM orders o JOIN a ON o.shop_id = a.shop_id AND o.paid_at > a.win_from AND o.paid_at <= a.win_to
+            WHERE o.paid_at > $lo AND o.paid_at <= $hi AND o.{_LIVE}),
+        matched AS (
+            SELECT DISTINCT po.automation_id, po.order_key FROM po
+            JOIN order_items oi ON oi.shop_id = po.shop_id AND oi.order_key = po.order_key
+            LEFT JOIN products pr ON pr.shop_id = oi.shop_id AND pr.product_key = oi.product_key
+            WHERE po.filtered AND (list_contains(po.product_keys, oi.product_key)
+                                   OR coalesce(list_has_any(pr.category_keys, po.category_keys), FALSE)))
+        SELECT po.automation_id, po.member_key, po.order_key AS occurrence_key, po.email, po.paid_at AS became_true_at
+        FROM po WHERE NOT po.filtered OR EXISTS (
+            SELECT 1 FROM matched m WHERE m.automation_id = po.automation_id AND m.order_key = po.order_key)""",
+    "delivered": """
+        SELECT a.automation_id, o.member_key, o.order_key AS occurrence_key, o.email, o.delivered_at AS became_true_at
+        FROM orders o JOIN _autos a ON a.trigger = 'delivered' AND o.shop_id = a.shop_id
+            AND o.delivered_at > a.win_from AND o.delivered_at <= a.win_to
+        WHERE o.delivered_at > $lo AND o.delivered_at <= $hi AND o.status IN ('delivered', 'confirmed')""",
+    "signup": """
+        SELECT a.automation_id, m.member_key, m.member_key AS occurrence_key, m.email, m.signed_up_at AS became_true_at
+        FROM members m JOIN _autos a ON a.trigger = 'signup' AND m.shop_id = a.shop_id
+            AND m.signed_up_at > a.win_from AND m.signed_up_at <= a.win_to
+        WHERE m.signed_up_at > $lo AND m.signed_up_at <= $hi""",
+    # No order in (sfrom, became_true_at] is the same as "the first order since sfrom, if any, came after".
+    "no_first_purchase": f"""
+        WITH cand AS (
+            SELECT a.automation_id, m.shop_id, m.member_key, m.email, a.sfrom,
+                   m.signed_up_at + to_days(a.days) AS became_true_at
+            FROM members m JOIN _autos a ON a.trigger = 'no_first_purchase' AND m.shop_id = a.shop_id
+                AND m.signed_up_at > a.sfrom AND m.signed_up_at <= a.sto
+            WHERE m.signed_up_at > $lo AND m.signed_up_at <= $hi),
+        bought AS (
+            SELECT o.shop_id, o.member_key, o.ordered_at FROM orders o
+            WHERE o.ordered_at > $lo AND o.ordered_at <= $now AND o.{_LIVE}
+                AND o.member_key IN (SELECT member_key FROM cand))
+        SELECT c.automation_id, c.member_key, c.member_key AS occurrence_key, c.email, c.became_true_at
+        FROM cand c WHERE NOT EXISTS (
+            SELECT 1 FROM bought b WHERE b.shop_id = c.shop_id AND b.member_key = c.member_key
+                AND b.ordered_at > c.sfrom AND b.ordered_at <= c.became_true_at)""",
+    "no_repurchase": f"""
+        WITH cand AS (
+            SELECT a.automation_id, o.shop_id, o.member_key, o.order_key, o.ordered_at AS ref_at,
+                   o.ordered_at + to_days(a.days) AS became_true_at
+            FROM orders o JOIN _autos a ON a.trigger = 'no_repurchase' AND o.shop_id = a.shop_id
+                AND o.ordered_at > a.sfrom AND o.ordered_at <= a.sto
+            WHERE o.ordered_at > $lo AND o.ordered_at <= $hi AND o.member_key IS NOT NULL
+                AND o.paid_at IS NOT NULL AND o.{_LIVE}),
+        later AS (
+            SELECT o.shop_id, o.member_key, o.order_key, o.ordered_at FROM orders o
+            WHERE o.ordered_at > $lo AND o.ordered_at <= $now AND o.{_LIVE}
+                AND o.member_key IN (SELECT member_key FROM cand))
+        SELECT c.automation_id, c.member_key, c.order_key AS occurrence_key, NULL::VARCHAR AS email, c.became_true_at
+        FROM cand c WHERE NOT EXISTS (
+            SELECT 1 FROM later l WHERE l.shop_id = c.shop_id AND l.member_key = c.member_key
+                AND l.order_key <> c.order_key AND l.ordered_at >= c.ref_at AND l.ordered_at <= c.became_true_at)""",
+    # Reminders and the owner's notices find the same carts; a notice is addressed to the owner, no member.
+    "cart_abandoned": f"""
+        WITH cand AS (
+            SELECT a.automation_id, a.trigger, a.owner, a.sfrom, a.win_to, c.shop_id, c.member_key, c.cart_key,
+                   c.email, c.last_activity_at, c.last_activity_at + to_minutes(a.threshold) AS became_true_at
+            FROM carts c JOIN _autos a ON a.trigger IN ('cart_abandoned', 'cart_notice') AND c.shop_id = a.shop_id
+                AND c.last_activity_at > a.sfrom AND c.last_activity_at <= a.sto
+            WHERE c.last_activity_at > $lo AND c.last_activity_at <= $hi AND c.status = 'open'
+                AND c.order_key IS NULL AND (c.email IS NOT NULL OR c.member_key IS NOT NULL)),
+        ordered AS (
+            SELECT o.shop_id, o.member_key, o.cart_key, o.ordered_at FROM orders o
+            WHERE o.ordered_at > $lo AND o.ordered_at <= $now AND o.{_LIVE}
+                AND (o.member_key IN (SELECT member_key FROM cand) OR o.cart_key IN (SELECT cart_key FROM cand))),
+        gone AS (
+            SELECT DISTINCT c.automation_id, c.cart_key FROM cand c JOIN ordered o
+              ON o.shop_id = c.shop_id AND o.ordered_at > c.sfrom AND o.ordered_at <= c.win_to
+                 AND ((o.cart_key = c.cart_key) OR (o.member_key = c.member_key AND o.ordered_at >= c.last_activity_at
+                                                    AND o.ordered_at <= c.became_true_at)))
+        SELECT c.automation_id,
+               CASE WHEN c.trigger = 'cart_notice' THEN NULL::VARCHAR ELSE c.member_key END AS member_key,
+               c.cart_key AS occurrence_key,
+               CASE WHEN c.trigger = 'cart_notice' THEN c.owner ELSE c.email END AS email, c.became_true_at
+        FROM cand c
+        WHERE NOT EXISTS (SELECT 1 FROM gone g WHERE g.automation_id = c.automation_id AND g.cart_key = c.cart_key)""",
+}
+_SET_SQL["cart_notice"] = _SET_SQL["cart_abandoned"]
+# How each trigger's statement is named among the triggers it serves (cart notices share the cart SQL).
+SET_GROUP: dict[str, str] = {t: ("cart_abandoned" if t == "cart_notice" else t) for t in _SET_SQL}
+
+
+def set_window(a: Automation, window_from: dt.datetime, window_to: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The window of the rows a trigger reads (`sfrom`, `sto`): signups, orders or cart activity that
+    become true in (window_from, window_to] lie that many days or minutes earlier."""
+    if a.trigger in ("no_first_purchase", "no_repurchase"):
+        back = dt.timedelta(days=int(a.params["days"]))
+    elif a.trigger in ("cart_abandoned", "cart_notice"):
+        back = dt.timedelta(minutes=int(a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES)))
+    else:
+        back = dt.timedelta(0)
+    return window_from - back, window_to - back
+
+
+def set_candidates_sql(group: str) -> str | None:
+    """The statement finding the occurrences of every automation of `group` in `_autos` at once; None for a
+    trigger that is evaluated one automation at a time (`candidates_sql`)."""
+    return _SET_SQL.get(group)

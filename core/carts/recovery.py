@@ -61,7 +61,7 @@ def quick_setup(store: Store, shop_id: str, *, now: dt.datetime, sender_name: st
     starter = templates.starter_template(TRIGGER)
     template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=TRIGGER,
                                        subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                       preheader=starter["preheader"], now=now)
+                                       preheader=starter["preheader"], blocks=starter["blocks"], now=now)
     reminders = [("장바구니 리마인드", delay_minutes, MAX_LATENESS_MINUTES)]
     if second_reminder_hours:
         reminders.append((f"장바구니 리마인드 ({second_reminder_hours}시간 뒤 2차)", second_reminder_hours * 60,
@@ -174,7 +174,7 @@ def _create_owner_automation(store: Store, shop_id: str, trigger: str, params: d
     starter = templates.starter_template(trigger)
     template_id = manage.save_template(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
                                        subject=starter["subject"], html=starter["html"], text=starter["text"],
-                                       preheader=starter["preheader"], now=now)
+                                       preheader=starter["preheader"], blocks=starter["blocks"], now=now)
     return manage.create_automation(store, shop_id=shop_id, name=starter["name"], trigger=trigger,
                                     subject=starter["subject"], preheader=starter["preheader"],
                                     sender_name="", sender_email="", template_id=template_id,

@@ -199,7 +199,8 @@ def carts_csv(frame: pl.DataFrame, headers: Mapping[str, str], tz: str) -> bytes
     times = [c for c in ("last_activity_at", "abandoned_at", "emailed_at", "clicked_at") if c in frame.columns]
     out = frame.select(list(CSV_COLUMNS)).with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in times],
-        pl.col("total_amount").cast(pl.Float64), pl.col("recovered_amount").cast(pl.Float64),
+        # Whole won, as the shop charged them: Excel shows 193300, not 193300.0.
+        pl.col("total_amount").round(0).cast(pl.Int64), pl.col("recovered_amount").round(0).cast(pl.Int64),
     ).rename({c: headers.get(c, c) for c in CSV_COLUMNS})
     buffer = io.BytesIO()
     out.write_csv(buffer)

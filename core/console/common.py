@@ -7,6 +7,7 @@ here: the pages lay out what these functions return.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -31,6 +32,41 @@ def store_path() -> str:
 def now() -> dt.datetime:
     """The console's clock: the console is an edge, so it may read it and pass it down."""
     return clock.now()
+
+
+# A chart's date axis as d3-time-format (what Vega-Lite formats axes with): Vega-Lite's own labels are English
+# ("Dec 07"); a Korean axis is written in numbers and Korean units, so no English month name shows.
+DATE_AXIS_FORMATS = {"ko": "%-m월 %-d일", "en": "%b %-d"}
+
+
+def date_axis_format() -> str:
+    """How a chart labels a day in the run's language."""
+    return DATE_AXIS_FORMATS.get(i18n.language(), DATE_AXIS_FORMATS["ko"])
+
+
+def relabel(state: MutableMapping[str, Any], page: str, keys: Iterable[str]) -> None:
+    """Have a page's keyed selectboxes show their options in the run's language once the language changed.
+
+    The browser keeps showing the label a keyed selectbox was last drawn with, so after a change of language
+    it would still read "배송완료" in English (its value is right). Setting a widget's value through the
+    session state (`state`, st.session_state) makes Streamlit send the label again; done once per change.
+    """
+    marker = f"{page}.labels_language"
+    if state.get(marker) == i18n.language():
+        return
+    for key in keys:
+        if key in state:
+            state[key] = state[key]
+    state[marker] = i18n.language()
+
+
+def multiselect_words() -> dict[str, Any]:
+    """A multiselect's placeholder and "Select all" entry in the run's language: Streamlit words both in
+    English only, so a Korean screen gets our placeholder and no "Select all" entry."""
+    words: dict[str, Any] = {"placeholder": t("console.choose")}
+    if i18n.language() != "en":  # Streamlit's own threshold stays for English
+        words["select_all"] = False
+    return words
 
 
 def first(rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:

@@ -18,6 +18,7 @@ import polars as pl
 from core import clock
 from core import csv_import as domain
 from core.console.common import StoreLike, open_store, store_path
+from core.console.integrations import run_error
 from core.console.overview import SyncRun, sync_history
 from core.csv_import import KINDS, LINE, CsvFile, Field, fields, suggest_mapping
 from core.errors import CoreError, ErrorRecord
@@ -28,7 +29,8 @@ from core.store import StoreError
 __all__ = ["KINDS", "LINE", "Checked", "CsvError", "CsvFile", "Field", "ImportResult", "MappingError",
            "NotCsvShop", "Refused", "WordedBadRow", "check", "check_for_shop", "create_csv_shop", "csv_shops",
            "explain", "field_label", "fields", "first_rows", "import_checked", "import_csv", "read_csv",
-           "reason_words", "suggest_mapping", "store_path", "SyncRun", "history", "StoreUnusable", "ShopRefused"]
+           "reason_words", "result_words", "run_words",
+           "suggest_mapping", "store_path", "SyncRun", "history", "StoreUnusable", "ShopRefused"]
 
 # The store held past its wait: nothing was written, the file is still there to import again.
 StoreUnusable = StoreError
@@ -251,3 +253,19 @@ def import_csv(store: StoreLike, shop_id: str, kind: str, data: bytes | CsvFile,
 def history(store: StoreLike, shop_id: str, limit: int = 20) -> list[SyncRun]:
     """The shop's imports, newest first."""
     return sync_history(store, shop_id, limit)
+
+
+# The text a run or a result keeps was worded in the language of whoever imported; the reader may read
+# another, so both are worded again from the error's key and parameters (the kept text is the fallback).
+
+def run_words(run: SyncRun, lang: str | None = None) -> str:
+    """Why an import in the history did not take every row, in the reader's language ("" when it did)."""
+    record = run_error(run)
+    return explain(record, lang) if record else ""
+
+
+def result_words(result: ImportResult, lang: str | None = None) -> str:
+    """Why an import just made did not take every row, in the reader's language ("" when it did)."""
+    if result.record is not None:
+        return explain(result.record, lang)
+    return result.error or ""

@@ -115,6 +115,7 @@ _KEY_WORDS = {
     "sync.already_running": "integrations.error_running",
     "sync.interrupted": "error.interrupted",
     "sync.no_client": "error.no_client",
+    "sync.reconnect_needed": "errors.sync.reconnect_needed",
 }
 _KIND_WORDS = {
     Kind.AUTH: "error.auth",

@@ -1,5 +1,5 @@
-"""What the Overview page shows: counts, revenue, carts, orders by day, the last sync and the sync
-errors still standing. The shop list and the sync history here are read by the Integrations page and
+"""What the Overview page shows: the first-run guide, counts, revenue, carts, orders by day, the last
+sync and the sync errors still standing. The shop list and the sync history here are read by the Integrations page and
 the sidebar too.
 
 Each function opens the store for one unit of work and closes it (a page
@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from core import clock
+from core.automations import manage
 from core.console import integrations
 from core.console.common import StoreLike, open_store, store_path
 
@@ -258,3 +260,41 @@ def dashboard(store: StoreLike, shop_id: str, tz: str, errors_shown: int = 5) ->
 def sync_error_words(run: SyncRun) -> str:
     """A failed run's error in plain words, naming the step it stopped at."""
     return integrations.explain_error(integrations.run_error(run), run["entity"])
+
+
+# The first-run guide: the four steps that take a newcomer from "connected" to "seen it sent", in order,
+# each with the page that does it. The sender page may be missing from this build: `linkable` says so.
+GUIDE_STEPS = ("shop", "sender", "automation", "loyalty")
+GUIDE_PAGES = {"shop": "pages/integrations.py", "sender": "pages/sender.py",
+               "automation": "pages/automations.py", "loyalty": "pages/loyalty.py"}
+_APP_ROOT = Path(__file__).resolve().parents[2]
+
+
+class GuideStep(TypedDict):
+    step: str
+    done: bool
+    page: str
+
+
+def guide(store: StoreLike, shop_id: str | None) -> list[GuideStep]:
+    """Which first-run steps the chosen shop has done: connected and synced once, a sender with an SMTP host,
+    a running automation, stamps or warranties switched on. With no shop, none is done."""
+    done = dict.fromkeys(GUIDE_STEPS, False)
+    if shop_id:
+        with open_store(store).unit() as con:
+            done["shop"], done["automation"], done["loyalty"] = con.execute(
+                """SELECT EXISTS (SELECT 1 FROM shops s WHERE s.shop_id = $shop AND EXISTS (
+                                      SELECT 1 FROM sync_runs r WHERE r.shop_id = s.shop_id
+                                      AND r.status = 'succeeded')),
+                          EXISTS (SELECT 1 FROM automations WHERE shop_id = $shop AND status = 'running'),
+                          EXISTS (SELECT 1 FROM loyalty_settings WHERE shop_id = $shop
+                                  AND kind IN ('stamp', 'warranty') AND enabled)""",
+                {"shop": shop_id}).fetchall()[0]  # EXISTS: always one row
+            # The rule automations start by, so the guide ticks exactly when starting is allowed.
+            done["sender"] = manage.has_working_sender(con, shop_id)
+    return [GuideStep(step=step, done=bool(done[step]), page=GUIDE_PAGES[step]) for step in GUIDE_STEPS]
+
+
+def linkable(page: str) -> bool:
+    """Whether the console has this page file: a link to a page the navigation lacks would fail the page."""
+    return (_APP_ROOT / page).is_file()

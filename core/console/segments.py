@@ -77,8 +77,31 @@ def rule_json(rule: dict[str, Any]) -> str:
 
 
 def filter_options(store: StoreLike, shop_id: str) -> dict[str, Any]:
-    """The shop's products, categories and member groups, for the form's pickers."""
-    return explorer.filter_options(store, shop_id)
+    """The shop's products, categories and member groups (with the name each group is shown by), for the
+    form's pickers."""
+    options = explorer.filter_options(store, shop_id)
+    return options | {"group_names": group_names(store, shop_id, options["groups"])}
+
+
+def group_names(store: StoreLike, shop_id: str, groups: list[str] | None = None,
+                lang: str | None = None) -> dict[str, str]:
+    """Each member group (회원 등급) of the shop -> the name to show it by.
+
+    A platform that reports a grade by its name (Godomall's groupNm, a CSV's 회원등급) stores the name, shown as
+    it is. Cafe24 reports only the grade's number (group_no); the shop's settings may name its numbers
+    (`member_groups`: {"1": "일반회원", ...}), else a number reads "등급 1", never a bare number.
+    """
+    if groups is None:
+        groups = explorer.filter_options(store, shop_id)["groups"]
+    current = shop(store, shop_id)
+    settings: dict[str, Any] = current["settings"] if current else {}
+    known = {str(k): str(v) for k, v in (settings.get("member_groups") or {}).items()}
+    return {g: known.get(g) or (t("segments.group_number", lang, n=g) if g.isdecimal() else g) for g in groups}
+
+
+def named_groups(sample: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """A members frame with each member group replaced by its name."""
+    return sample.with_columns(pl.col("member_group").replace(names)) if names else sample
 
 
 def explore(store: StoreLike, shop_id: str, rule: str) -> explorer.Exploration:
@@ -130,7 +153,7 @@ def delete_segment(store: StoreLike, segment_id: str) -> None:
 def export_csv(store: StoreLike, shop_id: str, rule: dict[str, Any], lang: str) -> bytes:
     """The rule's members now, as CSV bytes, with headers in `lang`."""
     headers = {c: t(f"segments.csv.{c}", lang) for c in explorer.CSV_COLUMNS}
-    return explorer.export_csv(store, rule, shop_id, headers)
+    return explorer.export_csv(store, rule, shop_id, headers, group_names(store, shop_id, lang=lang))
 
 
 def week_ahead(store: StoreLike, shop_id: str, tz: str) -> list[automations.WeekAhead]:

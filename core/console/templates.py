@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 
 from core.automations import manage
 from core.automations.context import attach_contexts
+from core.console import block_editor
 from core.console.common import (
     AddressBook,
     StoreLike,
@@ -46,6 +47,7 @@ class SavedTemplate(TypedDict):
     text: str | None
     updated_at: Any
     used_by: list[str]
+    blocks: list[dict[str, Any]] | None   # the block editor's document; None: written in raw HTML
 
 
 def saved_templates(store: StoreLike, shop_id: str | None) -> list[SavedTemplate]:
@@ -53,17 +55,25 @@ def saved_templates(store: StoreLike, shop_id: str | None) -> list[SavedTemplate
     with open_store(store).unit() as con:
         rows = con.execute("""
             SELECT t.template_id, t.shop_id, t.name, t.trigger, t.subject, t.preheader, t.html, t.text, t.updated_at,
+                   t.blocks,
                    list(a.name ORDER BY a.name) FILTER (WHERE a.name IS NOT NULL) AS used_by
             FROM templates t LEFT JOIN automations a ON a.template_id = t.template_id
             WHERE $shop IS NULL OR t.shop_id = $shop OR t.shop_id IS NULL
             GROUP BY ALL ORDER BY t.updated_at DESC, t.template_id""", {"shop": shop_id}).fetchall()
     return [SavedTemplate(template_id=r[0], shop_id=r[1], name=r[2], trigger=r[3], subject=r[4], preheader=r[5],
-                          html=r[6], text=r[7], updated_at=r[8], used_by=list(r[9] or [])) for r in rows]
+                          html=r[6], text=r[7], updated_at=r[8], used_by=list(r[10] or []),
+                          blocks=block_editor.stored_blocks(r[9])) for r in rows]
 
 
 def starter_template(trigger: str) -> dict[str, Any]:
     """The ready-made template of a trigger (name, subject, preview text, HTML, text)."""
     return dict(tpl.starter_template(trigger))
+
+
+def block_starter(trigger: str) -> dict[str, Any]:
+    """The ready-made template of a trigger as the block editor opens it: its blocks (with the editor's
+    ids) and the HTML they compile to, beside the name, subject, preview text and text."""
+    return block_editor.starter(trigger)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,15 +103,26 @@ def template_problem(subject: str, html: str, text: str | None, trigger: str,
 
 def save_template(store: StoreLike, *, shop_id: str | None, name: str, trigger: str, subject: str,
                   html: str, text: str | None, preheader: str | None,
-                  template_id: str | None = None) -> tuple[str | None, TemplateProblem | None]:
-    """Save after checking; a broken template is not saved and the problem (with its line) is returned."""
+                  template_id: str | None = None,
+                  blocks: list[dict[str, Any]] | None = None) -> tuple[str | None, TemplateProblem | None]:
+    """Save after checking; a broken template is not saved and the problem (with its line) is returned.
+
+    With `blocks` the template is the block editor's: its HTML is compiled from them and they are kept, and
+    it has no text part of its own (one is made from the HTML when it is rendered, so it never goes stale)."""
+    if blocks is not None:
+        text = None
+        compiled, block_problem = block_editor.compiled(blocks, trigger)
+        if block_problem is not None:
+            return None, TemplateProblem("blocks", t("blocks.part"), None, block_problem.message, "")
+        html = compiled or ""
     problem = template_problem(subject, html, text, trigger, preheader)
     if problem is not None:
         return None, problem
     try:
         saved = manage.save_template(open_store(store), shop_id=shop_id, name=name, trigger=trigger,
                                      subject=subject, html=html, text=text or None, preheader=preheader,
-                                     template_id=template_id, now=now())
+                                     template_id=template_id, now=now(),
+                                     blocks=block_editor.document(blocks) if blocks is not None else None)
     except manage.AutomationError as exc:
         return None, TemplateProblem("name", "name", None, describe(exc), "")
     return saved, None
@@ -174,11 +195,13 @@ def with_tracking(context: dict[str, Any], trigger: str) -> dict[str, Any]:
 
 
 def preview_sender(store: StoreLike, shop_id: str | None) -> dict[str, Any]:
-    """The shop's sender when it is set up with a contact (the law wants one in an ad), else the sample's."""
+    """The shop's sender when it is set up with a contact (the law wants one in an ad), else the sample's
+    contact under the shop's own name."""
     if shop_id:
         sender = sender_defaults(store, shop_id)
         if sender["configured"] and sender["sender_contact"]:
             return dict(sender)
+        return {**tpl.SAMPLE_SENDER, "sender_name": sender["sender_name"] or tpl.SAMPLE_SENDER["sender_name"]}
     return dict(tpl.SAMPLE_SENDER)
 
 

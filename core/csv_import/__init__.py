@@ -3,7 +3,11 @@
 read_csv (bytes -> CsvFile: encoding, headers, rows with their lines) → suggest_mapping (headers ->
 fields) → check / check_for_shop (good rows in normal form, bad rows with line and reasons) →
 import_checked (one unit of work, recorded as a sync run). import_csv does all four.
+
+import_file does the same batch by batch in bounded memory (open_csv -> batches -> staged on disk ->
+swapped into the store), for files of any size.
 """
+from core.csv_import.batches import BATCH_BYTES, BatchSource, CsvBatches, open_csv
 from core.csv_import.fields import FIELDS, KINDS, Field, fields, suggest_mapping
 from core.csv_import.importer import (
     PLATFORM,
@@ -17,6 +21,7 @@ from core.csv_import.importer import (
     csv_shops,
     import_checked,
     import_csv,
+    import_file,
     technical,
 )
 from core.csv_import.reading import LINE, CsvError, CsvFile, read_csv
@@ -25,4 +30,5 @@ from core.csv_import.validate import BadRow, Checked, MappingError, Reason, chec
 __all__ = ["FIELDS", "KINDS", "LINE", "PLATFORM", "BadRow", "Checked", "CsvError", "CsvFile", "Field",
            "ImportResult", "MappingError", "NotCsvShop", "Reason", "Words", "bad_rows_record", "check",
            "check_for_shop", "create_csv_shop", "csv_shop", "csv_shops", "fields", "first_rows", "import_checked",
-           "import_csv", "read_csv", "suggest_mapping", "technical"]
+           "import_csv", "read_csv",
+           "BATCH_BYTES", "BatchSource", "CsvBatches", "import_file", "open_csv", "suggest_mapping", "technical"]

@@ -16,18 +16,29 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from core.csv_import.batches import BatchSource, open_csv
 from core.csv_import.fields import KEYS, TABLES, suggest_mapping
 from core.csv_import.reading import LINE, CsvFile, read_csv
+from core.csv_import.staging import (
+    MEMORY_LIMIT,
+    MEMORY_LIMIT_ONE_UNIT,
+    Staged,
+    slices,
+    stage,
+    staging_directory,
+    store_failure,
+)
 from core.csv_import.validate import Checked, check
 from core.errors import Conflict, ErrorRecord, InvalidInput, Kind
 from core.log import event
 from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
-from core.store import Store, StoreError, upsert
+from core.store import Store, StoreError, table_columns, upsert
 from core.sync import runs
 
 log = logging.getLogger("core.csv_import")
@@ -150,8 +161,7 @@ def import_checked(store: Store, shop_id: str, checked: Checked, *, now: dt.date
             write_checked(con, shop_id, checked, now)
             _insert_run(con, result, now)
     except (duckdb.Error, StoreError) as exc:
-        failed = ErrorRecord(Kind.BUSY if isinstance(exc, StoreError) else Kind.INTERNAL, "csv.run.store_failed",
-                             {"problem": str(exc)}, f"the store refused the import: {exc}")
+        failed = store_failure(exc)
         result = dataclasses.replace(result, status="failed", imported=0, error=failed,
                                      recorded=_cap(words(failed)))
         try:
@@ -189,22 +199,90 @@ def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked
         whole = frame.select("order_key").unique().filter(~pl.col("order_key").is_in(list(checked.partial_orders)))
         con.register("_csv_orders", whole.to_arrow())
         try:
-            con.execute("DELETE FROM order_items WHERE shop_id = ? AND order_key IN "
-                        "(SELECT order_key FROM _csv_orders)", [shop_id])
+            _replace_items(con, shop_id, "SELECT order_key FROM _csv_orders", {})
         finally:
             con.unregister("_csv_orders")
     upsert(con, table, frame, ("shop_id", key))
     if kind == "orders":
         con.register("_csv_orders", frame.select("order_key").to_arrow())
         try:
-            con.execute("""
-                UPDATE orders AS o SET member_key = m.member_key
-                FROM (SELECT email, min(member_key) AS member_key FROM members
-                      WHERE shop_id = $shop AND email IS NOT NULL GROUP BY email HAVING count(*) = 1) AS m
-                WHERE o.shop_id = $shop AND o.member_key IS NULL AND o.email = m.email
-                  AND o.order_key IN (SELECT order_key FROM _csv_orders)""", {"shop": shop_id})
+            _link_members(con, shop_id, "SELECT order_key FROM _csv_orders")
         finally:
             con.unregister("_csv_orders")
+
+
+def _replace_items(con: duckdb.DuckDBPyConnection, shop_id: str, orders: str, params: dict[str, Any]) -> None:
+    """An order's items in the file replace its stored items: those of the orders `orders` selects go."""
+    con.execute(f"DELETE FROM order_items WHERE shop_id = $shop AND order_key IN ({orders})",
+                {"shop": shop_id, **params})
+
+
+def _link_members(con: duckdb.DuckDBPyConnection, shop_id: str, orders: str) -> None:
+    """An order of `orders` (a query of order keys) without a member key goes to the one member with its
+    e-mail."""
+    con.execute(f"""
+        UPDATE orders AS o SET member_key = m.member_key
+        FROM (SELECT email, min(member_key) AS member_key FROM members
+              WHERE shop_id = $shop AND email IS NOT NULL GROUP BY email HAVING count(*) = 1) AS m
+        WHERE o.shop_id = $shop AND o.member_key IS NULL AND o.email = m.email
+          AND o.order_key IN ({orders})""", {"shop": shop_id})
+
+
+# ---- staged rows into the store --------------------------------------------------------------------------------------
+
+def write_staged(con: duckdb.DuckDBPyConnection, shop_id: str, staged: Staged, batches: list[Path],
+                 now: dt.datetime, *, first: bool, positional: bool, memory_limit: str = MEMORY_LIMIT) -> int:
+    """Upsert the good rows of `batches` (staged files) into the kind's table by key, in `con`'s unit; an
+    order's items in the file replace its stored items (unless one of its lines was bad: done with the
+    `first` slice, for every order in the file); an order without a member key is linked to the one member
+    with its e-mail. Returns the rows written."""
+    kind, table, key = staged.kind, TABLES[staged.kind], KEYS[staged.kind]
+    name = f"_csv_staged_{uuid.uuid4().hex[:12]}"
+    files = [str(p) for p in batches]
+    select = f'* EXCLUDE ("{LINE}")'
+    if positional:  # the n-th line of an order in the file is its n-th item, counted over the whole file
+        select = f'* EXCLUDE ("{LINE}", item_key, position), order_key || \'#\' || position AS item_key'
+        source = f"""(SELECT g.*, p.position FROM read_parquet($files) g JOIN (
+                         SELECT "{LINE}", row_number() OVER (PARTITION BY order_key ORDER BY "{LINE}") AS position
+                         FROM read_parquet($keys) WHERE order_key IS NOT NULL) p USING ("{LINE}"))"""
+    else:
+        source = "read_parquet($files)"
+    params: dict[str, Any] = {"files": files, "repeated": staged.repeated, "shop": shop_id, "now": now}
+    if positional:
+        params["keys"] = [str(p) for p in staged.keys]
+    # Bounded for this unit only (the store's lock keeps every other unit out while it runs), then reset. On an
+    # error the unit rolls back and closes its connection, and the staged table and the limit go with it.
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"""CREATE TEMP TABLE {name} AS
+                    SELECT {select}, $shop::VARCHAR AS shop_id, $now::TIMESTAMPTZ AS synced_at FROM {source}
+                    WHERE NOT list_contains($repeated::BIGINT[], "{LINE}")""", params)
+    if kind == "order_items" and first:
+        _replace_items(con, shop_id, "SELECT order_key FROM read_parquet($files) "
+                       "WHERE NOT list_contains($partial::VARCHAR[], order_key)",
+                       {"files": [str(p) for p in staged.batches], "partial": sorted(staged.partial_orders)})
+    written = _swap(con, table, name, ("shop_id", key))
+    if kind == "orders":
+        _link_members(con, shop_id, f"SELECT order_key FROM {name}")
+    con.execute(f"DROP TABLE {name}")
+    con.execute("RESET memory_limit")
+    return written
+
+
+def _swap(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: tuple[str, ...]) -> int:
+    """The staged rows into `table`: an UPDATE of the keys it holds and an INSERT of the rest (what
+    core.store.upsert does with a frame; here the rows are a table of the same unit)."""
+    columns = [c for c in table_columns(con, staged)]
+    unknown = [c for c in columns if c not in table_columns(con, table)]
+    if unknown:
+        raise StoreError(f"{table} has no column(s) {', '.join(unknown)}")
+    cols = ", ".join(f'"{c}"' for c in columns)
+    match = " AND ".join(f't."{k}" = f."{k}"' for k in key)
+    updates = ", ".join(f'"{c}" = f."{c}"' for c in columns if c not in key)
+    con.execute(f'UPDATE "{table}" AS t SET {updates} FROM {staged} AS f WHERE {match}')
+    con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {staged} AS f '
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE {match})')
+    row = con.execute(f"SELECT count(*) FROM {staged}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile,
@@ -216,6 +294,59 @@ def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile,
     checked = check_for_shop(store, shop_id, kind, csv_file, mapping)
     return checked, import_checked(store, shop_id, checked, now=now, all_or_nothing=all_or_nothing,
                                    file_name=file_name or csv_file.name, words=words)
+
+
+def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes | Path,
+                mapping: dict[str, str | None] | None = None, *, now: dt.datetime, all_or_nothing: bool = False,
+                file_name: str = "", words: Words = technical) -> tuple[Checked, ImportResult]:
+    """Read, check and import a file batch by batch, in memory that does not grow with the file
+    (core/csv_import/staging.py): the same checks, bad rows and lines, and the same store, as import_csv.
+
+    `data` is a batch source, a CSV file's bytes or its path. All or nothing swaps the staged rows in with
+    the run in one unit of work; the good rows are written batch by batch, committed every few batches, the
+    run with the last unit (should the store fail midway, the units committed stay, and the failed run counts
+    their rows). The returned Checked
+    has the counts and bad rows; its `good` holds no rows (they went to the store)."""
+    shop = csv_shop(store, shop_id)
+    source = data if not isinstance(data, bytes | bytearray | Path | str) else open_csv(data, file_name)
+    mapping = mapping if mapping is not None else suggest_mapping(kind, source.headers)
+    file_name = file_name or source.name
+    positional = kind == "order_items" and not mapping.get("item_key")
+    with staging_directory() as directory:
+        staged, columns = stage(source, kind, mapping, Path(directory), tz=shop.timezone,
+                                orders_for=lambda keys: stored_orders(store, shop_id, keys))
+        checked = staged.checked(columns)
+        run_id = str(uuid.uuid4())
+        if all_or_nothing and checked.bad:
+            rejected = bad_rows_record(checked, file_name, rejected=True)
+            result = ImportResult(run_id, shop_id, kind, "failed", checked.rows, 0, len(checked.bad), True,
+                                  rejected, _cap(words(rejected)))
+            _record(store, result, now)
+            return checked, _logged(result)
+        error = bad_rows_record(checked, file_name) if checked.bad else None
+        result = ImportResult(run_id, shop_id, kind, "succeeded", checked.rows, staged.good, len(checked.bad),
+                              all_or_nothing, error, _cap(words(error)) if error else None)
+        written = 0
+        try:
+            units = slices(staged, all_at_once=all_or_nothing)
+            limit = MEMORY_LIMIT_ONE_UNIT if all_or_nothing else MEMORY_LIMIT
+            for number, batches in enumerate(units):
+                with store.unit() as con:
+                    done = sum(write_staged(con, shop_id, staged, [batch], now, first=number == 0 and at == 0,
+                                            positional=positional, memory_limit=limit)
+                               for at, batch in enumerate(batches))
+                    if number == len(units) - 1:
+                        _insert_run(con, result, now)
+                written += done
+        except (duckdb.Error, StoreError) as exc:
+            failed = store_failure(exc)
+            result = dataclasses.replace(result, status="failed", imported=written, error=failed,
+                                         recorded=_cap(words(failed)))
+            try:
+                _record(store, result, now)
+            except StoreError:
+                pass  # the store itself is unusable; the page still shows the failure
+    return checked, _logged(result)
 
 
 def _cap(text: str) -> str:

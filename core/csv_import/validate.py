@@ -64,6 +64,8 @@ class Checked:
     bad: tuple[BadRow, ...]   # in line order
     # order items: orders with a bad item line; their stored items are kept rather than replaced by the rest
     partial_orders: frozenset[str] = frozenset()
+    # one batch of a larger file (check(duplicates=False)): every row's LINE, key and (items) order_key
+    keys: pl.DataFrame | None = None
 
     def problems(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
         """Every reason of every bad row as (line, key, params), in line order."""
@@ -87,10 +89,14 @@ def check_mapping(kind: str, mapping: dict[str, str | None], headers: list[str])
 
 
 def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: str = DEFAULT_TZ,
-          orders: pl.DataFrame | None = None) -> Checked:
+          orders: pl.DataFrame | None = None, duplicates: bool = True) -> Checked:
     """Every row of `csv_file` read through `mapping` (field -> header): the good rows in normal form and
     the bad ones with their line and reasons. For order items, `orders` (order_key, status, delivered_at)
-    are the shop's stored orders the items may belong to."""
+    are the shop's stored orders the items may belong to.
+
+    `duplicates=False` is for one batch of a larger file: keys repeated on other lines are then not looked
+    for here (the file's other batches may hold them); `keys` gives every row's line and key instead, for
+    the caller to look for them over the whole file."""
     chosen = check_mapping(kind, mapping, csv_file.headers)
     cleaned = {h: readers.clean(csv_file.frame[h]) for h in set(chosen.values())}
     keep = ~_blank(csv_file.frame, cleaned)
@@ -121,9 +127,14 @@ def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: s
 
     frame = _derived(frame, kind, chosen, orders)
     key = KEYS[kind]
-    frame = _duplicates(frame, key)
-    key_field = "email" if kind == "members" and "member_key" not in chosen else key  # what the operator sees
-    problem(frame["p:duplicate"].is_not_null(), "csv.reason.duplicate", key_field, None)
+    keys = None
+    if duplicates:
+        frame = _duplicates(frame, key)
+        problem(frame["p:duplicate"].is_not_null(), "csv.reason.duplicate", key_field(kind, chosen), None)
+    else:
+        keys = frame.select(pl.col(LINE), pl.col(f"v:{key}").alias("key"),
+                            (pl.col("v:order_key") if kind == "order_items" else pl.lit(None, pl.Utf8))
+                            .alias("order_key"))
     if kind == "order_items":
         problem(frame["v:order_key"].is_not_null() & frame["o:missing"], "csv.reason.unknown_order",
                 "order_key", chosen["order_key"])
@@ -143,7 +154,12 @@ def check(kind: str, csv_file: CsvFile, mapping: dict[str, str | None], *, tz: s
         pl.struct([pl.col(h) for h in csv_file.headers]).struct.json_encode().alias("raw"),
         pl.col(LINE))
     partial = frozenset(bad_frame["v:order_key"].drop_nulls().to_list()) if kind == "order_items" else frozenset()
-    return Checked(kind, frame.height, csv_file.frame.height - frame.height, good, tuple(bad), partial)
+    return Checked(kind, frame.height, csv_file.frame.height - frame.height, good, tuple(bad), partial, keys)
+
+
+def key_field(kind: str, chosen: dict[str, str]) -> str:
+    """The field a repeated key is named by: what the operator sees (a member keyed by e-mail: the e-mail)."""
+    return "email" if kind == "members" and "member_key" not in chosen else KEYS[kind]
 
 
 def _blank(frame: pl.DataFrame, cleaned: dict[str, pl.Series]) -> pl.Series:
@@ -216,13 +232,18 @@ def _bad_rows(bad: pl.DataFrame, problems: list[Problem], width: int) -> list[Ba
             for row in bad.sort(LINE).iter_rows(named=True)]
 
 
+def other_lines(lines: list[int], line: int) -> str:
+    """The other lines holding a repeated key, as a duplicate reason names them (the first few)."""
+    others = sorted(set(lines) - {line})
+    return ", ".join(str(n) for n in others[:MAX_OTHER_LINES]) + (" …" if len(others) > MAX_OTHER_LINES else "")
+
+
 def _reason(key: str, field: str, header: str | None, row: dict[str, Any], width: int) -> Reason:
     fmt: dict[str, Any] = {"field": field, "header": header or "",
                            "value": (row.get(header) or "").strip() if header else ""}
     if key == "csv.reason.duplicate":
-        others = sorted(set(row["p:duplicate"]) - {row[LINE]})
-        shown = ", ".join(str(n) for n in others[:MAX_OTHER_LINES]) + (" …" if len(others) > MAX_OTHER_LINES else "")
-        fmt.update(value=row.get(f"v:{field}"), lines=shown)  # the key as stored (trimmed, e-mail lower-cased)
+        # the key as stored (trimmed, e-mail lower-cased)
+        fmt.update(value=row.get(f"v:{field}"), lines=other_lines(row["p:duplicate"], row[LINE]))
     elif key == "csv.reason.too_many_values":
         fmt.update(count=width + row["p:ragged"], width=width)
     elif key == "csv.reason.unknown_order":

@@ -10,7 +10,19 @@ Sources (checked against the Cafe24 developer documentation):
 - Admin API: developers.cafe24.com/docs/api/admin — "API Status Code" (401 token missing/wrong/expired,
   403 scope, 422 parameter, 429 bucket, 5xx transient), the error body `{"error": {"code", "message"}}`,
   "API Limit" (leaky bucket of 40 draining 2/s, reported as `X-Api-Call-Limit: used/40`; more than
-  10 calls a second from one IP may be judged abusive), `X-Cafe24-Api-Version`.
+  10 calls a second from one IP may be judged abusive).
+- Versioning: developers.cafe24.com/docs-new/docs/guide/versioning ("Versioning") — dated versions sent as
+  `X-Cafe24-Api-Version: yyyy-mm-dd`; the guide's own example and recommended explicit pin is `2024-09-01`,
+  which is sent here (a shop's `api_version` setting may name another); a version past its year of life is
+  replaced by Cafe24 with the oldest live one, so the pin never stops the calls.
+- "GET API 사용 가이드" (developers.cafe24.com/docs-new/docs/guide/how-to-use-get-api): seven kinds of GET
+  parameters — search conditions as parameters, comma-separated values as OR (at most 100), ...; the members
+  list asks for its fields by name with `fields`, consents included (`sms`, `news_mail`). The part of the
+  guide read through the search tool shows the first two kinds only, so `fields` rests on the Admin API
+  reference's list parameters (and the sandbox accepts it); whatever the answer holds, the documented
+  customer list sample carries no consent, so a consent the answer leaves out is stored as unknown (NULL),
+  never as a refusal (`normalize.consent`); advertising needs a consent known to be given
+  (core.automations.compliance, `coalesce(consent, FALSE)`).
 - Lists and their maximums: `customersprivacy` (limit 1000, offset 8000; `search_type=created_date` +
   `created_start_date` walks every member without offset), `orders` (limit 1000, offset 15000,
   `start_date`/`end_date` at most 3 months apart, `date_type`, `embed=items,buyer`, `/orders/count`),
@@ -30,7 +42,8 @@ Incremental sync, surviving the offset maximums at any size:
   already taken at that second). Cafe24 offers no "updated since" for members, so a consent changed
   later is not seen until a full re-sync (the DESIGN's unsubscribe path records it locally first).
 - orders: for each date type (ordered, paid, shipped, delivered, cancelled, returned, confirmed) a
-  pass over [last horizon, this horizon] in windows of at most 90 days, each window narrowed (by
+  pass over [last horizon, this horizon] in windows of at most 3 calendar months (Korea time) less a
+  second, as the orders list documents "3 months" per call (not 90 days), each window narrowed (by
   `/count`) until its records fit under the offset maximum, read by offset; a window whose count
   moved while it was read is read again. The horizon is the platform's own clock (the HTTP `Date`
   of a first call, less a second), so a skewed local clock never skips a record.
@@ -41,6 +54,18 @@ Incremental sync, surviving the offset maximums at any size:
   rotation from the checkpoint (`after`: the last member asked), 100 ids a call; a member's lines make one
   cart, keyed by member and the time its oldest line was put in (a cart emptied by an order and filled
   again is a new cart), its last activity the newest line's time.
+
+Bad pages: a record that is not an object (a `null` in the list) or a field of the wrong type fails its
+page with a BadResponse naming the record and the field; a numeric `member_id` (Cafe24's member ids are
+text, the login ids) is refused the same way, so a member never lands twice under two spellings.
+
+Tokens that cannot be lost: a refresh runs under a per-shop cross-process lock (`secrets.held`) and
+re-reads the secrets inside it, so when another process (the console's connection check, the
+scheduler's sync) has just refreshed, its token is used and the spent refresh token is never sent.
+The refresh POST does not go through the retrying request path: a refresh whose answer was lost may
+have spent the token, so the secrets are read again and, unless another process stored a newer token,
+the shop is marked as needing a reconnection (`sync.reconnect_needed`, "다시 연결 필요") instead of sending
+the token again.
 """
 from __future__ import annotations
 
@@ -60,8 +85,16 @@ import httpx
 from core import clock
 from core.errors import Kind
 from core.integrations import normalize as norm
-from core.integrations.base import AuthError, BadResponse, ConnectionOk, Page, SyncError
-from core.integrations.http import PlatformHTTP, RateLimiter
+from core.integrations.base import (
+    AuthError,
+    BadResponse,
+    ConnectionOk,
+    Page,
+    PlatformUnreachable,
+    RateLimited,
+    SyncError,
+)
+from core.integrations.http import PlatformHTTP, RateLimiter, network_cause
 from core.log import event
 from core.shops import secrets
 from core.shops.registry import Shop
@@ -86,12 +119,13 @@ except ImportError:  # pragma: no cover - orjson is the fast path
 log = logging.getLogger("core.integrations.cafe24")
 
 KST = dt.timezone(dt.timedelta(hours=9))
-API_VERSION = "2025-12-01"
+API_VERSION = "2024-09-01"      # the Versioning guide's documented example, pinned explicitly
 BUCKET_LEAK_PER_S = 2.0          # the documented drain of the call bucket
 SLOW_DOWN_AT = 0.75              # pause once the bucket is this full, until it is half empty
 REAL_CALLS_PER_S = 9.0           # under the 10 calls/s Cafe24 may call abusive
 TOKEN_MARGIN = dt.timedelta(minutes=5)
-WINDOW = dt.timedelta(days=90)
+WINDOW_MONTHS = 3                # "3 months" a call, in calendar months
+MEMBER_FIELDS = "member_id,created_date,email,name,cellphone,phone,group_no,sms,news_mail"
 SCOPES = "mall.read_privacy,mall.read_order,mall.read_product,mall.read_category,mall.read_store,mall.read_personal"
 MAX_REREADS = 2
 
@@ -153,6 +187,33 @@ def _parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+def window_end(start: dt.datetime, months: int = WINDOW_MONTHS) -> dt.datetime:
+    """The last second of a window of `months` calendar months from `start`, counted in Korea time
+    (the mall's calendar): 1 Jan 10:00 -> 1 Apr 09:59:59; a day past the month's end falls on its last day."""
+    local = start.astimezone(KST)
+    month = local.month - 1 + months
+    year, month = local.year + month // 12, month % 12 + 1
+    last_day = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    later = local.replace(year=year, month=month, day=min(local.day, last_day))
+    return later.astimezone(dt.UTC) - dt.timedelta(seconds=1)
+
+
+def member_id(value: Any, *, what: str, optional: bool = False) -> str | None:
+    """A Cafe24 member id: text (the member's login id). A number is refused, so the same member can never
+    be stored under a second key; an empty one is allowed only where a guest is possible (orders)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise BadResponse("sync.missing_field", platform="cafe24", what=what, field="member_id",
+                          detail=f"{what} has no 'member_id'")
+    if not isinstance(value, str):
+        raise BadResponse("sync.bad_field", platform="cafe24", what=what, field="member_id",
+                          value=str(value), expected="text",
+                          detail=f"{what} has member_id {value!r} ({type(value).__name__}); Cafe24 member ids are "
+                                 "text")
+    return value.strip()
+
+
 class Cafe24Client:
     """One shop's Cafe24 Admin API session. Used by one sync at a time (the prefetch thread)."""
 
@@ -167,6 +228,7 @@ class Cafe24Client:
         self.sandbox = bool(settings.get("base_url"))
         self.tz = shop.timezone
         self.page_size = settings.get("page_size")
+        self.api_version = str(settings.get("api_version") or API_VERSION)
         self.history = dt.timedelta(days=int(settings.get("history_days", 730)))
         self.sleep = sleep
         self.entities = ("categories", "products", "members", "orders", "carts")
@@ -199,21 +261,75 @@ class Cafe24Client:
         return values["client_id"], values["client_secret"]
 
     def exchange_code(self, code: str, redirect_uri: str) -> None:
-        response = self.http.request("POST", "/api/v2/oauth/token", auth=self._app(),
-                                     data={"grant_type": "authorization_code", "code": code,
-                                           "redirect_uri": redirect_uri})
-        self._keep_tokens(response, "the authorization code")
+        with secrets.held(self.shop_id, "cafe24-token"):
+            response = self._token_post({"grant_type": "authorization_code", "code": code,
+                                         "redirect_uri": redirect_uri}, sent=None)
+            self._keep_tokens(response, "the authorization code")
 
-    def _refresh(self, why: str) -> None:
-        refresh_token = self._secrets().get("refresh_token")
-        if not refresh_token:
-            raise AuthError("sync.not_authorized", platform="cafe24",
-                            detail=f"Cafe24 shop '{self.shop_id}' has no refresh token; connect the mall again")
-        response = self.http.request("POST", "/api/v2/oauth/token", auth=self._app(),
-                                     data={"grant_type": "refresh_token", "refresh_token": refresh_token})
-        self._keep_tokens(response, "the refresh token")
-        self.refreshes += 1
-        event(log, "cafe24.token_refreshed", shop_id=self.shop_id, reason=why)
+    def _fresh(self, values: dict[str, Any], refused: str | None) -> str | None:
+        """The stored access token, if it is usable: present, not about to expire, not the one refused."""
+        token, expires = values.get("access_token"), values.get("access_token_expires_at")
+        if not token or token == refused:
+            return None
+        if expires and clock.parse_instant(expires) - TOKEN_MARGIN <= clock.now():
+            return None
+        return str(token)
+
+    def _refresh(self, why: str, refused: str | None = None) -> None:
+        """Refresh the access token, once across every process: under the shop's token lock, re-read the
+        secrets; a token another process stored meanwhile is used as it is."""
+        with secrets.held(self.shop_id, "cafe24-token"):
+            values = self._secrets()
+            fresh = self._fresh(values, refused)
+            if fresh:
+                self._token = fresh
+                event(log, "cafe24.token_taken", shop_id=self.shop_id, reason=why)
+                return
+            refresh_token = values.get("refresh_token")
+            if not refresh_token:
+                raise AuthError("sync.not_authorized", platform="cafe24",
+                                detail=f"Cafe24 shop '{self.shop_id}' has no refresh token; connect the mall again")
+            if values.get("reconnect_needed"):
+                raise self._reconnect("the last refresh of this token got no answer, so it may be spent")
+            response = self._token_post({"grant_type": "refresh_token", "refresh_token": refresh_token},
+                                        sent=refresh_token)
+            self._keep_tokens(response, "the refresh token")
+            self.refreshes += 1
+            event(log, "cafe24.token_refreshed", shop_id=self.shop_id, reason=why)
+
+    def _reconnect(self, why: str) -> AuthError:
+        return AuthError("sync.reconnect_needed", platform="cafe24",
+                         detail=f"Cafe24 shop '{self.shop_id}' must be connected again: {why}")
+
+    def _token_post(self, form: dict[str, str], *, sent: str | None) -> httpx.Response:
+        """One POST to the token endpoint, never retried: a token request whose answer was lost may have
+        spent the refresh token, and sending it again would only be refused (or worse, counted as abuse)."""
+        auth = self._app()
+        if self.http.limiter:
+            self.http.limiter.acquire()
+        try:
+            response = self.http.client.request("POST", "/api/v2/oauth/token", auth=auth, data=form)
+        except httpx.ConnectError as exc:  # nothing reached Cafe24: the token is not spent
+            raise PlatformUnreachable(f"sync.{network_cause(exc)}", platform="Cafe24", what="/api/v2/oauth/token",
+                                      tries=1, detail=f"could not reach Cafe24 for a token: {type(exc).__name__}"
+                                      ) from None
+        except httpx.TransportError as exc:
+            raise self._lost(sent, f"no answer came ({type(exc).__name__})") from None
+        if response.status_code == 429:  # turned away before it was handled: nothing was spent
+            raise RateLimited("sync.rate_limited", platform="Cafe24", what="/api/v2/oauth/token", tries=1,
+                              detail="Cafe24 said too many requests (429) for a token; will try again later")
+        if response.status_code >= 500:
+            raise self._lost(sent, f"Cafe24 failed with HTTP {response.status_code}")
+        return response
+
+    def _lost(self, sent: str | None, why: str) -> AuthError:
+        """A token request went out and its outcome is unknown: the token sent may be spent. Unless another
+        process stored a newer one meanwhile, the shop is marked in doubt and must be connected again."""
+        if sent is None:
+            return self._reconnect(f"the authorization code was sent and {why}")
+        if self._secrets().get("refresh_token") == sent:
+            secrets.put(self.shop_id, reconnect_needed=True)
+        return self._reconnect(f"a token refresh was sent and {why}; the refresh token may be spent")
 
     def _keep_tokens(self, response: httpx.Response, what: str) -> None:
         body = self._body(response, "/api/v2/oauth/token")
@@ -226,6 +342,10 @@ class Cafe24Client:
                                 detail=f"Cafe24 refused the app's client id or client secret for shop '{self.shop_id}' "
                                        f"(HTTP {response.status_code} {error}); check the Client Secret and connect "
                                        "again")
+            if what == "the refresh token":  # spent or expired for certain: the shop shows it needs reconnecting
+                secrets.put(self.shop_id, reconnect_needed=True)
+                raise self._reconnect(f"Cafe24 refused the refresh token (HTTP {response.status_code} {error}): "
+                                      "it was already used or has expired")
             raise AuthError("sync.authorization_spent", platform="cafe24", status=response.status_code,
                             detail=f"Cafe24 refused {what} for shop '{self.shop_id}' (HTTP {response.status_code} "
                                    f"{error}): it was already used or has expired; connect the mall again")
@@ -241,19 +361,17 @@ class Cafe24Client:
         # The rotated refresh token is on disk before the new access token is ever used.
         secrets.put(self.shop_id, access_token=body["access_token"], refresh_token=body["refresh_token"],
                     access_token_expires_at=local_expiry.isoformat(),
-                    refresh_token_expires_at=str(body.get("refresh_token_expires_at") or ""))
+                    refresh_token_expires_at=str(body.get("refresh_token_expires_at") or ""),
+                    reconnect_needed=False)
         self._token = body["access_token"]
 
     def _access_token(self) -> str:
         values = self._secrets()
-        token = values.get("access_token")
-        expires = values.get("access_token_expires_at")
-        if not token:
-            self._refresh("no access token yet")
-        elif expires and clock.parse_instant(expires) - TOKEN_MARGIN <= clock.now():
-            self._refresh("access token about to expire")
+        fresh = self._fresh(values, None)
+        if fresh:
+            self._token = fresh
         else:
-            self._token = token
+            self._refresh("no access token yet" if not values.get("access_token") else "access token about to expire")
         return self._token  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ HTTP
@@ -275,10 +393,10 @@ class Cafe24Client:
         for attempt in range(2):
             token = self._access_token()
             response = self.http.request("GET", path, params=params, headers={
-                "Authorization": f"Bearer {token}", "X-Cafe24-Api-Version": API_VERSION})
+                "Authorization": f"Bearer {token}", "X-Cafe24-Api-Version": self.api_version})
             self.calls += 1
             if response.status_code == 401 and attempt == 0:
-                self._refresh("the access token was refused mid-sync (401)")
+                self._refresh("the access token was refused mid-sync (401)", refused=token)
                 continue
             break
         body = self._body(response, path)
@@ -310,6 +428,12 @@ class Cafe24Client:
         if not isinstance(rows, list):
             raise BadResponse("sync.missing_field", platform="cafe24", what=path, field=key,
                               detail=f"Cafe24's answer to {path} has no '{key}' list")
+        for n, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                raise BadResponse("sync.bad_record", platform="cafe24", what=path, record=n,
+                                  value=type(row).__name__ if row is not None else "null",
+                                  detail=f"record #{n} of Cafe24's answer to {path} is "
+                                         f"{'null' if row is None else type(row).__name__}, not a record")
         return rows
 
     def _count(self, path: str, params: dict[str, Any]) -> int:
@@ -370,11 +494,12 @@ class Cafe24Client:
         start_at = norm.required_instant(start, self.tz)
         while True:
             rows = self._list("/api/v2/admin/customersprivacy", "customersprivacy",
-                              {"search_type": "created_date", "created_start_date": start, "limit": limit})
+                              {"search_type": "created_date", "created_start_date": start, "limit": limit,
+                               "fields": MEMBER_FIELDS})
             members = []
             last_at, last_ids = start_at, set(seen)
             for n, row in enumerate(rows, 1):
-                key = norm.require(row, "member_id", what=f"Cafe24 member record #{n} of the page from {start}")
+                key = member_id(row.get("member_id"), what=f"Cafe24 member record #{n} of the page from {start}")
                 what = f"Cafe24 member '{key}'"
                 at = norm.required_instant(norm.require(row, "created_date", what=what), self.tz,
                                            what=f"{what} created_date")
@@ -404,7 +529,7 @@ class Cafe24Client:
             "member_key": str(key), "email": norm.email(row.get("email")), "name": norm.text(row.get("name")),
             "phone": norm.phone(row.get("cellphone") or row.get("phone")),
             "member_group": norm.text(row.get("group_no")), "signed_up_at": signed_up,
-            "email_consent": norm.flag(row.get("news_mail")), "sms_consent": norm.flag(row.get("sms")),
+            "email_consent": norm.consent(row.get("news_mail")), "sms_consent": norm.consent(row.get("sms")),
             "night_consent": False,  # Cafe24 keeps no separate night-time consent
             "raw": row,
         }
@@ -499,6 +624,10 @@ class Cafe24Client:
             delivered: list[dt.datetime] = []
             events: list[dt.datetime] = [ordered]
             for k, line in enumerate(lines, 1):
+                if not isinstance(line, dict):
+                    raise BadResponse("sync.bad_field", platform="cafe24", what=what, field=f"items[{k}]",
+                                      value=str(line), expected="record",
+                                      detail=f"item #{k} of {what} is {line!r}, not a record")
                 item_key = norm.require(line, "order_item_code", what=f"item #{k} of {what}")
                 item_what = f"item {item_key} of {what}"
                 code = norm.require(line, "order_status", what=item_what)
@@ -519,7 +648,7 @@ class Cafe24Client:
                     "item_key": str(item_key), "order_key": str(key), "product_key": norm.text(line.get("product_no")),
                     "product_name": norm.text(line.get("product_name")),
                     "option_text": norm.text(line.get("option_value")),
-                    "quantity": int(line.get("quantity") or 1),
+                    "quantity": norm.integer(line.get("quantity"), what=f"{item_what} quantity", default=1),
                     "unit_price": norm.amount(line.get("product_price"), what=f"{item_what} product_price"),
                     "status": status, "delivered_at": delivered_at, "raw": line,
                 })
@@ -533,7 +662,7 @@ class Cafe24Client:
             buyer: dict[str, Any] = row["buyer"] if isinstance(row.get("buyer"), dict) else {}
             events += [a for a in (paid, cancelled, *delivered) if a]
             orders.append({
-                "order_key": str(key), "member_key": norm.text(row.get("member_id")),
+                "order_key": str(key), "member_key": member_id(row.get("member_id"), what=what, optional=True),
                 "email": norm.email(row.get("member_email") or buyer.get("email")),
                 "status": status, "ordered_at": ordered, "paid_at": paid,
                 "delivered_at": (max(delivered) if delivered and status in ("delivered", "confirmed", "returned")
@@ -569,7 +698,7 @@ class Cafe24Client:
                     end, offset, count = _parse(resume[1]), int(cursor["offset"]), None
                     resume = None
                 else:
-                    end, offset, count = min(start + WINDOW, horizon), 0, None
+                    end, offset, count = min(window_end(start), horizon), 0, None
                     end, count = self._fit(path, date_type, start, end, limit, max_offset)
                 params = self._window_params(date_type, start, end)
                 count = self._count(path, params) if count is None else count
@@ -691,8 +820,8 @@ def cart_rows(self: Cafe24Client, rows: list[Any], asked: set[str], plan: CartPl
         if not isinstance(row, dict):
             raise BadResponse("sync.bad_response", platform="cafe24", what=what,
                               detail=f"{what} is {type(row).__name__}, not a record")
-        member = norm.require(row, "member_id", what=what)
-        if not isinstance(member, str) or member not in asked:
+        member = member_id(row.get("member_id"), what=what)
+        if member not in asked:
             raise BadResponse("sync.bad_response", platform="cafe24", what=what,
                               detail=f"{what} has member_id {member!r}, which the console did not ask about")
         at = norm.required_instant(norm.require(row, "created_date", what=what), self.tz,
@@ -713,7 +842,7 @@ def cart_rows(self: Cafe24Client, rows: list[Any], asked: set[str], plan: CartPl
             name, image = self.seen_products.get(product or "") or plan.products.get(product or "", (None, None))
             price = (norm.amount(row.get("product_price"), what=f"{what} product_price")
                      + norm.amount(row.get("option_price"), what=f"{what} option_price"))
-            quantity = int(row.get("quantity") or 1)
+            quantity = norm.integer(row.get("quantity"), what=f"{what} quantity", default=1)
             total += price * quantity
             options = [f"{o.get('name')}: {o.get('value')}" for o in row.get("additional_option_values") or []
                        if isinstance(o, dict) and o.get("value")]

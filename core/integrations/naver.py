@@ -24,8 +24,15 @@ Where each rule comes from (apicenter.commerce.naver.com, read through the `sear
   "prefer the details"), so statuses are always taken from the details.
 - Product order ids of one order (seller-get-product-order-ids-pay-order-seller): `GET
   /v1/pay-order/seller/orders/{orderId}/product-order-ids`, `data` = list of ids.
-- Products (search-product): `POST /v1/products/search` with page (from 1) and size; answer
-  `{contents: [{originProductNo, channelProducts: [...]}], page, size, totalElements, totalPages, last}`.
+- Products (search-product, apicenter.commerce.naver.com/docs/commerce-api/current/search-product-product):
+  `POST /v1/products/search` with page (from 1) and size; answer
+  `{contents: [{originProductNo, channelProducts: [...]}], page, size, totalElements, totalPages, last}`. Each
+  channel product carries `salePrice` (판매가, the list price before discounts) and `discountedPrice` (the
+  price after the seller's immediate discount, what a buyer pays; `mobileDiscountedPrice` the same on
+  mobile), as the answer's shape is quoted in public clients of the API (e.g. the `ChannelProduct` types
+  with `salePrice`, `discountedPrice`, `mobileDiscountedPrice`). The stored price is the selling price,
+  `discountedPrice` when given, else `salePrice`; the list price stays beside it in the product's raw
+  record (`salePrice`), the neutral product shape having no column for it.
 - Categories: `GET /v1/categories` answers the whole tree as a flat list of `{id, name, wholeCategoryName,
   last}`, the path in wholeCategoryName joined by '>' (at most 4 levels).
 
@@ -39,7 +46,8 @@ Members: Smartstore has no member list API. Members are built from the orderer o
 (ordererName) and phone (ordererTel). The key is `ordererNo` (a stable number); `ordererId` comes masked
 (e.g. 'asdf****', as real answers show) so it cannot tell two buyers apart and is kept only in raw. The
 e-mail address is not shared with sellers, nor a signup date, nor marketing consent: e-mail and signed_up_at
-are empty and both consents false (no advertising goes to a member who has not consented here).
+are empty and both consents unknown (NULL, as for every platform that does not report them; advertising needs
+a consent known to be given, so none goes to these members).
 """
 from __future__ import annotations
 
@@ -338,6 +346,15 @@ def categories_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for key, parts, record in parsed]
 
 
+def selling_price(cp: dict[str, Any], key: str) -> float:
+    """What a buyer pays: the discounted price when Naver gives one, else the list price (salePrice)."""
+    listed = norm.amount(cp.get("salePrice"), what=f"salePrice of Naver product {key}")
+    if cp.get("discountedPrice") in (None, ""):
+        return listed
+    discounted = norm.amount(cp.get("discountedPrice"), what=f"discountedPrice of Naver product {key}")
+    return discounted if discounted > 0 else listed
+
+
 def product_row(cp: dict[str, Any], tz: str = clock.DEFAULT_TZ) -> dict[str, Any]:
     key = str(norm.require(cp, "channelProductNo", what="a Naver product"))
     image = cp.get("representativeImage") or {}
@@ -346,7 +363,7 @@ def product_row(cp: dict[str, Any], tz: str = clock.DEFAULT_TZ) -> dict[str, Any
         "name": str(norm.require(cp, "name", what=f"Naver product {key}")),
         "supplier_name": norm.text(cp.get("manufacturerName")),
         "model_name": norm.text(cp.get("modelName")),
-        "price": norm.amount(cp.get("salePrice"), what=f"price of Naver product {key}"),
+        "price": selling_price(cp, key),
         "image_url": norm.text(image.get("url")),
         "category_keys": [str(cp["categoryId"])] if cp.get("categoryId") else [],
         "detail": {k: cp[k] for k in ("brandName", "manufacturerName", "statusType") if cp.get(k)},
@@ -420,7 +437,7 @@ def member_row(order: dict[str, Any]) -> dict[str, Any] | None:
         return None  # a gift or guest order without an orderer number belongs to no member
     return {"member_key": key, "email": None, "name": norm.text(order.get("ordererName")),
             "phone": norm.phone(order.get("ordererTel")), "member_group": None, "signed_up_at": None,
-            "email_consent": False, "sms_consent": False, "night_consent": False,
+            "email_consent": None, "sms_consent": None, "night_consent": False,
             "raw": {k: order.get(k) for k in ("ordererNo", "ordererId", "ordererName", "ordererTel")}}
 
 

@@ -33,6 +33,18 @@ def phone(value: Any) -> str | None:
     return digits or None
 
 
+# Korean mobile numbers: 010 with 8 digits after it, 011 and 016-019 (the older carriers' prefixes) with 7 or 8.
+_MOBILE = re.compile(r"010\d{8}|01[16789]\d{7,8}")
+
+
+def mobile(value: Any) -> str | None:
+    """A Korean mobile number in `phone`'s form, or None: a landline (02 ..., 031 ...), an 070 internet phone,
+    a short or foreign number cannot receive an Alimtalk or a text. The one test of "a mobile number" the
+    console has, used by every sender and planner."""
+    digits = phone(value)
+    return digits if digits and _MOBILE.fullmatch(digits) else None
+
+
 def text(value: Any) -> str | None:
     out = str(value).strip() if value is not None else ""
     return out or None
@@ -43,6 +55,32 @@ def flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value or "").strip().lower() in {"t", "y", "yes", "true", "1", "on"}
+
+
+def consent(value: Any) -> bool | None:
+    """A marketing consent as the platform reported it; None (unknown) when the answer leaves it out.
+
+    An absent consent is not a refusal and not an agreement: storing False would silently withdraw every
+    member's consent, storing True would advertise to people who never agreed. Unknown is kept as NULL, and
+    advertising needs a consent that is known to be given.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return flag(value)
+
+
+def integer(value: Any, *, what: str = "number", default: int | None = None) -> int:
+    """A whole number (an int, or text of one); anything else is a BadResponse naming `what`."""
+    if value in (None, "") and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadResponse("sync.bad_number", what=what, value=str(value),
+                          detail=f"{what} '{value}' is not a whole number")
+    try:
+        return int(str(value).replace(",", "").strip())
+    except ValueError:
+        raise BadResponse("sync.bad_number", what=what, value=str(value),
+                          detail=f"{what} '{value}' is not a whole number") from None
 
 
 def instant(value: Any, tz: str = DEFAULT_TZ, *, what: str = "timestamp") -> dt.datetime | None:

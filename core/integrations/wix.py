@@ -41,7 +41,24 @@ Where each rule comes from (dev.wix.com, read through the `search` tool):
   updatedDate}}`; a checkout Wix no longer has (404) leaves the cart without items rather than failing it.
   The Wix help page (shared/reference/004) adds: a cart counts as abandoned one hour after the tab closed, and
   abandoned carts are deleted after 30 days.
-- Catalog (stores/catalog, Query Products / Query Collections, Stores v1): `POST /stores/v1/products/query`
+- Catalog version (api-reference/business-solutions/stores/catalog-versioning/get-catalog-version, "Get
+  Catalog Version"; "About the Catalog Versioning API": the two catalogs are not backwards compatible, call it
+  at the beginning of each flow; a site upgraded to V3 never goes back): `GET /stores/v3/provision/version` ->
+  `{catalogVersion: V1_CATALOG | V3_CATALOG | STORES_NOT_INSTALLED}`. Asked once per client, before the
+  catalog is read; a site without Stores has no products or categories to sync.
+- Catalog V3 (api-reference/business-solutions/stores/catalog-v3/products-v3, "Query Products" and "Product
+  Object"; the Stores "Query Products" recipe): `POST /stores/v3/products/query` with `{query: {cursorPaging:
+  {limit <= 100, cursor}}, fields: [...]}` (filter and sort plain objects, not JSON strings), answer
+  `{products, pagingMetadata: {count, cursors: {next}, hasNext}}`; V3 endpoints on a V1 site answer 428.
+  Product fields: id, name, actualPriceRange.minValue.amount (the current selling price; with variants the
+  lowest), compareAtPriceRange (the price before discounts, kept in raw), media.main.image, brand.name,
+  mainCategoryId and, with `fields: ["DIRECT_CATEGORY_IDS"]`, directCategoryIds, updatedDate. Categories
+  (business-management/categories, "About the Wix Categories API": only Catalog V3 uses them, one tree per
+  site, `treeReference: {appNamespace: "@wix/stores"}` on every request, up to 1,000 categories and 5
+  levels; "Query Categories"): `POST /categories/v1/categories/query` with `{query: {cursorPaging},
+  treeReference}` -> `{categories: [{id, name, parentCategory: {id}, visible}], pagingMetadata}`; depth and
+  path are built from the parent links.
+- Catalog V1 (stores/catalog, Query Products / Query Collections, Stores v1): `POST /stores/v1/products/query`
   and `/stores/v1/collections/query` with `{query: {paging: {limit <= 100, offset}, filter, sort}}`, filter
   and sort as JSON strings; answer `{products | collections, metadata: {items, offset}, totalResults}`.
   Stores pagination: offset paging fails past ~10k items, so products are walked by `numericId` ascending with
@@ -87,6 +104,11 @@ ABANDONED_PATH = "/ecom/v1/abandoned-checkout/query"
 CHECKOUT_PATH = "/ecom/v1/checkouts/{checkout_id}"
 PRODUCTS_PATH = "/stores/v1/products/query"
 COLLECTIONS_PATH = "/stores/v1/collections/query"
+VERSION_PATH = "/stores/v3/provision/version"
+PRODUCTS_V3_PATH = "/stores/v3/products/query"
+CATEGORIES_PATH = "/categories/v1/categories/query"
+STORES_TREE = {"appNamespace": "@wix/stores"}
+CATALOG_VERSIONS = ("V1_CATALOG", "V3_CATALOG", "STORES_NOT_INSTALLED")
 
 DOCUMENTED_PER_MINUTE = 200
 PACE_SHARE = 0.95
@@ -115,6 +137,7 @@ class WixClient:
         self.http = PlatformHTTP("Wix", base_url.rstrip("/"), timeout=timeout, max_retries=max_retries,
                                  backoff=backoff, limiter=limiter)
         self.requests = 0  # sent, for the benchmark
+        self._catalog: str | None = None
 
     # ---- HTTP ---------------------------------------------------------------------------------------
 
@@ -134,7 +157,8 @@ class WixClient:
         if response.status_code == 403:
             raise AuthError("sync.no_permission", platform="wix", status=403, what=path,
                             detail=f"Wix did not allow {path} ({_error_code(response)}): give the API key the "
-                                   "permissions Contacts, eCommerce orders and Stores (read), and check the site id")
+                                   "permissions Contacts, eCommerce orders and Stores (read; on a Catalog V3 site also "
+                                   "Read v3 catalog and Categories), and check the site id")
         if response.status_code >= 400:
             raise SyncError("sync.rejected", kind=Kind.INVALID, platform="wix", status=response.status_code, what=path,
                             detail=f"Wix answered {path} with {_error_code(response)}")
@@ -158,7 +182,27 @@ class WixClient:
             return iter(())
         return walkers[entity](dict(cursor or {}))
 
+    def catalog_version(self) -> str:
+        """The site's Stores catalog (V1_CATALOG, V3_CATALOG or STORES_NOT_INSTALLED), asked once: a site's
+        version only ever moves from V1 to V3, and a sync is short beside that."""
+        if self._catalog is None:
+            body, _ = self.call("GET", VERSION_PATH)
+            version = body.get("catalogVersion") if isinstance(body, dict) else None
+            if version not in CATALOG_VERSIONS:
+                raise BadResponse("sync.bad_field", platform="wix", what=VERSION_PATH, field="catalogVersion",
+                                  value=str(version), expected=" | ".join(CATALOG_VERSIONS),
+                                  detail=f"Wix answered {VERSION_PATH} with catalogVersion {version!r}")
+            self._catalog = str(version)
+        return self._catalog
+
     def _categories(self, cursor: dict[str, Any]) -> Iterator[Page]:
+        version = self.catalog_version()
+        if version == "V3_CATALOG":
+            yield from self._categories_v3()
+            return
+        if version == "STORES_NOT_INSTALLED":
+            yield Page({}, {})
+            return
         offset = int(cursor.get("offset") or 0)
         while True:
             body, _ = self.call("POST", COLLECTIONS_PATH, {"query": {"paging": {"limit": STORES_LIMIT,
@@ -170,7 +214,28 @@ class WixClient:
             if done:
                 return
 
+    def _categories_v3(self) -> Iterator[Page]:
+        """The whole category tree (at most 1,000), in one page: depth and path need every parent."""
+        categories, token = [], None
+        while True:
+            paging: dict[str, Any] = {"limit": STORES_LIMIT, **({"cursor": token} if token else {})}
+            body, _ = self.call("POST", CATEGORIES_PATH, {"query": {"cursorPaging": paging},
+                                                          "treeReference": STORES_TREE})
+            categories += _list(body, "categories", CATEGORIES_PATH)
+            meta = body.get("pagingMetadata") or {}
+            token = (meta.get("cursors") or {}).get("next")
+            if not meta.get("hasNext") or not token:
+                break
+        yield Page({"categories": category_tree(categories)}, {})
+
     def _products(self, cursor: dict[str, Any]) -> Iterator[Page]:
+        version = self.catalog_version()
+        if version == "V3_CATALOG":
+            yield from self._products_v3(cursor)
+            return
+        if version == "STORES_NOT_INSTALLED":
+            yield Page({}, {})
+            return
         # No reliable change filter in Stores v1: every sync walks the catalog; the cursor only resumes a walk.
         after = cursor.get("after")
         while True:
@@ -183,6 +248,22 @@ class WixClient:
                 after = norm.require(products[-1], "numericId", what="a Wix product")
             done = len(products) < STORES_LIMIT
             yield Page({"products": [product_row(p, self.tz) for p in products]}, {} if done else {"after": after})
+            if done:
+                return
+
+    def _products_v3(self, cursor: dict[str, Any]) -> Iterator[Page]:
+        """Every product, by cursor; the checkpoint keeps the cursor only to resume an interrupted walk."""
+        token = cursor.get("v3_cursor")
+        while True:
+            paging: dict[str, Any] = {"limit": STORES_LIMIT, **({"cursor": token} if token else {})}
+            body, _ = self.call("POST", PRODUCTS_V3_PATH, {"query": {"cursorPaging": paging},
+                                                           "fields": ["DIRECT_CATEGORY_IDS"]})
+            products = _list(body, "products", PRODUCTS_V3_PATH)
+            meta = body.get("pagingMetadata") or {}
+            token = (meta.get("cursors") or {}).get("next")
+            done = not products or not meta.get("hasNext") or not token
+            yield Page({"products": [product_v3_row(p, self.tz) for p in products]},
+                       {} if done else {"v3_cursor": token})
             if done:
                 return
 
@@ -314,12 +395,21 @@ def member_row(contact: dict[str, Any], tz: str = clock.DEFAULT_TZ) -> dict[str,
         "phone": norm.phone(phone),
         "member_group": None,
         "signed_up_at": norm.instant(contact.get("createdDate"), tz, what=f"createdDate of Wix contact {key}"),
-        "email_consent": (contact.get("primaryEmail") or {}).get("subscriptionStatus") == "SUBSCRIBED",
-        "sms_consent": primary_phone.get("subscriptionStatus") == "SUBSCRIBED",
+        "email_consent": subscription(contact.get("primaryEmail")),
+        "sms_consent": subscription(primary_phone),
         "night_consent": False,
         "updated_at": norm.instant(contact.get("updatedDate"), tz, what=f"updatedDate of Wix contact {key}"),
         "raw": contact,
     }
+
+
+def subscription(primary: Any) -> bool | None:
+    """A contact's consent from its subscriptionStatus: SUBSCRIBED gives it, UNSUBSCRIBED and PENDING (a double
+    opt-in not confirmed) do not, NOT_SET or no status at all is unknown (NULL), never a refusal."""
+    status = primary.get("subscriptionStatus") if isinstance(primary, dict) else None
+    if status in (None, "", "NOT_SET"):
+        return None
+    return status == "SUBSCRIBED"
 
 
 def order_status(order: dict[str, Any]) -> str:
@@ -440,6 +530,51 @@ def product_row(product: dict[str, Any], tz: str = clock.DEFAULT_TZ) -> dict[str
     }
 
 
+def product_v3_row(product: dict[str, Any], tz: str = clock.DEFAULT_TZ) -> dict[str, Any]:
+    """A Catalog V3 product: the selling price is the lowest of actualPriceRange (compareAtPriceRange, the price
+    before discounts, stays in raw); categories are its direct ones, or its main one."""
+    key = str(norm.require(product, "id", what="a Wix V3 product"))
+    what = f"Wix product {key}"
+    low = ((product.get("actualPriceRange") or {}).get("minValue") or {})
+    categories = product.get("directCategoryIds") or [
+        c.get("id") for c in ((product.get("directCategoriesInfo") or {}).get("categories") or [])
+        if isinstance(c, dict)] or ([product["mainCategoryId"]] if product.get("mainCategoryId") else [])
+    brand = product.get("brand")
+    detail = {"brand": brand.get("name") if isinstance(brand, dict) else brand,
+              "productType": product.get("productType")}
+    return {
+        "product_key": key, "name": str(norm.require(product, "name", what=what)),
+        "price": norm.amount(low.get("amount") if isinstance(low, dict) else None, what=f"price of {what}"),
+        "image_url": image_url(((product.get("media") or {}).get("main") or {}).get("image")),
+        "category_keys": [str(c) for c in categories if c],
+        "detail": {k: v for k, v in detail.items() if v},
+        "updated_at": norm.instant(product.get("updatedDate"), tz, what=f"updatedDate of {what}"),
+        "raw": product,
+    }
+
+
+def category_tree(categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Catalog V3 categories as rows: depth and path ("상의 > 티셔츠") from the parent links."""
+    by_id = {str(norm.require(c, "id", what="a Wix category")): c for c in categories}
+
+    def chain(key: str) -> list[str]:
+        names, seen = [], set()
+        while key in by_id and key not in seen:
+            seen.add(key)
+            names.append(str(norm.require(by_id[key], "name", what=f"Wix category {key}")))
+            key = str(((by_id[key].get("parentCategory") or {}).get("id")) or "")
+        return names[::-1]
+
+    rows = []
+    for key, category in by_id.items():
+        parent = norm.text((category.get("parentCategory") or {}).get("id"))
+        names = chain(key)
+        rows.append({"category_key": key, "name": names[-1], "depth": len(names),
+                     "parent_key": parent if parent in by_id else None, "path": " > ".join(names),
+                     "raw": category})
+    return rows
+
+
 def category_row(collection: dict[str, Any]) -> dict[str, Any]:
     key = str(norm.require(collection, "id", what="a Wix collection"))
     name = str(norm.require(collection, "name", what=f"Wix collection {key}"))
@@ -456,6 +591,12 @@ def _list(body: Any, key: str, path: str) -> list[dict[str, Any]]:
     if items is not None and not isinstance(items, list):
         raise BadResponse("sync.bad_response", platform="wix", what=path, field=key,
                           detail=f"Wix's '{key}' in the answer to {path} is not a list")
+    for n, item in enumerate(items or [], 1):
+        if not isinstance(item, dict):  # a null (or a bare value) fails the page, naming the record
+            raise BadResponse("sync.bad_record", platform="wix", what=path, record=n,
+                              value="null" if item is None else type(item).__name__,
+                              detail=f"record #{n} of Wix's '{key}' in the answer to {path} is "
+                                     f"{'null' if item is None else type(item).__name__}, not a record")
     return items or []
 
 

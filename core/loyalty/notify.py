@@ -29,7 +29,7 @@ import polars as pl
 from core.loyalty.settings import AlimtalkSettings, StampSettings, alimtalk_secret
 from core.loyalty.settings import read as read_settings
 from core.messaging import outbox
-from core.messaging.alimtalk import AlimtalkChannel
+from core.messaging.alimtalk import AlimtalkChannel, recipient_number
 from core.messaging.outbox import Journal
 from core.public import tracking
 from core.store import Store
@@ -78,23 +78,28 @@ def _plan(con: duckdb.DuckDBPyConnection, shop_id: str, kind: str, notices: pl.D
         pl.col("occurrence_key").cast(pl.Utf8), pl.col("member_key").cast(pl.Utf8),
         pl.col("became_true_at").cast(pl.Datetime("us", "UTC")),
         pl.col("params").cast(pl.Utf8))
+    # The recipient is the member's mobile number by the one normaliser the senders use: a landline or an
+    # internet phone cannot receive an Alimtalk, so such a member is skipped as having no mobile number.
+    keys = frame["member_key"].unique().to_list()
+    phones = dict(con.execute("SELECT member_key, phone FROM members WHERE shop_id = ? AND member_key IN "
+                              "(SELECT unnest(?::VARCHAR[]))", [shop_id, keys]).fetchall())
+    frame = frame.with_columns(pl.Series("recipient", [recipient_number(phones.get(k)) for k in frame["member_key"]],
+                                         dtype=pl.Utf8))
     con.register("_notices", frame.to_arrow())
     try:
         rows = outbox.plan(con, f"""
             WITH n AS (
                 SELECT n.*, 'loyalty:{kind}:' || $shop || ':' || n.occurrence_key AS ikey, m.name AS member_name,
-                       regexp_replace(coalesce(m.phone, ''), '[^0-9]', '', 'g') AS digits,
                        u.member_key IS NOT NULL AS unsubscribed
                 FROM _notices n
                 LEFT JOIN members m ON m.shop_id = $shop AND m.member_key = n.member_key
                 LEFT JOIN (SELECT DISTINCT member_key FROM unsubscribes
                            WHERE shop_id = $shop AND channel IN ('alimtalk', 'all')) u ON u.member_key = n.member_key),
-            r AS (SELECT *, CASE WHEN digits LIKE '82%' AND length(digits) IN (11, 12) THEN '0' || digits[3:]
-                                 ELSE digits END AS phone FROM n)
+            r AS (SELECT *, recipient AS phone FROM n)
             SELECT md5(ikey), ikey, 'loyalty:{kind}', $shop, member_key, occurrence_key, '{CHANNEL}', FALSE,
                    nullif(phone, ''),
-                   CASE WHEN unsubscribed OR length(phone) < 8 THEN 'skipped' ELSE 'pending' END,
-                   CASE WHEN unsubscribed THEN 'unsubscribed' WHEN length(phone) < 8 THEN 'no_phone' END,
+                   CASE WHEN unsubscribed OR phone IS NULL THEN 'skipped' ELSE 'pending' END,
+                   CASE WHEN unsubscribed THEN 'unsubscribed' WHEN phone IS NULL THEN 'no_phone' END,
                    became_true_at, $now, 0,
                    json_object('kind', '{kind}', 'template_code', $code,
                                'params', json_merge_patch(params::JSON,

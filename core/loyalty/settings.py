@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 
 import duckdb
 
-from core import clock
+from core import clock, config
 from core.errors import InvalidInput, Kind
 from core.shops import secrets
 from core.store import Store
@@ -32,7 +32,7 @@ SCOPES = ("all", "categories")
 NAME_SOURCES = ("name", "name_en", "supplier_name", "model_name")
 PROVIDERS = ("sandbox", "nhn")
 NOTICE_KINDS = ("stamp", "reward", "warranty")
-NHN_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+NHN_BASE_URL = config.ALIMTALK_BASE_URL  # the host NHN's Alimtalk v2.3 guide names
 SECRET_KEY_NAME = "alimtalk_secret_key"
 # 'OOO' stands for any word (Vircle's own example: OOO착용); '[OOO]' would remove every bracketed tag.
 DEFAULT_STRIP_PHRASES = ("특가할인", "OOO착용", "예약배송", "[당일발송]")
@@ -234,10 +234,12 @@ def save(store: Store, shop_id: str, settings: Settings, *, now: dt.datetime) ->
             settings.active_from = previous.active_from or now
         else:
             settings.active_from = previous.active_from
-        con.execute("""INSERT INTO loyalty_settings VALUES (?, ?, ?, ?, ?, ?)
+        # Saving clears the issuance cursor: the next run looks again at everything since `active_from`.
+        con.execute("""INSERT INTO loyalty_settings (shop_id, kind, enabled, active_from, settings, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?)
                        ON CONFLICT (shop_id, kind) DO UPDATE SET enabled = excluded.enabled,
                            active_from = excluded.active_from, settings = excluded.settings,
-                           updated_at = excluded.updated_at""",
+                           updated_at = excluded.updated_at, issued_until = NULL""",
                     [shop_id, kind, settings.enabled, settings.active_from, to_json(settings), now])
     return settings
 
@@ -245,6 +247,46 @@ def save(store: Store, shop_id: str, settings: Settings, *, now: dt.datetime) ->
 def enabled_shops(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("""SELECT DISTINCT shop_id FROM loyalty_settings
                                          WHERE enabled AND kind IN ('stamp', 'warranty') ORDER BY 1""").fetchall()]
+
+
+@dataclasses.dataclass(frozen=True)
+class Enabled:
+    """A shop whose stamps or warranties are on, with where its last issuance run stopped."""
+
+    shop_id: str
+    settings: Settings
+    issued_until: dt.datetime | None
+
+
+def enabled(con: duckdb.DuckDBPyConnection, kind: str) -> list[Enabled]:
+    """Every shop with `kind` switched on, in one query (the issuance job reads all shops at once)."""
+    rows = con.execute("""SELECT shop_id, active_from, settings, issued_until FROM loyalty_settings
+                          WHERE kind = ? AND enabled ORDER BY shop_id""", [kind]).fetchall()
+    names = {f.name for f in dataclasses.fields(_CLASSES[kind])}
+    out = []
+    for shop_id, active_from, data, issued_until in rows:
+        settings = from_dict(kind, {k: v for k, v in json.loads(data or "{}").items() if k in names})
+        settings.enabled, settings.active_from = True, active_from
+        out.append(Enabled(shop_id, settings, issued_until))
+    return out
+
+
+# How far before a shop's last run a sync's `synced_at` may lie and still be new to it: a sync stamps rows
+# with its own reading of the clock, the scheduler works on the instant its tick read.
+CLOCK_SLACK = dt.timedelta(hours=1)
+
+
+def lower_bound(issued_until: dt.datetime | None, since: dt.datetime) -> dt.datetime:
+    """Where a shop's issuance pass starts looking: its last run less the slack, or `since` on a first run."""
+    return since if issued_until is None else issued_until - CLOCK_SLACK
+
+
+def mark_issued(con: duckdb.DuckDBPyConnection, kind: str, shop_ids: list[str], now: dt.datetime) -> None:
+    """Record that issuance of `kind` ran up to `now` for these shops, in the unit of work of that run."""
+    if shop_ids:
+        con.execute("""UPDATE loyalty_settings SET issued_until = ?
+                       WHERE kind = ? AND enabled AND shop_id IN (SELECT unnest(?::VARCHAR[]))""",
+                    [now, kind, shop_ids])
 
 
 def save_alimtalk_secret(shop_id: str, secret_key: str) -> None:

@@ -9,6 +9,11 @@ do not; only deliveries since stamps were switched on count.
 
 An order is delivered at its own `delivered_at`, or when its last item is delivered if the platform
 only dates items. The moment is named ('delivery_complete') so other moments can be added later.
+
+Every shop is served by one pass (`award_all`), and a pass reads only what can have changed since the
+shop's last run (`issued_until`, see core.loyalty.settings): an order left out is one whose moment came
+before that run and that no sync has written since, which that run has judged already. A first run, or
+one after the settings were saved, looks at everything since `active_from`.
 """
 from __future__ import annotations
 
@@ -18,19 +23,39 @@ import duckdb
 import polars as pl
 
 from core.loyalty import notify
+from core.loyalty.settings import Enabled, StampSettings, lower_bound
 from core.loyalty.settings import read as read_settings
 from core.store import Store
 
+# What can have become due since a shop's last run (`issued_until`): orders delivered since then, orders
+# and items a sync wrote since then, and orders with an item delivered since then. Each branch compares
+# one stored column with constants, so DuckDB's row-group min/max statistics skip the years of older
+# orders; the exact rule (the moment within [active_from, now], no stamp yet) is applied to these only.
+_TOUCHED_SQL = """
+    SELECT shop_id, order_key FROM orders WHERE delivered_at > $lo AND delivered_at <= $now
+    UNION SELECT shop_id, order_key FROM orders WHERE synced_at > $lo
+    UNION SELECT shop_id, order_key FROM order_items WHERE delivered_at > $lo AND delivered_at <= $now
+    UNION SELECT shop_id, order_key FROM order_items WHERE synced_at > $lo"""
+
 _MOMENT_SQL = {
-    "delivery_complete": """
-        WITH items_done AS (
-            SELECT order_key, max(delivered_at) AS done_at FROM order_items WHERE shop_id = $shop
-            GROUP BY order_key HAVING count(*) = count(delivered_at))
-        SELECT o.order_key, o.member_key, coalesce(o.delivered_at, d.done_at) AS earned_at
-        FROM orders o LEFT JOIN items_done d ON d.order_key = o.order_key
-        WHERE o.shop_id = $shop AND o.member_key IS NOT NULL AND o.status NOT IN ('cancelled', 'returned')
-          AND coalesce(o.delivered_at, d.done_at) BETWEEN $since AND $now""",
+    "delivery_complete": f"""
+        WITH touched AS MATERIALIZED ({_TOUCHED_SQL}),
+        items_done AS (
+            SELECT oi.shop_id, oi.order_key, max(oi.delivered_at) AS done_at FROM order_items oi
+            SEMI JOIN touched t ON t.shop_id = oi.shop_id AND t.order_key = oi.order_key
+            GROUP BY ALL HAVING count(*) = count(oi.delivered_at))
+        SELECT o.shop_id, o.order_key, o.member_key, coalesce(o.delivered_at, d.done_at) AS earned_at
+        FROM orders o
+        SEMI JOIN touched t ON t.shop_id = o.shop_id AND t.order_key = o.order_key
+        JOIN _stamp_shops sh ON sh.shop_id = o.shop_id
+        LEFT JOIN items_done d ON d.shop_id = o.shop_id AND d.order_key = o.order_key
+        WHERE o.member_key IS NOT NULL AND o.status NOT IN ('cancelled', 'returned')
+          AND coalesce(o.delivered_at, d.done_at) BETWEEN sh.since AND $now""",
 }
+
+_SHOPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "shop_id": pl.Utf8, "since": pl.Datetime("us", "UTC"), "per": pl.Int32, "size": pl.Int32, "moment": pl.Utf8,
+    "reward": pl.Utf8}
 
 
 def _returning(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pl.DataFrame:
@@ -41,46 +66,81 @@ def _returning(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pl.Dat
 
 
 def award(con: duckdb.DuckDBPyConnection, shop_id: str, now: dt.datetime) -> dict[str, int]:
-    """Give the stamps that are due for one shop, file the rewards of cards they fill, plan the notices."""
+    """Give the stamps that are due for one shop (looking at everything since it was switched on)."""
     ss = read_settings(con, shop_id, "stamp")
     if not ss.enabled:
         return {"stamps": 0, "rewards": 0}
-    params = {"shop": shop_id, "since": ss.active_from or now, "now": now, "moment": ss.moment,
-              "per": ss.stamps_per_order, "size": ss.card_size}
-    new = _returning(con, f"""
-        INSERT INTO stamps (shop_id, order_key, member_key, moment, stamps, total_after, card_size, earned_at,
-                            created_at)
-        WITH cand AS ({_MOMENT_SQL[ss.moment]}),
-        fresh AS (SELECT c.* FROM cand c
-                  WHERE NOT EXISTS (SELECT 1 FROM stamps s WHERE s.shop_id = $shop AND s.order_key = c.order_key)),
-        prior AS (SELECT member_key, sum(stamps) AS total FROM stamps WHERE shop_id = $shop
-                  AND member_key IN (SELECT member_key FROM fresh) GROUP BY member_key)
-        SELECT $shop, f.order_key, f.member_key, $moment, $per,
-               coalesce(p.total, 0) + $per * row_number() OVER (PARTITION BY f.member_key
-                                                               ORDER BY f.earned_at, f.order_key),
-               $size, f.earned_at, $now
-        FROM fresh f LEFT JOIN prior p USING (member_key)
-        ON CONFLICT (shop_id, order_key) DO NOTHING
-        RETURNING order_key, member_key, stamps, total_after, card_size, earned_at""", params)
-    if new.is_empty():
-        return {"stamps": 0, "rewards": 0}
-    # Every card number a new stamp row crosses: (before // size, after // size].
-    con.register("_new_stamps", new.to_arrow())
+    return award_all(con, [Enabled(shop_id, ss, None)], now)
+
+
+def award_all(con: duckdb.DuckDBPyConnection, shops: list[Enabled], now: dt.datetime) -> dict[str, int]:
+    """Give the stamps that are due in every shop of `shops` in one pass, file the rewards of the cards they
+    fill, plan the notices; the caller records the run (`settings.mark_issued`) in the same unit."""
+    totals = {"stamps": 0, "rewards": 0}
+    by_moment: dict[str, list[Enabled]] = {}
+    for e in shops:
+        assert isinstance(e.settings, StampSettings)
+        by_moment.setdefault(e.settings.moment, []).append(e)
+    for moment, group in by_moment.items():
+        for key, value in _award_moment(con, moment, group, now).items():
+            totals[key] += value
+    return totals
+
+
+def _award_moment(con: duckdb.DuckDBPyConnection, moment: str, shops: list[Enabled],
+                  now: dt.datetime) -> dict[str, int]:
+    rows = []
+    for e in shops:
+        ss = e.settings
+        assert isinstance(ss, StampSettings)
+        rows.append({"shop_id": e.shop_id, "since": ss.active_from or now, "per": ss.stamps_per_order,
+                     "size": ss.card_size, "moment": ss.moment, "reward": ss.reward})
+    frame = pl.DataFrame(rows, schema=_SHOPS_SCHEMA)
+    lo = min(lower_bound(e.issued_until, e.settings.active_from or now) for e in shops)
+    con.register("_stamp_shops", frame.to_arrow())
     try:
-        rewards = _returning(con, """
-            INSERT INTO stamp_rewards (shop_id, member_key, card_no, reward, order_key, issued_at)
-            SELECT $shop, member_key, card_no, $reward, order_key, $now FROM (
-                SELECT member_key, order_key,
-                       unnest(range((total_after - stamps) // card_size + 1, total_after // card_size + 1)) AS card_no
-                FROM _new_stamps)
-            ON CONFLICT (shop_id, member_key, card_no) DO NOTHING
-            RETURNING member_key, card_no, reward, order_key""",
-                             {"shop": shop_id, "reward": ss.reward, "now": now})
+        new = _returning(con, f"""
+            INSERT INTO stamps (shop_id, order_key, member_key, moment, stamps, total_after, card_size, earned_at,
+                                created_at)
+            WITH cand AS ({_MOMENT_SQL[moment]}),
+            fresh AS (SELECT c.* FROM cand c
+                      WHERE NOT EXISTS (SELECT 1 FROM stamps s WHERE s.shop_id = c.shop_id
+                                        AND s.order_key = c.order_key)),
+            prior AS (SELECT s.shop_id, s.member_key, sum(s.stamps) AS total FROM stamps s
+                      SEMI JOIN fresh f ON f.shop_id = s.shop_id AND f.member_key = s.member_key GROUP BY ALL)
+            SELECT f.shop_id, f.order_key, f.member_key, sh.moment, sh.per,
+                   coalesce(p.total, 0) + sh.per * row_number() OVER (PARTITION BY f.shop_id, f.member_key
+                                                                      ORDER BY f.earned_at, f.order_key),
+                   sh.size, f.earned_at, $now
+            FROM fresh f JOIN _stamp_shops sh ON sh.shop_id = f.shop_id
+            LEFT JOIN prior p ON p.shop_id = f.shop_id AND p.member_key = f.member_key
+            ON CONFLICT (shop_id, order_key) DO NOTHING
+            RETURNING shop_id, order_key, member_key, stamps, total_after, card_size, earned_at""",
+                         {"lo": lo, "now": now})
+        if new.is_empty():
+            return {"stamps": 0, "rewards": 0}
+        # Every card number a new stamp row crosses: (before // size, after // size].
+        con.register("_new_stamps", new.to_arrow())
+        try:
+            rewards = _returning(con, """
+                INSERT INTO stamp_rewards (shop_id, member_key, card_no, reward, order_key, issued_at)
+                SELECT n.shop_id, n.member_key, n.card_no, sh.reward, n.order_key, $now FROM (
+                    SELECT shop_id, member_key, order_key,
+                           unnest(range((total_after - stamps) // card_size + 1,
+                                        total_after // card_size + 1)) AS card_no
+                    FROM _new_stamps) n JOIN _stamp_shops sh ON sh.shop_id = n.shop_id
+                ON CONFLICT (shop_id, member_key, card_no) DO NOTHING
+                RETURNING shop_id, member_key, card_no, reward, order_key""", {"now": now})
+        finally:
+            con.unregister("_new_stamps")
     finally:
-        con.unregister("_new_stamps")
-    notify.plan_stamp_notices(con, shop_id, new, now)
-    if rewards.height:
-        notify.plan_reward_notices(con, shop_id, rewards.with_columns(pl.lit(ss.card_size).alias("card_size")), now)
+        con.unregister("_stamp_shops")
+    sizes = {e.shop_id: e.settings.card_size for e in shops if isinstance(e.settings, StampSettings)}
+    for (shop_id,), given in new.group_by(["shop_id"], maintain_order=True):
+        notify.plan_stamp_notices(con, str(shop_id), given.drop("shop_id"), now)
+    for (shop_id,), filed in rewards.group_by(["shop_id"], maintain_order=True):
+        notify.plan_reward_notices(con, str(shop_id), filed.drop("shop_id").with_columns(
+            pl.lit(sizes[str(shop_id)]).alias("card_size")), now)
     return {"stamps": new.height, "rewards": rewards.height}
 
 

@@ -26,7 +26,7 @@ import polars as pl
 from core.errors import Kind
 from core.loyalty import notify
 from core.loyalty.product_names import display_name
-from core.loyalty.settings import SettingsError, WarrantySettings
+from core.loyalty.settings import Enabled, SettingsError, WarrantySettings, lower_bound
 from core.loyalty.settings import read as read_settings
 from core.shops.registry import shop_timezone
 from core.store import Store
@@ -43,7 +43,46 @@ class WarrantyStatus(enum.StrEnum):
 STATUSES = tuple(WarrantyStatus)
 CODE_BYTES = 16
 
+# Items that can have become due since a shop's last run (`issued_until`, less the slack, as `$lo`): their
+# moment plus the shop's delay came since then (`$lo_due` is `$lo` less the longest delay), or a sync wrote
+# the item or its order since then. Each branch compares one stored column with constants, so DuckDB's
+# row-group min/max statistics skip the older rows; the exact rule is applied to these only.
 _ITEMS_SQL = """
+    WITH RECURSIVE chosen(shop_id, category_key) AS (
+        SELECT shop_id, unnest(cats) FROM _warranty_shops WHERE NOT all_products
+        UNION
+        SELECT c.shop_id, c.category_key FROM categories c
+        JOIN chosen ch ON c.shop_id = ch.shop_id AND c.parent_key = ch.category_key),
+    chosen_lists AS (SELECT shop_id, list(category_key) AS cats FROM chosen GROUP BY shop_id),
+    scoped AS (
+        SELECT p.shop_id, p.product_key FROM products p JOIN chosen_lists cl ON cl.shop_id = p.shop_id
+        WHERE list_has_any(p.category_keys, cl.cats)),
+    touched_orders AS MATERIALIZED (
+        SELECT shop_id, order_key FROM orders WHERE delivered_at > $lo_due AND delivered_at <= $now
+        UNION SELECT shop_id, order_key FROM orders WHERE synced_at > $lo),
+    touched AS MATERIALIZED (  -- few rows: judged below, after they are found (not the other way round)
+        SELECT shop_id, item_key, order_key, product_key, product_name, option_text, status, delivered_at
+        FROM order_items WHERE delivered_at > $lo_due AND delivered_at <= $now
+        UNION SELECT shop_id, item_key, order_key, product_key, product_name, option_text, status, delivered_at
+        FROM order_items WHERE synced_at > $lo
+        UNION SELECT oi.shop_id, oi.item_key, oi.order_key, oi.product_key, oi.product_name, oi.option_text,
+                     oi.status, oi.delivered_at
+        FROM order_items oi SEMI JOIN touched_orders t ON t.shop_id = oi.shop_id AND t.order_key = oi.order_key),
+    dated AS MATERIALIZED (
+        SELECT oi.shop_id, oi.item_key, oi.order_key, o.member_key, oi.product_key, oi.product_name AS item_name,
+               oi.option_text, o.ordered_at, coalesce(oi.delivered_at, o.delivered_at) AS delivered_at
+        FROM touched oi JOIN orders o ON o.shop_id = oi.shop_id AND o.order_key = oi.order_key
+        WHERE oi.status NOT IN ('cancelled', 'returned') AND o.status NOT IN ('cancelled', 'returned'))
+    SELECT d.* FROM dated d JOIN _warranty_shops s ON s.shop_id = d.shop_id
+    WHERE d.delivered_at >= s.since AND d.delivered_at <= s.until
+      AND NOT EXISTS (SELECT 1 FROM warranties w WHERE w.shop_id = d.shop_id AND w.item_key = d.item_key)
+      AND (s.all_products OR EXISTS (SELECT 1 FROM scoped sc WHERE sc.shop_id = d.shop_id
+                                     AND sc.product_key = d.product_key))
+"""
+
+# One shop's products in scope, for the preview: in a chosen category or any category below it ($cats, $shop).
+# The same category rule as _ITEMS_SQL's `chosen`/`scoped`, which issue for every shop at once.
+_SCOPE_SQL = """
     WITH RECURSIVE chosen(category_key) AS (
         SELECT unnest($cats::VARCHAR[])
         UNION
@@ -52,16 +91,11 @@ _ITEMS_SQL = """
     scoped AS (
         SELECT p.product_key FROM products p
         WHERE p.shop_id = $shop AND list_has_any(p.category_keys, (SELECT list(category_key) FROM chosen)))
-    SELECT oi.item_key, oi.order_key, o.member_key, oi.product_key, oi.product_name AS item_name, oi.option_text,
-           o.ordered_at, coalesce(oi.delivered_at, o.delivered_at) AS delivered_at
-    FROM order_items oi JOIN orders o ON o.shop_id = oi.shop_id AND o.order_key = oi.order_key
-    WHERE oi.shop_id = $shop
-      AND coalesce(oi.delivered_at, o.delivered_at) >= $since
-      AND coalesce(oi.delivered_at, o.delivered_at) <= $until
-      AND oi.status NOT IN ('cancelled', 'returned') AND o.status NOT IN ('cancelled', 'returned')
-      AND NOT EXISTS (SELECT 1 FROM warranties w WHERE w.shop_id = oi.shop_id AND w.item_key = oi.item_key)
-      AND ($all OR oi.product_key IN (SELECT product_key FROM scoped))
 """
+
+_SHOPS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "shop_id": pl.Utf8, "since": pl.Datetime("us", "UTC"), "until": pl.Datetime("us", "UTC"),
+    "all_products": pl.Boolean, "cats": pl.List(pl.Utf8)}
 
 _ITEM_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "item_key": pl.Utf8, "order_key": pl.Utf8, "member_key": pl.Utf8, "product_key": pl.Utf8, "item_name": pl.Utf8,
@@ -87,13 +121,36 @@ def _shop(con: duckdb.DuckDBPyConnection, shop_id: str) -> tuple[str, str]:
     return rows[0][0], shop_timezone(con, shop_id)
 
 
+def _delay(ws: WarrantySettings) -> dt.timedelta:
+    return dt.timedelta(days=ws.delay_days if ws.timing == "delivery_complete" else 0)
+
+
 def due_items(con: duckdb.DuckDBPyConnection, shop_id: str, ws: WarrantySettings, now: dt.datetime) -> pl.DataFrame:
     """Delivered, in-scope items without a warranty row whose moment has come (for manual: delivery)."""
-    delay = dt.timedelta(days=ws.delay_days if ws.timing == "delivery_complete" else 0)
-    params = {"shop": shop_id, "cats": ws.category_keys, "all": ws.scope == "all",
-              "since": ws.active_from or now, "until": now - delay}
-    frame = con.sql(_ITEMS_SQL, params=params).pl()
-    return frame if frame.height else pl.DataFrame(schema=_ITEM_SCHEMA)
+    return due_items_all(con, [Enabled(shop_id, ws, None)], now).drop("shop_id")
+
+
+def due_items_all(con: duckdb.DuckDBPyConnection, shops: list[Enabled], now: dt.datetime) -> pl.DataFrame:
+    """`due_items` of every shop of `shops` in one pass (with `shop_id`), reading only what can have become
+    due since each shop's last run."""
+    rows, lo, lo_due = [], now, now
+    for e in shops:
+        ws = e.settings
+        assert isinstance(ws, WarrantySettings)
+        since = ws.active_from or now
+        start = lower_bound(e.issued_until, since)
+        rows.append({"shop_id": e.shop_id, "since": since, "until": now - _delay(ws),
+                     "all_products": ws.scope == "all", "cats": ws.category_keys})
+        lo, lo_due = min(lo, start), min(lo_due, start - _delay(ws))
+    schema = {"shop_id": pl.Utf8} | _ITEM_SCHEMA
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    con.register("_warranty_shops", pl.DataFrame(rows, schema=_SHOPS_SCHEMA).to_arrow())
+    try:
+        frame = con.sql(_ITEMS_SQL, params={"lo": lo, "lo_due": lo_due, "now": now}).pl()
+    finally:
+        con.unregister("_warranty_shops")
+    return frame.cast(schema) if frame.height else pl.DataFrame(schema=schema)
 
 
 def _details(detail_json: str | None, ws: WarrantySettings) -> str:
@@ -165,13 +222,31 @@ def _with_codes(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def issue_due(con: duckdb.DuckDBPyConnection, shop_id: str, now: dt.datetime) -> dict[str, int]:
-    """The scheduler's pass for one shop: issue what is due, or file it as pending in manual mode."""
+    """The scheduler's pass for one shop (looking at everything since warranties were switched on)."""
     ws = read_settings(con, shop_id, "warranty")
     if not ws.enabled:
         return {"issued": 0, "pending": 0}
-    items = due_items(con, shop_id, ws, now)
-    if items.is_empty():
-        return {"issued": 0, "pending": 0}
+    return issue_due_all(con, [Enabled(shop_id, ws, None)], now)
+
+
+def issue_due_all(con: duckdb.DuckDBPyConnection, shops: list[Enabled], now: dt.datetime) -> dict[str, int]:
+    """The scheduler's pass for every shop of `shops`: issue what is due, or file it as pending in manual
+    mode; the caller records the run (`settings.mark_issued`) in the same unit."""
+    totals = {"issued": 0, "pending": 0}
+    due = due_items_all(con, shops, now)
+    if due.is_empty():
+        return totals
+    settings = {e.shop_id: e.settings for e in shops}
+    for (shop_id,), items in due.group_by(["shop_id"], maintain_order=True):
+        ws = settings[str(shop_id)]
+        assert isinstance(ws, WarrantySettings)
+        for key, value in _issue_items(con, str(shop_id), ws, items.drop("shop_id"), now).items():
+            totals[key] += value
+    return totals
+
+
+def _issue_items(con: duckdb.DuckDBPyConnection, shop_id: str, ws: WarrantySettings, items: pl.DataFrame,
+                 now: dt.datetime) -> dict[str, int]:
     if ws.timing == "manual":
         # The conflict target is named: DuckDB 2.0's bare ON CONFLICT DO NOTHING counts the NULL codes of
         # pending rows as clashing on UNIQUE (code) and keeps one row of the batch.
@@ -297,16 +372,20 @@ def find(store: Store, code: str) -> dict[str, Any] | None:
 
 def preview(store: Store, shop_id: str, ws: WarrantySettings, item_key: str | None = None, *,
             now: dt.datetime) -> dict[str, Any] | None:
-    """What a certificate would show with `ws` (saved or not) for a real recently delivered item."""
+    """What a certificate would show with `ws` (saved or not) for the latest delivered item `ws` covers."""
     with store.unit() as con:
-        items = con.sql("""
+        # The same scope as issuance (_SCOPE_SQL): a preview of a product the settings would never cover
+        # would show the user a certificate nobody gets.
+        items = con.sql(_SCOPE_SQL + """
             SELECT oi.item_key, oi.order_key, o.member_key, oi.product_key, oi.product_name AS item_name,
                    oi.option_text, o.ordered_at, coalesce(oi.delivered_at, o.delivered_at) AS delivered_at
             FROM order_items oi JOIN orders o ON o.shop_id = oi.shop_id AND o.order_key = oi.order_key
             WHERE oi.shop_id = $shop AND ($item IS NULL OR oi.item_key = $item)
               AND coalesce(oi.delivered_at, o.delivered_at) IS NOT NULL
+              AND ($all OR oi.product_key IN (SELECT product_key FROM scoped))
             ORDER BY coalesce(oi.delivered_at, o.delivered_at) DESC, oi.item_key LIMIT 1""",
-                        params={"shop": shop_id, "item": item_key}).pl()
+                        params={"shop": shop_id, "item": item_key, "cats": ws.category_keys,
+                                "all": ws.scope == "all"}).pl()
         if items.is_empty():
             return None
         frame = snapshot(con, shop_id, ws, items.cast(_ITEM_SCHEMA))

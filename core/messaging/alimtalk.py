@@ -1,8 +1,12 @@
 """Alimtalk (알림톡): NHN Cloud KakaoTalk Bizmessage over HTTP, and a sandbox provider that records locally.
 
 The request and response follow NHN Cloud's "KakaoTalk Bizmessage > 알림톡 > API v2.3 Guide"
-(docs.nhncloud.com; the TOAST-DOCS/Alimtalk guide `ko/alimtalk-api-guide.md`) and its error-code page
-(`ko/error-code.md`):
+(docs.nhncloud.com/ko/Notification/KakaoTalk%20Bizmessage/ko/alimtalk-api-guide/; its source, the
+TOAST-DOCS/Alimtalk guide `ko/alimtalk-api-guide.md`, read at its 2026-04-28 revision) and its error-code page
+(`ko/error-code.md`). The guide names one API domain, `https://kakaotalk-bizmessage.api.nhncloudservice.com`,
+the default here; the former `api-alimtalk.cloud.toast.com` is kept only as a setting
+(core.config.ALIMTALK_LEGACY_BASE_URL, chosen with ALIMTALK_BASE_URL), and a shop whose saved settings still
+name it is sent to the configured host.
 
     POST {base}/alimtalk/v2.3/appkeys/{appkey}/messages          (메시지 치환 발송 요청)
     X-Secret-Key: <secret key made in the console>
@@ -19,8 +23,19 @@ The request and response follow NHN Cloud's "KakaoTalk Bizmessage > 알림톡 > 
 Header failures named in the error-code page: -1000 invalid appkey, -1001 invalid secret key, -1006 / -2017
 sender profile, -1027 sender blocked (configuration: retried, the operator can fix them), 4 and -2000..-2005
 parameter validation, -3003 no such template, -3004 template parameter error, -3005 template not approved
-(a retry cannot help: dead), -2502 fallback requested but not set up, -1005 the idempotency key was used
-within 10 minutes (the earlier request was received: counted as accepted). HTTP 429 and 5xx are retried.
+(a retry cannot help: dead), -2502 fallback requested but not set up. HTTP 429 and 5xx are retried.
+
+-1005: "10분간 동일한 X-NC-API-IDEMPOTENCY-KEY 값으로 메시지 발송을 요청한 경우" — the guide says a request
+with a key used within 10 minutes *fails*; it says nothing of whether the first one went through (its answer
+may have been lost before it was ever accepted). So -1005 is reconciled through the guide's "메시지 리스트
+조회" (`GET .../messages?startRequestDate&endRequestDate&recipientGroupingKey`, dates `yyyy-MM-dd HH:mm`,
+at most 30 days apart; `messageSearchResultResponse.messages[]` with `requestId`, `messageStatus`
+COMPLETED | FAILED | CANCEL, `resultCode`): found and not failed is sent; found failed or cancelled is
+refused; not found means the first request never landed, and the message is tried again once the key is
+free; a lookup that cannot be made leaves the outcome unknown (never re-sent blindly).
+
+Recipients: only Korean mobile numbers (010, 011, 016-019) can receive an Alimtalk; the one test of that,
+and the one phone normaliser, is core.integrations.normalize.mobile.
 
 One message per request, keyed by its outbox message id: with the store's send journal a crash leaves
 at most one message in doubt, and the idempotency key makes a quick retry of a request whose answer was
@@ -37,7 +52,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,12 +59,17 @@ from typing import Any, Protocol
 import duckdb
 import httpx
 
+from core import config
 from core.errors import CoreError, Kind
+from core.integrations import normalize
 from core.messaging.dispatch import Delivery, LaneUnavailable
 from core.messaging.outbox import Claimed, Journal, State
 
 API_VERSION = "v2.3"
-DEFAULT_BASE_URL = "https://api-alimtalk.cloud.toast.com"
+DEFAULT_BASE_URL = config.ALIMTALK_BASE_URL
+KST = dt.timezone(dt.timedelta(hours=9))
+LOOKUP_BEFORE = dt.timedelta(hours=1)    # the lookup window around the batch: the key lives 10 minutes
+LOOKUP_AFTER = dt.timedelta(days=1)
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 RETRYABLE_CODES = {-1000, -1001, -1006, -1027, -2017}   # configuration the operator can fix
@@ -79,6 +98,10 @@ class DeliveryUnknown(AlimtalkError):
     """The request went out and no answer came back: the provider may have sent it."""
 
     kind = Kind.UNKNOWN_OUTCOME
+
+
+class DuplicateUnconfirmed(TransientAlimtalkError):
+    """-1005 and the provider's message list has no message of this key: the first request never landed."""
 
 
 class ConnectFailed(TransientAlimtalkError):
@@ -111,13 +134,8 @@ class Provider(Protocol):
 
 
 def recipient_number(phone: str | None) -> str | None:
-    """Digits only, +82 / 82 turned into the domestic leading 0; None if nothing usable is left."""
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    if digits.startswith("82") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    return digits if 8 <= len(digits) <= 15 else None
+    """The Alimtalk recipient for a phone: a Korean mobile number (normalize.mobile), else None."""
+    return normalize.mobile(phone)
 
 
 def request_body(sender_key: str, message: AlimtalkMessage) -> dict:
@@ -132,13 +150,15 @@ def request_body(sender_key: str, message: AlimtalkMessage) -> dict:
 class NhnAlimtalkClient:
     """The NHN Cloud KakaoTalk Bizmessage (알림톡) client; one connection reused for a batch."""
 
-    def __init__(self, app_key: str, secret_key: str, sender_key: str, base_url: str = DEFAULT_BASE_URL,
-                 timeout: httpx.Timeout | float = TIMEOUT) -> None:
+    def __init__(self, app_key: str, secret_key: str, sender_key: str, base_url: str | None = None,
+                 timeout: httpx.Timeout | float = TIMEOUT, *, now: dt.datetime) -> None:
         if not app_key or not secret_key or not sender_key:
             raise PermanentAlimtalkError("messaging.alimtalk.not_configured",
                                          detail="Alimtalk needs the app key, the secret key and the sender key")
-        self.url = f"{base_url.rstrip('/')}/alimtalk/{API_VERSION}/appkeys/{app_key}/messages"
+        base = provider_base_url(base_url)
+        self.url = f"{base}/alimtalk/{API_VERSION}/appkeys/{app_key}/messages"
         self.sender_key = sender_key
+        self.now = now  # when the batch goes out: the centre of a -1005 lookup's window
         self._http = httpx.Client(timeout=timeout, headers={"X-Secret-Key": secret_key,
                                                             "Content-Type": "application/json;charset=UTF-8"})
 
@@ -153,10 +173,77 @@ class NhnAlimtalkClient:
         except (httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             raise DeliveryUnknown("messaging.alimtalk.no_answer", detail=f"no answer from the Alimtalk provider "
                                   f"after sending ({type(exc).__name__})") from None
-        return interpret(response.status_code, response.text)
+        try:
+            return interpret(response.status_code, response.text)
+        except AlreadyRequested:
+            return self.reconcile(message)
+
+    def reconcile(self, message: AlimtalkMessage) -> Accepted:
+        """After -1005: ask the provider's message list whether the earlier request with this key landed."""
+        now = self.now
+        params: dict[str, str | int] = {
+            "startRequestDate": _minute(now - LOOKUP_BEFORE), "endRequestDate": _minute(now + LOOKUP_AFTER),
+            "recipientGroupingKey": message.message_id[:100], "pageSize": 15}
+        try:
+            response = self._http.get(self.url, params=params)
+        except httpx.HTTPError as exc:
+            raise DeliveryUnknown("messaging.alimtalk.duplicate_unknown",
+                                  detail=f"-1005 (key already used) and the message list could not be read "
+                                         f"({type(exc).__name__}): the message may have been sent") from None
+        return interpret_lookup(response.status_code, response.text, message.message_id)
 
     def close(self) -> None:
         self._http.close()
+
+
+class AlreadyRequested(AlimtalkError):
+    """-1005: a request with this idempotency key was made within 10 minutes; its fate is looked up."""
+
+    kind = Kind.UNKNOWN_OUTCOME
+
+
+def provider_base_url(saved: str | None) -> str:
+    """The host to call: a shop's own address (a proxy, a test server), else the configured one. The former
+    domain saved as a default by older settings counts as no choice, so it follows the configuration."""
+    chosen = (saved or "").strip().rstrip("/")
+    if not chosen or chosen == config.ALIMTALK_LEGACY_BASE_URL:
+        chosen = config.alimtalk_base_url()
+    return chosen.rstrip("/")
+
+
+def _minute(at: dt.datetime) -> str:
+    return at.astimezone(KST).strftime("%Y-%m-%d %H:%M")
+
+
+def interpret_lookup(status: int, text: str, message_id: str) -> Accepted:
+    """The message list's answer about one recipient grouping key, as accepted or the matching error."""
+    try:
+        data = json.loads(text)
+        header = data["header"]
+        found = [m for m in (data.get("messageSearchResultResponse") or {}).get("messages") or []
+                 if isinstance(m, dict) and m.get("recipientGroupingKey") == message_id[:100]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise DeliveryUnknown("messaging.alimtalk.duplicate_unknown", status=status,
+                              detail=f"-1005 (key already used) and the message list answered HTTP {status} "
+                                     "unreadably: the message may have been sent") from None
+    if status >= 400 or not header.get("isSuccessful"):
+        raise DeliveryUnknown("messaging.alimtalk.duplicate_unknown", status=status,
+                              detail=f"-1005 (key already used) and the message list refused the lookup "
+                                     f"({header.get('resultCode')} {header.get('resultMessage') or ''}): the "
+                                     "message may have been sent")
+    if not found:
+        raise DuplicateUnconfirmed("messaging.alimtalk.duplicate_unconfirmed",
+                                   detail="-1005 (key already used) but the provider holds no message of this "
+                                          "key: the earlier request never landed; it is tried again later")
+    states = {str(m.get("messageStatus") or "") for m in found}
+    if states <= {"FAILED", "CANCEL"}:
+        code = str(found[0].get("resultCode") or "")
+        raise PermanentAlimtalkError("messaging.alimtalk.recipient_refused", code=code,
+                                     message=str(found[0].get("resultCodeName") or ""),
+                                     detail=f"the earlier request of this key was {'/'.join(sorted(states))} "
+                                            f"({code})")
+    return Accepted(found[0].get("requestId"), ALREADY_RECEIVED,
+                    f"already received (message list: {'/'.join(sorted(states))})")
 
 
 def interpret(status: int, text: str) -> Accepted:
@@ -176,7 +263,8 @@ def interpret(status: int, text: str) -> Accepted:
                                      ) from None
     code, text_ = int(header.get("resultCode", -1)), str(header.get("resultMessage") or "")
     if code == ALREADY_RECEIVED:
-        return Accepted(None, code, "already received (idempotency key seen within 10 minutes)")
+        raise AlreadyRequested("messaging.alimtalk.duplicate_unknown", code=code, message=text_,
+                               detail="the idempotency key was used within 10 minutes")
     if not header.get("isSuccessful"):
         error = TransientAlimtalkError if code in RETRYABLE_CODES else PermanentAlimtalkError
         raise error("messaging.alimtalk.refused", code=code, message=text_,
@@ -291,6 +379,9 @@ class _AlimtalkLane:
 
     def send(self, message: object) -> Delivery:
         assert isinstance(message, AlimtalkMessage)
+        if recipient_number(message.recipient_no) != message.recipient_no:
+            # Planned before the recipient rule (or by hand): only a Korean mobile number can receive it.
+            return Delivery(State.DEAD, "no_phone", "the recipient is not a Korean mobile number (010, 011, 016-019)")
         try:
             self.provider.send(message)
         except ConnectFailed as exc:  # unreachable: the rest would only wait for the same refusal
@@ -347,7 +438,7 @@ class AlimtalkChannel:
                 provider = SandboxProvider(self.sandbox_path, now, settings.sender_key or "sandbox")
             else:
                 provider = NhnAlimtalkClient(settings.app_key, self._secret_for(shop_id) or "",
-                                             settings.sender_key, settings.base_url)
+                                             settings.sender_key, settings.base_url, now=now)
         except AlimtalkError as exc:
             raise LaneUnavailable("alimtalk_not_configured", exc.detail) from None
         return _AlimtalkLane(provider, settings)

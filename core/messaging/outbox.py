@@ -131,6 +131,13 @@ class Journal:
         read = self.read()
         return Marks(frozenset(read["A"]), frozenset(read["S"]), frozenset(read["R"]))
 
+    def is_empty(self) -> bool:
+        """Nothing to settle: no line since the journal was last cleared (or no journal yet)."""
+        try:
+            return self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
+
     def clear(self) -> None:
         self.close()
         with open(self.path, "w"):
@@ -170,6 +177,20 @@ def reconcile(con: duckdb.DuckDBPyConnection, channel: str, marks: Marks, now: d
     finally:
         con.unregister("_fate")
     return {str(k): int(v) for k, v in fate.group_by("fate").len().iter_rows()}
+
+
+def has_work(con: duckdb.DuckDBPyConnection, now: dt.datetime, channel: str | None = None) -> bool:
+    """Whether a dispatch run at `now` has anything to do: a row of `channel` (of any channel when None: the
+    e-mail rules also settle other channels' rows) that is due to be sent (pending or failed, its retry or
+    hold over), or one of `channel` a dead process left `sending`. One cheap query, so the dispatch jobs can
+    skip their units of work while nothing is due. Rows not due yet wait for their time: the rules that
+    could end them early (a reason gone, too late) run before every claim, and the evaluation job cancels
+    what lost its reason every minute whatever its due time."""
+    return bool(con.execute(f"""
+        SELECT EXISTS (SELECT 1 FROM outbox ob
+                       WHERE ({_DUE} AND ($channel IS NULL OR ob.channel = $channel))
+                          OR (ob.state = 'sending' AND ob.channel = coalesce($channel, 'email')))""",
+                            {"now": now, "channel": channel}).fetchall()[0][0])
 
 
 # ------------------------------------------------------------------ planning

@@ -13,8 +13,8 @@ Pure functions, no store and no network. The rules they follow:
   keeps template line numbers in `TemplateSyntaxError.lineno` and in the rewritten
   traceback of render errors). They are `TemplateError`s with a key and params: the
   console words them.
-- Starter templates (starters/) extend one layout and are assembled into their
-  full source when loaded (see `_STARTER_ENV`); saved templates load no file.
+- Starter templates (starters/) are block documents compiled by core.messaging.blocks;
+  no environment here has a loader, so a template can include or extend no file.
 - CSS is inlined with `css-inline` (mail clients such as Gmail drop or ignore
   <style> blocks for many rules); @media rules stay in <style> for clients that
   honour them.
@@ -30,7 +30,6 @@ import datetime as dt
 import functools
 import html as html_lib
 import re
-import tomllib
 import traceback
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -41,7 +40,6 @@ from typing import Any
 import css_inline
 import jinja2
 from jinja2 import StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from core.clock import DEFAULT_TZ, local
 from core.errors import InvalidInput
@@ -606,44 +604,14 @@ def _owner_sample(items: list[dict], total: Any, sparse: bool) -> dict:
                                      "total": sum(c["total"] for c in carts), "carts": carts}}
 
 
-class _StarterLoader(jinja2.FileSystemLoader):
-    """The starter folder's files, and nothing else: a name with a path in it is not served."""
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        if "/" in template or "\\" in template or template.startswith("."):
-            raise jinja2.TemplateNotFound(template)
-        return super().get_source(environment, template)
-
-
-# Starters are assembled once, when loaded, into the full source an operator edits and saves: each
-# starter extends `_layout.html` and fills its `content` block. The assembly has its own syntax,
-# written as HTML comments (<!--% extends %-->, <!--% block %-->), so the member-time Jinja in the
-# same files ({{ member.name }}, {% for %}) passes through it untouched. Only this environment has a
-# loader; the environments that render saved templates have none, so an operator's template cannot
-# include or extend any file.
-_STARTER_ENV = ImmutableSandboxedEnvironment(
-    loader=_StarterLoader(STARTER_DIR, encoding="utf-8"), autoescape=False, undefined=StrictUndefined,
-    block_start_string="<!--%", block_end_string="%-->", variable_start_string="<!--%=",
-    variable_end_string="=%-->", comment_start_string="<!--%#", comment_end_string="#%-->",
-    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=False, auto_reload=False)
-
-
-def _starter_html(trigger: str) -> str:
-    """The trigger's body in the shared mobile-first layout: one place holds the head, styles and frame."""
-    return _STARTER_ENV.get_template(f"{trigger}.html").render()
-
-
 def starter_template(trigger: str) -> dict:
-    """A ready template for this trigger: name, subject, preheader, html, text."""
+    """A ready template for this trigger: name, subject, preheader, html, text, and the block document
+    (starters/<trigger>.blocks.json) its HTML is compiled from: saved with it, a copy reopens in the block editor.
+    `text` is the starter's hand-written plain-text part (<trigger>.txt), for a copy edited as raw HTML."""
     _check_trigger(trigger)
-    meta = tomllib.loads((STARTER_DIR / "starters.toml").read_text(encoding="utf-8"))[trigger]
-    return {
-        "name": meta["name"],
-        "subject": meta["subject"],
-        "preheader": meta["preheader"],
-        "html": _starter_html(trigger),
-        "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8"),
-    }
+    from core.messaging import blocks  # blocks is built on this module's merge fields
+    starter = blocks.starter(trigger)
+    return {**starter, "text": (STARTER_DIR / f"{trigger}.txt").read_text(encoding="utf-8")}
 
 
 def preview(template: dict, trigger: str, *, advertising: bool = True,

@@ -119,6 +119,9 @@ class Faults:
     missing_field_name: str | None = None   # (default: the record's key field)
     unknown_status: int = 0                 # give the next N order lists an order status Cafe24 never sent
     late_order_after: int | None = None     # after N more order list calls, a late order lands in the past
+    bad_record: int = 0                     # put `bad_record_value` in place of the first record of the next N lists
+    bad_record_value: Any = None            # (default: a JSON null)
+    drop_member_fields: tuple[str, ...] = ()  # member records without these fields (as the documented sample)
     calls: int = 0                          # Admin API calls answered so far
 
 
@@ -219,6 +222,7 @@ class SandboxServer:
         self.access_tokens: dict[str, int] = {}               # token -> expires (mall seconds)
         self.refresh_tokens: dict[str, int] = {}              # live refresh token -> expires
         self.spent_refresh_tokens: set[str] = set()
+        self.spent_refresh_attempts = 0
         self.refreshes = 0
         handler = type("Handler", (_Handler,), {"sandbox": self})
         self.httpd = _Server((host, port), handler)
@@ -294,6 +298,7 @@ class SandboxServer:
             elif grant == "refresh_token":
                 old = form.get("refresh_token", "")
                 if old in self.spent_refresh_tokens:
+                    self.spent_refresh_attempts += 1  # a request carrying a refresh token already used
                     raise OAuthError(400, "invalid_grant", "the refresh token was already used")
                 if self.refresh_tokens.get(old, -1) < now:
                     raise OAuthError(400, "invalid_grant", "the refresh token is invalid or expired")
@@ -590,6 +595,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             faults.missing_field -= missing
             unknown = faults.unknown_status > 0 and name == "orders" and bool(rows)
             faults.unknown_status -= unknown
+            bad = faults.bad_record > 0 and bool(rows)
+            faults.bad_record -= bad
         if not_json:
             return b"<html><head><title>502 Bad Gateway</title></head><body>upstream unavailable</body></html>"
         if missing:
@@ -597,6 +604,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if unknown:
             for item in rows[0].get("items", []):
                 item["order_status"] = "Z99"
+        if name == "customersprivacy" and faults.drop_member_fields:
+            rows = [{k: v for k, v in r.items() if k not in faults.drop_member_fields} for r in rows]
+        if bad:
+            rows[0] = faults.bad_record_value
         return {RESOURCE_KEYS[name]: rows}
 
     @staticmethod

@@ -33,23 +33,34 @@ def recency_frequency(store: StoreLike, rule: Rule | Mapping[str, Any] | str, sh
 
     Columns: recency, frequency (bucket labels of RECENCY_BUCKETS / FREQUENCY_BUCKETS),
     recency_order, frequency_order (their positions) and members; every pair is present.
+    (core.segments.explorer.explore gives the same grid from its own pass over the segment, with grid_at.)
     """
     rule, now = as_rule(rule), clock.require_aware(now)
-    recency_case = "CASE WHEN last_order_at IS NULL THEN 5 " + " ".join(
-        f"WHEN days <= {limit} THEN {i}" for i, (_, limit) in enumerate(RECENCY_BUCKETS[:4])) + " ELSE 4 END"
-    frequency_case = "CASE " + " ".join(
-        f"WHEN orders >= {low} THEN {i}" for i, (_, low) in reversed(list(enumerate(FREQUENCY_BUCKETS)))) + " END"
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         sql, params = compile_rule(rule, shop_id, tz, with_stats=True).render(
             "s.last_order_at, coalesce(s.orders, 0) AS orders")
-        counted = con.execute(f"""
-            SELECT {recency_case} AS r, {frequency_case} AS f, count(*)
-            FROM (SELECT *, (epoch(n.now_at) - epoch(last_order_at)) / 86400 AS days
-                  FROM ({sql}) seg, (SELECT ?::TIMESTAMPTZ AS now_at) n)
-            GROUP BY r, f""", params + [now]).fetchall()
-    found = {(r, f): n for r, f, n in counted}
-    rows = [{"recency": rl, "frequency": fl, "recency_order": r, "frequency_order": f, "members": found.get((r, f), 0)}
+        counted = con.execute(f"SELECT {grid_cell_sql(now)} AS cell, count(*) FROM ({sql}) seg GROUP BY cell",
+                              params).fetchall()
+    return grid_frame(dict(counted))
+
+
+def grid_cell_sql(now: dt.datetime, last_order_at: str = "last_order_at", orders: str = "orders") -> str:
+    """A member's cell of the recency × frequency grid (recency position × 10 + frequency position), from
+    their last counted order and their number of counted orders, at `now`."""
+    at = clock.require_aware(now).astimezone(dt.UTC).isoformat()
+    days = f"((epoch(TIMESTAMPTZ '{at}') - epoch({last_order_at})) / 86400)"
+    recency = f"CASE WHEN {last_order_at} IS NULL THEN 5 " + " ".join(
+        f"WHEN {days} <= {limit} THEN {i}" for i, (_, limit) in enumerate(RECENCY_BUCKETS[:4])) + " ELSE 4 END"
+    frequency = "CASE " + " ".join(
+        f"WHEN {orders} >= {low} THEN {i}" for i, (_, low) in reversed(list(enumerate(FREQUENCY_BUCKETS)))) + " END"
+    return f"({recency}) * 10 + ({frequency})"
+
+
+def grid_frame(counted: Mapping[int, int]) -> pl.DataFrame:
+    """The grid from members by cell (grid_cell_sql), every pair present."""
+    rows = [{"recency": rl, "frequency": fl, "recency_order": r, "frequency_order": f,
+             "members": int(counted.get(r * 10 + f, 0))}
             for r, (rl, _) in enumerate(RECENCY_BUCKETS) for f, (fl, _) in enumerate(FREQUENCY_BUCKETS)]
     return pl.DataFrame(rows, schema={"recency": pl.Utf8, "frequency": pl.Utf8, "recency_order": pl.Int64,
                                       "frequency_order": pl.Int64, "members": pl.Int64})

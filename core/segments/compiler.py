@@ -115,12 +115,16 @@ def _member_conditions(rule: Rule, shop_id: str | None, tz: str) -> list[tuple[s
     return w
 
 
+def needs_stats(rule: Rule) -> bool:
+    """Whether the rule judges members by their order figures (last order, orders, spent)."""
+    return any(getattr(rule, f) is not None for f in ("last_order_after", "last_order_before") + COUNT_FIELDS
+               + AMOUNT_FIELDS)
+
+
 def compile_rule(rule: Rule, shop_id: str | None, tz: str, *, with_stats: bool = False) -> Sql:
     q = Sql()
     members_only = _member_conditions(rule, shop_id, tz)
-    needs_stats = with_stats or any(getattr(rule, f) is not None for f in
-                                    ("last_order_after", "last_order_before") + COUNT_FIELDS + AMOUNT_FIELDS)
-    if needs_stats:
+    if with_stats or needs_stats(rule):
         text, params = _stats_cte(shop_id)
         if len(members_only) > (1 if shop_id else 0):
             # Order figures only for the members the member conditions leave: 10M orders are not summed

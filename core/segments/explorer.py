@@ -3,15 +3,16 @@ filters can name."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, shop_timezone
+from core.segments.charts import grid_cell_sql, grid_frame
+from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, needs_stats, shop_timezone
 from core.segments.rules import COUNTED_SQL, DEFAULT_TZ, MAX_KEYS, SAMPLE_SIZE, Rule, StoreLike, as_rule, open_store
 
 # --------------------------------------------------------------------------- evaluating
@@ -34,6 +35,7 @@ class Exploration:
     count: int
     total: int
     sample: pl.DataFrame
+    grid: pl.DataFrame | None = None  # members by recency x frequency (charts.recency_frequency), if asked
 
     @property
     def share(self) -> float:
@@ -41,36 +43,72 @@ class Exploration:
 
 
 def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-            sample_size: int = SAMPLE_SIZE) -> Exploration:
+            sample_size: int = SAMPLE_SIZE, *, grid_at: dt.datetime | None = None) -> Exploration:
     """Count the members the rule matches and fetch a sample (newest sign-ups first) with their order figures.
 
-    The matched keys are kept in a temporary table for this one unit of work, so the rule is
-    evaluated once and the order figures are computed only for the sample.
+    One pass over the rule's members gives both: DuckDB counts them and keeps the first `sample_size`
+    in the sample's order as it goes (min_by with n), so nothing is materialized or sorted but the sample.
+    A rule on order figures computes them for its members anyway, so the sample carries them from the same
+    pass; a rule on the member alone leaves them to one lookup for the sample's members only.
+
+    With `grid_at`, the recency x frequency grid at that moment (charts.recency_frequency's frame) comes from
+    the same pass too: it needs every member's figures, so the pass computes them whatever the rule.
     """
     rule = as_rule(rule)
-    table = f"_segment_{uuid.uuid4().hex[:12]}"
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
-        sql, params = compile_rule(rule, shop_id, tz).render("m.shop_id, m.member_key, m.signed_up_at")
-        con.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
-        try:
-            count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-            shop, shop_params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
-            total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchall()[0][0]
-            sample = con.sql(f"""
-                WITH pick AS (SELECT shop_id, member_key FROM {table}
-                              ORDER BY signed_up_at DESC NULLS LAST, member_key LIMIT ?),
-                stats AS (SELECT o.shop_id, o.member_key, count(*) AS orders, sum(o.total_amount) AS spent,
-                                 max(o.ordered_at) AS last_order_at
-                          FROM orders o SEMI JOIN pick p ON p.shop_id = o.shop_id AND p.member_key = o.member_key
-                          WHERE o.status IN {COUNTED_SQL} GROUP BY o.shop_id, o.member_key)
-                SELECT {member_select()}
-                FROM pick JOIN members m ON m.shop_id = pick.shop_id AND m.member_key = pick.member_key
-                LEFT JOIN stats s ON s.shop_id = m.shop_id AND s.member_key = m.member_key
-                ORDER BY m.signed_up_at DESC NULLS LAST, m.member_key""", params=[int(sample_size)]).pl()
-        finally:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-    return Exploration(int(count), int(total), sample)
+        shop, shop_params = ("WHERE shop_id = ?", [shop_id]) if shop_id else ("", [])
+        total = con.execute(f"SELECT count(*) FROM members {shop}", shop_params).fetchall()[0][0]
+        grid = None
+        if grid_at is not None or needs_stats(rule):
+            sql, params = compile_rule(rule, shop_id, tz, with_stats=True).render(member_select())
+            cells = None if grid_at is None else grid_cell_sql(grid_at, "r.last_order_at", "r.orders")
+            count, sample, counted = _count_and_first(con, sql, params, MEMBER_COLUMNS, sample_size, cells)
+            grid = None if grid_at is None else grid_frame(counted)
+        else:
+            sql, params = compile_rule(rule, shop_id, tz).render("m.shop_id, m.member_key, m.signed_up_at")
+            count, picked, _ = _count_and_first(con, sql, params, ("shop_id", "member_key", "signed_up_at"),
+                                                sample_size)
+            sample = _with_figures(con, picked)
+    return Exploration(int(count), int(total), sample, grid)
+
+
+def _count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], columns: tuple[str, ...],
+                     n: int, cells: str | None = None) -> tuple[int, pl.DataFrame, dict[int, int]]:
+    """How many rows `sql` gives, and the first `n` of them by newest sign-up (then key), in one pass; with
+    `cells` (an expression over the rows), how many rows fall in each cell too."""
+    fields = ", ".join(f'"{c}" := r."{c}"' for c in columns)
+    # the sample's order as one key that min_by can compare: no sign-up date last, then newest, then key
+    order = "(r.signed_up_at IS NULL, coalesce(-epoch_us(r.signed_up_at), 0), r.member_key)"
+    histogram = f"histogram({cells})" if cells else "NULL::MAP(INTEGER, UBIGINT)"
+    found = pl.from_arrow(con.sql(f"""SELECT count(*) AS n, min_by(struct_pack({fields}), {order}, {max(int(n), 1)})
+                                      AS pick, {histogram} AS cells FROM ({sql}) r""", params=params).arrow())
+    assert isinstance(found, pl.DataFrame)
+    count = int(found["n"][0])
+    counted = {int(k): int(v) for k, v in (found["cells"][0] or {}).items()}  # polars reads a MAP as a dict
+    picked = found.select(pl.col("pick").head(1)).explode("pick").drop_nulls().unnest("pick")
+    if count == 0 or int(n) <= 0:
+        picked = picked.clear()
+    picked = picked.sort(["signed_up_at", "member_key"], descending=[True, False], nulls_last=True)
+    return count, picked, counted
+
+
+def _with_figures(con: duckdb.DuckDBPyConnection, picked: pl.DataFrame) -> pl.DataFrame:
+    """The picked members (shop_id, member_key) with their columns and order figures, in their order."""
+    con.register("_explorer_pick", picked.select("shop_id", "member_key").to_arrow())
+    try:
+        return con.sql(f"""
+            WITH stats AS (SELECT o.shop_id, o.member_key, count(*) AS orders, sum(o.total_amount) AS spent,
+                                  max(o.ordered_at) AS last_order_at
+                           FROM orders o SEMI JOIN _explorer_pick p
+                                ON p.shop_id = o.shop_id AND p.member_key = o.member_key
+                           WHERE o.status IN {COUNTED_SQL} GROUP BY o.shop_id, o.member_key)
+            SELECT {member_select()}
+            FROM _explorer_pick pick JOIN members m ON m.shop_id = pick.shop_id AND m.member_key = pick.member_key
+            LEFT JOIN stats s ON s.shop_id = m.shop_id AND s.member_key = m.member_key
+            ORDER BY m.signed_up_at DESC NULLS LAST, m.member_key""").pl()
+    finally:
+        con.unregister("_explorer_pick")
 
 
 def members_frame(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None) -> pl.DataFrame:
@@ -91,21 +129,45 @@ CSV_COLUMNS = ("shop_id", "member_key", "name", "email", "phone", "member_group"
 _TEXT_COLUMNS = ("member_key", "name", "email", "phone", "member_group")
 
 
-def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ) -> bytes:
+# A Korean telephone number's digits -> its usual written form. The dashes keep the number text in Excel
+# (a bare 01012345678 opens as the number 1012345678). Seoul's area code is 02; other area codes, mobile
+# (010, 011, ...), 070 and 050 are three digits; 15xx/16xx/18xx numbers are eight digits in two groups.
+_PHONE_FORMS = (
+    (r"^(02)(\d{3,4})(\d{4})$", "${1}-${2}-${3}"),
+    (r"^(050\d)(\d{4})(\d{4})$", "${1}-${2}-${3}"),
+    (r"^(0\d{2})(\d{3,4})(\d{4})$", "${1}-${2}-${3}"),
+    (r"^(1[5-9]\d{2})(\d{4})$", "${1}-${2}"),
+)
+
+
+def phone_text(column: pl.Expr) -> pl.Expr:
+    """Stored phone digits in their written Korean form; a number of another shape is left as stored.
+
+    The forms apply in order: each pattern matches digits only, so a number once written with dashes is
+    left alone by the ones after it."""
+    for pattern, form in _PHONE_FORMS:
+        column = column.str.replace(pattern, form)
+    return column
+
+
+def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ,
+              groups: Mapping[str, str] | None = None) -> bytes:
     """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times.
 
-    `headers` names each of CSV_COLUMNS in the reader's language (the console's words); a column it does
-    not name keeps its field name.
+    Made for Excel: phone numbers keep their leading 0 (written with dashes), money is whole won, and a member
+    group is shown by the name in `groups` (group -> name) where it has one. `headers` names each of CSV_COLUMNS
+    in the reader's language (the console's words); a column it does not name keeps its field name.
     """
     yes, no = ("Y", "N")
-    out = frame.with_columns(
+    named = frame.with_columns(pl.col("member_group").replace(dict(groups or {})), phone_text(pl.col("phone")))
+    out = named.with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
         *[pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)
           for c in ("email_consent", "sms_consent", "night_consent")],
         # A cell starting with = + - @ would run as a formula in Excel (CSV injection); quote it as text.
         *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
           for c in _TEXT_COLUMNS],
-        pl.col("spent").cast(pl.Float64).round(2),
+        pl.col("spent").round(0).cast(pl.Int64),
     ).rename({c: headers[c] for c in frame.columns if c in headers})
     buffer = io.BytesIO()
     out.write_csv(buffer)
@@ -113,13 +175,14 @@ def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT
 
 
 def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-               headers: Mapping[str, str]) -> bytes:
-    """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone."""
+               headers: Mapping[str, str], groups: Mapping[str, str] | None = None) -> bytes:
+    """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone, groups named
+    by `groups`."""
     rule = as_rule(rule)
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         frame = matching_members(con, rule, shop_id)
-    return csv_bytes(frame, headers, tz)
+    return csv_bytes(frame, headers, tz, groups)
 
 
 # --------------------------------------------------------------------------- what the filters offer

@@ -189,8 +189,10 @@ def has_client_secret(shop_id: str) -> bool:
 
 
 def is_authorized(shop_id: str) -> bool:
-    """A Cafe24 shop can sync once its app was approved (a refresh token is saved)."""
-    return bool(secrets.get(shop_id).get("refresh_token"))
+    """A Cafe24 shop can sync once its app was approved (a refresh token is saved), until its refresh token is
+    known or feared spent (`reconnect_needed`, set by core.integrations.cafe24): then it must be connected again."""
+    values = secrets.get(shop_id)
+    return bool(values.get("refresh_token")) and not values.get("reconnect_needed")
 
 
 def _settings(shop: Shop | Mapping[str, Any]) -> Mapping[str, Any]:

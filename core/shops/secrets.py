@@ -3,13 +3,25 @@
 Written atomically (temp file, fsync, rename), so a crash leaves either the old
 or the new content, never a torn file: a rotated Cafe24 refresh token that was
 received is on disk before it is ever used.
+
+The console and the scheduler are separate processes writing the same file, so every
+write (read, merge, write, rename) happens under one cross-process lock: `flock` on a
+sidecar lock file beside the secrets file (the secrets file itself is replaced by each
+rename, so it cannot carry the lock). Without it, two writers that read the same old
+content would each put back their own view, and one could restore a spent refresh token.
+`held` gives a per-shop cross-process lock for longer work that must not run twice at
+once, such as a token refresh.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +57,9 @@ def get(shop_id: str, path: Path | None = None) -> dict[str, Any]:
 
 
 def put(shop_id: str, path: Path | None = None, /, **values: Any) -> None:
-    """Merge `values` into a shop's secrets and write the file durably."""
+    """Merge `values` into a shop's secrets and write the file durably, under the file's lock."""
     path = path or default_path()
-    with _guard:
+    with _guard, _flock(path.with_name(f".{path.name}.lock")):
         data = load_all(path)
         data.setdefault(shop_id, {}).update(values)
         _write(path, data)
@@ -55,10 +67,39 @@ def put(shop_id: str, path: Path | None = None, /, **values: Any) -> None:
 
 def forget(shop_id: str, path: Path | None = None) -> None:
     path = path or default_path()
-    with _guard:
+    with _guard, _flock(path.with_name(f".{path.name}.lock")):
         data = load_all(path)
         if data.pop(shop_id, None) is not None:
             _write(path, data)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+@contextlib.contextmanager
+def held(shop_id: str, purpose: str, path: Path | None = None) -> Iterator[None]:
+    """Hold a per-shop, per-purpose lock across processes (and threads) until the block ends.
+
+    Used around a token refresh: whoever waits here re-reads the secrets once inside, and finds the
+    token another process has just refreshed instead of spending the same refresh token again.
+    """
+    path = path or default_path()
+    name = f".{path.name}.{_UNSAFE.sub('_', shop_id)}.{_UNSAFE.sub('_', purpose)}.lock"
+    with _flock(path.with_name(name)):
+        yield
+
+
+@contextlib.contextmanager
+def _flock(lock_path: Path) -> Iterator[None]:
+    """An exclusive `flock` on `lock_path` (created if needed); each open file holds its own lock, so two
+    threads of one process exclude each other as two processes do."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:

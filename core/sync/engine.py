@@ -68,8 +68,10 @@ def sync_shop(store: Store, shop_id: str, client: ShopClient, *, started_by: str
     except CoreError as exc:
         result.status, result.failure = "failed", ErrorRecord.of(exc)
         result.error = exc.detail or str(exc)
-    except (OSError, duckdb.Error, ValueError, KeyError, TypeError) as exc:
-        # A fault of ours (or of a library beneath us): kind internal, its message kept as it was.
+    except (OSError, duckdb.Error, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            ArithmeticError) as exc:
+        # A fault of ours (or of a library beneath us, or a platform answer a client failed to check): kind
+        # internal, its message kept as it was; the run fails in words instead of the error escaping the sync.
         result.status, result.failure = "failed", ErrorRecord.of(exc)
         result.error = f"unexpected {type(exc).__name__} while syncing {result.entity}: {exc}"
         result.failure.detail = result.error

@@ -110,3 +110,17 @@ def test_quick_setup_without_sender_settings_is_refused_and_leaves_nothing(store
     assert refused.value.key == "automations.no_sender"
     assert cart_recovery.recovery_automations(store, SHOP) == []
     assert store.frame("SELECT * FROM templates").is_empty()  # no starter template left behind
+
+
+def test_quick_setup_keeps_the_starters_blocks_so_the_editor_reopens_it(store: Store, fixed_clock) -> None:
+    """The cart starter saved by quick setup carries its block document, like a starter saved on the
+    Templates page, so it reopens in the block editor rather than as raw HTML."""
+    from core.automations.manage import get_automation
+    from core.console.templates import saved_templates
+    w.seed_shop(store)
+    w.configure_sender(store, 2525)
+    [automation_id] = cart_recovery.quick_setup(store, SHOP, sender_name="하루상점",
+                                                sender_email="hello@haru-shop.example", now=clock.now())
+    template_id = get_automation(store, automation_id)["template_id"]
+    [saved] = [t for t in saved_templates(store, SHOP) if t["template_id"] == template_id]
+    assert saved["blocks"]

@@ -104,3 +104,18 @@ def test_a_csv_shop_is_created_on_the_page(store, fixed_clock):
     assert [(s.shop_id, s.platform) for s in list_shops(store)] == [("store-1", "csv")]
     assert selectboxes(at)["CSV 쇼핑몰"].value == "store-1"
     assert at.radio(key="csv.kind").options == ["회원", "주문", "주문 상품"]
+
+
+def test_an_import_made_in_korean_reads_in_english_after_switching(store, fixed_clock):
+    ci.create_csv_shop(store, SHOP, "오프라인 매장")
+    at = with_file(page(), MEMBERS_KO.encode("cp949"), "회원.csv")
+    at.radio(key="csv.mode").set_value("all_or_nothing").run()
+    button(at, "가져오기").click().run()                    # rejected: the run keeps its reasons in Korean
+    assert "5행: 이메일 값이 비어 있습니다" in at.dataframe[-1].value["오류"][0]
+
+    at.sidebar.radio(key="language_switch").set_value("en").run()
+    assert not at.exception, at.exception
+    error = at.dataframe[-1].value["Error"][0]              # worded again from its key, in the reader's language
+    assert error.startswith("'All or nothing' was chosen and 5 row(s) were bad, so nothing was imported.")
+    assert "line 5: E-mail is empty (column '이메일 주소')" in error  # the file's own header stays as it is
+    assert "행" not in error and "비어" not in error

@@ -110,3 +110,50 @@ def test_stamp_cards_ledger_and_settings(mall):
     button(at, k + "save").click().run()
     saved = ls.load(mall, lw.SHOP, "stamp")
     assert (saved.card_size, saved.reward) == (8, "WELCOME-10")
+
+
+def open_tab(at: AppTest) -> int:
+    """The index of the tab the page tells the browser to show."""
+    def walk(node) -> Iterator:
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+    [index] = [n.proto.tab_container.default_tab_index for n in walk(at._tree)
+               if getattr(n, "proto", None) is not None and n.proto.DESCRIPTOR.name == "Block"
+               and n.proto.HasField("tab_container")]
+    return index
+
+
+def test_the_chosen_tab_stays_open_after_a_save_and_a_change_of_language(mall):
+    at = open_page()
+    assert open_tab(at) == 0
+    at.session_state["loyalty_tab"] = "스탬프"                          # what the browser sends on a tab click
+    at.run()
+    assert open_tab(at) == 2
+    k = f"ls_{lw.SHOP}_"
+    at.text_input(key=k + "reward").set_value("WELCOME-10").run()
+    button(at, k + "save").click().run()                              # saved: a message above the tabs, a rerun
+    assert not at.exception, at.exception
+    assert at.success[0].value == "설정을 저장했습니다."
+    assert open_tab(at) == 2
+    at.sidebar.radio(key="language_switch").set_value("en").run()     # the labels change; the section stays
+    assert open_tab(at) == 2 and at.session_state["loyalty_tab"] == "Stamps"
+
+
+def preview(at: AppTest) -> str:
+    """The certificate the preview column shows, as HTML ("" when it shows none)."""
+    frames = at.get("iframe")
+    return frames[0].proto.srcdoc if frames else ""
+
+
+def test_the_preview_shows_only_a_product_the_chosen_categories_cover(mall):
+    at = open_page()
+    k = f"lw_{lw.SHOP}_"
+    assert "오버핏 코튼 티셔츠" in preview(at)                         # all products: the latest delivery (o2)
+    at.radio(key=k + "scope").set_value("categories").run()
+    at.multiselect(key=k + "cats").set_value(["c-goods"]).run()       # 잡화 only: the tote bag of o1, not o2's tee
+    assert "레더 토트백" in preview(at) and "오버핏 코튼 티셔츠" not in preview(at)
+    at.multiselect(key=k + "cats").set_value(["c-wear"]).run()        # 의류 and below: the tee (티셔츠 < 상의 < 의류)
+    assert "오버핏 코튼 티셔츠" in preview(at)
+    at.multiselect(key=k + "cats").set_value(["c-bottom"]).run()      # nothing delivered in 하의: no preview at all
+    assert preview(at) == "" and "미리 볼 배송완료 주문이 아직 없습니다." in text_of(at)

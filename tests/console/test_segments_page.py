@@ -81,4 +81,4 @@ def test_the_explorer_shows_who_each_automation_reaches_in_the_next_7_days(mall,
     at = explorer()
     table = at.dataframe[-2].value  # the week ahead; the last frame is the chosen automation's sample
     assert table.iloc[0]["합계"] == 1 and table.iloc[0]["01-12"] == 1 and table.iloc[0]["01-10"] == 0
-    assert list(at.dataframe[-1].value["member_key"]) == ["new1"]
+    assert list(at.dataframe[-1].value["회원 ID"]) == ["new1"]

@@ -28,6 +28,8 @@ def _save(lang: str) -> str:
     at.run()
     at.switch_page("pages/templates.py").run()
     at.selectbox(key="tpl_choice").set_value("new:signup").run()
+    [to_html] = [b for b in at.button if b.key == "tpl_to_html"]  # a starter opens as blocks; this is raw HTML
+    to_html.click().run()
     at.text_input(key="tpl_name").input("긴 이름에 약한 템플릿")
     at.text_area(key="tpl_html").input(HTML)
     [save] = [b for b in at.button if b.key == "tpl_save"]

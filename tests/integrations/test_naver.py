@@ -129,7 +129,8 @@ def test_full_then_incremental_sync_lands_exactly_the_fake_records(store, fixed_
 
 def test_the_canonical_member_as_naver_carries_her(store, fixed_clock):
     # Naver shares only the orderer's name and phone: no e-mail, no signup date, no marketing consent
-    # (see core/integrations/naver.py). Those fields stay empty/false, the rest is the shared normal form.
+    # (see core/integrations/naver.py). Those fields stay empty, the consents unknown (NULL, never a refusal
+    # or an agreement), the rest is the shared normal form.
     fixed_clock.set(AFTER_DATA)
     with NaverFake(orders=6, members=3) as fake:
         assert fake.member(0)["ordererTel"] == "010-1234-5678" and fake.member(0)["ordererName"] == "김민지"
@@ -139,7 +140,7 @@ def test_the_canonical_member_as_naver_carries_her(store, fixed_clock):
     with store.unit() as con:
         row = con.execute("""SELECT name, phone, email, signed_up_at, email_consent, sms_consent, night_consent
                              FROM members WHERE member_key = '500000000'""").fetchone()
-    assert row == ("김민지", "01012345678", None, None, False, False, False)
+    assert row == ("김민지", "01012345678", None, None, None, None, False)
 
 
 def test_order_status_comes_from_its_items():
@@ -326,3 +327,21 @@ def test_a_sync_killed_mid_page_resumes(store, store_path, fixed_clock):
         assert runs[0][0] == "failed" and "interrupted" in runs[0][1] and runs[-1][0] == "succeeded"
         assert runs[0][2] > 0 and runs[-1][2] < len(want["orders"]) + len(want["members"])  # not all again
         assert CLIENT_SECRET not in err and all(CLIENT_SECRET not in (e or "") for _, e, _ in runs)
+
+
+def test_the_selling_price_is_the_discounted_one_and_the_list_price_is_kept_beside_it(store, fixed_clock):
+    fixed_clock.set(AFTER_DATA)
+    with NaverFake(orders=5, members=3) as fake:
+        c = client(fake)
+        result = sync_shop(store, SHOP, c, entities=["categories", "products"])
+        c.close()
+        assert result.status == "succeeded", result.error
+        with store.unit() as con:
+            rows = {k: (float(price), raw) for k, price, raw in con.execute(
+                "SELECT product_key, price, raw->>'salePrice' FROM products").fetchall()}
+        for p in range(fake.n_products):
+            listed = fake.product(p)["salePrice"]
+            price, raw_list_price = rows[str(5000000000 + p)]
+            assert float(raw_list_price) == listed                       # the list price, beside it in raw
+            assert price == fake.product(p)["discountedPrice"]           # what a buyer pays
+            assert price == (listed * 0.9 if p % 3 == 0 else listed)

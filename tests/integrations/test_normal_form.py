@@ -7,7 +7,7 @@ DuckDB file, and read back: the member rows are identical.
 
 Naver Smartstore shares only the orderer's name and phone with a seller (no e-mail, sign-up date or
 marketing consent: see core/integrations/naver.py), so her Naver row must match on those two and leave the
-rest empty and non-consenting, never invent them.
+rest empty and her consents unknown (NULL), never invent them.
 """
 from __future__ import annotations
 
@@ -111,4 +111,4 @@ def test_the_canonical_member_is_the_same_row_on_every_platform(store: Store, fi
     email, name, phone, signed_up_at, email_consent, sms_consent = member_row(
         store, "naver", "member_key = ?", NAVER_ORDERER)
     assert (name, phone) == CANONICAL[1:3]
-    assert (email, signed_up_at, email_consent, sms_consent) == (None, None, False, False)
+    assert (email, signed_up_at, email_consent, sms_consent) == (None, None, None, None)

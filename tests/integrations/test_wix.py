@@ -49,6 +49,11 @@ def client(fake: WixFake, **kw) -> WixClient:
     return WixClient(API_KEY, SITE_ID, **options)
 
 
+def consent(status: str) -> bool | None:
+    """Wix's subscriptionStatus as a consent: NOT_SET is unknown (NULL), not a refusal."""
+    return None if status == "NOT_SET" else status == "SUBSCRIBED"
+
+
 def stored(store: Store) -> dict[str, set]:
     with store.unit() as con:
         def q(sql: str) -> set:
@@ -74,8 +79,8 @@ def expected(fake: WixFake) -> dict[str, set]:
     for c in fake.live_contacts():
         n = c["info"]["name"]
         members.add((c["id"], c["primaryInfo"]["email"].lower(), n["last"] + n["first"],
-                     "0" + c["primaryPhone"]["e164Phone"][3:], c["primaryEmail"]["subscriptionStatus"] == "SUBSCRIBED",
-                     c["primaryPhone"]["subscriptionStatus"] == "SUBSCRIBED"))
+                     "0" + c["primaryPhone"]["e164Phone"][3:], consent(c["primaryEmail"]["subscriptionStatus"]),
+                     consent(c["primaryPhone"]["subscriptionStatus"])))
     orders = {(o["id"], status[(o["status"], o["paymentStatus"], o["fulfillmentStatus"])],
                float(o["priceSummary"]["total"]["amount"]), o["buyerInfo"]["contactId"], o["checkoutId"])
               for o in fake.orders.values()}
@@ -161,7 +166,7 @@ def test_a_429_with_retry_after_is_waited_out_and_the_sync_completes(store: Stor
 
 
 def test_a_key_revoked_mid_sync_fails_as_auth_and_resumes_once_restored(store: Store, fake: WixFake) -> None:
-    fake.revoke_key_after(3)  # categories, products (2 pages) pass; the contacts walk is refused
+    fake.revoke_key_after(4)  # catalog version, categories, products (2 pages) pass; the contacts walk is refused
     result = sync_shop(store, "wix1", client(fake))
     assert result.status == "failed" and result.entity == "members"
     assert "refused the API key" in result.error and API_KEY not in result.error
@@ -260,3 +265,77 @@ def test_no_secret_in_run_errors_logs_or_connection_messages(store: Store, store
     assert result.status == forbidden.status == "failed" and "permissions" in forbidden.error
     for text in errors + [str(refused.value), caplog.text]:
         assert API_KEY not in text and "IST." not in text
+
+
+# ---- Catalog V1 and V3 -------------------------------------------------------------------------------------
+
+
+def test_a_v3_site_is_read_through_catalog_v3_products_and_categories(store: Store) -> None:
+    fake = WixFake(members=5, orders=3, carts=1, products=130, collections=3, rate_limit=False,
+                   catalog_version="V3_CATALOG")
+    fake.url = fake.start()
+    try:
+        result = sync_shop(store, "wix1", client(fake))
+        assert result.status == "succeeded", result.error
+        assert fake.requests["/stores/v3/provision/version"] == 1          # asked once, before the catalog
+        assert "/stores/v1/products/query" not in fake.requests             # V1 is never called on a V3 site
+        assert fake.requests["/stores/v3/products/query"] == 2              # 130 products, 100 a page
+        with store.unit() as con:
+            products = {k: (float(price), cats, raw) for k, price, cats, raw in con.execute(
+                "SELECT product_key, price, category_keys, raw->'compareAtPriceRange'->'minValue'->>'amount' "
+                "FROM products").fetchall()}
+            categories = set(con.execute("SELECT category_key, name, depth, parent_key, path FROM categories")
+                             .fetchall())
+        assert len(products) == 130
+        for p in fake.products_v3:
+            price, cats, listed = products[p["id"]]
+            assert price == float(p["actualPriceRange"]["minValue"]["amount"])   # the selling price
+            assert listed == p["compareAtPriceRange"]["minValue"]["amount"]      # the list price, kept in raw
+            assert cats == p["_directCategoryIds"]
+        assert sum(1 for p in fake.products_v3 if products[p["id"]][0] < float(products[p["id"]][2])) == 44
+        tops = {(c["id"], c["name"], 1, None, c["name"]) for c in fake.categories if not c["parentCategory"]}
+        subs = {(c["id"], c["name"], 2, c["parentCategory"]["id"],
+                 f"분류 {c['name'].split()[-1]} > {c['name']}") for c in fake.categories if c["parentCategory"]}
+        assert categories == tops | subs
+    finally:
+        fake.stop()
+
+
+def test_a_v1_site_keeps_stores_v1_and_a_site_without_stores_syncs_no_catalog(store: Store, fake: WixFake) -> None:
+    result = sync_shop(store, "wix1", client(fake), entities=["categories", "products"])
+    assert result.status == "succeeded", result.error
+    assert fake.requests["/stores/v3/provision/version"] == 1
+    assert "/stores/v3/products/query" not in fake.requests and "/categories/v1/categories/query" not in fake.requests
+    assert stored(store)["products"] == expected(fake)["products"]
+
+    bare = WixFake(members=1, orders=0, carts=0, products=5, collections=2, rate_limit=False,
+                   catalog_version="STORES_NOT_INSTALLED")
+    bare.url = bare.start()
+    try:
+        c = client(bare)
+        assert [p.rows for p in c.pages("products", None)] == [{}]
+        assert [p.rows for p in c.pages("categories", None)] == [{}]
+        assert bare.requests == {"/stores/v3/provision/version": 1}
+        c.close()
+    finally:
+        bare.stop()
+
+
+def test_an_unknown_catalog_version_fails_in_words(store: Store) -> None:
+    fake = WixFake(members=1, orders=0, carts=0, products=1, collections=1, rate_limit=False, catalog_version="V9")
+    fake.url = fake.start()
+    try:
+        result = sync_shop(store, "wix1", client(fake), entities=["products"])
+        assert result.status == "failed" and result.failure.key == "sync.bad_field"
+        assert result.failure.params["field"] == "catalogVersion"
+    finally:
+        fake.stop()
+
+
+def test_a_null_record_fails_its_page_in_words_naming_the_record(store: Store, fake: WixFake) -> None:
+    fake.orders[sorted(fake.orders)[0]] = None  # type: ignore[assignment]  # a null in the list Wix returns
+    fake._cursor_query = lambda query, records: (list(records.values())[:3], {"count": 3, "hasNext": False,
+                                                                            "cursors": {}})
+    result = sync_shop(store, "wix1", client(fake), entities=["orders"])
+    assert result.status == "failed" and result.failure.key == "sync.bad_record"
+    assert result.failure.params["record"] == 1 and result.failure.params["value"] == "null"

@@ -126,9 +126,10 @@ def test_a_refusal_is_dead_at_once_and_a_duplicate_request_counts_as_received(ma
     assert "-3003" in warranty["last_error"]
     assert rows["loyalty:stamp:shop-1:o1"]["state"] == "sent"
 
-    # The same idempotency key within 10 minutes: NHN refuses with -1005, meaning it already has the message.
+    # The same idempotency key within 10 minutes: NHN refuses with -1005; its message list holds the first
+    # request, so the message counts as received.
     message = api.AlimtalkMessage("m-1", "VC_STAMP", "01012345678", {v: "x" for v in notify.VARIABLES["stamp"]})
-    client = api.NhnAlimtalkClient("appkey-haru", "secret-haru", lw.SENDER_KEY, fake.url)
+    client = api.NhnAlimtalkClient("appkey-haru", "secret-haru", lw.SENDER_KEY, fake.url, now=fixed_clock.now())
     try:
         assert client.send(message).result_code == 0
         assert client.send(message).result_code == api.ALREADY_RECEIVED
@@ -173,7 +174,8 @@ def test_the_sandbox_provider_records_locally_and_switching_alimtalk_off_cancels
 
 def test_no_answer_after_sending_is_unknown_and_a_crash_mid_batch_is_settled_from_the_journal(mall, fixed_clock, fake):
     # The request reached the provider but the answer never came: the customer may have it.
-    client = api.NhnAlimtalkClient("appkey-haru", "secret-haru", lw.SENDER_KEY, fake.url, timeout=0.3)
+    client = api.NhnAlimtalkClient("appkey-haru", "secret-haru", lw.SENDER_KEY, fake.url, timeout=0.3,
+                                   now=fixed_clock.now())
     fake.hang_next(1, seconds=1.0)
     try:
         with pytest.raises(api.DeliveryUnknown):

@@ -62,7 +62,7 @@ SIZE_BOMBS = {
     "join_filter": "{{ range(100000)|join('z' * 100000) }}",
     "join_method": "{{ ('z' * 100000).join(range(20000)|map('string')|list) }}",
     "concat_doubling": "{% set a = 'x' * 900000 %}{% set b = a ~ a %}{{ b }}",
-    "set_block": "{% set s %}{% for i in range(100000) %}{{ 'y' * 1000 }}{% endfor %}{% endset %}{{ s|length }}",
+    "set_block": "{% set s %}{% for i in range(100000) %}{{ 'y' * 100000 }}{% endfor %}{% endset %}{{ s|length }}",
     "plus": "{% set a = 'x' * 900000 %}{{ a + a }}",
     "slice": "{{ [1]|slice(10**9)|list|length }}",
     "batch_fill": "{{ [1]|batch(10**9, 0)|list|length }}",

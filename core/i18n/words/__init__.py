@@ -43,6 +43,8 @@ MODULES: tuple[str, ...] = (
     "mailbox",
     "analyst",
     "sender",
+    "blocks",
+    "guide",
     "webhooks",
 )
 

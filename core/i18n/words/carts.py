@@ -26,6 +26,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "carts.by_day": ("일별 추이", "By day"),
     "carts.day": ("날짜", "Day"),
     "carts.count": ("카트 수", "Carts"),
+    "carts.series": ("구분", "Series"),
     "carts.setup": ("장바구니 리마인드 자동 이메일", "Cart reminder e-mail"),
     "carts.setup_none": (
         "아직 켜져 있지 않습니다. 빠른 설정으로 바로 켜 보세요: 장바구니 상품 이미지·이름·가격과 "

@@ -29,4 +29,5 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "errors.store.unusable": ("저장소를 열 수 없어요. 파일 경로와 권한을 확인해 주세요.",
                               "The store cannot be opened. Check the file's path and permissions."),
     "loyalty.col.link_open": ("열기", "Open"),
+    "console.choose": ("선택하세요", "Choose"),
 }

@@ -26,9 +26,11 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     ),
     "integrations.wix_help": (
         "Wix API 키 관리자에서 연락처·eCommerce 주문·Stores 읽기 권한을 준 API 키를 만드세요. "
+        "2025년 이후 만든 스토어(카탈로그 V3)라면 ‘Read v3 catalog’와 카테고리 읽기 권한도 주세요. "
         "사이트 ID는 대시보드 주소의 /dashboard/ 뒤에 있는 값입니다 (주소를 통째로 붙여넣어도 됩니다).",
         "In the Wix API Keys Manager, create an API key with read access to Contacts, eCommerce "
-        "orders and Stores. The site id follows /dashboard/ in the dashboard's address "
+        "orders and Stores; for a store on Catalog V3 (created since 2025), also ‘Read v3 catalog’ and "
+        "read access to Categories. The site id follows /dashboard/ in the dashboard's address "
         "(pasting the whole address works too).",
     ),
     "integrations.partner_key": ("파트너 키 (partner_key)", "Partner key (partner_key)"),

@@ -119,6 +119,16 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
                                                     "The Alimtalk provider refused the recipient: {code} {message}"),
     "errors.messaging.alimtalk.no_result": ("알림톡 서비스가 성공이라 답했지만 발송 결과가 없어요.",
                                             "The Alimtalk provider answered success without a send result."),
+    "errors.messaging.alimtalk.duplicate_unconfirmed": (
+        "같은 요청 키가 10분 안에 다시 쓰였다는 응답(-1005)을 받았지만, 알림톡 서비스의 발송 목록에 이 메시지가 없어요. "
+        "처음 요청이 전달되지 않았으니 잠시 후 다시 보내요.",
+        "The provider said this request key was used within 10 minutes (-1005), but its message list holds no "
+        "such message: the first request never landed, so it will be sent again later."),
+    "errors.messaging.alimtalk.duplicate_unknown": (
+        "같은 요청 키가 10분 안에 다시 쓰였다는 응답(-1005)을 받았지만 발송 목록을 확인하지 못했어요. 이미 "
+        "발송되었을 수 있어 다시 보내지 않아요.",
+        "The provider said this request key was used within 10 minutes (-1005) and its message list could not "
+        "be checked; the message may have gone out, so it will not be sent again."),
     # Merge fields of a repurchase nudge: they describe the member's last order
     "messaging.field.last_order.order.order_key": ("마지막 주문의 주문번호", "last order: order number"),
     "messaging.field.last_order.order.total": ("마지막 주문의 주문 금액 (예: {{ order.total|won }})",

@@ -70,6 +70,17 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "errors.sync.unknown_field": ("{what} 자료에 저장소에 없는 항목 ‘{field}’이(가) 있어요.",
                                   "The {what} rows carry a field ‘{field}’ the store does not have."),
     "errors.sync.unstorable": ("{what} 자료를 저장할 수 없었어요.", "The {what} rows could not be stored."),
+    "errors.sync.bad_record": ("{platform}의 {what} 응답에서 {record}번째 항목이 비어 있거나({value}) 형식이 달라요. "
+                               "이 페이지는 저장하지 않았어요.",
+                               "Record {record} of {platform}'s answer to {what} is empty or not a record "
+                               "({value}); this page was not stored."),
+    "errors.sync.bad_field": ("{what}의 ‘{field}’ 값 ‘{value}’은(는) 콘솔이 읽을 수 있는 형식이 아니에요. "
+                              "이 페이지는 저장하지 않았어요.",
+                              "{what}: ‘{field}’ is ‘{value}’, which is not {expected}; this page was not stored."),
+    "errors.sync.reconnect_needed": ("다시 연결 필요: 카페24 인증(리프레시 토큰)이 이미 쓰였거나 만료되었을 수 있어요. "
+                                     "연동 관리에서 쇼핑몰을 다시 연결하세요.",
+                                     "Reconnection needed: the Cafe24 authorization (refresh token) may be spent "
+                                     "or expired. Connect the mall again on the Integrations page."),
     # The sync itself
     "errors.sync.already_running": ("이 쇼핑몰은 지금 다른 곳({started_by})에서 동기화하고 있어요 ({since} 시작).",
                                     "This shop is being synced elsewhere ({started_by}, since {since})."),

@@ -232,7 +232,8 @@ class NaverFake:
         return {"originProductNo": 4000000000 + p, "channelProductNo": 5000000000 + p,
                 "channelServiceType": "STOREFARM", "categoryId": leaf, "name": f"테스트 상품 {p}",
                 "statusType": "SALE", "channelProductDisplayStatusType": "ON", "salePrice": 1000 * (1 + p % 50),
-                "discountedPrice": 1000 * (1 + p % 50), "stockQuantity": 10,
+                # every third product is on an immediate discount of 10 %: the buyer pays discountedPrice
+                "discountedPrice": 1000 * (1 + p % 50) * (9 if p % 3 == 0 else 10) // 10, "stockQuantity": 10,
                 "representativeImage": {"url": f"https://shop-phinf.pstatic.net/fake/{p}.jpg"},
                 "brandName": "페이크", "manufacturerName": f"제조사 {p % 7}", "modelName": f"M-{p}",
                 "wholeCategoryName": next(c["wholeCategoryName"] for c in self.categories if c["id"] == leaf),

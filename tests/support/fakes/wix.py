@@ -12,6 +12,15 @@ RESOURCE_EXHAUSTED. Paging limits are enforced (contacts 1000, eCommerce 100, St
 validationError, as Wix does. Cursors of the eCommerce methods are opaque keysets (updatedDate, id), so a record
 updated mid-walk moves to the end instead of shifting the pages.
 
+Catalog versions: `catalog_version` ("V1_CATALOG", "V3_CATALOG" or "STORES_NOT_INSTALLED") is what
+`GET /stores/v3/provision/version` answers ("Get Catalog Version"). A V1 site serves the Stores v1 products and
+collections; a V3 site serves `POST /stores/v3/products/query` (cursor paging, V3 product shape: actualPriceRange,
+compareAtPriceRange, media.main, directCategoryIds when asked with fields DIRECT_CATEGORY_IDS, mainCategoryId) and
+`POST /categories/v1/categories/query` (the `@wix/stores` tree, required as treeReference; a two-level tree). The
+catalogs are not backwards compatible: V3 endpoints on a V1 site answer 428, as Wix documents; the fake answers
+the V1 endpoints of a V3 site the same way (an assumption: Wix documents no answer for that case). Every third
+V3 product is discounted (actualPriceRange below compareAtPriceRange).
+
 Faults: `fault(kind, times=1, path=None, after=0, retry_after=None, seconds=...)` with kind 429 / 500 / 503 /
 'slow' / 'garbage' / 401; `revoke_key_after(n)` (the key stops working after n more requests, as when the
 owner deletes it mid-sync) and `restore_key()`; `after(path, fn)` runs fn after each answer to path (a page that
@@ -138,8 +147,9 @@ class _Bucket:
 class WixFake:
     def __init__(self, members: int = 50, orders: int = 20, carts: int = 6, products: int = 12,
                  collections: int = 3, *, rate_limit: bool = True, per_minute: float = 200, burst: int = 10,
-                 api_key: str = API_KEY, site_id: str = SITE_ID) -> None:
+                 api_key: str = API_KEY, site_id: str = SITE_ID, catalog_version: str = "V1_CATALOG") -> None:
         self.members, self.api_key, self.site_id = members, api_key, site_id
+        self.catalog_version = catalog_version
         self.overrides: dict[int, dict[str, Any]] = {}
         self.extras: list[dict[str, Any]] = []
         self.deleted: set[str] = set()
@@ -158,6 +168,13 @@ class WixFake:
         self.collections = [{"id": guid(5, c), "name": f"컬렉션 {c}", "slug": f"col-{c}", "visible": True,
                              "numberOfProducts": 0} for c in range(collections)]
         self.products = [self._product(p) for p in range(products)]
+        # The V3 tree: each collection becomes a top category with one subcategory under it.
+        self.categories = [{"id": guid(6, c), "name": f"분류 {c}", "parentCategory": None, "visible": True}
+                           for c in range(collections)]
+        self.categories += [{"id": guid(7, c), "name": f"하위 분류 {c}",
+                             "parentCategory": {"id": guid(6, c), "index": 0}, "visible": True}
+                            for c in range(collections)]
+        self.products_v3 = [self._product_v3(p) for p in range(products)]
         self.orders = {o["id"]: o for o in (self._order(j) for j in range(orders))}
         self.checkouts: dict[str, dict[str, Any]] = {}
         self.abandoned = {a["id"]: a for a in (self._abandoned(k) for k in range(carts))}
@@ -176,6 +193,19 @@ class WixFake:
                                                   "width": 1000, "height": 1000}}},
                 "collectionIds": cols, "lastUpdated": iso(T0_MS + p * 3_600_000),
                 "createdDate": iso(T0_MS + p * 3_600_000)}
+
+    def _product_v3(self, p: int) -> dict[str, Any]:
+        listed = 10000 + 1000 * p
+        price = listed * 9 // 10 if p % 3 == 0 else listed
+        leaf = [self.categories[len(self.categories) // 2 + p % (len(self.categories) // 2)]["id"]] \
+            if self.categories else []
+        return {"id": guid(4, p), "name": f"상품 {p}", "slug": f"product-{p}", "visible": True,
+                "productType": "PHYSICAL", "brand": {"id": guid(8, 0), "name": "위익스"},
+                "actualPriceRange": {"minValue": {"amount": str(price)}, "maxValue": {"amount": str(price)}},
+                "compareAtPriceRange": {"minValue": {"amount": str(listed)}, "maxValue": {"amount": str(listed)}},
+                "media": {"main": {"id": f"m{p}", "image": {"url": f"https://static.wixstatic.com/media/v3p{p}.jpg"}}},
+                "mainCategoryId": leaf[0] if leaf else None, "_directCategoryIds": leaf,
+                "createdDate": iso(T0_MS + p * 3_600_000), "updatedDate": iso(T0_MS + p * 3_600_000)}
 
     def _line(self, n: int, p: int, qty: int, image_key: str = "image") -> dict[str, Any]:
         product = self.products[p % len(self.products)] if self.products else {"id": guid(4, p), "name": "상품",
@@ -434,6 +464,24 @@ class WixFake:
             if checkout is None:
                 return 404, self._error(404, "NOT_FOUND", "Checkout not found")
             return 200, {"checkout": checkout}
+        if method == "GET" and path == "/stores/v3/provision/version":
+            return 200, {"catalogVersion": self.catalog_version}
+        v3 = path.startswith(("/stores/v3/", "/categories/v1/"))
+        if path.startswith(("/stores/v1/", "/stores/v3/", "/categories/v1/")) and \
+                v3 != (self.catalog_version == "V3_CATALOG"):
+            return 428, self._error(428, "FAILED_PRECONDITION", f"{path} is not for a {self.catalog_version} site")
+        if method == "POST" and path == "/stores/v3/products/query":
+            fields = body.get("fields") or []
+            items, meta = self._v3_page(body.get("query") or {}, self.products_v3)
+            shown = [{k: v for k, v in p.items() if not k.startswith("_")}
+                     | ({"directCategoryIds": p["_directCategoryIds"]} if "DIRECT_CATEGORY_IDS" in fields else {})
+                     for p in items]
+            return 200, {"products": shown, "pagingMetadata": meta}
+        if method == "POST" and path == "/categories/v1/categories/query":
+            if (body.get("treeReference") or {}).get("appNamespace") != "@wix/stores":
+                raise ValueError("treeReference.appNamespace must be @wix/stores")
+            items, meta = self._v3_page(body.get("query") or {}, self.categories)
+            return 200, {"categories": items, "pagingMetadata": meta}
         if method == "POST" and path == "/stores/v1/products/query":
             return 200, self._query_products(body.get("query") or {})
         if method == "POST" and path == "/stores/v1/collections/query":
@@ -543,6 +591,18 @@ class WixFake:
             last = page[-1]
             token = {"filter": state["filter"], "after": [parse_ms(last["updatedDate"]), last["id"]]}
             meta["cursors"]["next"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+        return page, meta
+
+    def _v3_page(self, query: dict[str, Any], records: list[dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Cursor paging over a fixed list: the cursor is the offset, opaque to the client."""
+        paging = query.get("cursorPaging") or {}
+        limit = self._limit(paging, "stores", 100)
+        start = int(base64.urlsafe_b64decode(paging["cursor"].encode())) if paging.get("cursor") else 0
+        page, more = records[start:start + limit], start + limit < len(records)
+        meta: dict[str, Any] = {"count": len(page), "cursors": {}, "hasNext": more}
+        if more:
+            meta["cursors"]["next"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         return page, meta
 
     def _query_products(self, query: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,23 @@
+"""Words of the overview's first-run guide (시작 가이드)."""
+WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
+    "guide.title": ("시작 가이드", "Getting started"),
+    "guide.intro": ("네 단계만 마치면 고객에게 첫 메시지가 나가요. 끝낸 단계에는 체크 표시가 붙어요.",
+                    "Four steps and your customers get their first message. Each step is ticked once it's done."),
+    "guide.progress": ("{done}/{total}단계 완료", "{done} of {total} steps done"),
+    "guide.all_done": ("시작 가이드: 네 단계를 모두 마쳤어요", "Getting started: all four steps are done"),
+    "guide.all_done_body": ("필요할 때 언제든 아래 링크로 각 설정을 다시 열 수 있어요.",
+                            "You can reopen each setting from the links below whenever you need to."),
+    "guide.step.shop": ("1. 쇼핑몰 연결하기", "1. Connect a shop"),
+    "guide.step.shop.help": ("연동 관리에서 쇼핑몰을 연결하고 한 번 동기화해요.",
+                             "Connect your shop under Integrations and sync it once."),
+    "guide.step.sender": ("2. 발신 설정하기", "2. Set up the sender"),
+    "guide.step.sender.help": ("보내는 사람과 메일 서버(SMTP)를 저장해요.",
+                               "Save who sends and the mail server (SMTP)."),
+    "guide.step.automation": ("3. 첫 자동 이메일 시작하기", "3. Start your first automated e-mail"),
+    "guide.step.automation.help": ("가입 환영이나 구매 후 메일을 만들고 시작해요.",
+                                   "Create a welcome or follow-up e-mail and start it."),
+    "guide.step.loyalty": ("4. 스탬프·보증서 켜기", "4. Switch on stamps and warranties"),
+    "guide.step.loyalty.help": ("배송이 끝나면 스탬프와 보증서가 자동으로 발급돼요.",
+                                "Stamps and warranties are issued automatically once an order is delivered."),
+    "guide.sender_missing": ("발신 설정 화면이 아직 이 버전에 없어요.", "The sender settings page is not in this build yet."),
+}
