@@ -277,7 +277,7 @@ def test_the_scheduler_syncs_the_sandbox_when_due_and_not_again_before_its_inter
     first = fixed_clock.now()
     assert "sync:sandbox: ok" in tick(first)
     assert synced() == {k: v for k, v in sandbox.counts().items() if k in TABLES and not k.startswith("cart")}
-    assert 0 < _counts(store)["carts"] <= sandbox.counts()["carts"]
+    assert 0 < len(_stored_baskets(store)) <= len(_baskets(sandbox))  # the purge may drop the oldest
     assert "sync:sandbox" not in tick(first + dt.timedelta(seconds=30))  # the sandbox's interval is a minute
 
     sandbox.advance(days=1)
