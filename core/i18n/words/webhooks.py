@@ -22,10 +22,12 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     # The Integrations page
     "webhooks.address_title": ("웹훅 주소", "Webhook address"),
     "webhooks.address_help": (
-        "카페24 개발자센터 > 앱 > 웹훅 설정에 이 주소를 붙여넣고 주문(90023 주문 접수, 90024 배송 상태 변경)과 "
+        "카페24 개발자센터 > 앱 > 웹훅 설정에 이 주소를 붙여넣고 주문(90023 주문 접수, 90025 결제 상태 변경, "
+        "90024 배송 상태 변경)과 "
         "회원 가입(90032) 이벤트를 선택하세요. 이벤트가 오면 바로 그 내용을 새로 가져와요. "
         "이 주소는 비밀번호처럼 다뤄 주세요.",
         "Paste this address under Cafe24 Developer Center > App > Webhooks and choose the order events "
-        "(90023 order placed, 90024 shipping status changed) and sign-ups (90032). Each event starts an "
+        "(90023 order placed, 90025 payment status changed, 90024 shipping status changed) and sign-ups "
+        "(90032). Each event starts an "
         "immediate sync of what it names. Treat this address like a password."),
 }
