@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
+
 from core import clock  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -84,6 +86,7 @@ def automations(store: Store) -> None:
     from core.messaging.templates import starter_template
     from core.shops.registry import save_shop
     save_shop(store, SHOP, "csv", "벤치 상점")
+    save_bench_sender(store, SHOP, clock.now())
     params = {"purchased": {"category_keys": ["c1", "c2"]}, "no_first_purchase": {"days": 14},
               "no_repurchase": {"days": 30}, "signup": {}, "cart_abandoned": {}, "delivered": {}}
     for trigger, p in params.items():

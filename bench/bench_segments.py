@@ -16,9 +16,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
+
 from core import clock
 from core.automations import manage  # noqa: E402
 from core.carts import stats as carts  # noqa: E402
+from core.console import overview  # noqa: E402
 from core.messaging import templates
 from core.segments import charts as segment_charts
 from core.segments import explorer
@@ -31,6 +34,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 def build(store: Store, members: int, orders: int, carts: int) -> None:
     save_shop(store, SHOP, "csv", "bench")
+    save_bench_sender(store, SHOP, clock.now())
     with store.unit() as con:
         con.execute(f"""INSERT INTO categories (shop_id, category_key, name, depth, parent_key, path, synced_at)
             SELECT '{SHOP}', 'c' || i, 'category ' || i, 1 + (i % 4),
@@ -43,7 +47,9 @@ def build(store: Store, members: int, orders: int, carts: int) -> None:
             SELECT '{SHOP}', 'm' || i, 'user' || i || '@example.com', '회원' || i,
                    CASE WHEN i % 10 = 0 THEN 'VIP' ELSE '일반' END,
                    TIMESTAMPTZ '2021-11-23 09:00:00+00' + to_seconds(i * (5 * 365 * 86400) // {members}),
-                   i % 3 <> 0, i % 2 = 0, i % 5 = 0, now()
+                   -- one member in 7 has e-mail and SMS consent the platform does not report (NULL: unknown)
+                   CASE WHEN i % 7 = 0 THEN NULL ELSE i % 3 <> 0 END, CASE WHEN i % 7 = 0 THEN NULL ELSE i % 2 = 0 END,
+                   i % 5 = 0, now()
             FROM range({members}) r(i)""")
         con.execute(f"""INSERT INTO orders (shop_id, order_key, member_key, status, ordered_at, total_amount,
                             currency, synced_at)
@@ -108,6 +114,13 @@ def main() -> None:
         found = timed("explorer count + sample, category + three conditions",
                       lambda: explorer.explore(store, with_category, SHOP))
         print(f"  {found.count:,} members match")
+        found = timed("explorer count + sample + consent figures, no condition",
+                      lambda: explorer.explore(store, {}, SHOP))
+        print(f"  e-mail consent of every member: {found.consent['email_consent']}")
+        found = timed("explorer, e-mail consent unknown + VIP",
+                      lambda: explorer.explore(store, {"email_consent": "unknown", "member_groups": ["VIP"]}, SHOP))
+        print(f"  {found.count:,} members match")
+        timed("overview summary (with consent yes / no / unknown)", lambda: overview.summary(store, SHOP, NOW))
         timed("recency x frequency grid, four conditions",
               lambda: segment_charts.recency_frequency(store, four, SHOP, NOW))
         timed("cohort repurchase (12 months), no condition",

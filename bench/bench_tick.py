@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
+
 from core import clock  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -101,6 +103,7 @@ def switch_on(store: Store, shops: int, loyalty_since: dt.datetime = ON_SINCE) -
     first = shop_id(0)
     for i in range(shops):
         save_shop(store, shop_id(i), "csv", f"벤치 상점 {i}")
+    save_bench_sender(store, first, ON_SINCE)
     for trigger, params in TRIGGER_PARAMS.items():
         t = starter_template(trigger)
         tid = manage.save_template(store, shop_id=first, name=t["name"], trigger=trigger, subject=t["subject"],

@@ -17,19 +17,31 @@ CUSTOM = "custom"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def load_rows(db: str, shop_id: str | None, lang: str) -> list[views.AutomationRow]:
+def load_rows(db: str, shop_id: str | None, lang: str, archived: bool = False) -> list[views.AutomationRow]:
     i18n.set_language(lang)
-    return views.automation_rows(db, shop_id)
+    return views.automation_rows(db, shop_id, archived=archived)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_figures(db: str, shop_id: str, days: int, tz: str) -> dict[str, views.Figures]:
+    return views.card_figures(db, shop_id, days, tz)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_queue(db: str, automation_id: str, tz: str, lang: str) -> list[views.QueuedRow]:
+    i18n.set_language(lang)
+    return views.queue_rows(db, automation_id, tz)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_honest(db: str, automation_id: str, days: int, tz: str, lang: str) -> views.HonestPreview:
+    i18n.set_language(lang)
+    return views.honest_preview(db, automation_id, days, tz)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
 def load_books(db: str) -> list[views.AddressBook]:
     return views.address_books(db)
-
-
-@st.cache_data(ttl=10, show_spinner=False)
-def load_preview(db: str, automation_id: str, days: int, tz: str) -> views.RecipientsPreview:
-    return views.recipients_preview(db, automation_id, days, tz)
 
 
 def refresh() -> None:
@@ -64,68 +76,190 @@ def change_status(row: dict, status: str) -> None:
     refresh()
 
 
-def automation_card(row: dict) -> None:
-    with st.container(border=True):
-        head, actions = st.columns([4, 1], vertical_alignment="center")
-        head.subheader(t("auto.card", name=row["name"]), anchor=False)
-        head.caption(t("auto.card_caption", status=row["status_label"], trigger=row["trigger_label"],
-                       detail=row["detail"],
-                       advertising=t("auto.advertising" if row["is_advertising"] else "auto.not_advertising")))
-        aid = row["automation_id"]
-        if row["status"] == "running":
-            actions.button(t("auto.pause"), key=f"pause:{aid}", icon=":material/pause:",
-                           on_click=change_status, args=(row, "paused"))
-        elif row["status"] == "paused":
-            actions.button(t("auto.resume"), key=f"resume:{aid}", icon=":material/play_arrow:", type="primary",
-                           on_click=change_status, args=(row, "running"), help=t("auto.paused_note"))
+def act(call, *args: object, done: str, **words: object) -> None:
+    """Run a console action from a button; its words (or why it was refused) show at the next run."""
+    try:
+        call(db, *args)
+    except (views.Refused, views.WizardProblem) as exc:
+        st.session_state["auto_flash"] = ("error", t("auto.failed_action", problem=errors.describe(exc)
+                                                     if isinstance(exc, views.Refused) else str(exc)))
+    else:
+        st.session_state["auto_flash"] = ("success", t(done, **words))
+    refresh()
+
+
+def start_edit(row: dict) -> None:
+    reset_wizard()
+    st.session_state["wiz"] = views.draft_of(db, row["automation_id"])
+    st.session_state["wiz_step"] = 0
+    st.session_state["auto_next_view"] = "new"
+
+
+def status_button(row: dict, actions) -> None:
+    aid = row["automation_id"]
+    if row["status"] == "running":
+        actions.button(t("auto.pause"), key=f"pause:{aid}", icon=":material/pause:",
+                       on_click=change_status, args=(row, "paused"))
+    elif row["status"] == "paused":
+        actions.button(t("auto.resume"), key=f"resume:{aid}", icon=":material/play_arrow:", type="primary",
+                       on_click=change_status, args=(row, "running"), help=t("auto.paused_note"))
+    else:
+        actions.button(t("auto.start"), key=f"start:{aid}", icon=":material/play_arrow:", type="primary",
+                       on_click=change_status, args=(row, "running"))
+
+
+def lifetime_metrics(row: dict) -> None:
+    st.caption(t("manage.lifetime"))
+    cols = st.columns(7)
+    cols[0].metric(t("auto.m.sent"), i18n.count(row["sent"]))
+    cols[1].metric(t("auto.m.skipped"), i18n.count(row["skipped_total"]))
+    cols[2].metric(t("auto.m.failed"), i18n.count(row["failed"]))
+    cols[3].metric(t("auto.m.opened"), i18n.count(row["opened"]), delta=rate(row["open_rate"]),
+                   delta_color="off", delta_arrow="off")
+    cols[4].metric(t("auto.m.clicked"), i18n.count(row["clicked"]), delta=rate(row["click_rate"]),
+                   delta_color="off", delta_arrow="off")
+    cols[5].metric(t("auto.m.converted"), i18n.count(row["converted"]))
+    cols[6].metric(t("auto.m.revenue"), i18n.won(row["revenue"]))
+
+
+def period_figures(figures: views.Figures, days: int) -> None:
+    """Sent, opened, clicked, orders and revenue over the chosen period, with a small chart by day."""
+    numbers, chart = st.columns([3, 2])
+    with numbers:
+        cols = st.columns(5)
+        cols[0].metric(t("manage.f.sent", days=days), i18n.count(figures["sent"]))
+        cols[1].metric(t("manage.f.opened", days=days), i18n.count(figures["opened"]))
+        cols[2].metric(t("manage.f.clicked", days=days), i18n.count(figures["clicked"]))
+        cols[3].metric(t("manage.f.orders", days=days), i18n.count(figures["orders"]))
+        cols[4].metric(t("manage.f.revenue", days=days), i18n.won(figures["revenue"]))
+    if figures["sent"]:
+        day, sent = t("auto.preview.day"), t("manage.chart.sent")
+        chart.bar_chart([{day: d["day"].strftime("%m-%d"), sent: d["sent"]} for d in figures["by_day"]],
+                        x=day, y=sent, height=170, color="#2563eb")
+    else:
+        chart.caption(t("manage.chart.none", days=days))
+
+
+def queue_action(row: dict, action: str) -> None:
+    aid = row["automation_id"]
+    chosen = list(st.session_state.get(f"queue_pick:{aid}") or [])
+    if not chosen:
+        st.session_state["auto_flash"] = ("error", t("manage.queue_pick_first"))
+        return
+    if action == "send":
+        act(views.send_now, aid, chosen, done="manage.queue_sent_now", n=len(chosen), name=row["name"])
+    else:
+        act(views.remove_queued, aid, chosen, done="manage.queue_removed", n=len(chosen), name=row["name"])
+    st.session_state[f"queue_pick:{aid}"] = []  # done with: the next choice starts afresh
+
+
+def send_test(row: dict) -> None:
+    aid = row["automation_id"]
+    to = st.session_state.get(f"test_to:{aid}", "")
+    member_key = st.session_state.get(f"test_member:{aid}")
+    try:
+        subject = views.test_send(db, row["shop_id"], to, automation_id=aid, member_key=member_key)
+    except views.TestRefused as exc:
+        st.session_state["auto_flash"] = ("error", t("manage.test_failed", problem=errors.describe(exc)))
+    else:
+        st.session_state["auto_flash"] = ("success", t("manage.test_sent", to=to.strip(), subject=subject))
+
+
+def queue_panel(row: dict, tz: str) -> None:
+    """발송 대기: who is waiting, when each is due and why; send now, remove, or test-send one."""
+    aid = row["automation_id"]
+    queued = load_queue(db, aid, tz, i18n.language())
+    with st.expander(t("manage.queue_title", n=i18n.count(len(queued))), icon=":material/schedule_send:"):
+        if queued:
+            st.dataframe([{t("manage.col.who"): q["who"], t("col.email"): q["email"], t("manage.col.due"): q["due"],
+                           t("manage.col.why"): q["why"], t("manage.col.state"): q["state"]} for q in queued],
+                         hide_index=True, placeholder="", width="stretch")
+            labels = {q["message_id"]: f"{q['who']} · {q['due']}" for q in queued}
+            st.multiselect(t("manage.queue_pick"), list(labels), format_func=labels.get, key=f"queue_pick:{aid}",
+                           placeholder=t("wiz.pick"))
+            now_col, remove_col = st.columns(2)
+            now_col.button(t("manage.queue_send_now"), key=f"queue_now:{aid}", icon=":material/send:",
+                           on_click=queue_action, args=(row, "send"), help=t("manage.queue_send_now_help"))
+            remove_col.button(t("manage.queue_remove"), key=f"queue_remove:{aid}", icon=":material/block:",
+                              on_click=queue_action, args=(row, "remove"), help=t("manage.queue_remove_help"))
+            if any(q["kept_content"] for q in queued):
+                st.caption(t("manage.queue_kept"))
         else:
-            actions.button(t("auto.start"), key=f"start:{aid}", icon=":material/play_arrow:", type="primary",
-                           on_click=change_status, args=(row, "running"))
-        cols = st.columns(7)
-        cols[0].metric(t("auto.m.sent"), i18n.count(row["sent"]))
-        cols[1].metric(t("auto.m.skipped"), i18n.count(row["skipped_total"]))
-        cols[2].metric(t("auto.m.failed"), i18n.count(row["failed"]))
-        cols[3].metric(t("auto.m.opened"), i18n.count(row["opened"]), delta=rate(row["open_rate"]),
-                       delta_color="off", delta_arrow="off")
-        cols[4].metric(t("auto.m.clicked"), i18n.count(row["clicked"]), delta=rate(row["click_rate"]),
-                       delta_color="off", delta_arrow="off")
-        cols[5].metric(t("auto.m.converted"), i18n.count(row["converted"]))
-        cols[6].metric(t("auto.m.revenue"), i18n.won(row["revenue"]))
-        notes = []
-        if row["pending"]:
-            notes.append(t("auto.m.pending", n=i18n.count(row["pending"])))
+            st.caption(t("manage.queue_empty"))
+        members = {q["member_key"]: q["who"] for q in queued if q["member_key"]}
+        to_col, who_col, go_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+        to_col.text_input(t("manage.test_to"), key=f"test_to:{aid}", placeholder="me@example.com")
+        who_col.selectbox(t("manage.test_member"), [None, *members], key=f"test_member:{aid}",
+                                format_func=lambda k: t("manage.test_sample") if k is None else members[k])
+        go_col.button(t("manage.test_send"), key=f"test_send:{aid}", icon=":material/outgoing_mail:",
+                      on_click=send_test, args=(row,))
+
+
+def automation_card(row: dict, figures: views.Figures, days: int, tz: str) -> None:
+    with st.container(border=True):
+        st.subheader(t("auto.card", name=row["name"]), anchor=False)
+        st.caption(t("auto.card_caption", status=row["status_label"], trigger=row["trigger_label"],
+                     detail=row["detail"],
+                     advertising=t("auto.advertising" if row["is_advertising"] else "auto.not_advertising")))
+        st.caption(t("manage.audience", group=row["audience_label"]))
+        aid = row["automation_id"]
+        with st.container(horizontal=True):
+            status_button(row, st)
+            st.button(t("manage.edit"), key=f"edit:{aid}", icon=":material/edit:", on_click=start_edit, args=(row,))
+            st.button(t("manage.duplicate"), key=f"duplicate:{aid}", icon=":material/content_copy:",
+                      on_click=act, args=(views.duplicate, aid),
+                      kwargs={"done": "manage.duplicated", "name": row["name"]})
+            with st.popover(t("manage.delete"), icon=":material/delete:"):
+                st.write(t("manage.delete_confirm", name=row["name"]))
+                st.button(t("manage.delete_yes"), key=f"archive:{aid}", type="primary", on_click=act,
+                          args=(views.archive, aid), kwargs={"done": "manage.archived", "name": row["name"]})
+        period_figures(figures, days)
+        lifetime_metrics(row)
+        notes = []  # what is pending is in the queue below
         if row["unknown"]:
             notes.append(t("auto.m.unknown", n=i18n.count(row["unknown"])))
         if row["reasons_text"]:
             notes.append(t("auto.skipped_by", reasons=row["reasons_text"]))
         if notes:
             st.caption(" · ".join(notes))
+        queue_panel(row, tz)
+
+
+def preview_result(result: views.HonestPreview) -> None:
+    """Receivers and, beside them, those who will be skipped, by reason, with a sample of each."""
+    receive, skip = st.columns(2)
+    receive.metric(t("auto.preview.total"), i18n.count(result["receivers"]))
+    skip.metric(t("manage.preview.skipped"), i18n.count(result["skipped"]))
+    with receive:
+        if result["sample"]:
+            st.caption(t("auto.preview.sample", n=len(result["sample"])))
+            st.dataframe([{t("col.member_name"): s["name"], t("col.email"): s["email"],
+                           t("col.due_at"): s["due"]} for s in result["sample"]],
+                         hide_index=True, placeholder="", width="stretch")
+        else:
+            st.caption(t("auto.preview.none"))
+    with skip:
+        if not result["by_reason"]:
+            st.caption(t("manage.preview.no_skips"))
+        for group in result["by_reason"]:
+            with st.expander(t("manage.preview.reason", reason=group["label"], n=i18n.count(group["count"]))):
+                st.dataframe([{t("col.member_name"): s["name"], t("col.email"): s["email"]}
+                              for s in group["sample"]], hide_index=True, placeholder="", width="stretch")
 
 
 def who_would_receive(rows: list[views.AutomationRow], tz: str) -> None:
-    st.subheader(t("auto.preview.title"), anchor=False, help=t("auto.preview.help"))
+    st.subheader(t("auto.preview.title"), anchor=False, help=t("manage.preview.help"))
     names = {r["automation_id"]: f"{r['name']} ({r['status_label']})" for r in rows}
     left, right = st.columns([3, 2])
     aid = left.selectbox(t("auto.preview.automation"), list(names), format_func=names.get, key="preview_automation")
     days = right.radio(t("auto.preview.window"), [1, 7], horizontal=True, key="preview_days",
                        format_func=lambda d: t("auto.preview.24h" if d == 1 else "auto.preview.7d"))
     try:
-        result = load_preview(db, aid, days, tz)
+        result = load_honest(db, aid, days, tz, i18n.language())
     except views.Refused as exc:
         st.error(errors.describe(exc))
         return
-    st.metric(t("auto.preview.total"), i18n.count(result["total"]))
-    if not result["total"]:
-        st.caption(t("auto.preview.none"))
-        return
-    day, count = t("auto.preview.day"), t("auto.preview.count")
-    st.bar_chart([{day: d["day"].isoformat(), count: d["count"]} for d in result["by_day"]], x=day, y=count,
-                 height=220, color="#2563eb")
-    st.caption(t("auto.preview.sample", n=len(result["sample"])))
-    st.dataframe([{t("col.member_name"): s["name"] or "", t("col.email"): s["email"],
-                   t("col.due_at"): views.local_time(s["due_at"], tz),
-                   t("col.source"): t(f"auto.preview.source.{s['source']}")} for s in result["sample"]],
-                 hide_index=True, placeholder="", width="stretch")
+    preview_result(result)
 
 
 def list_view(shop_id: str, tz: str) -> None:
@@ -133,10 +267,33 @@ def list_view(shop_id: str, tz: str) -> None:
     if not rows:
         st.info(t("auto.none"), icon=":material/mail:")
         return
+    days = st.radio(t("manage.period"), list(views.FIGURE_DAYS), horizontal=True, key="auto_period",
+                    format_func=lambda d: t("manage.period_days", days=d))
+    figures = load_figures(db, shop_id, days, tz)
     for row in rows:
-        automation_card(row)
+        automation_card(row, figures.get(row["automation_id"]) or views.empty_figures(), days, tz)
     st.divider()
     who_would_receive(rows, tz)
+
+
+def archive_view(shop_id: str) -> None:
+    """보관함: deleted automations, never acting, with their history and results."""
+    rows = load_rows(db, shop_id, i18n.language(), archived=True)
+    st.caption(t("manage.archive_note"))
+    if not rows:
+        st.info(t("manage.archive_empty"), icon=":material/inventory_2:")
+        return
+    for row in rows:
+        with st.container(border=True):
+            head, actions = st.columns([4, 1], vertical_alignment="center")
+            head.subheader(t("auto.card", name=row["name"]), anchor=False)
+            head.caption(t("auto.card_caption", status=row["status_label"], trigger=row["trigger_label"],
+                           detail=row["detail"],
+                           advertising=t("auto.advertising" if row["is_advertising"] else "auto.not_advertising")))
+            actions.button(t("manage.restore"), key=f"restore:{row['automation_id']}", icon=":material/unarchive:",
+                           on_click=act, args=(views.restore, row["automation_id"]),
+                           kwargs={"done": "manage.restored", "name": row["name"]})
+            lifetime_metrics(row)
 
 
 # ------------------------------------------------------------------ the wizard
@@ -158,7 +315,7 @@ def starter_for(trigger: str) -> dict:
 def step_address_book(d: dict, books: list[views.AddressBook]) -> None:
     names = {b["shop_id"]: b for b in books}
     init("wiz_shop", d.get("shop_id") or st.session_state.get("shop_id") or books[0]["shop_id"])
-    shop = st.selectbox(t("wiz.address_book"), list(names), key="wiz_shop",
+    shop = st.selectbox(t("wiz.address_book"), list(names), key="wiz_shop", disabled=bool(d.get("edit_id")),
                         format_func=lambda s: f"{names[s]['name']} ({s})")
     b = names[shop]
     st.caption(t("wiz.address_book_stats", members=i18n.count(b["members"]), emails=i18n.count(b["emails"]),
@@ -216,6 +373,7 @@ def collect_trigger(d: dict) -> None:
     if trigger != d.get("trigger"):  # a new trigger brings its own starter subject and content
         for key in ("subject", "preheader", "html", "text", "template_source"):
             d.pop(key, None)
+        d["is_advertising"] = views.default_advertising(trigger)  # Korean practice's default for it
     d["trigger"] = trigger
     choice = s.get("wiz_days_choice", 7)
     days = int(s.get("wiz_days_value", 7)) if choice == CUSTOM else choice
@@ -234,7 +392,7 @@ def step_send_info(d: dict) -> None:
     init("wiz_sender_name", d.get("sender_name", sender["sender_name"]))
     init("wiz_sender_email", d.get("sender_email", sender["sender_email"]))
     init("wiz_preheader", d.get("preheader", starter["preheader"]))
-    init("wiz_advertising", d.get("is_advertising", True))
+    init("wiz_advertising", d.get("is_advertising", views.default_advertising(d["trigger"])))
     st.text_input(t("wiz.subject"), key="wiz_subject", help=t("wiz.subject_help"))
     if not views.has_working_sender(db, d["shop_id"]):
         st.warning(t("sender.needed"), icon=":material/warning:")
@@ -243,7 +401,10 @@ def step_send_info(d: dict) -> None:
     left.text_input(t("wiz.sender_name"), key="wiz_sender_name")
     right.text_input(t("wiz.sender_email"), key="wiz_sender_email")
     st.text_input(t("wiz.preheader"), key="wiz_preheader", help=t("wiz.preheader_help"))
-    st.checkbox(t("wiz.advertising"), key="wiz_advertising", help=t("wiz.advertising_help"))
+    kind = st.radio(t("manage.kind"), [True, False], key="wiz_advertising", horizontal=True,
+                    format_func=lambda v: t("manage.kind.ad" if v else "manage.kind.info"),
+                    help=t("wiz.advertising_help"))
+    st.caption(t("manage.kind_effect.ad" if kind else "manage.kind_effect.info"))
 
 
 def collect_send_info(d: dict) -> None:
@@ -303,6 +464,23 @@ def step_content(d: dict) -> None:
         else:
             st.markdown(t("tpl.preview_subject", subject=rendered.subject))
             email_frame(rendered.html)
+        to_col, go_col = st.columns([3, 1], vertical_alignment="bottom")
+        to_col.text_input(t("manage.test_to"), key="wiz_test_to", placeholder="me@example.com")
+        if go_col.button(t("manage.test_send"), key="wiz_test_send", icon=":material/outgoing_mail:"):
+            wizard_test_send(d, template)
+
+
+def wizard_test_send(d: dict, template: dict) -> None:
+    """The content as it is in the editor, to the address typed, through the shop's sender settings."""
+    to = st.session_state.get("wiz_test_to", "")
+    content = {**template, "trigger": d["trigger"], "is_advertising": d.get("is_advertising", True),
+               "sender_name": d.get("sender_name"), "sender_email": d.get("sender_email")}
+    try:
+        subject = views.test_send(db, d["shop_id"], to, draft=content)
+    except views.TestRefused as exc:
+        st.error(t("manage.test_failed", problem=errors.describe(exc)), icon=":material/error:")
+    else:
+        st.success(t("manage.test_sent", to=to.strip(), subject=subject), icon=":material/check_circle:")
 
 
 def collect_content(d: dict) -> None:
@@ -311,21 +489,53 @@ def collect_content(d: dict) -> None:
              text=s.get("wiz_text", ""))
 
 
-def step_start(d: dict, books: list[views.AddressBook]) -> None:
-    st.markdown(f"**{t('wiz.review')}**")
+def step_start(d: dict, books: list[views.AddressBook], tz: str) -> None:
+    st.markdown(f"**{t('manage.review_edit' if d.get('edit_id') else 'wiz.review')}**")
     shop = next((b for b in books if b["shop_id"] == d["shop_id"]), {"name": d["shop_id"]})
     lines = [(t("wiz.name"), d["name"]), (t("wiz.address_book"), shop["name"]),
              (t("wiz.trigger"), f"{views.trigger_label(d['trigger'])} · "
                                 f"{views.trigger_detail(d['trigger'], d['trigger_params'], d['delay_minutes'])}"),
              (t("wiz.subject"), d["subject"]), (t("wiz.sender_name"), d["sender_name"]),
              (t("wiz.sender_email"), d["sender_email"]), (t("wiz.preheader"), d.get("preheader") or "—"),
-             (t("wiz.advertising"), t("auto.advertising" if d["is_advertising"] else "auto.not_advertising"))]
+             (t("manage.kind"), t("manage.kind.ad" if d["is_advertising"] else "manage.kind.info"))]
     st.markdown("\n".join(f"- {t('wiz.review_line', label=label, value=value)}" for label, value in lines))
+    st.markdown(f"**{t('manage.review_preview')}**")
+    try:
+        preview_result(views.honest_preview(db, None, 1, tz, draft=d))
+    except (views.Refused, views.WizardProblem) as exc:
+        st.warning(errors.describe(exc) if isinstance(exc, views.Refused) else str(exc))
+    if d.get("edit_id"):
+        queued = load_queue(db, d["edit_id"], tz, i18n.language())
+        st.checkbox(t("manage.rerender", n=i18n.count(len(queued))), key="wiz_rerender",
+                    help=t("manage.rerender_help"), disabled=not queued)
+        if st.button(t("manage.save_edit"), type="primary", icon=":material/save:", key="wiz_save_edit"):
+            finish_edit(d)
+        return
     left, right = st.columns(2)
     if left.button(t("wiz.start"), type="primary", icon=":material/play_arrow:", key="wiz_start"):
         finish(d, start=True)
     if right.button(t("wiz.save_draft"), key="wiz_save_draft"):
         finish(d, start=False)
+
+
+def finish_edit(d: dict) -> None:
+    try:
+        done = views.save_edit(db, d, rerender=bool(st.session_state.get("wiz_rerender")))
+    except views.WizardProblem as exc:
+        st.session_state["wiz_step"] = exc.step
+        st.session_state["auto_flash"] = ("error", t("wiz.problem", problem=str(exc)))
+        st.rerun()
+    name = d["name"]
+    reset_wizard()
+    refresh()
+    words = t("manage.saved_edit", name=name)
+    if done["kept"]:
+        words += " " + t("manage.saved_kept", n=i18n.count(done["kept"]))
+    if done["rerendered"]:
+        words += " " + t("manage.saved_rerendered", n=i18n.count(done["rerendered"]))
+    st.session_state["auto_flash"] = ("success", words)
+    st.session_state["auto_next_view"] = "list"
+    st.rerun()
 
 
 def finish(d: dict, *, start: bool) -> None:
@@ -364,7 +574,7 @@ def move(d: dict, step: int, forward: bool) -> None:
     st.rerun()
 
 
-def wizard_view(books: list[views.AddressBook]) -> None:
+def wizard_view(books: list[views.AddressBook], tz: str) -> None:
     d = draft()
     step = st.session_state.setdefault("wiz_step", 0)
     # "1. 주소록" at the start of a line would be read as a numbered list: escape the dots.
@@ -381,7 +591,7 @@ def wizard_view(books: list[views.AddressBook]) -> None:
         elif step == 3:
             step_content(d)
         else:
-            step_start(d, books)
+            step_start(d, books, tz)
     back, cancel, forward = st.columns([1, 1, 1])
     if step > 0 and back.button(t("wiz.back"), key="wiz_back", icon=":material/arrow_back:"):
         if step in COLLECT:
@@ -409,10 +619,15 @@ if book is None:
 shop_id, tz = book["shop_id"], book["timezone"]
 if "auto_next_view" in st.session_state:
     st.session_state["auto_view"] = st.session_state.pop("auto_next_view")
-view = st.radio("view", ["list", "new"], key="auto_view", horizontal=True, label_visibility="collapsed",
-                format_func=lambda v: t("auto.view.list" if v == "list" else "auto.view.new"))
+editing = bool(st.session_state.get("wiz", {}).get("edit_id"))
+VIEW_WORDS = {"list": "auto.view.list", "archive": "manage.view.archive",
+              "new": "manage.view.edit" if editing else "auto.view.new"}
+view = st.radio("view", list(VIEW_WORDS), key="auto_view", horizontal=True, label_visibility="collapsed",
+                format_func=lambda v: t(VIEW_WORDS[v]))
 flash()
 if view == "list":
     list_view(shop_id, tz)
+elif view == "archive":
+    archive_view(shop_id)
 else:
-    wizard_view(books)
+    wizard_view(books, tz)

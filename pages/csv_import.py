@@ -66,7 +66,7 @@ def shop_picker() -> str | None:
 
 
 def file_picker() -> ci.CsvFile | None:
-    upload = st.file_uploader(t("csv.upload"), type=["csv", "txt", "tsv"], help=t("csv.upload_help"),
+    upload = st.file_uploader(t("csv.upload"), type=["csv", "txt", "tsv", "xlsx", "xls"], help=t("csv.upload_help"),
                               key="csv.upload")
     current = st.session_state.get(FILE)
     if upload is None:

@@ -197,7 +197,13 @@ def godomall_box(shop: dict) -> None:
         st.info(book["suggestion"], icon=":material/update:")
     if left == 0:
         st.error(t("godomall.quota_exceeded", limit=book["limit"]), icon=":material/block:")
+    upload = st.file_uploader(t("godomall.member_file"), type=["xlsx", "xls", "csv"], key=f"gm_file:{shop_id}")
+    st.caption(t("godomall.member_file_help"))
     confirm_key = f"gm_confirm:{shop_id}"
+    if upload is None:
+        st.session_state.pop(confirm_key, None)
+        st.info(t("godomall.member_file_needed"), icon=":material/upload_file:")
+        return
     if not st.session_state.get(confirm_key):
         if st.button(t("integrations.gm_import"), key=f"gm_import:{shop_id}", disabled=left == 0,
                      icon=":material/contacts:"):
@@ -211,10 +217,10 @@ def godomall_box(shop: dict) -> None:
         st.rerun()
     if yes.button(t("integrations.gm_confirm"), key=f"gm_go:{shop_id}", type="primary"):
         st.session_state.pop(confirm_key, None)
-        run_import(shop)
+        run_import(shop, upload.getvalue(), upload.name)
 
 
-def run_import(shop: dict) -> None:
+def run_import(shop: dict, data: bytes, file_name: str) -> None:
     expected = max(1, shop["counts"]["members"])
     bar = st.progress(0.0, text=t("integrations.gm_importing", records=0))
 
@@ -222,7 +228,7 @@ def run_import(shop: dict) -> None:
         bar.progress(min(0.99, records / max(expected, records + 1)),
                      text=t("integrations.gm_importing", records=records))
 
-    outcome = connections.import_godomall(connections.store(db), shop["shop_id"], on_progress)
+    outcome = connections.import_godomall(connections.store(db), shop["shop_id"], data, file_name, on_progress)
     # The card's figures (members, imports left, last updated) were drawn before the import: draw them again.
     refresh()
     st.session_state[f"flash:{shop['shop_id']}"] = {

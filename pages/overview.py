@@ -100,6 +100,19 @@ def metrics(summary: ov.Summary, last_run: ov.SyncRun | None, now: dt.datetime) 
         second[2].metric(t("overview.last_sync"), t("overview.never_synced"), border=True)
 
 
+def consent(summary: ov.Summary) -> None:
+    """Members by e-mail consent: yes, no and unknown side by side (unknown is never shown as no); then the
+    other channels in a line each."""
+    st.subheader(t("consent.overview_title"), help=t("consent.overview_help"))
+    figures = summary["consent"]["email_consent"]
+    row = st.columns(3)
+    for column, state in zip(row, ov.CONSENT_STATES, strict=True):
+        column.metric(t(f"consent.email_{state}"), i18n.count(figures[state]), border=True)
+    lang = i18n.language()
+    st.caption("  \n".join(ov.consent_line(summary["consent"], field, lang)
+                           for field in ("sms_consent", "night_consent")))
+
+
 def orders_chart(by_day: ov.Frame, recent_orders: int) -> None:
     st.subheader(t("overview.chart_title"))
     if not recent_orders:
@@ -144,6 +157,7 @@ first_run_guide(ov.guide(db, shop["shop_id"]))
 if not last_run and not summary["members"] and not summary["orders"]:
     empty_state("overview.empty_synced")
 metrics(summary, last_run, data["now"])
+consent(summary)
 left, right = st.columns([3, 2], gap="large")
 with left:
     orders_chart(data["by_day"], summary["orders_recent"])

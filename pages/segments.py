@@ -7,7 +7,14 @@ import streamlit as st
 from core import i18n
 from core.console import common, errors
 from core.console import segments as views
-from core.console.segments import FLAG_FIELDS, TRI_STATE, empty_form, form_from_rule, rule_from_form
+from core.console.segments import (
+    CONSENT_CHOICES,
+    CONSENT_FIELDS,
+    TRI_STATE,
+    empty_form,
+    form_from_rule,
+    rule_from_form,
+)
 from core.i18n import t
 
 db = views.store_path()
@@ -40,6 +47,12 @@ def tri_state(field: str, yes: str = "segments.yes", no: str = "segments.no") ->
                  key=FORM_KEY + field, format_func=words.get)
 
 
+def consent_choice(field: str) -> None:
+    """Yes / no / unknown / no or unknown: unknown consent is its own choice, never folded into no."""
+    st.selectbox(t(f"segments.{field}"), CONSENT_CHOICES, key=FORM_KEY + field,
+                 format_func=lambda choice: t(f"consent.{choice}"), help=t("consent.filter_help"))
+
+
 def filters(opts: dict) -> dict:
     """The form; returns its values by field."""
     st.subheader(t("segments.filters"))
@@ -63,8 +76,8 @@ def filters(opts: dict) -> dict:
     st.multiselect(t("segments.groups"), opts["groups"], key=FORM_KEY + "member_groups",
                    **common.multiselect_words(), format_func=lambda g: names.get(g, g))
     tri_state("has_open_cart", "segments.has", "segments.has_not")
-    for field in FLAG_FIELDS[1:]:
-        tri_state(field)
+    for field in CONSENT_FIELDS:
+        consent_choice(field)
     st.button(t("segments.reset"), on_click=load_form, args=(empty_form(),), icon=":material/restart_alt:")
     return {field: st.session_state.get(FORM_KEY + field) for field in empty_form()}
 
@@ -74,15 +87,23 @@ def sample_table(found: views.Exploration, tz: str, group_names: dict[str, str])
     if not found.count:
         st.info(t("segments.no_members"), icon=":material/person_off:")
         return
-    columns = ["member_key", "name", "email", "member_group", "signed_up_at", "last_order_at", "orders", "spent",
-               "email_consent"]
+    # E-mail consent beside the address it is about, so an unknown one is seen without scrolling sideways.
+    columns = ["member_key", "name", "email", "email_consent", "member_group", "signed_up_at", "last_order_at",
+               "orders", "spent"]
     config = {c: t(f"segments.col.{c}") for c in columns}
     for column in ("signed_up_at", "last_order_at"):  # on the shop's wall clock, as marketers read it
         config[column] = st.column_config.DatetimeColumn(t(f"segments.col.{column}"), format="YYYY-MM-DD HH:mm",
                                                          timezone=tz)
     config["spent"] = st.column_config.NumberColumn(t("segments.col.spent"), format="₩%,d")
-    st.dataframe(views.named_groups(found.sample, group_names).select(columns), hide_index=True, placeholder="",
-                 width="stretch", column_config=config)
+    st.dataframe(views.sample_view(found.sample, group_names, i18n.language()).select(columns), hide_index=True,
+                 placeholder="", width="stretch", column_config=config)
+
+
+def consent_figures(found: views.Exploration) -> None:
+    """How many of the matching members consent, per channel: yes, no and unknown each counted apart."""
+    st.markdown(f"**{t('consent.segment_title')}**", help=t("consent.overview_help"))
+    st.dataframe(views.consent_table(found.consent, i18n.language()), hide_index=True, placeholder="",
+                 width="stretch")
 
 
 def rf_chart(rf: views.Frame) -> None:
@@ -182,7 +203,7 @@ shop_id = shop["shop_id"]
 
 for field, value in empty_form().items():
     st.session_state.setdefault(FORM_KEY + field, value)
-common.relabel(st.session_state, "segments", [FORM_KEY + field for field in FLAG_FIELDS])
+common.relabel(st.session_state, "segments", [FORM_KEY + field for field in views.FLAG_FIELDS])
 form_column, result_column = st.columns([1, 2], gap="large")
 with form_column:
     opts = options(db, shop_id, i18n.language())
@@ -198,6 +219,7 @@ with result_column:
     counts = st.columns(2)
     counts[0].metric(t("segments.count"), i18n.count(found.count), border=True)
     counts[1].metric(t("segments.share"), f"{found.share:.1%}", border=True)
+    consent_figures(found)
     sample_table(found, shop["timezone"], opts["group_names"])
     drawn = charts(db, shop_id, rule_json)
     left, right = st.columns(2)

@@ -21,6 +21,11 @@ from core.messaging import outbox
 from core.shops.registry import timezones
 
 NIGHT_START_HOUR, NIGHT_END_HOUR = 21, 8
+# Advertising or information by default, per trigger, as Korean practice reads 정보통신망법 제50조: a welcome
+# without an offer, a purchase follow-up and a delivery notice inform about the customer's own dealings;
+# a nudge to buy, a win-back and a cart reminder advertise.
+DEFAULT_ADVERTISING = {"signup": False, "purchased": False, "delivered": False,
+                       "no_first_purchase": True, "no_repurchase": True, "cart_abandoned": True}
 DEFAULT_CAP_HOURS = 24
 
 _DUE = "ob.state IN ('pending', 'failed') AND coalesce(ob.next_attempt_at, ob.due_at) <= $now"

@@ -258,10 +258,11 @@ def write_automation(con: duckdb.DuckDBPyConnection, a: dict[str, Any], now: dt.
 
 
 def mark_evaluated(con: duckdb.DuckDBPyConnection, automation_ids: list[str], now: dt.datetime) -> None:
-    """These automations have planned everything that became true up to `now`."""
+    """These automations have planned everything that became true up to `now`. Never moved back: an edit
+    of an automation's rules puts it ahead (see `edit_automation`), so evaluation never looks back past it."""
     if automation_ids:
-        con.execute("UPDATE automations SET evaluated_until = $now WHERE automation_id IN (SELECT unnest($ids))",
-                    {"now": now, "ids": automation_ids})
+        con.execute("""UPDATE automations SET evaluated_until = greatest(coalesce(evaluated_until, $now), $now)
+                       WHERE automation_id IN (SELECT unnest($ids))""", {"now": now, "ids": automation_ids})
 
 
 def set_cart_threshold(con: duckdb.DuckDBPyConnection, shop_id: str, minutes: int, now: dt.datetime) -> None:
@@ -271,6 +272,14 @@ def set_cart_threshold(con: duckdb.DuckDBPyConnection, shop_id: str, minutes: in
                        'threshold_minutes', ?::INTEGER)), updated_at = ?
                    WHERE shop_id = ? AND trigger IN ('cart_abandoned', 'cart_notice', 'cart_digest')""",
                 [minutes, now, shop_id])
+
+
+def set_status_in(con: duckdb.DuckDBPyConnection, automation_id: str, status: str, now: dt.datetime) -> None:
+    """Within the caller's unit: the status, logged when it changes (no checks: the caller made them)."""
+    rows = con.execute("UPDATE automations SET status = ?, updated_at = ? WHERE automation_id = ? AND status <> ? "
+                       "RETURNING automation_id", [status, now, automation_id, status]).fetchall()
+    if rows:
+        log_status(con, automation_id, status, now)
 
 
 def log_status(con: duckdb.DuckDBPyConnection, automation_id: str, status: str, now: dt.datetime) -> None:
@@ -295,10 +304,14 @@ def write_sender(con: duckdb.DuckDBPyConnection, s: dict[str, Any], now: dt.date
                 [s.get(f) for f in SENDER_FIELDS] + [now])
 
 
-def _known(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
+def known(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
+    """The shops and templates an automation may name (check_automation's `known_*`)."""
     shops = {r[0] for r in con.execute("SELECT shop_id FROM shops").fetchall()}
     templates = {r[0] for r in con.execute("SELECT template_id FROM templates").fetchall()}
     return shops, templates
+
+
+_known = known  # the name config_io uses
 
 
 def save_template(store: Store, *, shop_id: str | None, name: str, trigger: str | None, subject: str, html: str,
@@ -350,7 +363,7 @@ def create_automation(store: Store, *, shop_id: str, name: str, trigger: str, su
               "status": AutomationStatus.RUNNING if start else AutomationStatus.DRAFT,
               "audience": audience}
     with store.unit() as con:
-        shops, templates = _known(con)
+        shops, templates = known(con)
         a = check_automation(fields, known_shops=shops, known_templates=templates)
         if a["status"] == AutomationStatus.RUNNING:
             require_sender(con, shop_id)
@@ -374,6 +387,10 @@ def set_status(store: Store, automation_id: str, status: str, *, now: dt.datetim
                                   "template_id: 실행하려면 이메일 내용(템플릿)이 필요합니다")
         if row[0] == status:
             return
+        if row[0] == AutomationStatus.ARCHIVED or status == AutomationStatus.ARCHIVED:
+            raise AutomationError("status", "archived", f"automation '{automation_id}' is archived: restore it first"
+                                  if row[0] == AutomationStatus.ARCHIVED else "archive it with archive_automation",
+                                  kind=Kind.CONFLICT, automation_id=automation_id)
         if status == AutomationStatus.RUNNING:
             shop = con.execute("SELECT shop_id FROM automations WHERE automation_id = ?", [automation_id]).fetchall()
             require_sender(con, shop[0][0])
@@ -396,9 +413,10 @@ def resume_automation(store: Store, automation_id: str, *, now: dt.datetime) -> 
 
 # ------------------------------------------------------------------ reads
 
-def list_automations(store: Store, shop_id: str | None = None) -> pl.DataFrame:
+def list_automations(store: Store, shop_id: str | None = None, *, archived: bool | None = None) -> pl.DataFrame:
     """One row per automation with its results: sent, skipped (and by reason), failed, opened, clicked,
-    converted (attributed orders) and revenue."""
+    converted (attributed orders) and revenue. `archived`: True only the archived ones, False all but them,
+    None every automation."""
     with store.unit() as con:
         return con.sql("""
             WITH ob AS (
@@ -421,8 +439,8 @@ def list_automations(store: Store, shop_id: str | None = None) -> pl.DataFrame:
                 SELECT o.automation_id, count(*) AS converted, sum(at_.revenue) AS revenue
                 FROM attributions at_ JOIN outbox o USING (message_id) GROUP BY o.automation_id)
             SELECT a.automation_id, a.shop_id, a.name, a.trigger, a.trigger_params, a.status, a.delay_minutes,
-                   a.is_advertising, a.template_id, a.subject, a.updated_at,
-                   coalesce(ob.sent, 0) AS sent, coalesce(ob.pending, 0) AS pending,
+                   a.is_advertising, a.template_id, a.subject, a.updated_at, a.audience::VARCHAR AS audience,
+                   a.archived_at, coalesce(ob.sent, 0) AS sent, coalesce(ob.pending, 0) AS pending,
                    coalesce(ob.skipped, 0) AS skipped, coalesce(ob.cancelled, 0) AS cancelled,
                    coalesce(ob.failed, 0) AS failed, coalesce(ob.unknown, 0) AS unknown,
                    reasons.skipped_by_reason,
@@ -430,8 +448,9 @@ def list_automations(store: Store, shop_id: str | None = None) -> pl.DataFrame:
                    coalesce(attr.converted, 0) AS converted, coalesce(attr.revenue, 0) AS revenue
             FROM automations a LEFT JOIN ob USING (automation_id) LEFT JOIN reasons USING (automation_id)
             LEFT JOIN ev USING (automation_id) LEFT JOIN attr USING (automation_id)
-            WHERE $shop IS NULL OR a.shop_id = $shop
-            ORDER BY a.created_at, a.automation_id""", params={"shop": shop_id}).pl()
+            WHERE ($shop IS NULL OR a.shop_id = $shop)
+              AND ($archived IS NULL OR (a.status = 'archived') = $archived)
+            ORDER BY a.created_at, a.automation_id""", params={"shop": shop_id, "archived": archived}).pl()
 
 
 def get_automation(store: Store, automation_id: str) -> dict[str, Any]:
@@ -535,3 +554,200 @@ def resolve_unknown(store: Store, message_id: str, *, sent: bool, now: dt.dateti
     if not done:
         raise AutomationError("message_id", "not_unknown", f"message '{message_id}' is not unknown; nothing to resolve",
                               kind=Kind.CONFLICT, message_id=message_id)
+
+
+# ------------------------------------------------------------------ editing, duplicating, archiving
+
+# The content a message goes out with, as dispatch reads it (core.messaging.email.load_claims): the
+# automation's subject and preview text over its template's, and its own sender over the shop's.
+_CONTENT_SQL = """
+    SELECT coalesce(nullif(a.subject, ''), t.subject), coalesce(a.preheader, t.preheader, ''), t.html, t.text,
+           coalesce(a.sender_name, s.sender_name), coalesce(a.sender_email, s.sender_email)
+    FROM automations a LEFT JOIN templates t USING (template_id) LEFT JOIN sender_settings s ON s.shop_id = a.shop_id
+    WHERE a.automation_id = ?"""
+_CONTENT_KEYS = ("subject", "preheader", "html", "text", "sender_name", "sender_email")
+
+
+def _content(con: duckdb.DuckDBPyConnection, automation_id: str) -> dict[str, Any]:
+    row = con.execute(_CONTENT_SQL, [automation_id]).fetchone()
+    return dict(zip(_CONTENT_KEYS, row, strict=True)) if row else {}
+
+
+def stored(con: duckdb.DuckDBPyConnection, automation_id: str) -> dict[str, Any]:
+    """An automation's fields as check_automation takes them; AutomationError when there is none."""
+    cur = con.execute(f"SELECT {', '.join(_AUTOMATION_FIELDS)} FROM automations WHERE automation_id = ?",
+                      [automation_id])
+    row = cur.fetchone()
+    if row is None:
+        raise AutomationError("automation_id", "not_found", f"automation '{automation_id}' does not exist",
+                              kind=Kind.NOT_FOUND, automation_id=automation_id)
+    fields = dict(zip(_AUTOMATION_FIELDS, row, strict=True))
+    for key in ("trigger_params", "audience"):
+        if isinstance(fields[key], str):
+            fields[key] = json.loads(fields[key]) if fields[key] else None
+    fields["trigger_params"] = fields["trigger_params"] or {}
+    return fields
+
+
+def edit_automation(store: Store, automation_id: str, *, now: dt.datetime, rerender: bool = False,
+                    **changes: Any) -> dict[str, int]:
+    """Change any of an automation's fields (name, send info, content, timing, audience) but its status.
+
+    The edit applies to what becomes true after it: messages already queued keep the content they had
+    (outbox.freeze_content) and their due time, unless `rerender`, when the queue takes the new content;
+    a change of who or when (trigger, its parameters, audience, delay, lateness) of a running automation
+    first plans what became true under the old rules, then judges only what becomes true from now.
+    Returns how many queued messages kept their content ('kept') or took the new one ('rerendered')."""
+    with store.unit() as con:
+        return edit_in(con, automation_id, changes, now=now, rerender=rerender)
+
+
+def edit_in(con: duckdb.DuckDBPyConnection, automation_id: str, changes: dict[str, Any], *, now: dt.datetime,
+            rerender: bool = False) -> dict[str, int]:
+    """`edit_automation` within the caller's unit of work (the preview of an edit runs it, then rolls back)."""
+    if "status" in changes or "automation_id" in changes:
+        raise AutomationError("status", "not_editable", "status and automation_id are not edited here")
+    current = stored(con, automation_id)
+    if current["status"] == AutomationStatus.ARCHIVED:
+        raise AutomationError("status", "archived", f"automation '{automation_id}' is archived: restore it first",
+                              kind=Kind.CONFLICT, automation_id=automation_id)
+    shops, templates = known(con)
+    a = check_automation({**current, **changes, "shop_id": current["shop_id"]}, known_shops=shops,
+                         known_templates=templates)
+    try:  # compared as checked, so a parameter the check only fills in is no change
+        base = check_automation(current, known_shops=shops, known_templates=templates)
+    except AutomationError:
+        base = current
+    before = _content(con, automation_id)
+    moved = current["status"] == AutomationStatus.RUNNING and any(a.get(f) != base.get(f) for f in _RULE_FIELDS)
+    if moved:
+        _plan_before_edit(con, automation_id, now)
+    write_automation(con, a, now)
+    if moved:
+        _look_back_no_further_than(con, automation_id, now)
+    if rerender:
+        return {"kept": 0, "rerendered": outbox.release_content(con, automation_id, now)}
+    kept = outbox.freeze_content(con, automation_id, before, now) if _content(con, automation_id) != before else 0
+    return {"kept": kept, "rerendered": 0}
+
+
+# What decides who is planned and when; the content fields only decide what a message says.
+_RULE_FIELDS = ("trigger", "trigger_params", "audience", "delay_minutes", "max_lateness_minutes")
+
+
+def _plan_before_edit(con: duckdb.DuckDBPyConnection, automation_id: str, now: dt.datetime) -> None:
+    """What became true under the old rules, up to the edit, is planned under them (as the next tick would)."""
+    from core.automations.evaluate import plan_all  # evaluate uses this module: imported when needed
+    rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
+                       [automation_id]).fetchall()
+    plan_all(con, [automation_from_row(rows[0])], now)
+
+
+def _look_back_no_further_than(con: duckdb.DuckDBPyConnection, automation_id: str, now: dt.datetime) -> None:
+    """The new rules apply to what becomes true from `now`: evaluation re-scans from `evaluated_until` minus
+    the trigger's maximum lateness, so putting `evaluated_until` that far ahead starts the re-scan at the
+    edit (mark_evaluated never moves it back); occurrences before it are not judged again by the new rules."""
+    rows = con.execute(f"SELECT {AUTOMATION_COLUMNS} FROM automations WHERE automation_id = ?",
+                       [automation_id]).fetchall()
+    ahead = now + automation_from_row(rows[0]).max_lateness
+    con.execute("UPDATE automations SET evaluated_until = ? WHERE automation_id = ?", [ahead, automation_id])
+
+
+def duplicate_automation(store: Store, automation_id: str, *, name: str, now: dt.datetime) -> str:
+    """A copy (same trigger, timing, audience and content) as a draft named `name`; history is not copied."""
+    with store.unit() as con:
+        fields = stored(con, automation_id)
+        fields.update(automation_id=f"a-{uuid.uuid4().hex[:10]}", name=name, status=AutomationStatus.DRAFT)
+        shops, templates = known(con)
+        a = check_automation(fields, known_shops=shops, known_templates=templates)
+        write_automation(con, a, now)
+    return a["automation_id"]
+
+
+def archive_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    """Delete as the console means it: the automation never acts again (its queued sends are cancelled at
+    dispatch as 'not running') and leaves the list, while its messages and figures stay readable."""
+    with store.unit() as con:
+        current = stored(con, automation_id)
+        if current["status"] == AutomationStatus.ARCHIVED:
+            return
+        con.execute("UPDATE automations SET status = 'archived', archived_at = ?, updated_at = ? "
+                    "WHERE automation_id = ?", [now, now, automation_id])
+        log_status(con, automation_id, AutomationStatus.ARCHIVED, now)
+
+
+def restore_automation(store: Store, automation_id: str, *, now: dt.datetime) -> None:
+    """Back from the archive, paused: it acts again only once someone resumes it (no backfill)."""
+    with store.unit() as con:
+        if stored(con, automation_id)["status"] != AutomationStatus.ARCHIVED:
+            return
+        con.execute("UPDATE automations SET status = 'paused', archived_at = NULL, updated_at = ? "
+                    "WHERE automation_id = ?", [now, automation_id])
+        log_status(con, automation_id, AutomationStatus.PAUSED, now)
+
+
+# ------------------------------------------------------------------ the queue (발송 대기) and daily figures
+
+def queue(store: Store, automation_id: str, limit: int = 500) -> pl.DataFrame:
+    """The automation's messages waiting to go out (pending, or failed and waiting for a retry), first due
+    first: who, when, and the occurrence that queued them (the trigger with its order, member or cart)."""
+    with store.unit() as con:
+        return con.sql("""
+            SELECT ob.message_id, ob.member_key, m.name, ob.recipient, ob.state, ob.reason,
+                   coalesce(ob.next_attempt_at, ob.due_at) AS due_at, ob.became_true_at, ob.occurrence_key,
+                   a.trigger, ob.content IS NOT NULL AS kept_content
+            FROM outbox ob JOIN automations a USING (automation_id)
+            LEFT JOIN members m ON m.shop_id = ob.shop_id AND m.member_key = ob.member_key
+            WHERE ob.automation_id = $aid AND ob.state IN ('pending', 'failed')
+            ORDER BY coalesce(ob.next_attempt_at, ob.due_at), ob.member_key, ob.message_id LIMIT $limit""",
+                       params={"aid": automation_id, "limit": limit}).pl()
+
+
+def _queued_of(con: duckdb.DuckDBPyConnection, automation_id: str, message_ids: list[str]) -> list[str]:
+    rows = con.execute("""SELECT message_id FROM outbox WHERE automation_id = ?
+                          AND message_id IN (SELECT unnest(?::VARCHAR[]))""",
+                       [automation_id, list(message_ids)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def send_queued_now(store: Store, automation_id: str, message_ids: list[str], *, now: dt.datetime,
+                    by: str = "console") -> int:
+    """Queued messages of this automation due now: the next dispatch sends them, consent and caps applying."""
+    with store.unit() as con:
+        return outbox.send_now(con, _queued_of(con, automation_id, message_ids), now, by)
+
+
+def remove_queued(store: Store, automation_id: str, message_ids: list[str], *, now: dt.datetime,
+                  by: str = "console") -> int:
+    """Take queued messages of this automation out: skipped with the reason 'operator_removed'."""
+    with store.unit() as con:
+        return outbox.remove(con, _queued_of(con, automation_id, message_ids), now, by)
+
+
+def daily_figures(store: Store, shop_id: str, *, since: dt.datetime, tz: str) -> pl.DataFrame:
+    """Per automation and day (shop time) since `since`: sent, opened, clicked (messages, on the day of their
+    first open or click), orders and revenue (attributed on the day of attribution)."""
+    with store.unit() as con:
+        return con.sql("""
+            WITH sent AS (
+                SELECT automation_id, (sent_at AT TIME ZONE $tz)::DATE AS day, count(*) AS sent,
+                       0 AS opened, 0 AS clicked, 0 AS orders, 0::DECIMAL(18, 2) AS revenue
+                FROM outbox WHERE shop_id = $shop AND state = 'sent' AND sent_at >= $since GROUP BY ALL),
+            firsts AS (
+                SELECT o.automation_id, te.message_id, te.kind, min(te.occurred_at) AS first_at
+                FROM tracking_events te JOIN outbox o USING (message_id)
+                WHERE o.shop_id = $shop AND te.occurred_at >= $since GROUP BY ALL),
+            events AS (
+                SELECT automation_id, (first_at AT TIME ZONE $tz)::DATE AS day, 0 AS sent,
+                       count(*) FILTER (WHERE kind = 'open') AS opened,
+                       count(*) FILTER (WHERE kind = 'click') AS clicked, 0 AS orders, 0::DECIMAL(18, 2) AS revenue
+                FROM firsts GROUP BY ALL),
+            orders AS (
+                SELECT o.automation_id, (at_.attributed_at AT TIME ZONE $tz)::DATE AS day, 0 AS sent, 0 AS opened,
+                       0 AS clicked, count(*) AS orders, sum(at_.revenue) AS revenue
+                FROM attributions at_ JOIN outbox o USING (message_id)
+                WHERE o.shop_id = $shop AND at_.attributed_at >= $since GROUP BY ALL)
+            SELECT automation_id, day, sum(sent)::BIGINT AS sent, sum(opened)::BIGINT AS opened,
+                   sum(clicked)::BIGINT AS clicked, sum(orders)::BIGINT AS orders, sum(revenue)::DOUBLE AS revenue
+            FROM (SELECT * FROM sent UNION ALL SELECT * FROM events UNION ALL SELECT * FROM orders)
+            GROUP BY ALL ORDER BY automation_id, day""", params={"shop": shop_id, "since": since, "tz": tz}).pl()

@@ -76,6 +76,7 @@ class AutomationStatus(enum.StrEnum):
     DRAFT = "draft"
     RUNNING = "running"
     PAUSED = "paused"
+    ARCHIVED = "archived"  # deleted by the operator: never acts again, its history stays readable
 
 
 class TriggerError(InvalidInput, ValueError):

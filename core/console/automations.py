@@ -14,7 +14,8 @@ from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from core import clock
-from core.automations import manage
+from core.automations import compliance, manage
+from core.automations import preview as automation_preview
 from core.automations.triggers import DIGEST_HOUR, TRIGGERS, WIZARD_DAYS, TriggerError, validate_params
 from core.console.common import (
     AddressBook,
@@ -31,7 +32,8 @@ from core.console.common import (
     trigger_label,
 )
 from core.console.errors import describe
-from core.console.sender import has_working_sender
+from core.console.sender import Refused as TestRefused
+from core.console.sender import has_working_sender, send_test_message
 from core.console.templates import (
     TemplateProblem,
     merge_fields,
@@ -51,6 +53,8 @@ __all__ = ["TRIGGERS", "WIZARD_DAYS", "AddressBook", "TemplateProblem", "address
 
 # What a page catches when the engine refuses a change of status or a preview.
 Refused = manage.AutomationError
+# What a test send can be refused with (no sender, a bad address, the server's answer...).
+__all__ += ["TestRefused"]
 
 WIZARD_STEPS = ("address_book", "trigger", "send_info", "content", "start")
 DAY_TRIGGERS = ("no_first_purchase", "no_repurchase")
@@ -139,11 +143,13 @@ class AutomationRow(TypedDict):
     reasons_text: str
     open_rate: float | None
     click_rate: float | None
+    audience_label: str
 
 
-def automation_rows(store: StoreLike, shop_id: str | None) -> list[AutomationRow]:
-    """Each automation with its results (from the engine's list) and the words to show them."""
-    frame = manage.list_automations(open_store(store), shop_id)
+def automation_rows(store: StoreLike, shop_id: str | None, *, archived: bool | None = False) -> list[AutomationRow]:
+    """Each automation with its results (from the engine's list) and the words to show them; the archived
+    ones (deleted from the list, kept for their history) only when `archived` (None: all)."""
+    frame = manage.list_automations(open_store(store), shop_id, archived=archived)
     rows = []
     for r in frame.to_dicts():
         params = _params(r["trigger_params"])
@@ -158,6 +164,7 @@ def automation_rows(store: StoreLike, shop_id: str | None) -> list[AutomationRow
                                       sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
             "open_rate": r["opened"] / r["sent"] if r["sent"] else None,
             "click_rate": r["clicked"] / r["sent"] if r["sent"] else None,
+            "audience_label": audience_label(store, r["shop_id"], r["audience"]),
         }))
     return rows
 
@@ -350,3 +357,227 @@ def set_status(store: StoreLike, automation_id: str, status: str) -> None:
     manage.set_status(open_store(store), automation_id, status, now=now())
 
 
+
+
+# ------------------------------------------------------------------ managing: edit, duplicate, archive
+
+ADVERTISING_DEFAULT = compliance.DEFAULT_ADVERTISING
+FIGURE_DAYS = (7, 30)
+QUEUE_LIMIT = 200
+
+
+def default_advertising(trigger: str) -> bool:
+    """Advertising or information by default for a trigger, as Korean practice has it (compliance)."""
+    return ADVERTISING_DEFAULT.get(trigger, True)
+
+
+def audience_label(store: StoreLike, shop_id: str, audience: Any) -> str:
+    """The automation's group (a saved segment) by name, or the whole address book."""
+    value = json.loads(audience) if isinstance(audience, str) and audience.strip() else audience
+    if not value:
+        return t("manage.audience_all")
+    if "segment_id" in value:
+        names = {g["segment_id"]: g["name"] for g in address_book_groups(store, shop_id)}
+        return names.get(value["segment_id"], t("manage.audience_missing"))
+    return t("manage.audience_rule")
+
+
+class Figures(TypedDict):
+    """An automation's results over the last N days, and by day for the card's chart."""
+
+    sent: int
+    opened: int
+    clicked: int
+    orders: int
+    revenue: float
+    by_day: list[dict[str, Any]]
+
+
+def card_figures(store: StoreLike, shop_id: str, days: int, tz: str = clock.DEFAULT_TZ) -> dict[str, Figures]:
+    """Each automation's sent, opened, clicked, orders and revenue over the last `days` days (today included),
+    with every day of the period listed (zero days too), by automation id."""
+    today = now().astimezone(ZoneInfo(tz)).date()
+    first_day = today - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(first_day, dt.time(), ZoneInfo(tz))
+    frame = manage.daily_figures(open_store(store), shop_id, since=since, tz=tz)
+    out: dict[str, Figures] = {}
+    for r in frame.to_dicts():
+        f = out.setdefault(r["automation_id"], Figures(sent=0, opened=0, clicked=0, orders=0, revenue=0.0,
+                                                       by_day=[]))
+        for k in ("sent", "opened", "clicked", "orders"):
+            f[k] += int(r[k] or 0)
+        f["revenue"] += float(r["revenue"] or 0)
+        f["by_day"].append({"day": r["day"], "sent": int(r["sent"] or 0), "opened": int(r["opened"] or 0),
+                            "clicked": int(r["clicked"] or 0)})
+    for f in out.values():
+        seen = {d["day"]: d for d in f["by_day"]}
+        f["by_day"] = [seen.get(first_day + dt.timedelta(days=i),
+                                {"day": first_day + dt.timedelta(days=i), "sent": 0, "opened": 0, "clicked": 0})
+                       for i in range(days)]
+    return out
+
+
+def empty_figures() -> Figures:
+    return Figures(sent=0, opened=0, clicked=0, orders=0, revenue=0.0, by_day=[])
+
+
+def duplicate(store: StoreLike, automation_id: str) -> str:
+    """A draft copy named "<name> (사본)"; its history starts empty."""
+    s = open_store(store)
+    name = manage.get_automation(s, automation_id)["name"]
+    return manage.duplicate_automation(s, automation_id, name=t("manage.copy_name", name=name), now=now())
+
+
+def archive(store: StoreLike, automation_id: str) -> None:
+    manage.archive_automation(open_store(store), automation_id, now=now())
+
+
+def restore(store: StoreLike, automation_id: str) -> None:
+    manage.restore_automation(open_store(store), automation_id, now=now())
+
+
+def draft_of(store: StoreLike, automation_id: str) -> dict[str, Any]:
+    """The wizard's draft of a saved automation, to edit it with the same steps."""
+    s = open_store(store)
+    a = manage.get_automation(s, automation_id)
+    saved = next((x for x in saved_templates(s, a["shop_id"]) if x["template_id"] == a["template_id"]), None)
+    sender = sender_defaults(s, a["shop_id"])
+    audience = _params(a["audience"]) if a["audience"] else {}
+    return {"edit_id": automation_id, "shop_id": a["shop_id"], "name": a["name"], "trigger": a["trigger"],
+            "trigger_params": _params(a["trigger_params"]), "delay_minutes": int(a["delay_minutes"] or 0),
+            "segment_id": audience.get("segment_id"),
+            # an audience given as a rule (from a config file) is kept unless a group is chosen instead
+            "audience_rule": audience if "rule" in audience else None,
+            "subject": a["subject"] or (saved["subject"] if saved else ""), "preheader": a["preheader"] or "",
+            "sender_name": a["sender_name"] or sender["sender_name"],
+            "sender_email": a["sender_email"] or sender["sender_email"],
+            "is_advertising": bool(a["is_advertising"]),
+            "template_source": a["template_id"] or "starter",
+            "html": saved["html"] if saved else "", "text": (saved["text"] if saved else "") or ""}
+
+
+def save_edit(store: StoreLike, draft: dict[str, Any], *, rerender: bool = False) -> dict[str, int]:
+    """The wizard's last step when editing: check every step, save changed content as a new template, and
+    apply the edit forward (queued messages keep their content unless `rerender`)."""
+    for step in range(4):
+        check_step(step, draft)
+    s = open_store(store)
+    template_id = _unchanged_saved_template(s, draft)
+    if template_id is None:
+        template_id = manage.save_template(
+            s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
+            trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
+            html=draft["html"], text=draft.get("text") or None, now=clock.now())
+    saved = sender_defaults(s, draft["shop_id"])
+    same = saved["configured"] and (draft.get("sender_name") or "").strip() == saved["sender_name"] \
+        and (draft.get("sender_email") or "").strip() == saved["sender_email"]
+    try:
+        return manage.edit_automation(
+            s, draft["edit_id"], now=now(), rerender=rerender, name=draft["name"].strip(),
+            trigger=draft["trigger"], trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
+            sender_name=None if same else draft["sender_name"], sender_email=None if same else draft["sender_email"],
+            template_id=template_id, preheader=draft.get("preheader") or "",
+            delay_minutes=int(draft.get("delay_minutes") or 0), is_advertising=bool(draft.get("is_advertising")),
+            audience=_audience(draft))
+    except manage.AutomationError as exc:
+        raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
+
+
+def _audience(draft: dict[str, Any]) -> dict[str, Any] | None:
+    """The draft's group, or the rule it came with, or nobody narrowed (the whole address book)."""
+    if draft.get("segment_id"):
+        return {"segment_id": draft["segment_id"]}
+    return draft.get("audience_rule") or None
+
+
+# ------------------------------------------------------------------ the queue (발송 대기)
+
+class QueuedRow(TypedDict):
+    message_id: str
+    who: str
+    email: str
+    due: str
+    why: str
+    state: str
+    kept_content: bool
+    member_key: str | None
+
+
+def why_queued(trigger: str, occurrence_key: str) -> str:
+    """The occurrence that queued a message, in words: the order, the signup, the cart..."""
+    return t(f"manage.why.{trigger}", occurrence=occurrence_key) if trigger in TRIGGERS or trigger.startswith("cart") \
+        else occurrence_key
+
+
+def queue_rows(store: StoreLike, automation_id: str, tz: str = clock.DEFAULT_TZ) -> list[QueuedRow]:
+    """Who is waiting for this automation, when each is due and why they were queued."""
+    frame = manage.queue(open_store(store), automation_id, limit=QUEUE_LIMIT)
+    return [QueuedRow(message_id=r["message_id"], who=r["name"] or r["member_key"] or r["recipient"] or "",
+                      email=r["recipient"] or "", due=local_time(r["due_at"], tz),
+                      why=why_queued(r["trigger"], r["occurrence_key"]),
+                      state=t("manage.queue_state.retry") if r["state"] == "failed" else t("state.pending"),
+                      kept_content=bool(r["kept_content"]), member_key=r["member_key"])
+            for r in frame.to_dicts()]
+
+
+def send_now(store: StoreLike, automation_id: str, message_ids: list[str]) -> int:
+    """Due now: the next dispatch sends them, with consent and the frequency cap judged as always."""
+    return manage.send_queued_now(open_store(store), automation_id, message_ids, now=now())
+
+
+def remove_queued(store: StoreLike, automation_id: str, message_ids: list[str]) -> int:
+    """Out of the queue: skipped, 'removed by the operator' on the Activity page."""
+    return manage.remove_queued(open_store(store), automation_id, message_ids, now=now())
+
+
+# ------------------------------------------------------------------ the honest preview and the test send
+
+class HonestPreview(TypedDict):
+    receivers: int
+    skipped: int
+    by_reason: list[dict[str, Any]]          # reason, label, count, sample (names and e-mails)
+    sample: list[dict[str, Any]]             # receivers: name, email, due
+
+
+def _person(r: dict[str, Any], tz: str) -> dict[str, Any]:
+    return {"name": r["name"] or r["member_key"] or "", "email": r["recipient"] or "",
+            "due": local_time(r["due_at"], tz)}
+
+
+def honest_preview(store: StoreLike, automation_id: str | None, days: int, tz: str = clock.DEFAULT_TZ,
+                   draft: dict[str, Any] | None = None, sample_size: int = SAMPLE_SIZE) -> HonestPreview:
+    """Those who will receive it and, beside them, those who will be skipped, counted by reason with a sample
+    of each: the scheduler's own rules, run ahead (core.automations.preview)."""
+    fields = None
+    if draft is not None:
+        fields = {k: draft.get(k) for k in ("shop_id", "name", "trigger", "trigger_params", "subject",
+                                            "delay_minutes", "is_advertising")}
+        fields["audience"] = _audience(draft)
+        fields["delay_minutes"] = int(fields["delay_minutes"] or 0)
+        fields["subject"] = fields["subject"] or "-"
+    if fields is not None and draft is not None and draft.get("edit_id"):  # an edit: the automation, changed
+        changes = {k: v for k, v in fields.items() if k != "shop_id"}
+        found = automation_preview.preview(open_store(store), draft["edit_id"], now=now(), days=days,
+                                           changes=changes)
+    else:
+        found = automation_preview.preview(open_store(store), None if fields else automation_id, now=now(),
+                                           days=days, draft=fields)
+    skipped = found.skipped.to_dicts()
+    order = {r: i for i, r in enumerate(automation_preview.SKIP_REASONS)}
+    reasons = sorted({r["reason"] or "none" for r in skipped}, key=lambda r: (order.get(r, 99), r))
+    by_reason = []
+    for reason in reasons:
+        rows = [r for r in skipped if (r["reason"] or "none") == reason]
+        by_reason.append({"reason": reason, "label": reason_label(reason), "count": len(rows),
+                          "sample": [_person(r, tz) for r in rows[:sample_size]]})
+    receivers = found.receivers.to_dicts()
+    return HonestPreview(receivers=len(receivers), skipped=len(skipped), by_reason=by_reason,
+                         sample=[_person(r, tz) for r in receivers[:sample_size]])
+
+
+def test_send(store: StoreLike, shop_id: str, to: str, *, automation_id: str | None = None,
+              draft: dict[str, Any] | None = None, member_key: str | None = None) -> str:
+    """Send this automation's (or the wizard's unsaved) e-mail to `to` through the shop's sender settings;
+    returns the subject sent. A member key renders it with that member's data (a queued message)."""
+    source = f"automation:{automation_id}" if automation_id else "draft"
+    return send_test_message(store, shop_id, source=source, to=to, member_key=member_key, draft=draft)

@@ -158,7 +158,7 @@ def _worded(checked: domain.Checked, lang: str | None) -> Checked:
 
 def read_csv(data: bytes, name: str = "") -> CsvFile:
     try:
-        return domain.read_csv(data, name)
+        return domain.read_file(data, name)
     except domain.CsvError as exc:
         raise _refused(exc) from exc
 

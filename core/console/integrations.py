@@ -398,20 +398,33 @@ class ImportOutcome:
     status: str  # succeeded | failed | refused
     records: int = 0
     removed: int = 0
-    error: ErrorRecord | None = None   # why it failed (the platform's error) or was refused (the rule)
+    error: ErrorRecord | None = None   # why it failed (the platform's error) or was refused (the rule, the file)
 
     @property
     def refusal(self) -> str | None:
-        """The rule's words, when it was refused (quota, one already running)."""
-        return error_words(self.error) if self.status == "refused" and self.error else None
+        """The rule's words, when it was refused (quota, one already running, a member file it cannot read)."""
+        if self.status != "refused" or self.error is None:
+            return None
+        if self.error.key == "csv.run.rejected":  # bad rows: the address book is left as it was
+            from core.console.csv_import import explain
+            rows = explain(ErrorRecord(self.error.kind, "csv.run.bad_rows", self.error.params, self.error.detail))
+            return t("godomall.file_rejected", None, bad=self.error.params.get("bad", 0)) + " " + rows
+        if self.error.key.startswith("csv."):  # the file: unreadable, a column missing
+            from core.console.csv_import import explain
+            return explain(self.error)
+        if self.error.key == "godomall.no_member_number":
+            return t("godomall.no_member_number", None, **self.error.params)
+        return error_words(self.error)
 
 
-def import_godomall(store: Store, shop_id: str, progress: Callable[[int], None] | None = None) -> ImportOutcome:
-    """Run one "import from Godomall" now; the 21st of the day (or a second at once) comes back refused."""
+def import_godomall(store: Store, shop_id: str, data: bytes, file_name: str = "",
+                    progress: Callable[[int], None] | None = None) -> ImportOutcome:
+    """Run one "import from Godomall" of the admin's member download now; the 21st of the day (or a second at
+    once, or a file that cannot fill the address book) comes back refused."""
     from core.sync import godomall_book as gi
     try:
-        result = gi.start_import(store, shop_id, progress=progress)
-    except gi.ImportRefused as exc:
+        result = gi.start_import(store, shop_id, data, file_name=file_name, progress=progress)
+    except (gi.ImportRefused, gi.MemberFileRefused) as exc:
         return ImportOutcome("refused", error=exc.record())
     failure = result.failure
     if failure is None and result.error:

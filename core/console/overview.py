@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from core import clock
+from core import clock, i18n
 from core.automations import manage
 from core.console import integrations
 from core.console.common import StoreLike, open_store, store_path
+from core.i18n import t
+from core.segments import explorer
 
 __all__ = ["StoreLike", "open_store", "store_path"]
 
@@ -55,6 +57,8 @@ class Summary(TypedDict):
     currencies: list[str]
     carts_open: int
     carts_abandoned: int
+    # Per consent field (email_consent, sms_consent, night_consent): members who consent yes / no / unknown.
+    consent: dict[str, dict[str, int]]
 
 
 def summary(store: StoreLike = None, shop_id: str | None = None,
@@ -82,6 +86,7 @@ def summary(store: StoreLike = None, shop_id: str | None = None,
                        count(*) FILTER (WHERE last_activity_at <= ? AND order_key IS NULL)
                 FROM carts WHERE status = 'open'{where}""",
             [abandoned_before, abandoned_before, *params]).fetchall()[0]  # an aggregate: always one row
+        consent = explorer.consent_counts(con, f"SELECT shop_id, member_key FROM members WHERE TRUE{where}", params)
     return Summary(
         shop_id=shop_id,
         as_of=now,
@@ -94,6 +99,7 @@ def summary(store: StoreLike = None, shop_id: str | None = None,
         currencies=sorted(c for c in (currencies or []) if c) or ["KRW"],
         carts_open=carts_open,
         carts_abandoned=carts_abandoned,
+        consent=consent,
     )
 
 
@@ -255,6 +261,16 @@ def dashboard(store: StoreLike, shop_id: str, tz: str, errors_shown: int = 5) ->
     return Dashboard(now=now, summary=summary(store, shop_id, now=now),
                      by_day=orders_by_day(store, shop_id, tz=tz, now=now),
                      errors=open_errors(store, shop_id, limit=errors_shown), syncs=last_syncs(store))
+
+
+CONSENT_STATES = explorer.CONSENT_STATES
+
+
+def consent_line(consent: dict[str, dict[str, int]], field: str, lang: str | None = None) -> str:
+    """One channel's consent figures in a line: yes, no and unknown each named, unknown never folded into no."""
+    figures = consent[field]
+    return t("consent.line", lang, channel=t(f"consent.field.{field}", lang),
+             **{state: i18n.count(figures[state], lang) for state in CONSENT_STATES})
 
 
 def sync_error_words(run: SyncRun) -> str:

@@ -2,7 +2,9 @@
 matches (count, share, sample), the charts, saving and exporting segments, and who each automation
 would reach in the week ahead.
 
-Tri-state choices ('any' / 'yes' / 'no') become None / True / False; dates become ISO dates. A rule
+Tri-state choices ('any' / 'yes' / 'no') become None / True / False; a consent field has two more,
+'unknown' and 'no_or_unknown', which the rule keeps as they are (core.segments.rules says what each means:
+'no' never takes in the members whose consent is unknown). Dates become ISO dates. A rule
 crosses the page's cache as its JSON text, which is also what makes two equal rules one cache key.
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, TypedDict
 
 import polars as pl
 
+from core import i18n
 from core.console import automations
 from core.console.common import StoreLike, now, store_path
 from core.console.overview import ShopRow, shop
@@ -30,7 +33,12 @@ RuleError = rules.RuleError
 WeekAhead = automations.WeekAhead
 
 TRI_STATE = ("any", "yes", "no")
+CONSENT_CHOICES = ("any", "yes", "no", "unknown", "no_or_unknown")
 FLAG_FIELDS = ("has_open_cart", "email_consent", "sms_consent", "night_consent")
+CONSENT_FIELDS = rules.CONSENT_FIELDS
+CONSENT_STATES = explorer.CONSENT_STATES
+# A choice of the form <-> the rule's value (True / False / the words the rule keeps).
+_CHOICE_VALUE: dict[str, Any] = {"yes": True, "no": False, "unknown": "unknown", "no_or_unknown": "no_or_unknown"}
 DATE_FIELDS = ("signed_up_from", "signed_up_to", "last_order_after", "last_order_before")
 NUMBER_FIELDS = ("orders_min", "orders_max", "spent_min", "spent_max")
 LIST_FIELDS = ("product_keys", "category_keys", "member_groups")
@@ -52,7 +60,7 @@ def rule_from_form(form: dict[str, Any]) -> dict[str, Any]:
     for field in FLAG_FIELDS:
         choice = form.get(field) or "any"
         if choice != "any":
-            rule[field] = choice == "yes"
+            rule[field] = _CHOICE_VALUE[choice]
     return rule
 
 
@@ -67,7 +75,7 @@ def form_from_rule(rule: dict[str, Any]) -> dict[str, Any]:
             form[field] = rule[field]
     for field in FLAG_FIELDS:
         if field in rule:
-            form[field] = "yes" if rule[field] else "no"
+            form[field] = next(c for c, v in _CHOICE_VALUE.items() if v is rule[field] or v == rule[field])
     return form
 
 
@@ -105,8 +113,27 @@ def named_groups(sample: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
 
 
 def explore(store: StoreLike, shop_id: str, rule: str) -> explorer.Exploration:
-    """How many members the rule matches, out of how many, and a sample."""
+    """How many members the rule matches, out of how many, a sample, and their consent figures."""
     return explorer.explore(store, rule, shop_id)
+
+
+def consent_words(lang: str | None = None) -> dict[str, str]:
+    """Each consent state (yes / no / unknown) in words; unknown reads 알 수 없음, never as no or blank."""
+    return {state: t(f"consent.{state}", lang) for state in CONSENT_STATES}
+
+
+def sample_view(sample: pl.DataFrame, names: dict[str, str], lang: str | None = None) -> pl.DataFrame:
+    """A members frame as a table shows it: groups by their names, each consent column in words."""
+    words = consent_words(lang)
+    return named_groups(sample, names).with_columns(
+        explorer.consent_text(pl.col(c), words).alias(c) for c in CONSENT_FIELDS if c in sample.columns)
+
+
+def consent_table(consent: dict[str, dict[str, int]], lang: str | None = None) -> list[dict[str, str]]:
+    """The consent figures as rows of a table: one per channel, a column per state (yes / no / unknown)."""
+    return [{t("consent.channel", lang): t(f"consent.field.{field}", lang),
+             **{t(f"consent.{state}", lang): i18n.count(figures[state], lang) for state in CONSENT_STATES}}
+            for field, figures in consent.items()]
 
 
 class Charts(TypedDict):
@@ -153,7 +180,8 @@ def delete_segment(store: StoreLike, segment_id: str) -> None:
 def export_csv(store: StoreLike, shop_id: str, rule: dict[str, Any], lang: str) -> bytes:
     """The rule's members now, as CSV bytes, with headers in `lang`."""
     headers = {c: t(f"segments.csv.{c}", lang) for c in explorer.CSV_COLUMNS}
-    return explorer.export_csv(store, rule, shop_id, headers, group_names(store, shop_id, lang=lang))
+    return explorer.export_csv(store, rule, shop_id, headers, group_names(store, shop_id, lang=lang),
+                               consent_words(lang))
 
 
 def week_ahead(store: StoreLike, shop_id: str, tz: str) -> list[automations.WeekAhead]:

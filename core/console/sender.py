@@ -176,6 +176,14 @@ def _content(store: StoreLike, shop_id: str, source: str) -> tuple[dict[str, Any
             bool(advertising), override)
 
 
+def _draft_content(draft: dict[str, Any]) -> tuple[dict[str, Any], str, bool, dict[str, Any]]:
+    """(template, trigger, advertising, sender override) of content not saved yet."""
+    override = {k: draft[k] for k in ("sender_name", "sender_email") if (draft.get(k) or "").strip()}
+    return ({"subject": draft.get("subject") or "", "preheader": draft.get("preheader") or "",
+             "html": draft.get("html") or "", "text": draft.get("text") or None},
+            draft.get("trigger") or "signup", bool(draft.get("is_advertising", True)), override)
+
+
 def _footer_sender(store: StoreLike, shop_id: str) -> dict[str, Any]:
     """The saved sender as the e-mail shows it (the footer's contact with the postal address)."""
     with open_store(store).unit() as con:
@@ -189,14 +197,17 @@ def _footer_sender(store: StoreLike, shop_id: str) -> dict[str, Any]:
 
 
 def send_test_message(store: StoreLike, shop_id: str, *, source: str, to: str, member_key: str | None = None,
-                      ca_file: str | None = None) -> str:
+                      ca_file: str | None = None, draft: dict[str, Any] | None = None) -> str:
     """Render `source` ('automation:<id>' or 'template:<id>') for the member (a sample one when None) and send
     it to `to` through the shop's saved SMTP server; returns the subject sent. The subject starts with the
     console's test prefix and a header marks it; nothing is written to the outbox. Raises one of Refused."""
     address = (to or "").strip()
     if not address:
         raise manage.AutomationError("recipient", "email_empty", "recipient: is empty")
-    template, trigger, advertising, override = _content(store, shop_id, source)
+    # `draft`: content not saved yet (the automation wizard's), given as its subject, preheader, html, text,
+    # trigger, is_advertising and sender fields; `source` then only names it.
+    template, trigger, advertising, override = (_content(store, shop_id, source) if draft is None
+                                                else _draft_content(draft))
     sender = {**_footer_sender(store, shop_id), **override}
     context = member_context(store, shop_id, member_key, trigger)[0] if member_key else None
     message = email.build_test_message(template, trigger, to=address, sender=sender,

@@ -5,9 +5,11 @@ fields) → check / check_for_shop (good rows in normal form, bad rows with line
 import_checked (one unit of work, recorded as a sync run). import_csv does all four.
 
 import_file does the same batch by batch in bounded memory (open_csv -> batches -> staged on disk ->
-swapped into the store), for files of any size.
+swapped into the store), for files of any size; an Excel workbook (.xlsx, .xls) is another batch source
+(core/csv_import/excel.py), read through the same mapping and checks with Excel's row numbers as lines.
 """
 from core.csv_import.batches import BATCH_BYTES, BatchSource, CsvBatches, open_csv
+from core.csv_import.excel import ExcelBatches, open_excel, read_excel, read_file
 from core.csv_import.fields import FIELDS, KINDS, Field, fields, suggest_mapping
 from core.csv_import.importer import (
     PLATFORM,
@@ -31,4 +33,5 @@ __all__ = ["FIELDS", "KINDS", "LINE", "PLATFORM", "BadRow", "Checked", "CsvError
            "ImportResult", "MappingError", "NotCsvShop", "Reason", "Words", "bad_rows_record", "check",
            "check_for_shop", "create_csv_shop", "csv_shop", "csv_shops", "fields", "first_rows", "import_checked",
            "import_csv", "read_csv",
+           "ExcelBatches", "open_excel", "read_excel", "read_file",
            "BATCH_BYTES", "BatchSource", "CsvBatches", "import_file", "open_csv", "suggest_mapping", "technical"]

@@ -20,7 +20,7 @@ KEYS: dict[str, str] = {"members": "member_key", "orders": "order_key", "order_i
 @dataclasses.dataclass(frozen=True)
 class Field:
     name: str                       # the store column it fills
-    reader: str                     # key | email | text | phone | instant | flag | amount | count | status
+    reader: str                     # key | email | text | phone | instant | flag | consent | amount | count | status
     required: bool                  # must be mapped, and non-empty on every row
     aliases: tuple[str, ...]
 
@@ -47,11 +47,14 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("signed_up_at", "instant", False, ("가입일", "가입일시", "회원가입일", "가입날짜", "등록일",
                                                   "signed_up_at", "signup_date", "joined_at", "created_at",
                                                   "entryDt")),
-        Field("email_consent", "flag", False, ("이메일수신", "이메일수신동의", "이메일수신여부", "메일수신",
-                                                "메일수신동의", "메일수신여부", "email_consent", "accepts_email",
-                                                "newsletter", "email_opt_in", "maillingFl")),
-        Field("sms_consent", "flag", False, ("SMS수신", "SMS수신동의", "SMS수신여부", "문자수신", "문자수신동의",
-                                              "sms_consent", "accepts_sms", "sms_opt_in", "smsFl")),
+        # A consent without a column (or with an empty cell) is unknown (NULL), never a refusal.
+        Field("email_consent", "consent", False, ("이메일수신", "이메일수신동의", "이메일수신여부",
+                                                   "이메일수신동의여부", "메일수신", "메일수신동의", "메일수신여부",
+                                                   "email_consent", "accepts_email", "newsletter", "email_opt_in",
+                                                   "maillingFl")),
+        Field("sms_consent", "consent", False, ("SMS수신", "SMS수신동의", "SMS수신여부", "SMS수신동의여부", "문자수신",
+                                                 "문자수신동의", "sms_consent", "accepts_sms", "sms_opt_in",
+                                                 "smsFl")),
         Field("night_consent", "flag", False, ("야간수신", "야간수신동의", "야간광고수신동의", "night_consent")),
         Field("updated_at", "instant", False, ("수정일", "수정일시", "최종수정일", "updated_at", "modified_at",
                                                 "modDt")),
@@ -92,12 +95,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 }
 
 # Consent values (lower-cased, stripped). Everything normalize.flag reads as yes/no is here with the same
-# meaning; the Korean words are what Korean exports write. An empty cell is "no", as on every platform.
+# meaning; the Korean words are what Korean exports write. An empty cell is unknown (NULL): no answer is no refusal.
 FLAG_WORDS: dict[str, bool] = {
     **dict.fromkeys(("y", "yes", "t", "true", "1", "on", "o", "예", "네", "동의", "동의함", "수신", "수신동의",
-                     "허용"), True),
+                     "수신함", "허용"), True),
     **dict.fromkeys(("n", "no", "f", "false", "0", "off", "x", "아니오", "아니요", "미동의", "동의안함",
-                     "비동의", "거부", "수신거부", "미수신", "비허용"), False),
+                     "비동의", "거부", "수신거부", "미수신", "수신안함", "비허용"), False),
 }
 
 # Order status words -> core.integrations.base.ORDER_STATUSES, following the meanings Godomall's status
@@ -109,10 +112,11 @@ STATUS_WORDS: dict[str, str] = {
     **dict.fromkeys(("결제완료", "입금완료", "입금확인", "상품준비중", "배송준비중", "발송대기", "구매발주",
                      "상품입고", "상품출고"), "paid"),
     **dict.fromkeys(("배송중", "발송완료", "출고완료"), "shipping"),
-    "배송완료": "delivered",
+    # An exchange is no return (the customer keeps a purchase), as core/integrations/godomall.py reads e1-e5.
+    **dict.fromkeys(("배송완료", "교환", "교환완료"), "delivered"),
     **dict.fromkeys(("구매확정", "거래완료"), "confirmed"),
     **dict.fromkeys(("취소", "주문취소", "취소완료", "결제실패", "결제취소"), "cancelled"),
-    **dict.fromkeys(("반품", "반품완료", "환불", "환불완료", "교환", "교환완료"), "returned"),
+    **dict.fromkeys(("반품", "반품완료", "환불", "환불완료"), "returned"),
 }
 
 

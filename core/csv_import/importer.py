@@ -23,8 +23,9 @@ import duckdb
 import polars as pl
 
 from core.csv_import.batches import BatchSource, open_csv
+from core.csv_import.excel import is_excel, open_excel, read_file
 from core.csv_import.fields import KEYS, TABLES, suggest_mapping
-from core.csv_import.reading import LINE, CsvFile, read_csv
+from core.csv_import.reading import LINE, CsvFile
 from core.csv_import.staging import (
     MEMORY_LIMIT,
     MEMORY_LIMIT_ONE_UNIT,
@@ -45,6 +46,8 @@ log = logging.getLogger("core.csv_import")
 PLATFORM = "csv"
 MAX_ERROR_CHARS = 2000
 MAX_LINES_RECORDED = 20  # bad rows a run's error names one by one; the rest are counted
+# Columns a new row gets as NULL (unknown) when the file has no column for them.
+UNKNOWN_UNLESS_SAID: dict[str, tuple[str, ...]] = {"members": ("email_consent", "sms_consent")}
 
 Words = Callable[[ErrorRecord], str]
 """What a run's error is recorded as: the words of an ErrorRecord."""
@@ -202,7 +205,17 @@ def write_checked(con: duckdb.DuckDBPyConnection, shop_id: str, checked: Checked
             _replace_items(con, shop_id, "SELECT order_key FROM _csv_orders", {})
         finally:
             con.unregister("_csv_orders")
-    upsert(con, table, frame, ("shop_id", key))
+    if kind == "members":  # through _swap, which leaves a consent the file does not carry unknown
+        name = f"_csv_frame_{uuid.uuid4().hex[:12]}"
+        con.register("_csv_frame", frame.to_arrow())
+        try:
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _csv_frame")
+        finally:
+            con.unregister("_csv_frame")
+        _swap(con, table, name, ("shop_id", key))
+        con.execute(f"DROP TABLE {name}")
+    else:
+        upsert(con, table, frame, ("shop_id", key))
     if kind == "orders":
         con.register("_csv_orders", frame.select("order_key").to_arrow())
         try:
@@ -278,8 +291,13 @@ def _swap(con: duckdb.DuckDBPyConnection, table: str, staged: str, key: tuple[st
     cols = ", ".join(f'"{c}"' for c in columns)
     match = " AND ".join(f't."{k}" = f."{k}"' for k in key)
     updates = ", ".join(f'"{c}" = f."{c}"' for c in columns if c not in key)
+    # A member file without a consent column says nothing of consent: a new member's is unknown (NULL, not the
+    # column's default FALSE), a known member's stays as it was.
+    unsaid = [c for c in UNKNOWN_UNLESS_SAID.get(table, ()) if c not in columns]
+    inserted = cols + "".join(f', "{c}"' for c in unsaid)
+    values = cols + ", NULL" * len(unsaid)
     con.execute(f'UPDATE "{table}" AS t SET {updates} FROM {staged} AS f WHERE {match}')
-    con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {staged} AS f '
+    con.execute(f'INSERT INTO "{table}" ({inserted}) SELECT {values} FROM {staged} AS f '
                 f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" AS t WHERE {match})')
     row = con.execute(f"SELECT count(*) FROM {staged}").fetchone()
     return int(row[0]) if row else 0
@@ -289,7 +307,7 @@ def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile,
                mapping: dict[str, str | None] | None = None, *, now: dt.datetime, all_or_nothing: bool = False,
                file_name: str = "", words: Words = technical) -> tuple[Checked, ImportResult]:
     """Read, check and import a file in one call (the mapping defaults to the one suggested)."""
-    csv_file = data if isinstance(data, CsvFile) else read_csv(data, file_name)
+    csv_file = data if isinstance(data, CsvFile) else read_file(data, file_name)
     mapping = mapping if mapping is not None else suggest_mapping(kind, csv_file.headers)
     checked = check_for_shop(store, shop_id, kind, csv_file, mapping)
     return checked, import_checked(store, shop_id, checked, now=now, all_or_nothing=all_or_nothing,
@@ -302,13 +320,19 @@ def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes
     """Read, check and import a file batch by batch, in memory that does not grow with the file
     (core/csv_import/staging.py): the same checks, bad rows and lines, and the same store, as import_csv.
 
-    `data` is a batch source, a CSV file's bytes or its path. All or nothing swaps the staged rows in with
-    the run in one unit of work; the good rows are written batch by batch, committed every few batches, the
-    run with the last unit (should the store fail midway, the units committed stay, and the failed run counts
-    their rows). The returned Checked
-    has the counts and bad rows; its `good` holds no rows (they went to the store)."""
+    `data` is a batch source, or a CSV or Excel (.xlsx, .xls: core/csv_import/excel.py) file's bytes or path.
+    All or nothing swaps the staged rows in with the run in one unit of work; the good rows are written batch by
+    batch, committed every few batches, the run with the last unit (should the store fail midway, the units
+    committed stay, and the failed run counts their rows). The returned Checked has the counts and bad rows; its
+    `good` holds no rows (they went to the store)."""
     shop = csv_shop(store, shop_id)
-    source = data if not isinstance(data, bytes | bytearray | Path | str) else open_csv(data, file_name)
+    source: BatchSource
+    if not isinstance(data, bytes | bytearray | Path | str):
+        source = data
+    elif is_excel(data, file_name):
+        source = open_excel(data, file_name)
+    else:
+        source = open_csv(data, file_name)
     mapping = mapping if mapping is not None else suggest_mapping(kind, source.headers)
     file_name = file_name or source.name
     positional = kind == "order_items" and not mapping.get("item_key")

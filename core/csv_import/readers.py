@@ -60,19 +60,31 @@ def email(cells: pl.Series, tz: str) -> tuple[pl.Series, pl.Series]:
 
 
 def phone(cells: pl.Series, tz: str) -> tuple[pl.Series, None]:
-    """normalize.phone: digits only; a number written +82 10 ... becomes 010 ..."""
+    """normalize.phone: digits only; a number written +82 10 ... becomes 010 ...; a 10-digit 10xxxxxxxx (a
+    mobile number Excel stored as a number, its leading 0 gone) becomes 010xxxxxxxx."""
     dashed = cells.str.replace_all("-", "", literal=True)
     digits = dashed.set(~dashed.str.contains(r"^[0-9]*$").fill_null(True), None)
     digits = _retry(digits, cells, lambda rest: rest.str.replace_all(r"\D", ""))
     domestic = pl.select(pl.when(digits.str.starts_with("82") & (digits.str.len_chars() >= 11))
-                         .then(pl.lit("0") + digits.str.slice(2)).otherwise(digits)).to_series()
+                         .then(pl.lit("0") + digits.str.slice(2))
+                         # A mobile number typed into Excel as a number loses its leading 0: 1012345678.
+                         .when(digits.str.starts_with("10") & (digits.str.len_chars() == 10))
+                         .then(pl.lit("0") + digits).otherwise(digits)).to_series()
     return domestic.set(domestic.str.len_bytes() == 0, None).alias(cells.name), None
 
 
-def flag(cells: pl.Series, tz: str) -> tuple[pl.Series, pl.Series]:
-    """normalize.flag's yes and no, and the Korean words exports write; anything else is unreadable."""
+def consent(cells: pl.Series, tz: str) -> tuple[pl.Series, pl.Series]:
+    """normalize.consent: yes and no (and the Korean words exports write); an empty cell is unknown (null), as
+    a consent the platform does not report is (a missing answer is no refusal); anything else is unreadable."""
     value = cells.str.to_lowercase().replace_strict(FLAG_WORDS, default=None, return_dtype=pl.Boolean)
-    return value.fill_null(False), cells.is_not_null() & value.is_null()
+    return value, cells.is_not_null() & value.is_null()
+
+
+def flag(cells: pl.Series, tz: str) -> tuple[pl.Series, pl.Series]:
+    """normalize.flag's yes and no, and the Korean words exports write (an empty cell is no); anything else is
+    unreadable."""
+    value, unreadable = consent(cells, tz)
+    return value.fill_null(False), unreadable
 
 
 def _number(cells: pl.Series) -> pl.Series:
@@ -105,8 +117,25 @@ def instant(cells: pl.Series, tz: str) -> tuple[pl.Series, pl.Series]:
     cells = cells.set(cells.is_in(NO_DATE), None)
     first = _localize(cells.str.to_datetime(_COMMON_FORMAT, strict=False, time_unit="us"), tz)
     value = _retry(first, cells, lambda rest: _instant_forms(rest, tz))
+    value = _retry(value, cells, lambda rest: _excel_serial(rest, tz))
     value = _retry(value, cells, lambda rest: _slowly(rest, tz))
     return value, cells.is_not_null() & value.is_null()
+
+
+# Excel stores a date as days since 1899-12-30 (the 1900 date system, its leap-year slip included); a date
+# cell formatted as a number shows that serial. 20000..80000 is 1954..2119: a serial, not an amount or a year.
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
+
+
+def _excel_serial(cells: pl.Series, tz: str) -> pl.Series:
+    """An Excel date serial (45000, 45000.5) as the local date and time it stands for, in the shop's zone."""
+    days = cells.set(~cells.str.contains(_SERIAL).fill_null(False), None).cast(pl.Float64, strict=False)
+    days = days.set((days < 20000) | (days > 80000), None)
+    micros = (days * 86_400_000_000).round(0).cast(pl.Int64).alias("micros")
+    naive = micros.to_frame().select(pl.lit(_EXCEL_EPOCH) + pl.duration(microseconds=pl.col("micros"))).to_series()
+    naive = naive.cast(pl.Datetime("us"))
+    return _localize(naive, tz)
 
 
 def _localize(naive: pl.Series, tz: str) -> pl.Series:
@@ -152,4 +181,5 @@ def _slowly(cells: pl.Series, tz: str) -> pl.Series:
 
 
 READERS: dict[str, Reader] = {"key": text, "text": text, "email": email, "phone": phone, "flag": flag,
+                              "consent": consent,
                               "amount": amount, "count": count, "status": status, "instant": instant}

@@ -20,44 +20,46 @@ and docs/GODOMALL_OPENAPI_FULL_SPEC_READING_LOG_V1.md):
   `ratelimit-available-level`, and EXHAUSTED means the next calls will be 429s. The client paces at
   `DEFAULT_RATE` (95/s, 5% under the limit), holds its bucket for a second when it sees EXHAUSTED, and
   leaves 429 + Retry-After and 5xx to PlatformHTTP (bounded retries with backoff).
-- Order_Search (`order/Order_Search.php`, the devcenter spec export): dateType `order` | `modify`,
-  startDate / endDate (dates, at most 30 days apart), sort `orderNo desc`, `size`, and `lastOrder`:
-  "with size, orders after this order number", i.e. orderNo < lastOrder; the answer's header lastOrder
-  (true / false) says whether another page exists. order_data: orderNo, memNo (0 for a guest), memId,
-  memGroupNm, orderStatus, orderEmail, settlePrice, paymentDt, orderDate (the order's date, seen in real
-  answers; the export's table omits it, so `regDt` is read when it is absent), orderInfoData (orderName,
-  orderEmail, orderCellPhone, smsFl), orderGoodsData lines (sno, goodsNo, goodsNm, goodsCnt, goodsPrice,
-  optionInfo as JSON, orderStatus, deliveryCompleteDt, finishDt). The status code table (o1 입금대기 ...
-  z5 교환추가완료) is mapped in `ORDER_STATUS_MAP`; a code outside it is a BadResponse naming the order.
+- Order_Search (`order/Order_Search.php`, the devcenter spec export docs/godomall_order_search_spec.md of
+  papa6229-beep/godo, exported 2026-06-26 from devcenter.godo.co.kr/godomall5/openapi/spec/order_search):
+  dateType `order` (주문일) | `modify` (수정일), startDate / endDate (dates, at most 30 days apart), sort
+  `orderNo desc`, `size` (페이지당 주문 건수), and `lastOrder`: "usable only with size; orders after this
+  order number", i.e. orderNo < lastOrder. The spec says the answer's header lastOrder (true / false) tells
+  whether another page exists "only when size is given"; answers from live shops were seen without it even
+  then (the public material has no live answer to show either way), so the client
+  pages on while a page is full and the header does not say false (an empty next page ends the window).
+  order_data: orderNo, memNo (0 for a guest), memId, memGroupNm, orderStatus, orderEmail, settlePrice,
+  paymentDt (입금일자), orderInfoData (orderName, orderEmail, orderCellPhone, smsFl), orderGoodsData lines (sno,
+  goodsNo, goodsNm, goodsCnt, goodsPrice, optionInfo as JSON, orderStatus, deliveryCompleteDt, finishDt,
+  claimData with beforeStatus 이전 주문상태). The spec's table has no order date; real answers carry
+  `orderDate`, so the client reads orderDate, then regDt, then the documented paymentDt, and an order with
+  none of them fails its page naming the three fields (ORDER_DATE_FIELDS). The status code table (o1 입금대기
+  ... z5 교환추가완료) is mapped in `ORDER_STATUS_MAP`: e1-e5 (교환접수, 반송중, 재배송중, 교환보류, 교환완료)
+  are exchanges, not returns; c4 고객취소요청, b1-b3 반품접수/반송중/반품보류 and r1-r2 환불접수/환불보류 are
+  requests that leave the order where it stood (REQUESTS); a code outside the table is a BadResponse naming
+  the order.
 - Goods_Search (`goods/Goods_Search.php`): page / size paging with the header total; goods_data goodsNo,
   goodsCd, goodsNm, goodsPrice, fixedPrice, cateCd, allCateCd, brandCd, makerNm, originNm, regDt, modDt.
 - Category_Search (`goods/Category_Search.php`): category_data with cateCd / cateNm; the depth is the
   code length / 3 (001, 001001, 001001001, 001001001001: 대/중/소/세분류), the parent is the code minus 3.
-- Members: the public godomall5 spec lists no member API (goods, order, board, common only); the address
-  book import ("고도몰에서 불러오기") that partners such as Stibee offer reads members through an API given to
-  partners. This client calls it `member/Member_Search.php` with the envelope above, page / size paging
-  like Goods_Search, a changed-since filter like Order_Search (dateType=modDt, startDate, endDate), and
-  Godomall's member columns (memNo, memId, memNm, email, cellPhone, groupNm, maillingFl / smsFl 'y' | 'n',
-  entryDt, modDt). UNVERIFIED against the live API: if a partner's copy of the spec says otherwise, only
-  `PATHS["members"]`, `member_row` and the fake change.
+- Members: the godomall5 Open API spec (v1.0 2025-06-16, 91 pages) documents 23 APIs, all in goods (10:
+  Goods_Search, Category_Search, Brand_Search, ...), order (2: Order_Search, Order_Status), board (10) and
+  common (1: Code_Search), and no member API (papa6229-beep/godo,
+  docs/GODOMALL_OPENAPI_CAPABILITY_REGISTRY_V1.md, its full reading of that PDF). So this client calls no
+  member API: the Godomall address book is filled from the member download of the shop's admin (회원 > 회원
+  리스트 > 엑셀 다운로드), core/sync/godomall_book.py. `member_row` stays the normal form of a Godomall member
+  record (memNo, memId, memNm, email, cellPhone, groupNm, maillingFl / smsFl, entryDt, modDt) for data that
+  carries those names.
 
 XML with a DTD (the only way to declare entities) is parsed with defusedxml, which refuses entity
 expansion and external references, so a hostile or broken answer is a BadResponse, never a billion-laughs;
 answers without one go through the stdlib's C parser (defusedxml's pure-Python parser costs 60 µs a member).
 
 Paging and checkpoints:
-- members: pages by memNo ascending, up to `workers` (4) asked at once and handled in order, so one call's
-  latency does not cap the call rate (a single caller reaches ~78% of 100/s here, four reach 95%). A
-  full pass runs page 1.. with the header total remembered; if the
-  total drops between calls (members deleted under us), the offset window shifted left, so the client
-  steps back enough pages to re-read what moved (re-reading is harmless: rows are upserted by key). After
-  a pass the cursor keeps the pass's start date; the next sync asks only members modified since that date
-  (a day of overlap, because the filter takes dates). Known gap: a deletion balanced by a signup during
-  the same pass leaves the total unchanged and can shift one member past the reader; the next import (a
-  full pass) or that member's next change brings it in.
 - orders: dateType=modify windows of at most `order_window_days` (30) up to today in the shop's zone,
-  newest first, keyset by lastOrder inside a window; the cursor keeps the window and the last order read.
-  When the windows reach today the cursor stays on today, so the next sync re-reads today's changes.
+  newest first, keyset by lastOrder inside a window (see Order_Search above); the cursor keeps the window
+  and the last order read. When the windows reach today the cursor stays on today, so the next sync re-reads
+  today's changes.
 - products and categories: read whole on every sync (no changed-since paging is documented for them).
 """
 from __future__ import annotations
@@ -68,7 +70,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
@@ -88,7 +89,7 @@ DEFAULT_BASE_URL = "https://openhub.godo.co.kr/godomall5"
 DOCUMENTED_RATE = 100.0      # calls a second before Godomall answers 429
 DEFAULT_RATE = 95.0          # paced 5% under it
 DEFAULT_PAGE_SIZE = 100
-DEFAULT_WORKERS = 4          # member pages asked at once: one call's latency must not cap the call rate
+DEFAULT_WORKERS = 4          # calls a client may have in flight at once (the rate limiter's burst)
 DEFAULT_ORDER_WINDOW_DAYS = 30  # Order_Search refuses longer windows (code 201)
 DEFAULT_HISTORY_DAYS = 365 * 2
 SUCCESS = "000"
@@ -112,15 +113,18 @@ AUTH_KEYS: dict[str, str] = {"999": "sync.user_key_refused", "998": "sync.partne
                              "997": "sync.key_expired", "996": "sync.ip_not_allowed", "995": "sync.no_permission"}
 
 PATHS = {
-    "members": "/member/Member_Search.php",
     "orders": "/order/Order_Search.php",
     "products": "/goods/Goods_Search.php",
     "categories": "/goods/Category_Search.php",
 }
-RECORD_TAGS = {"members": "member_data", "orders": "order_data", "products": "goods_data",
+RECORD_TAGS = {"orders": "order_data", "products": "goods_data",
                "categories": "category_data"}
 
-# Godomall order status codes (Order_Search 코드표) -> core.integrations.base.ORDER_STATUSES.
+# Godomall order status codes (Order_Search 코드표, orderStatus 코드값) -> core.integrations.base.ORDER_STATUSES.
+# An exchange (e1 교환접수 .. e5 교환완료) is no return: the customer keeps a purchase (another size, a new
+# piece), so the order stands as delivered (e3 재배송중: the new piece is on its way). A request (c4 고객취소요청,
+# b1-b3 반품접수/반송중/반품보류, r1-r2 환불접수/환불보류) does not end an order either: the shop may still refuse
+# it; only the codes that close it (c1-c3 취소, b4 반품회수완료, r3 환불완료) do. See REQUESTS.
 ORDER_STATUS_MAP: dict[str, str] = {
     "o1": "pending",                                    # 입금대기
     "f1": "pending", "f4": "pending",                   # 결제시도, PG 확인요망
@@ -129,14 +133,26 @@ ORDER_STATUS_MAP: dict[str, str] = {
     "g1": "paid", "g2": "paid", "g3": "paid", "g4": "paid",  # 상품준비중, 구매발주, 상품입고, 상품출고
     "d1": "shipping", "d2": "delivered",                # 배송중, 배송완료
     "s1": "confirmed",                                  # 구매확정
-    "c1": "cancelled", "c2": "cancelled", "c3": "cancelled", "c4": "cancelled",  # 취소
-    "b1": "returned", "b2": "returned", "b3": "returned", "b4": "returned",      # 반품
-    "e1": "returned", "e2": "returned", "e3": "returned", "e4": "returned", "e5": "returned",  # 교환
-    "r1": "returned", "r2": "returned", "r3": "returned",                       # 환불
+    "c1": "cancelled", "c2": "cancelled", "c3": "cancelled",  # 자동취소, 품절취소, 관리자취소
+    "c4": "paid",                                       # 고객취소요청 (a request: see REQUESTS)
+    "b1": "delivered", "b2": "delivered", "b3": "delivered",  # 반품접수, 반송중, 반품보류 (requests)
+    "b4": "returned",                                   # 반품회수완료
+    "e1": "delivered", "e2": "delivered", "e3": "shipping", "e4": "delivered", "e5": "delivered",  # 교환
+    "r1": "paid", "r2": "paid",                         # 환불접수, 환불보류 (requests)
+    "r3": "returned",                                   # 환불완료
     "z1": "pending", "z2": "paid", "z3": "shipping", "z4": "delivered", "z5": "delivered",  # 교환추가
 }
+# Requests: codes that leave an order where it stood before the request. When the line's claimData names
+# that status (beforeStatus), it is the order's; otherwise the map's value (where such a request usually
+# starts from) stands.
+REQUESTS = frozenset({"c4", "b1", "b2", "b3", "r1", "r2"})
+# Where the order's date is read: orderDate (in live answers, though the spec's table omits it), regDt, then
+# paymentDt (the spec's documented 입금일자), in that order.
+ORDER_DATE_FIELDS = ("orderDate", "regDt", "paymentDt")
 
-ENTITIES = ("categories", "products", "members", "orders")
+# No members: the documented API has no member API; they come from the admin's member download
+# (core/sync/godomall_book.py).
+ENTITIES = ("categories", "products", "orders")
 
 
 def account_fingerprint(partner_key: str, user_key: str) -> str:
@@ -222,12 +238,34 @@ def member_row(r: dict[str, Any], tz: str) -> dict[str, Any]:
     }
 
 
-def order_status(code: Any, what: str) -> str:
-    status = ORDER_STATUS_MAP.get(str(code or "").strip().lower())
+def order_status(code: Any, what: str, before: Any = None) -> str:
+    """The status of a code of the code table; a request's is the status it was made from (`before`, the
+    claim's beforeStatus) when that is a code which is no request itself."""
+    text = str(code or "").strip().lower()
+    status = ORDER_STATUS_MAP.get(text)
     if status is None:
         raise BadResponse("sync.unknown_status", platform="godomall", what=what, value=str(code),
                           detail=f"{what} has order status code '{code}', which is not in Godomall's status table")
+    prior = str(before or "").strip().lower()
+    if text in REQUESTS and prior in ORDER_STATUS_MAP and prior not in REQUESTS:
+        return ORDER_STATUS_MAP[prior]
     return status
+
+
+def _before(g: dict[str, Any]) -> Any:
+    """A line's claim's beforeStatus (claimData: the status the line had before the claim), if any."""
+    claims = g.get("claimData") or []
+    return claims[0].get("beforeStatus") if claims and isinstance(claims[0], dict) else None
+
+
+def order_date(r: dict[str, Any], what: str) -> Any:
+    """The order's date: the first of ORDER_DATE_FIELDS it carries; none is a BadResponse naming them."""
+    for field in ORDER_DATE_FIELDS:
+        if str(r.get(field) or "").strip():
+            return r[field]
+    fields = ", ".join(ORDER_DATE_FIELDS)
+    raise BadResponse("sync.missing_field", platform="godomall", what=what, field=fields,
+                      detail=f"{what} has no date: none of {fields} is in the answer")
 
 
 def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -235,7 +273,8 @@ def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[st
     what = f"Godomall order {key}"
     info = (r.get("orderInfoData") or [{}])[0]
     items = []
-    for g in r.get("orderGoodsData") or []:
+    goods = r.get("orderGoodsData") or []
+    for g in goods:
         item_key = norm.require(g, "sno", what=f"an item of {what}")
         items.append({
             "item_key": str(item_key),
@@ -245,7 +284,8 @@ def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[st
             "option_text": option_text(g.get("optionInfo")),
             "quantity": int(norm.amount(g.get("goodsCnt") or 1, what=f"{what} goodsCnt")),
             "unit_price": norm.amount(g.get("goodsPrice"), what=f"{what} goodsPrice"),
-            "status": order_status(g.get("orderStatus") or r.get("orderStatus"), f"{what} item {item_key}"),
+            "status": order_status(g.get("orderStatus") or r.get("orderStatus"), f"{what} item {item_key}",
+                                   _before(g)),
             "delivered_at": norm.instant(g.get("deliveryCompleteDt"), tz, what=f"{what} deliveryCompleteDt"),
             "raw": g,
         })
@@ -255,9 +295,9 @@ def order_rows(r: dict[str, Any], tz: str) -> tuple[dict[str, Any], list[dict[st
         "order_key": key,
         "member_key": member if member not in ("", "0") else None,
         "email": norm.email(r.get("orderEmail") or info.get("orderEmail")),
-        "status": order_status(norm.require(r, "orderStatus", what=what), what),
-        "ordered_at": norm.instant(r.get("orderDate") or norm.require(r, "regDt", what=f"{what} (no orderDate)"),
-                                   tz, what=f"{what} orderDate"),
+        "status": order_status(norm.require(r, "orderStatus", what=what), what,
+                               next((b for b in map(_before, goods) if b), None)),
+        "ordered_at": norm.instant(order_date(r, what), tz, what=f"{what} orderDate"),
         "paid_at": norm.instant(r.get("paymentDt"), tz, what=f"{what} paymentDt"),
         "delivered_at": max(delivered) if delivered else None,
         "total_amount": norm.amount(r.get("settlePrice"), what=f"{what} settlePrice"),
@@ -390,8 +430,6 @@ class GodomallClient:
         return header, [record(el) for el in elements if el.tag == tag]
 
     def pages(self, entity: str, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        if entity == "members":
-            return self._members(cursor)
         if entity == "orders":
             return self._orders(cursor)
         if entity == "products":
@@ -403,69 +441,6 @@ class GodomallClient:
 
     def _today(self) -> dt.date:
         return clock.local(clock.now(), self.tz).date()
-
-    # members: offset pages by memNo; full pass first, then modified-since passes.
-    def member_pages(self, cursor: dict[str, Any] | None, *, full: bool = False) -> Iterator[tuple[list[dict], dict]]:
-        """(normalized member rows, cursor) per page, in order; `full` forces a complete pass (the import).
-
-        Up to `workers` pages are asked at once (their numbers are known from the total), and handled in
-        page order, so a failure leaves the checkpoint on the first page not handled.
-        """
-        cursor = dict(cursor or {})
-        today = self._today().isoformat()
-        if full or not cursor:
-            cursor = {"since": None, "page": 1, "total": None, "pass_started": today, "done": False}
-        elif cursor.get("done"):
-            cursor = {"since": cursor.get("pass_started"), "page": 1, "total": None, "pass_started": today,
-                      "done": False}
-        page, total = int(cursor["page"]), cursor.get("total")
-        params: dict[str, Any] = {"size": self.page_size, "sort": "memNo asc"}
-        if cursor.get("since"):
-            params.update(dateType="modDt", startDate=cursor["since"], endDate=cursor["pass_started"])
-
-        def ask(n: int) -> tuple[dict[str, str], list[dict[str, Any]]]:
-            return self.call("members", {**params, "page": n})
-
-        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="godomall-members") if self.workers > 1 else None
-        ahead: dict[int, Future] = {}
-        try:
-            while True:
-                if pool is not None and total is not None:
-                    last = max(page, -(-total // self.page_size))
-                    for n in range(page, min(page + self.workers, last + 1)):
-                        if n not in ahead:
-                            ahead[n] = pool.submit(ask, n)
-                header, records = ahead.pop(page).result() if page in ahead else ask(page)
-                now_total = _int(header.get("total"), len(records))
-                if total is not None and now_total < total and page > 1:
-                    # Members vanished under the listing: step back over the rows that shifted left
-                    # (and forget the pages asked ahead, which shifted too).
-                    back = -(-(total - now_total) // self.page_size)
-                    page, total = max(1, page - back), now_total
-                    for future in ahead.values():
-                        future.cancel()
-                    ahead.clear()
-                    continue
-                total = now_total
-                rows = [member_row(r, self.tz) for r in records]
-                done = len(records) < self.page_size or page * self.page_size >= total
-                cursor = {**cursor, "page": page + 1, "total": total, "done": done}
-                if done:
-                    cursor = {"since": cursor["since"], "pass_started": cursor["pass_started"], "done": True,
-                              "total": total}
-                yield rows, cursor
-                if done:
-                    return
-                page += 1
-        finally:
-            if pool is not None:
-                for future in ahead.values():
-                    future.cancel()
-                pool.shutdown(wait=True)
-
-    def _members(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
-        for rows, next_cursor in self.member_pages(cursor):
-            yield Page({"members": rows}, next_cursor)
 
     def _orders(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
         today = self._today()
@@ -485,7 +460,10 @@ class GodomallClient:
                 order, its = order_rows(r, self.tz)
                 orders.append(order)
                 items.extend(its)
-            more = str(header.get("lastOrder", "")).lower() == "true" and len(records) >= self.page_size
+            # The header's lastOrder says whether another page exists, but live answers leave it out even with
+            # `size` sent: without it, a full page means there may be more (an empty next page ends the window).
+            said = str(header.get("lastOrder") or "").strip().lower()
+            more = len(records) >= self.page_size and said != "false"
             if more:
                 cursor = {"start": start.isoformat(), "last_order": orders[-1]["order_key"]}
             elif end < today:
@@ -518,9 +496,6 @@ class GodomallClient:
         header, records = self.call(entity, {"page": 1, "size": 1})
         return _int(header.get("total"), len(records))
 
-    def count_members(self) -> int:
-        return self.count("members")
-
     def close(self) -> None:
         self.http.close()
 
@@ -548,7 +523,8 @@ def client_for(shop: Shop, **overrides: Any) -> GodomallClient:
 
 
 def test_connection(shop: Shop) -> ConnectionOk:
-    """Two cheap authenticated calls for the console's "test connection" button.
+    """Two cheap authenticated calls of documented APIs for the console's "test connection" button: the
+    products (Goods_Search, one record, its header total) and the categories (Category_Search).
 
     Raises AuthError (keys refused, expired, IP not allowed) or SyncError (unreachable, not XML); returns what
     Godomall holds, as a key and the counts its words name.
@@ -556,7 +532,7 @@ def test_connection(shop: Shop) -> ConnectionOk:
     client = client_for(shop, max_retries=1)
     try:
         products = client.count("products")
-        members = client.count("members")
+        _, categories = client.call("categories", {})
     finally:
         client.close()
-    return ConnectionOk("godomall.connection_ok", {"products": f"{products:,}", "members": f"{members:,}"})
+    return ConnectionOk("godomall.connection_ok", {"products": f"{products:,}", "categories": f"{len(categories):,}"})

@@ -785,7 +785,7 @@ def load_claims(con: duckdb.DuckDBPyConnection, claimed: list[Claimed]) -> list[
                    t.subject, t.preheader, t.html, t.text, a.subject, a.preheader,
                    coalesce(a.sender_name, s.sender_name), coalesce(a.sender_email, s.sender_email),
                    s.sender_contact, s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username,
-                   s.shop_id IS NOT NULL, s.postal_address, s.reply_to
+                   s.shop_id IS NOT NULL, s.postal_address, s.reply_to, ob.content::VARCHAR
             FROM outbox ob JOIN _claimed c USING (message_id) JOIN automations a USING (automation_id)
             LEFT JOIN templates t ON t.template_id = a.template_id
             LEFT JOIN sender_settings s ON s.shop_id = ob.shop_id
@@ -794,10 +794,15 @@ def load_claims(con: duckdb.DuckDBPyConnection, claimed: list[Claimed]) -> list[
         con.unregister("_claimed")
     out = []
     for (mid, aid, shop, member, occ, trig, rcpt, adv, attempts, params, t_subj, t_pre, html, text, a_subj, a_pre,
-         s_name, s_email, s_contact, host, port, security, username, has_sender, postal, reply_to) in detail:
+         s_name, s_email, s_contact, host, port, security, username, has_sender, postal, reply_to, kept) in detail:
         template = None if html is None else {
             "subject": a_subj or t_subj, "preheader": a_pre if a_pre is not None else (t_pre or ""),
             "html": html, "text": text}
+        # A row queued before its automation was edited keeps the content it had (outbox.freeze_content).
+        frozen = json.loads(kept) if kept else {}
+        if frozen.get("html") is not None:
+            template = {k: frozen.get(k) for k in ("subject", "preheader", "html", "text")}
+        s_name, s_email = frozen.get("sender_name") or s_name, frozen.get("sender_email") or s_email
         sender = None if not has_sender else {
             "sender_name": s_name, "sender_email": s_email, "sender_contact": footer_contact(s_contact, postal),
             "reply_to": reply_to, "smtp_host": host, "smtp_port": port, "smtp_security": security,

@@ -336,3 +336,43 @@ def resolve_unknown(con: duckdb.DuckDBPyConnection, message_id: str, *, sent: bo
                        [State.SENT.value if sent else State.CANCELLED.value,
                         "resolved_sent" if sent else "resolved_not_sent", sent, now, now, by, message_id]).fetchall()
     return bool(done)
+
+
+# ------------------------------------------------------------------ the operator's queue
+
+_QUEUED = "state IN ('pending', 'failed')"
+
+
+def freeze_content(con: duckdb.DuckDBPyConnection, automation_id: str, content: Mapping[str, Any],
+                   now: dt.datetime) -> int:
+    """Keep `content` (the automation's content before an edit) with its queued rows that have none yet,
+    so an edit applies to what is planned after it; returns how many rows keep it."""
+    return len(con.execute(f"""
+        UPDATE outbox SET content = ?::JSON, updated_at = ?
+        WHERE automation_id = ? AND {_QUEUED} AND content IS NULL RETURNING message_id""",
+                           [json.dumps(dict(content), ensure_ascii=False), now, automation_id]).fetchall())
+
+
+def release_content(con: duckdb.DuckDBPyConnection, automation_id: str, now: dt.datetime) -> int:
+    """The operator re-renders the queue: its rows drop their kept content and go out with the current one."""
+    return len(con.execute(f"""
+        UPDATE outbox SET content = NULL, updated_at = ?
+        WHERE automation_id = ? AND {_QUEUED} AND content IS NOT NULL RETURNING message_id""",
+                           [now, automation_id]).fetchall())
+
+
+def send_now(con: duckdb.DuckDBPyConnection, message_ids: Sequence[str], now: dt.datetime, by: str) -> int:
+    """Queued messages due now: the next dispatch takes them, through its consent and cap rules as usual."""
+    return len(con.execute(f"""
+        UPDATE outbox SET due_at = least(due_at, ?), next_attempt_at = NULL, updated_at = ?, resolved_by = ?
+        WHERE message_id IN (SELECT unnest(?::VARCHAR[])) AND {_QUEUED} RETURNING message_id""",
+                           [now, now, by, list(message_ids)]).fetchall())
+
+
+def remove(con: duckdb.DuckDBPyConnection, message_ids: Sequence[str], now: dt.datetime, by: str) -> int:
+    """Queued messages the operator takes out: skipped, with the reason that the operator removed them."""
+    return len(con.execute(f"""
+        UPDATE outbox SET state = 'skipped', reason = 'operator_removed', next_attempt_at = NULL, updated_at = ?,
+            resolved_by = ?
+        WHERE message_id IN (SELECT unnest(?::VARCHAR[])) AND {_QUEUED} RETURNING message_id""",
+                           [now, by, list(message_ids)]).fetchall())

@@ -17,10 +17,13 @@ import duckdb
 
 from core.segments.rules import (
     AMOUNT_FIELDS,
+    CONSENT_FIELDS,
     COUNT_FIELDS,
     COUNTED_SQL,
     DEFAULT_TZ,
     ITEM_STANDS_SQL,
+    UNKNOWN,
+    Consent,
     Rule,
     RuleError,
     as_rule,
@@ -89,8 +92,33 @@ def _unsubscribed(channels: tuple[str, ...]) -> str:
 
 
 # The consent a message may rely on: the platform's flag, withdrawn at once by an unsubscribe in the console.
+# NULL (the platform does not report it) stays NULL here, so a frame shows unknown as unknown.
 EMAIL_CONSENT_SQL = f"(m.email_consent AND NOT {_unsubscribed(('email', 'all'))})"
 SMS_CONSENT_SQL = f"(m.sms_consent AND NOT {_unsubscribed(('sms', 'all'))})"
+NIGHT_CONSENT_SQL = "m.night_consent"
+CONSENT_SQL = {"email_consent": EMAIL_CONSENT_SQL, "sms_consent": SMS_CONSENT_SQL, "night_consent": NIGHT_CONSENT_SQL}
+
+
+def consent_state_sql(field: str) -> str:
+    """'yes', 'no' or 'unknown' for one consent field of member `m` (see rules: an unsubscribe is a 'no').
+
+    `IS TRUE` / `IS FALSE` / `IS NULL` judge the three-valued expression without letting NULL fall out of a
+    comparison: every member is in exactly one state."""
+    expression = CONSENT_SQL[field]
+    return (f"CASE WHEN {expression} IS TRUE THEN 'yes' WHEN {expression} IS FALSE THEN 'no' "
+            f"ELSE 'unknown' END")
+
+
+def consent_condition_sql(field: str, wanted: Consent) -> str:
+    """The members whose consent is `wanted` (True, False, 'unknown' or 'no_or_unknown'; see rules)."""
+    expression = CONSENT_SQL[field]
+    if wanted is True:
+        return f"({expression}) IS TRUE"
+    if wanted is False:
+        return f"({expression}) IS FALSE"
+    if wanted == UNKNOWN:
+        return f"({expression}) IS NULL"
+    return f"({expression}) IS NOT TRUE"  # no_or_unknown: everyone a "yes" leaves out, NULL included
 
 
 def _member_conditions(rule: Rule, shop_id: str | None, tz: str) -> list[tuple[str, list[Any]]]:
@@ -105,11 +133,10 @@ def _member_conditions(rule: Rule, shop_id: str | None, tz: str) -> list[tuple[s
     if rule.has_open_cart is not None:
         w.append(("{}EXISTS (SELECT 1 FROM carts c WHERE c.shop_id = m.shop_id AND c.member_key = m.member_key "
                   "AND c.status = 'open')".format("" if rule.has_open_cart else "NOT "), []))
-    for flag, expression in (("email_consent", EMAIL_CONSENT_SQL), ("sms_consent", SMS_CONSENT_SQL),
-                             ("night_consent", "m.night_consent")):
-        value = getattr(rule, flag)
+    for field in CONSENT_FIELDS:
+        value = getattr(rule, field)
         if value is not None:
-            w.append((expression if value else f"NOT {expression}", []))
+            w.append((consent_condition_sql(field, value), []))
     if rule.member_groups:
         w.append(("m.member_group IN (SELECT unnest(?::VARCHAR[]))", [list(rule.member_groups)]))
     return w

@@ -12,8 +12,25 @@ import duckdb
 import polars as pl
 
 from core.segments.charts import grid_cell_sql, grid_frame
-from core.segments.compiler import EMAIL_CONSENT_SQL, SMS_CONSENT_SQL, compile_rule, needs_stats, shop_timezone
-from core.segments.rules import COUNTED_SQL, DEFAULT_TZ, MAX_KEYS, SAMPLE_SIZE, Rule, StoreLike, as_rule, open_store
+from core.segments.compiler import (
+    EMAIL_CONSENT_SQL,
+    SMS_CONSENT_SQL,
+    compile_rule,
+    consent_state_sql,
+    needs_stats,
+    shop_timezone,
+)
+from core.segments.rules import (
+    CONSENT_FIELDS,
+    COUNTED_SQL,
+    DEFAULT_TZ,
+    MAX_KEYS,
+    SAMPLE_SIZE,
+    Rule,
+    StoreLike,
+    as_rule,
+    open_store,
+)
 
 # --------------------------------------------------------------------------- evaluating
 
@@ -21,21 +38,29 @@ MEMBER_COLUMNS = ("shop_id", "member_key", "name", "email", "phone", "member_gro
                   "last_order_at", "orders", "spent", "email_consent", "sms_consent", "night_consent")
 
 
+CONSENT_STATES = ("yes", "no", "unknown")
+# The consent columns as a frame shows them (see member_select): NULL where the platform does not report it.
+CONSENT_SELECT = f"{EMAIL_CONSENT_SQL} AS email_consent, {SMS_CONSENT_SQL} AS sms_consent, m.night_consent"
+_IS = {"yes": "TRUE", "no": "FALSE", "unknown": "NULL"}  # each state of a consent column, judged without a NULL
+
+
 def member_select(stats: str = "s") -> str:
     return (f"m.shop_id, m.member_key, m.name, m.email, m.phone, m.member_group, m.signed_up_at, "
             f"{stats}.last_order_at, coalesce({stats}.orders, 0)::BIGINT AS orders, "
             f"coalesce({stats}.spent, 0)::DECIMAL(18, 2) AS spent, "
-            f"{EMAIL_CONSENT_SQL} AS email_consent, {SMS_CONSENT_SQL} AS sms_consent, m.night_consent")
+            f"{CONSENT_SELECT}")
 
 
 @dataclasses.dataclass(frozen=True)
 class Exploration:
-    """What the explorer shows for a rule: how many match, out of how many, and a sample."""
+    """What the explorer shows for a rule: how many match, out of how many, a sample, and how many of the
+    matched members consent per field (email_consent, sms_consent, night_consent -> yes / no / unknown)."""
 
     count: int
     total: int
     sample: pl.DataFrame
     grid: pl.DataFrame | None = None  # members by recency x frequency (charts.recency_frequency), if asked
+    consent: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
     @property
     def share(self) -> float:
@@ -63,26 +88,33 @@ def explore(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str
         if grid_at is not None or needs_stats(rule):
             sql, params = compile_rule(rule, shop_id, tz, with_stats=True).render(member_select())
             cells = None if grid_at is None else grid_cell_sql(grid_at, "r.last_order_at", "r.orders")
-            count, sample, counted = _count_and_first(con, sql, params, MEMBER_COLUMNS, sample_size, cells)
+            count, sample, counted, consent = _count_and_first(con, sql, params, MEMBER_COLUMNS, sample_size,
+                                                               cells)
             grid = None if grid_at is None else grid_frame(counted)
         else:
-            sql, params = compile_rule(rule, shop_id, tz).render("m.shop_id, m.member_key, m.signed_up_at")
-            count, picked, _ = _count_and_first(con, sql, params, ("shop_id", "member_key", "signed_up_at"),
-                                                sample_size)
+            sql, params = compile_rule(rule, shop_id, tz).render(
+                f"m.shop_id, m.member_key, m.signed_up_at, {CONSENT_SELECT}")
+            count, picked, _, consent = _count_and_first(con, sql, params,
+                                                         ("shop_id", "member_key", "signed_up_at"), sample_size)
             sample = _with_figures(con, picked)
-    return Exploration(int(count), int(total), sample, grid)
+    return Exploration(int(count), int(total), sample, grid, consent)
 
 
 def _count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], columns: tuple[str, ...],
-                     n: int, cells: str | None = None) -> tuple[int, pl.DataFrame, dict[int, int]]:
+                     n: int, cells: str | None = None
+                     ) -> tuple[int, pl.DataFrame, dict[int, int], dict[str, dict[str, int]]]:
     """How many rows `sql` gives, and the first `n` of them by newest sign-up (then key), in one pass; with
-    `cells` (an expression over the rows), how many rows fall in each cell too."""
+    `cells` (an expression over the rows), how many rows fall in each cell too. The rows carry the consent
+    columns (CONSENT_SELECT), so the same pass counts yes / no / unknown per consent field."""
     fields = ", ".join(f'"{c}" := r."{c}"' for c in columns)
     # the sample's order as one key that min_by can compare: no sign-up date last, then newest, then key
     order = "(r.signed_up_at IS NULL, coalesce(-epoch_us(r.signed_up_at), 0), r.member_key)"
     histogram = f"histogram({cells})" if cells else "NULL::MAP(INTEGER, UBIGINT)"
+    figures = ", ".join(f'count(*) FILTER (WHERE r.{f} IS {_IS[state]}) AS "{f}.{state}"'
+                        for f in CONSENT_FIELDS for state in CONSENT_STATES)
     found = pl.from_arrow(con.sql(f"""SELECT count(*) AS n, min_by(struct_pack({fields}), {order}, {max(int(n), 1)})
-                                      AS pick, {histogram} AS cells FROM ({sql}) r""", params=params).arrow())
+                                      AS pick, {histogram} AS cells, {figures} FROM ({sql}) r""",
+                                  params=params).arrow())
     assert isinstance(found, pl.DataFrame)
     count = int(found["n"][0])
     counted = {int(k): int(v) for k, v in (found["cells"][0] or {}).items()}  # polars reads a MAP as a dict
@@ -90,7 +122,8 @@ def _count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]
     if count == 0 or int(n) <= 0:
         picked = picked.clear()
     picked = picked.sort(["signed_up_at", "member_key"], descending=[True, False], nulls_last=True)
-    return count, picked, counted
+    consent = {f: {state: int(found[f"{f}.{state}"][0]) for state in CONSENT_STATES} for f in CONSENT_FIELDS}
+    return count, picked, counted, consent
 
 
 def _with_figures(con: duckdb.DuckDBPyConnection, picked: pl.DataFrame) -> pl.DataFrame:
@@ -109,6 +142,21 @@ def _with_figures(con: duckdb.DuckDBPyConnection, picked: pl.DataFrame) -> pl.Da
             ORDER BY m.signed_up_at DESC NULLS LAST, m.member_key""").pl()
     finally:
         con.unregister("_explorer_pick")
+
+
+def consent_counts(con: duckdb.DuckDBPyConnection, members_sql: str = "", params: list[Any] | None = None
+                   ) -> dict[str, dict[str, int]]:
+    """Per consent field, how many of the members `members_sql` selects (shop_id, member_key; every member when
+    empty) consent: yes, no, unknown. Unknown is its own figure: it is never counted as no."""
+    picked = (f"SEMI JOIN ({members_sql}) p ON p.shop_id = m.shop_id AND p.member_key = m.member_key"
+              if members_sql else "")
+    states = ", ".join(f"{consent_state_sql(f)} AS {f}" for f in CONSENT_FIELDS)
+    figures = ", ".join(f"count(*) FILTER (WHERE {f} = '{state}')"
+                        for f in CONSENT_FIELDS for state in CONSENT_STATES)
+    row = con.execute(f"SELECT {figures} FROM (SELECT {states} FROM members m {picked})",
+                      params or []).fetchall()[0]  # an aggregate: always one row
+    values = iter(row)
+    return {f: {state: int(next(values)) for state in CONSENT_STATES} for f in CONSENT_FIELDS}
 
 
 def members_frame(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None) -> pl.DataFrame:
@@ -151,19 +199,20 @@ def phone_text(column: pl.Expr) -> pl.Expr:
 
 
 def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT_TZ,
-              groups: Mapping[str, str] | None = None) -> bytes:
+              groups: Mapping[str, str] | None = None, consent: Mapping[str, str] | None = None) -> bytes:
     """A members frame as CSV in UTF-8 with a BOM (Excel then reads Korean correctly), local times.
 
     Made for Excel: phone numbers keep their leading 0 (written with dashes), money is whole won, and a member
     group is shown by the name in `groups` (group -> name) where it has one. `headers` names each of CSV_COLUMNS
-    in the reader's language (the console's words); a column it does not name keeps its field name.
+    in the reader's language (the console's words); a column it does not name keeps its field name. `consent`
+    words each consent state (yes / no / unknown) in the reader's language; without it they read Y / N / ?:
+    an unknown consent is never written as N, nor left empty.
     """
-    yes, no = ("Y", "N")
+    words = {"yes": "Y", "no": "N", "unknown": "?"} | dict(consent or {})
     named = frame.with_columns(pl.col("member_group").replace(dict(groups or {})), phone_text(pl.col("phone")))
     out = named.with_columns(
         *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
-        *[pl.when(pl.col(c)).then(pl.lit(yes)).otherwise(pl.lit(no)).alias(c)
-          for c in ("email_consent", "sms_consent", "night_consent")],
+        *[consent_text(pl.col(c), words).alias(c) for c in CONSENT_FIELDS],
         # A cell starting with = + - @ would run as a formula in Excel (CSV injection); quote it as text.
         *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
           for c in _TEXT_COLUMNS],
@@ -174,15 +223,22 @@ def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT
     return b"\xef\xbb\xbf" + buffer.getvalue()
 
 
+def consent_text(column: pl.Expr, words: Mapping[str, str]) -> pl.Expr:
+    """A consent column (True / False / null) as words: `words` names 'yes', 'no' and 'unknown' (the null)."""
+    return (pl.when(column.is_null()).then(pl.lit(words["unknown"]))
+            .when(column).then(pl.lit(words["yes"])).otherwise(pl.lit(words["no"])))
+
+
 def export_csv(store: StoreLike, rule: Rule | Mapping[str, Any] | str, shop_id: str | None,
-               headers: Mapping[str, str], groups: Mapping[str, str] | None = None) -> bytes:
+               headers: Mapping[str, str], groups: Mapping[str, str] | None = None,
+               consent: Mapping[str, str] | None = None) -> bytes:
     """The rule's members now, as CSV bytes (UTF-8 with BOM), times in the shop's time zone, groups named
-    by `groups`."""
+    by `groups`, consent in the words `consent` gives (see csv_bytes)."""
     rule = as_rule(rule)
     with open_store(store).unit() as con:
         tz = shop_timezone(con, shop_id)
         frame = matching_members(con, rule, shop_id)
-    return csv_bytes(frame, headers, tz, groups)
+    return csv_bytes(frame, headers, tz, groups, consent)
 
 
 # --------------------------------------------------------------------------- what the filters offer

@@ -14,9 +14,22 @@ parameter list, in the order the placeholders appear.
 | product_keys                   | bought at least one of these products in a counted order           |
 | category_keys                  | bought a product of one of these categories or of any below them (depth 1..4) |
 | has_open_cart                  | has (True) / has no (False) cart with status `open`                |
-| email_consent / sms_consent    | consents (True) / does not (False); an unsubscribe withdraws consent at once |
-| night_consent                  | night-time (21:00-08:00) advertising consent                       |
+| email_consent / sms_consent    | True, False, "unknown", "no_or_unknown" (below); an unsubscribe is a no |
+| night_consent                  | night-time (21:00-08:00) advertising consent, the same four values |
 | member_groups                  | member group is one of these                                       |
+
+Consent has three states, and every member is in exactly one of them per channel. A platform that does not
+report a member's consent leaves it NULL in the store: *unknown* consent, which no advertising relies on
+(docs/design.md) but which is never shown or counted as "no". So:
+
+| value            | matches the members who                                                     |
+|------------------|------------------------------------------------------------------------------|
+| True             | consented, and have not unsubscribed from that channel in the console        |
+| False            | said no: the platform reports no consent, or they unsubscribed (never the unknown ones) |
+| "unknown"        | the platform does not report, and they have not unsubscribed                |
+| "no_or_unknown"  | everyone advertising may not reach: False and "unknown" together (the negation of True) |
+
+An unsubscribe is a member's own "no", so it wins over an unknown flag.
 
 A *counted* order is a paid one that stands: status paid, shipping, delivered or
 confirmed (the same set the overview counts as revenue); pending, cancelled and
@@ -38,7 +51,7 @@ import json
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from core import clock
 from core.errors import InvalidInput
@@ -76,8 +89,13 @@ _DATES = ("signed_up_from", "signed_up_to", "last_order_after", "last_order_befo
 COUNT_FIELDS = ("orders_min", "orders_max")
 AMOUNT_FIELDS = ("spent_min", "spent_max")
 _KEY_LISTS = ("product_keys", "category_keys", "member_groups")
-_FLAGS = ("has_open_cart", "email_consent", "sms_consent", "night_consent")
-FIELDS = _DATES + COUNT_FIELDS + AMOUNT_FIELDS + _KEY_LISTS + _FLAGS
+CONSENT_FIELDS = ("email_consent", "sms_consent", "night_consent")
+_FLAGS = ("has_open_cart",)
+FIELDS = _DATES + COUNT_FIELDS + AMOUNT_FIELDS + _KEY_LISTS + _FLAGS + CONSENT_FIELDS
+# A consent condition besides True / False (see the module's table).
+Consent = bool | Literal["unknown", "no_or_unknown"]
+UNKNOWN: Consent = "unknown"
+NO_OR_UNKNOWN: Consent = "no_or_unknown"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,9 +114,9 @@ class Rule:
     category_keys: tuple[str, ...] = ()
     member_groups: tuple[str, ...] = ()
     has_open_cart: bool | None = None
-    email_consent: bool | None = None
-    sms_consent: bool | None = None
-    night_consent: bool | None = None
+    email_consent: Consent | None = None
+    sms_consent: Consent | None = None
+    night_consent: Consent | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Rule:
@@ -215,8 +233,19 @@ def _flag(raw: Any) -> bool:
     raise ValueError(f"{raw!r} is not true or false")
 
 
-_PARSERS = {**{f: _date for f in _DATES}, **{f: _count for f in COUNT_FIELDS}, **{f: _amount for f in AMOUNT_FIELDS},
-            **{f: _keys for f in _KEY_LISTS}, **{f: _flag for f in _FLAGS}}
+def _consent(raw: Any) -> Consent:
+    if isinstance(raw, bool):
+        return raw
+    if raw == "unknown":
+        return "unknown"
+    if raw == "no_or_unknown":
+        return "no_or_unknown"
+    raise ValueError(f"{raw!r} is not true, false, {UNKNOWN!r} or {NO_OR_UNKNOWN!r}")
+
+
+_PARSERS: dict[str, Any] = {
+    **{f: _date for f in _DATES}, **{f: _count for f in COUNT_FIELDS}, **{f: _amount for f in AMOUNT_FIELDS},
+    **{f: _keys for f in _KEY_LISTS}, **{f: _flag for f in _FLAGS}, **{f: _consent for f in CONSENT_FIELDS}}
 
 
 def as_rule(rule: Rule | Mapping[str, Any] | str | None) -> Rule:

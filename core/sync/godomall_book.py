@@ -9,11 +9,22 @@ The rules (Stibee × Godomall help pages, shared/reference 001 and 003):
 "The day" is the calendar day in Korea time (Asia/Seoul, or the shop's zone), so the quota comes back at
 midnight KST, not UTC. The account is a one-way fingerprint of the key pair (never the keys).
 
-"Replaces" here: an import reads every member Godomall has (a full Member_Search pass) and upserts them,
-groups included (members.member_group becomes Godomall's group); at the end of a successful pass, in the
-same transaction as its last page, the shop's members Godomall did not return are removed. A failed
-import removes nothing (what it read is fresh data and stays) and still counts against the day's quota,
-as Godomall counts every run.
+Where the members come from: Godomall's Open API documents no member API (core/integrations/godomall.py
+cites the spec), so an import reads the member download of the shop's admin: 회원 > 회원 리스트, then
+"엑셀 다운로드" (an .xls or .xlsx file as Godomall writes it; a CSV saved from it reads the same). The file goes
+through the Excel/CSV import's reader, header mapping and checks (core/csv_import): the columns are found by
+the names the admin shows (회원번호, 아이디, 이름, 이메일, 휴대폰번호, 회원등급, 가입일, 메일수신여부,
+SMS수신여부, ...); no public material shows the download's exact columns, so those names follow the admin's screens. The
+member number (회원번호, Godomall's memNo) is the key, because orders name their member by it (Order_Search's
+memNo); a file without that column is refused, naming the columns it has. A consent column the file lacks (or
+an empty cell) is unknown (NULL), never a refusal.
+
+The file is read and checked whole before anything else: a file that cannot be read, lacks a column or has
+a bad row is refused with every bad row by its line (Excel's row number), imports nothing and does not count
+against the day's quota. "Replaces" here: an import upserts every member of the file, groups included
+(members.member_group becomes Godomall's group); with its last batch, in the same transaction, the shop's
+members the file does not hold are removed. A failed import removes nothing (what it wrote is fresh data and
+stays) and still counts against the day's quota.
 """
 from __future__ import annotations
 
@@ -30,19 +41,24 @@ import duckdb
 import polars as pl
 
 from core import clock
-from core.errors import Conflict, CoreError, ErrorRecord, Kind
-from core.integrations.godomall import PLATFORM, GodomallClient, account_fingerprint, client_for
+from core.csv_import import check, read_csv, read_excel, suggest_mapping
+from core.csv_import.excel import is_excel
+from core.csv_import.fields import header_token
+from core.csv_import.importer import bad_rows_record
+from core.csv_import.reading import LINE, CsvError, CsvFile
+from core.errors import Conflict, CoreError, ErrorRecord, InvalidInput, Kind
+from core.integrations.godomall import PLATFORM, account_fingerprint
 from core.log import event
 from core.shops import secrets
 from core.shops.registry import Shop, get_shop, list_shops, save_shop, validate_shop_id
 from core.store import Store
-from core.sync import runs
 from core.sync.engine import write_rows
-from core.sync.prefetch import prefetched
 
 log = logging.getLogger("core.sync.godomall_book")
 
 DAILY_LIMIT = 20
+# The member number's column (Godomall's memNo): the key orders name their member by.
+MEMBER_NUMBER_HEADERS = frozenset(header_token(h) for h in ("회원번호", "회원 번호", "memNo", "member_no"))
 STALE_DAYS = 7
 RUNNING_TTL = dt.timedelta(hours=2)  # a 'running' import older than this belongs to a process that died
 
@@ -63,6 +79,12 @@ class ImportAlreadyRunning(ImportRefused):
 
 class DuplicateGodomallAccount(ImportRefused):
     """The account's address book belongs to another shop already (params: shop, its name)."""
+
+
+class MemberFileRefused(InvalidInput):
+    """The member file cannot fill the address book: unreadable ("csv.*" keys of core.csv_import), without a
+    member-number column ("godomall.no_member_number", params columns), or with bad rows ("csv.run.rejected",
+    params as core.csv_import.bad_rows_record's)."""
 
 
 class MissingKeys(ImportRefused):
@@ -173,10 +195,40 @@ def _godomall_shop(store: Store, shop_id: str) -> Shop:
 
 # ---- the import -----------------------------------------------------------------------------------
 
-def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = None,
+def read_member_file(data: bytes, file_name: str, tz: str) -> list[dict[str, Any]]:
+    """The members of an admin member download (Excel or CSV), in normal form; MemberFileRefused when the file
+    cannot be read, has no member-number column or has a bad row (every bad row named by its line)."""
+    try:
+        member_file: CsvFile = read_excel(data, file_name) if is_excel(data, file_name) else read_csv(data, file_name)
+    except CsvError as exc:
+        raise MemberFileRefused(exc.key, detail=exc.detail, **exc.params) from None
+    mapping = suggest_mapping("members", member_file.headers)
+    number = next((h for h in member_file.headers if header_token(h) in MEMBER_NUMBER_HEADERS), None)
+    if number is None:
+        columns = ", ".join(member_file.headers[:20])
+        raise MemberFileRefused("godomall.no_member_number", columns=columns,
+                                detail=f"the member file has no 회원번호 (member number) column; it has {columns}")
+    mapping["member_key"] = number
+    try:
+        checked = check("members", member_file, mapping, tz=tz)
+    except InvalidInput as exc:  # a required column (the e-mail) not found
+        raise MemberFileRefused(exc.key, detail=exc.detail, **exc.params) from None
+    if checked.bad:
+        record = bad_rows_record(checked, file_name or member_file.name, rejected=True)
+        raise MemberFileRefused(record.key, detail=record.detail, **record.params)
+    # A consent the file has no column for is unknown (NULL), not the table's default (a refusal).
+    unknown = dict.fromkeys(("email_consent", "sms_consent"))
+    return [{**unknown, **row, "raw": json.loads(row["raw"])} for row in checked.good.drop(LINE).to_dicts()]
+
+
+def start_import(store: Store, shop_id: str, data: bytes, *, file_name: str = "",
                  progress: Progress | None = None, batch_rows: int = 10_000) -> ImportResult:
-    """Run one import now: refused past the day's quota or while another runs; otherwise recorded."""
+    """Run one import of the admin's member download now: refused past the day's quota or while another runs
+    (ImportRefused), or when the file cannot fill the address book (MemberFileRefused, before anything counts);
+    otherwise recorded."""
     account = account_of(shop_id)
+    tz = _godomall_shop(store, shop_id).timezone
+    rows = read_member_file(bytes(data), file_name, tz)
     result = ImportResult(str(uuid.uuid4()), shop_id, "running")
     # One store unit for every check and the quota's record (each unit costs ~0.1 s on a busy machine).
     with store.unit() as con:
@@ -203,20 +255,11 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
                                       detail=f"the account ran its {DAILY_LIMIT} imports of the day")
         con.execute("""INSERT INTO godomall_imports (import_id, shop_id, account, started_at, status)
                        VALUES (?, ?, ?, ?, 'running')""", [result.import_id, shop_id, account, now])
-    event(log, "godomall_import_started", shop_id=shop_id, import_id=result.import_id)
-    own = client is None
-    client = client or client_for(shop)
+    event(log, "godomall_import_started", shop_id=shop_id, import_id=result.import_id, rows=len(rows))
     try:
-        batch: list[dict[str, Any]] = []
-        for rows, cursor in prefetched(client.member_pages(None, full=True)):
-            batch.extend(rows)
-            if cursor.get("done"):
-                _write(store, result, batch, final_cursor=cursor)
-            elif len(batch) >= batch_rows:
-                _write(store, result, batch)
-                batch = []
-            else:
-                continue
+        step = max(1, batch_rows)
+        for start in range(0, max(1, len(rows)), step):
+            _write(store, result, rows[start:start + step], final=start + step >= len(rows))
             if progress:
                 progress(result.records)
         result.status = "succeeded"
@@ -226,8 +269,6 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
         result.status, result.error = "failed", f"unexpected {type(exc).__name__} during the import: {exc}"
         result.failure = ErrorRecord(Kind.INTERNAL, "internal", {"error": type(exc).__name__}, result.error)
     finally:
-        if own:
-            client.close()
         if result.status != "succeeded":
             if result.status == "running":
                 result.status, result.error = "failed", "interrupted during the import"
@@ -240,9 +281,8 @@ def start_import(store: Store, shop_id: str, *, client: GodomallClient | None = 
     return result
 
 
-def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
-           final_cursor: dict[str, Any] | None = None) -> None:
-    """One batch of members; the last batch also drops the members Godomall no longer has, atomically."""
+def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *, final: bool = False) -> None:
+    """One batch of members; the last batch also drops the members the file does not hold, atomically."""
     now = clock.now()
     with store.unit() as con:
         if rows:
@@ -254,14 +294,12 @@ def _write(store: Store, result: ImportResult, rows: list[dict[str, Any]], *,
             con.unregister("_seen")
             con.execute("UPDATE godomall_imports SET records = records + ? WHERE import_id = ?",
                         [len(rows), result.import_id])
-        if final_cursor is not None:
+        if final:
             gone = """FROM members WHERE shop_id = ? AND member_key NOT IN
                           (SELECT member_key FROM godomall_import_seen WHERE import_id = ?)"""
             removed = int(_one(con, f"SELECT count(*) {gone}", [result.shop_id, result.import_id])[0])
             con.execute(f"DELETE {gone}", [result.shop_id, result.import_id])
             con.execute("DELETE FROM godomall_import_seen WHERE import_id = ?", [result.import_id])
-            # The import read everything: the scheduled member sync carries on from here.
-            runs.save_cursor(con, result.shop_id, "members", final_cursor, now)
             con.execute("UPDATE godomall_imports SET status = 'succeeded', finished_at = ?, removed = ? "
                         "WHERE import_id = ?", [now, removed, result.import_id])
             result.removed = removed

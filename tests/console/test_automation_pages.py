@@ -194,7 +194,9 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     assert totals["받을 회원"] == "3"
     sample = at.dataframe[0].value
     assert list(sample["이름"]) == ["김민지", "이서준", "박지우"]
-    assert list(sample["구분"]) == ["예상"] * 3
+    # beside them, who is skipped and why: the preview runs the scheduler's own rules
+    assert totals["받을 회원"] == "3" and {m.label: m.value for m in at.metric}["건너뛸 회원"] == "1"
+    assert "광고 수신 미동의 1명" in [e.label for e in at.expander]  # m4 refused advertising
 
 
 def test_wizard_purchase_filter_saved_as_draft_then_started(world):
@@ -213,14 +215,15 @@ def test_wizard_purchase_filter_saved_as_draft_then_started(world):
     button(at, "다음").click().run()
     at.text_input(key="wiz_sender_name").input("하루상점")
     at.text_input(key="wiz_sender_email").input("hello@haru-shop.example")
-    at.checkbox(key="wiz_advertising").uncheck()
+    assert at.radio(key="wiz_advertising").value is False  # a purchase follow-up informs by default
+    assert "광고 수신 동의 없이도 보내요" in " ".join(c.value for c in at.caption)
     button(at, "다음").click().run()
     # Back to the trigger step and forward again: what was chosen is still there.
     button(at, "이전").click().run()
     button(at, "이전").click().run()
     assert at.multiselect(key="wiz_products").value == ["p-shirt"] and at.number_input(key="wiz_delay").value == 72
     button(at, "다음").click().run()
-    assert at.checkbox(key="wiz_advertising").value is False
+    assert at.radio(key="wiz_advertising").value is False
     button(at, "다음").click().run()
     button(at, "다음").click().run()
     button(at, "시작하지 않고 저장").click().run()

@@ -4,6 +4,7 @@ the schedule and interval, CSV cards, and Godomall's daily import quota."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import subprocess
@@ -343,6 +344,25 @@ def test_a_csv_shop_has_a_card_with_its_last_import_and_no_sync(store, fixed_clo
     assert not [b for b in at.button if b.key in ("sync:excel", "test:excel")]
 
 
+def member_download(n: int) -> bytes:
+    """Godomall's admin member download (회원 > 회원 리스트 > 엑셀 다운로드) of the fake's first `n` members."""
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["번호", "회원번호", "아이디", "이름", "회원등급", "이메일", "휴대폰번호", "가입일", "메일수신여부",
+                  "SMS수신여부"])
+    for i in range(n):
+        m = gm_fake.generated_member(i)
+        sheet.append([i + 1, int(m["memNo"]), m["memId"], m["memNm"], m["groupNm"], m["email"], m["cellPhone"],
+                      m["entryDt"], m["maillingFl"], m["smsFl"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @pytest.mark.slow
 def test_godomall_quota_warning_and_the_21st_import_refused(store, godomall, fixed_clock, monkeypatch):
     connections.connect_platform(store, "godomall", "godo", "고도 스토어",
@@ -357,12 +377,16 @@ def test_godomall_quota_warning_and_the_21st_import_refused(store, godomall, fix
     at = page()
     assert metric(at, "오늘 남은 불러오기") == ["20/20"] and metric(at, "주소록 업데이트") == ["불러온 적 없음"]
     assert any("아직 고도몰에서 불러온 적이 없습니다" in i for i in texts(at.info))
+    data = member_download(30)
     for _ in range(18):
-        assert connections.import_godomall(store, "godo").status == "succeeded"
+        assert connections.import_godomall(store, "godo", data, "회원리스트.xlsx").status == "succeeded"
 
-    # The 19th, from the page: a warning and a confirm step first.
+    # The 19th, from the page: where to download the member file, the upload, a warning and a confirm step.
     at = page()
     assert metric(at, "오늘 남은 불러오기") == ["2/20"]
+    assert any("회원 > 회원 리스트" in c and "엑셀 다운로드" in c for c in texts(at.caption))
+    assert not [b for b in at.button if b.key == "gm_import:godo"]  # no file yet: nothing to import
+    at.file_uploader(key="gm_file:godo").set_value(("회원리스트.xlsx", data, XLSX)).run()
     at.button(key="gm_import:godo").click().run()
     [warning] = [w for w in texts(at.warning) if "고도몰에서 불러오기를 실행하면" in w]
     assert "회원 30명과 그룹 3개가 초기화" in warning and "2/20" in warning
@@ -374,7 +398,7 @@ def test_godomall_quota_warning_and_the_21st_import_refused(store, godomall, fix
 
     # The confirm is open when another tab runs the 20th: the page's import is then the 21st, refused.
     at.button(key="gm_import:godo").click().run()
-    assert connections.import_godomall(store, "godo").status == "succeeded"
+    assert connections.import_godomall(store, "godo", data, "회원리스트.xlsx").status == "succeeded"
     at.button(key="gm_go:godo").click().run()
     assert any("하루 20회까지 할 수 있습니다" in e for e in texts(at.error))
     assert connections.godomall_address_book(store, "godo")["left"] == 0
@@ -389,5 +413,7 @@ def test_godomall_quota_warning_and_the_21st_import_refused(store, godomall, fix
     assert any("마지막으로 업데이트한 지 8일이 지났습니다" in i for i in texts(at.info))
     monkeypatch.setenv("CONSOLE_LANG", "en")  # the same card in English
     at = page()
-    assert metric(at, "Imports left today") == ["20/20"] and at.button(key="gm_import:godo").label == \
-        "Import from Godomall"
+    assert metric(at, "Imports left today") == ["20/20"]
+    assert at.file_uploader(key="gm_file:godo").label == "Godomall member file (Excel or CSV)"
+    at.file_uploader(key="gm_file:godo").set_value(("member.xlsx", data, XLSX)).run()
+    assert at.button(key="gm_import:godo").label == "Import from Godomall"

@@ -48,14 +48,14 @@ def test_segment_pickers_tables_and_grades_speak_the_screens_language(mall):  # 
     assert list(groups.proto.options) == ["등급 3", "VIP", "일반"]                    # never a bare "3"
     assert all(m.proto.placeholder == "선택하세요" for m in at.multiselect)
     assert all(d.proto.placeholder == "" for d in at.dataframe)                      # an empty cell, not "None"
-    sample = at.dataframe[0].value
+    sample = at.dataframe[1].value
     assert set(sample["member_group"]) == {"VIP", "일반", "등급 3"}
 
     at = english(at)
     groups = at.multiselect(key="segment_form.member_groups")
     assert groups.proto.placeholder == "Choose" and groups.proto.select_all == 1000   # Streamlit's own default
     assert list(groups.proto.options) == ["Grade 3", "VIP", "일반"]                   # the shop's own names stay
-    assert "Grade 3" in set(at.dataframe[0].value["member_group"])
+    assert "Grade 3" in set(at.dataframe[1].value["member_group"])
 
 
 def test_overview_chart_dates_follow_the_language(store, fixed_clock):

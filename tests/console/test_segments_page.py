@@ -41,7 +41,7 @@ def test_filters_change_the_count_and_sample_then_save_and_reopen(mall) -> None:
 
     at.multiselect(key="segment_form.member_groups").set_value(["VIP"]).run()
     assert counts(at)["해당 회원"] == "2" and counts(at)["전체 회원 중"] == "33.3%"
-    sample = at.dataframe[0].value
+    sample = at.dataframe[1].value  # the first table is the matching members' consent
     assert set(sample["member_key"]) == {"m1", "m4"}
     assert len(at.get("vega_lite_chart")) == 2  # recency x frequency; cohorts (m4 signed up within 12 months)
 

@@ -272,7 +272,7 @@ def test_column_readers_agree_with_normalize_cell_by_cell(store, shop):
         assert mine["email"] == normalize.email(row["이메일"])
         assert mine["phone"] == normalize.phone(row["휴대폰"]), row["휴대폰"]
         assert mine["signed_up_at"] == normalize.instant(row["가입일"].strip() or None), row["가입일"]
-        assert mine["email_consent"] == normalize.flag(row["이메일수신"]), row["이메일수신"]
+        assert mine["email_consent"] == normalize.consent(row["이메일수신"]), row["이메일수신"]
 
     orders = "주문번호,주문상태,주문일,결제금액\n" + "".join(
         f'o{i},paid,2026-01-05,"{a}"\n' for i, a in enumerate(AMOUNTS))

@@ -1,9 +1,10 @@
 """The same person on four platforms looks the same in the store.
 
 The canonical member (김민지, Minji.Kim@Example.com, 010-1234-5678 in each platform's own format,
-signed up 2025-03-01 10:00 KST, e-mail consent yes, SMS consent no) is served by the Wix fake, the Cafe24
-sandbox and the Godomall fake in each platform's own shapes, synced through each real client into one real
-DuckDB file, and read back: the member rows are identical.
+signed up 2025-03-01 10:00 KST, e-mail consent yes, SMS consent no) is served by the Wix fake and the Cafe24
+sandbox in each platform's own shapes and synced through each real client, and comes from Godomall's admin
+member download (Godomall's Open API has no member API), all into one real DuckDB file, and read back: the
+member rows are identical.
 
 Naver Smartstore shares only the orderer's name and phone with a seller (no e-mail, sign-up date or
 marketing consent: see core/integrations/naver.py), so her Naver row must match on those two and leave the
@@ -12,18 +13,21 @@ rest empty and her consents unknown (NULL), never invent them.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from openpyxl import Workbook
 
 from core.integrations import make_client
 from core.sandbox.setup import connect_sandbox
 from core.shops import secrets
 from core.shops.registry import get_shop, save_shop
 from core.store import Store
+from core.sync import godomall_book
 from core.sync.engine import sync_shop
 from tests.conftest import KST
 from tests.support.fakes.cafe24 import start as start_sandbox
-from tests.support.fakes.godomall import PARTNER_KEY, USER_KEY, FakeGodomall
+from tests.support.fakes.godomall import PARTNER_KEY, USER_KEY
 from tests.support.fakes.naver import CLIENT_ID, CLIENT_SECRET, NaverFake
 from tests.support.fakes.wix import API_KEY, SITE_ID, WixFake
 
@@ -88,15 +92,19 @@ def test_the_canonical_member_is_the_same_row_on_every_platform(store: Store, fi
     finally:
         sandbox.stop()
 
-    # Godomall: XML, 'y'/'n' flags, a naive KST entryDt; its member 1 is her.
-    godomall = FakeGodomall(members=3, orders=0, products=0).start()
-    try:
-        save_shop(store, "godo", "godomall", "고도몰", settings={"base_url": godomall.base_url, "rate_limit": 0})
-        secrets.put("godo", partner_key=PARTNER_KEY, user_key=USER_KEY)
-        sync(store, "godo", ["members"])
-        rows["godomall"] = member_row(store, "godo", "member_key = '1'")
-    finally:
-        godomall.stop()
+    # Godomall: no member API, so her row comes from the admin's member download (Excel): 'y'/'n' flags, a
+    # naive KST sign-up time, her mobile number as Excel keeps a number (its leading 0 gone).
+    book = Workbook()
+    book.active.append(["번호", "회원번호", "아이디", "이름", "회원등급", "이메일", "휴대폰번호", "가입일",
+                        "메일수신여부", "SMS수신여부"])
+    book.active.append([1, 1, "minji", "김민지", "일반회원", "Minji.Kim@Example.com", 1012345678,
+                        dt.datetime(2025, 3, 1, 10, 0), "y", "n"])
+    download = io.BytesIO()
+    book.save(download)
+    godomall_book.connect(store, "godo", "고도몰", partner_key=PARTNER_KEY, user_key=USER_KEY)
+    result = godomall_book.start_import(store, "godo", download.getvalue(), file_name="회원리스트.xlsx")
+    assert result.status == "succeeded", result.error
+    rows["godomall"] = member_row(store, "godo", "member_key = '1'")
 
     assert rows == {platform: CANONICAL for platform in rows}
 

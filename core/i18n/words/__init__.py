@@ -45,6 +45,8 @@ MODULES: tuple[str, ...] = (
     "sender",
     "blocks",
     "guide",
+    "queue",
+    "consent",
     "webhooks",
 )
 

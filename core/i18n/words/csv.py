@@ -76,6 +76,10 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
         "{field} ‘{value}’은(는) 동의 값이 아닙니다 (Y/N, 예/아니오, true/false, 1/0)",
         "{field} '{value}' is not a consent value (Y/N, 예/아니오, true/false, 1/0)",
     ),
+    "csv.reason.bad_consent": (
+        "{field} ‘{value}’은(는) 동의 값이 아닙니다 (Y/N, 예/아니오, true/false, 1/0)",
+        "{field} '{value}' is not a consent value (Y/N, 예/아니오, true/false, 1/0)",
+    ),
     "csv.reason.bad_amount": ("{field} ‘{value}’은(는) 금액이 아닙니다", "{field} '{value}' is not an amount"),
     "csv.reason.bad_count": (
         "{field} ‘{value}’은(는) 0 이상의 정수가 아닙니다",
@@ -135,10 +139,10 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     # the page
     "csv.title": ("CSV 가져오기", "CSV import"),
     "csv.subtitle": (
-        "다른 곳에서 내려받은 회원·주문·주문 상품 CSV 파일을 CSV 쇼핑몰로 가져옵니다. "
+        "다른 곳에서 내려받은 회원·주문·주문 상품 CSV 파일이나 엑셀 파일(.xlsx, .xls)을 CSV 쇼핑몰로 가져옵니다. "
         "UTF-8과 CP949(엑셀 한글) 파일을 모두 읽습니다.",
-        "Import members, orders and order items exported from elsewhere into a CSV shop. "
-        "UTF-8 and CP949 (Korean Excel) files are both read.",
+        "Import members, orders and order items exported from elsewhere, as CSV or Excel (.xlsx, .xls) files, "
+        "into a CSV shop. UTF-8 and CP949 (Korean Excel) CSV files are both read.",
     ),
     "csv.format_help": (
         "열 이름, 날짜 형식, 동의 값은 docs/csv-format.md에 정리되어 있습니다.",
@@ -158,11 +162,15 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "csv.shop.create": ("만들기", "Create"),
     "csv.shop.created": ("CSV 쇼핑몰 ‘{name}’을(를) 만들었습니다.", "Created the CSV shop '{name}'."),
     "csv.kind": ("가져올 내용", "What the file holds"),
-    "csv.upload": ("CSV 파일", "CSV file"),
+    "csv.upload": ("CSV 또는 엑셀 파일", "CSV or Excel file"),
     "csv.upload_help": (
-        "첫 줄이 열 이름(헤더)인 CSV 파일. 쉼표 또는 탭으로 구분.",
-        "A CSV file whose first line holds the column names. Comma or tab separated.",
+        "첫 줄이 열 이름(헤더)인 CSV 파일(쉼표 또는 탭으로 구분)이나, 쇼핑몰 관리자에서 내려받은 엑셀 파일"
+        "(.xlsx, .xls)이에요. 엑셀은 첫 번째 시트를 읽고, 오류는 엑셀의 행 번호로 알려 드려요.",
+        "A CSV file whose first line holds the column names (comma or tab separated), or an Excel file "
+        "(.xlsx, .xls) downloaded from the shop's admin. Excel files are read from their first sheet, and errors "
+        "name the row numbers Excel shows.",
     ),
+    "csv.encoding.excel": ("엑셀", "Excel"),
     "csv.file_info": ("‘{name}’ · 인코딩 {encoding} · {rows}행", "'{name}' · encoding {encoding} · {rows} rows"),
     "csv.encoding.utf-8": ("UTF-8", "UTF-8"),
     "csv.encoding.utf-8-sig": ("UTF-8 (BOM)", "UTF-8 (BOM)"),

@@ -44,8 +44,35 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     ),
     "godomall.imports_left": ("오늘 남은 불러오기: {left}/{limit}회", "Imports left today: {left}/{limit}"),
     "godomall.last_updated": ("마지막 업데이트: {when}", "Last updated: {when}"),
+    "godomall.no_member_number": (
+        "회원 파일에 ‘회원번호’ 열이 없어요. 주문이 회원을 회원번호로 가리키기 때문에 꼭 필요해요. 고도몰 관리자의 "
+        "엑셀 다운로드 양식에 회원번호를 넣어 다시 내려받아 주세요. (파일의 열: {columns})",
+        "The member file has no ‘회원번호’ (member number) column, which orders use to name their member. Add the "
+        "member number to the Excel download form in Godomall's admin and download the file again. "
+        "(The file's columns: {columns})",
+    ),
+    "godomall.file_rejected": (
+        "회원 파일에 잘못된 행이 {bad}개 있어서 주소록을 바꾸지 않았어요. 파일을 고쳐서 다시 올려 주세요. "
+        "(오늘 불러오기 횟수는 그대로예요.)",
+        "The member file has {bad} bad row(s), so the address book was left as it was. Fix the file and upload "
+        "it again. (This did not use up one of today's imports.)",
+    ),
+    "godomall.member_file": ("고도몰 회원 파일 (엑셀 또는 CSV)", "Godomall member file (Excel or CSV)"),
+    "godomall.member_file_help": (
+        "고도몰 관리자에서 회원 > 회원 리스트로 가서 ‘엑셀 다운로드’를 누르면 회원 파일을 받을 수 있어요. "
+        "다운로드 양식에는 회원번호, 아이디, 이름, 이메일, 휴대폰번호, 회원등급, 가입일, 메일수신여부, SMS수신여부를 "
+        "넣어 주세요. 고도몰 오픈 API에는 회원 조회가 없어서, 주소록은 이 파일로 채워요.",
+        "In Godomall's admin, go to 회원 (Members) > 회원 리스트 (Member list) and press ‘엑셀 다운로드’ (Excel "
+        "download) to get the member file. Put the member number, ID, name, e-mail, mobile number, member grade, "
+        "sign-up date, e-mail consent and SMS consent in the download form. Godomall's Open API has no member "
+        "lookup, so the address book is filled from this file.",
+    ),
+    "godomall.member_file_needed": (
+        "먼저 고도몰 관리자에서 내려받은 회원 파일을 올려 주세요.",
+        "First upload the member file downloaded from Godomall's admin.",
+    ),
     "godomall.connection_ok": (
-        "고도몰에 연결되었습니다: 상품 {products}개, 회원 {members}명",
-        "Connected to Godomall: {products} products, {members} members",
+        "고도몰에 연결되었어요: 상품 {products}개, 분류 {categories}개",
+        "Connected to Godomall: {products} products, {categories} categories",
     ),
 }

@@ -1,10 +1,13 @@
 """A fake Godomall 5 Open API on loopback, speaking the shapes `core.integrations.godomall` documents.
 
 Real HTTP (ThreadingHTTPServer, keep-alive) on 127.0.0.1 port 0. Every call is a form POST (GET works
-too) to /godomall5/{member/Member_Search, order/Order_Search, goods/Goods_Search, goods/Category_Search}.php
+too) to /godomall5/{order/Order_Search, goods/Goods_Search, goods/Category_Search}.php (the documented APIs;
+member/Member_Search.php, which no documentation shows, answers as an unknown API does)
 with `partner_key` and `key`; answers are the openhub XML envelope `<data><header><code>000</code>
 <msg>…</msg><total>…</total>…</header><return>…</return></data>`, with the documented RETURN codes
-(999 user key, 998 partner key, 997 expired key, 201 an order window over 30 days, 202 no period), and a
+(999 user key, 998 partner key, 997 expired key, 201 an order window over 30 days, 202 no period). Order
+pages carry no `lastOrder` in their header even with `size` sent, as live answers do (`last_order_header`
+adds it, as the spec describes it), and a
 token bucket of `rate_limit` calls a second that answers 429 + Retry-After when empty and sets
 `ratelimit-available-level: EXHAUSTED` on the answer that empties it.
 
@@ -118,7 +121,9 @@ class Fault:
 class FakeGodomall:
     def __init__(self, members: int = 50, orders: int = 40, products: int = 25, *,
                  partner_key: str = PARTNER_KEY, user_key: str = USER_KEY, rate_limit: float | None = None,
-                 burst: float | None = None, max_size: int = 500, slow_seconds: float = 2.0) -> None:
+                 burst: float | None = None, max_size: int = 500, slow_seconds: float = 2.0,
+                 last_order_header: bool = False) -> None:
+        self.last_order_header = last_order_header
         self.partner_key, self.user_key = partner_key, user_key
         self.base_members = members
         self.member_overrides: dict[int, dict[str, str]] = {}
@@ -341,15 +346,6 @@ class FakeGodomall:
     def _route(self, path: str, p: dict[str, str]) -> bytes:
         size = min(self.max_size, max(1, int(p.get("size") or 10)))
         page = max(1, int(p.get("page") or 1))
-        if path.endswith("/member/Member_Search.php"):
-            keys = self.member_keys()
-            if p.get("startDate"):
-                lo, hi = p["startDate"], p.get("endDate") or "9999-12-31"
-                keys = [k for k in keys if lo <= self.member(k)["modDt"][:10] <= hi]
-            chunk = keys[(page - 1) * size: page * size]
-            body = "".join(render("member_data", i + 1, self.member(k)) if k in self.member_overrides
-                           or k == 1 else generated_member_xml(k - 1, i + 1) for i, k in enumerate(chunk))
-            return envelope("000", "성공", body, total=len(keys), max_page=-(-len(keys) // size), now_page=page)
         if path.endswith("/order/Order_Search.php"):
             return self._orders(p)
         if path.endswith("/goods/Goods_Search.php"):
@@ -385,6 +381,8 @@ class FakeGodomall:
             found = [o for o in found if int(o["orderNo"]) < int(p["lastOrder"])]
         chunk = found[:size]
         body = "".join(render("order_data", i + 1, o) for i, o in enumerate(chunk))
+        if not self.last_order_header:
+            return envelope("000", "성공", body)
         return envelope("000", "성공", body, lastOrder="true" if len(found) > size else "false")
 
 
