@@ -2,9 +2,15 @@
 import. Widgets and layout only: reading, checking and writing are core.csv_import's, reached through
 core.console.csv_import.
 
-The uploaded file, read once, is kept in session_state[FILE] (a CsvFile); the check of
-that file under the chosen mapping is kept beside it until the file, the kind, the mapping, the shop,
-the language or the store (an import) changes.
+The uploaded file is copied in blocks to a file beside the store and kept in session_state[FILE] (an Upload:
+the file on disk, its headers and first rows), so the check and the import read it batch by batch and the page
+holds no copy of it in memory; the file is removed when the upload is removed or replaced. Streamlit itself
+keeps the uploaded bytes in memory while the upload is in the widget and refuses a file beyond
+server.maxUploadSize (200 MB unless configured: https://docs.streamlit.io/develop/api-reference/widgets/st.file_uploader);
+an upload written straight to disk is an open request (https://github.com/streamlit/streamlit/issues/10828).
+
+The check of that file under the chosen mapping is kept beside it until the file, the kind, the mapping, the
+shop, the language or the store (an import) changes.
 """
 from __future__ import annotations
 
@@ -16,8 +22,9 @@ from core.console import csv_import as ci
 from core.i18n import t
 
 db = ci.store_path()
-FILE = "csv.file"              # the file being imported: a CsvFile
+FILE = "csv.file"              # the file being imported: an Upload
 FROM_UPLOAD = "csv.from_upload"  # FILE came from the upload widget (so removing the upload removes it)
+UPLOADED = "csv.uploaded"      # which upload FILE was copied from (its id, name and size)
 CHECKED = "csv.checked"        # (what it was checked under, the Checked)
 RESULT = "csv.result"          # the last ImportResult, shown once
 GENERATION = "csv.generation"  # bumped by each import: a check made before it may be stale
@@ -65,30 +72,33 @@ def shop_picker() -> str | None:
     return st.session_state.get("csv.shop") if shops else None
 
 
-def file_picker() -> ci.CsvFile | None:
+def file_picker() -> ci.Upload | None:
     upload = st.file_uploader(t("csv.upload"), type=["csv", "txt", "tsv", "xlsx", "xls"], help=t("csv.upload_help"),
                               key="csv.upload")
     current = st.session_state.get(FILE)
     if upload is None:
         if st.session_state.get(FROM_UPLOAD):
-            st.session_state.pop(FILE, None)
+            ci.discard(st.session_state.pop(FILE, None))
             st.session_state[FROM_UPLOAD] = False
+            st.session_state.pop(UPLOADED, None)
             return None
         return current
-    data = upload.getvalue()
-    if current is None or current.name != upload.name or current.size != len(data):
+    uploaded = (upload.file_id, upload.name, upload.size)
+    if current is None or st.session_state.get(UPLOADED) != uploaded:
+        ci.discard(st.session_state.pop(FILE, None))
+        st.session_state.pop(UPLOADED, None)
         try:
-            current = ci.read_csv(data, upload.name)
+            with st.spinner():
+                current = ci.keep_upload(upload, upload.name, db)
         except ci.CsvError as exc:
-            st.session_state.pop(FILE, None)
             st.error(errors.describe(exc), icon=":material/error:")
             return None
-        st.session_state[FILE], st.session_state[FROM_UPLOAD] = current, True
+        st.session_state[FILE], st.session_state[FROM_UPLOAD], st.session_state[UPLOADED] = current, True, uploaded
         st.session_state.pop(RESULT, None)  # the last import's result belongs to the last file
     return current
 
 
-def mapping_editor(kind: str, csv_file: ci.CsvFile) -> dict[str, str | None]:
+def mapping_editor(kind: str, csv_file: ci.Upload) -> dict[str, str | None]:
     """One selectbox per field, preset from the file's headers; the chosen mapping."""
     st.caption(t("csv.mapping.help"))
     suggested = ci.suggest_mapping(kind, csv_file.headers)
@@ -111,27 +121,28 @@ def mapping_editor(kind: str, csv_file: ci.CsvFile) -> dict[str, str | None]:
     return mapping
 
 
-def checked_file(shop_id: str, kind: str, csv_file: ci.CsvFile, mapping: dict[str, str | None]) -> ci.Checked:
+def checked_file(shop_id: str, kind: str, upload: ci.Upload, mapping: dict[str, str | None]) -> ci.Checked:
     """The file checked under this mapping, reused across reruns until something it depends on changes."""
-    under = (csv_file.digest, shop_id, kind, tuple(sorted((f, h or "") for f, h in mapping.items())),
+    under = (upload.digest, str(upload.path), shop_id, kind, tuple(sorted((f, h or "") for f, h in mapping.items())),
              i18n.language(), st.session_state.get(GENERATION, 0))
     memo = st.session_state.get(CHECKED)
     if memo is None or memo[0] != under:
         with st.spinner():
-            memo = (under, ci.check_for_shop(db, shop_id, kind, csv_file, mapping))
+            memo = (under, ci.check_file(db, shop_id, kind, upload, mapping))
         st.session_state[CHECKED] = memo
     return memo[1]
 
 
-def check_section(kind: str, csv_file: ci.CsvFile, checked: ci.Checked, mapping: dict[str, str | None]) -> None:
+def check_section(kind: str, upload: ci.Upload, checked: ci.Checked, mapping: dict[str, str | None]) -> None:
     cols = st.columns(3)
     cols[0].metric(t("csv.col.rows"), i18n.count(checked.rows))
-    cols[1].metric(t("csv.col.good"), i18n.count(checked.good.height))
+    cols[1].metric(t("csv.col.good"), i18n.count(checked.good_rows))
     cols[2].metric(t("csv.col.bad"), i18n.count(len(checked.bad)))
     if checked.blank:
         st.caption(t("csv.preview.blank", n=checked.blank))
     st.markdown(t("csv.preview.first_rows", n=PREVIEW_ROWS))
-    st.dataframe(ci.first_rows(kind, csv_file, mapping, PREVIEW_ROWS), hide_index=True, placeholder="", width="stretch")
+    st.dataframe(ci.first_rows(kind, upload.first, mapping, PREVIEW_ROWS), hide_index=True, placeholder="",
+                 width="stretch")
     st.markdown(f"**{t('csv.bad.title')}**")
     if not checked.bad:
         st.success(t("csv.bad.none"), icon=":material/check_circle:")
@@ -142,14 +153,14 @@ def check_section(kind: str, csv_file: ci.CsvFile, checked: ci.Checked, mapping:
         st.caption(t("csv.bad.more", shown=MAX_BAD_SHOWN, n=len(checked.bad)))
 
 
-def import_section(shop_id: str, csv_file: ci.CsvFile, checked: ci.Checked) -> None:
+def import_section(shop_id: str, kind: str, upload: ci.Upload, checked: ci.Checked,
+                   mapping: dict[str, str | None]) -> None:
     mode = st.radio(t("csv.mode"), ["good_rows", "all_or_nothing"], key="csv.mode",
                     format_func=lambda m: t(f"csv.mode.{m}"))
     if st.button(t("csv.import"), type="primary", icon=":material/upload:", disabled=checked.rows == 0):
         try:
             with st.spinner():
-                result = ci.import_checked(db, shop_id, checked, all_or_nothing=mode == "all_or_nothing",
-                                           file_name=csv_file.name)
+                result = ci.import_file(db, shop_id, kind, upload, mapping, all_or_nothing=mode == "all_or_nothing")
         except ci.StoreUnusable as exc:  # busy past the wait: nothing was written, the file is still here
             st.error(t("csv.result.failed", error=errors.describe(exc)), icon=":material/error:")
             return
@@ -192,30 +203,37 @@ def history(shop_id: str) -> None:
 st.title(t("csv.title"))
 st.caption(t("csv.subtitle") + " " + t("csv.format_help"))
 
+# The keyed radios too would keep showing no choice or the last language's words after a change of language.
+common.relabel(st.session_state, "csv.choices", ["csv.kind", "csv.mode"])
 st.subheader(t("csv.step.shop"))
 shop_id = shop_picker()
 if shop_id:
     kind = st.radio(t("csv.kind"), list(ci.KINDS), key="csv.kind", horizontal=True,
                     format_func=lambda k: t(f"csv.kind.{k}"))
     st.subheader(t("csv.step.file"))
-    csv_file = file_picker()
-    if csv_file is None:
+    upload = file_picker()
+    if upload is None:
         st.caption(t("csv.no_file"))
     else:
-        st.caption(t("csv.file_info", name=csv_file.name, encoding=t(f"csv.encoding.{csv_file.encoding}"),
-                     rows=i18n.count(csv_file.rows)))
+        file_info = st.empty()  # the rows are counted by the check, below
         st.subheader(t("csv.step.mapping"))
-        mapping = mapping_editor(kind, csv_file)
+        mapping = mapping_editor(kind, upload)
         st.subheader(t("csv.step.check"))
         try:
-            checked = checked_file(shop_id, kind, csv_file, mapping)
+            checked = checked_file(shop_id, kind, upload, mapping)
         except ci.MappingError as exc:
+            file_info.caption(t("csv.file_info_unchecked", name=upload.name,
+                                encoding=t(f"csv.encoding.{upload.encoding}")))
             st.error(errors.describe(exc), icon=":material/link_off:")
         except ci.StoreUnusable as exc:
+            file_info.caption(t("csv.file_info_unchecked", name=upload.name,
+                                encoding=t(f"csv.encoding.{upload.encoding}")))
             st.error(t("csv.result.failed", error=errors.describe(exc)), icon=":material/error:")
         else:
-            check_section(kind, csv_file, checked, mapping)
+            file_info.caption(t("csv.file_info", name=upload.name, encoding=t(f"csv.encoding.{upload.encoding}"),
+                                rows=i18n.count(checked.rows + checked.blank)))
+            check_section(kind, upload, checked, mapping)
             st.subheader(t("csv.step.import"))
-            import_section(shop_id, csv_file, checked)
+            import_section(shop_id, kind, upload, checked, mapping)
     with st.expander(t("csv.history")):
         history(shop_id)

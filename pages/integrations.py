@@ -274,6 +274,10 @@ def shop_card(shop: dict, now: dt.datetime, job: dict | None) -> None:
         if shop["platform"] == "cafe24" and not connections.is_sandbox(shop):
             with st.expander(t("integrations.authorize_step"), expanded=not connections.is_authorized(shop_id)):
                 authorize_box(shop)
+        if shop["platform"] == "cafe24":
+            with st.expander(t("webhooks.address_title")):
+                st.caption(t("webhooks.address_help"))
+                st.code(connections.webhook_address(connections.store(db), shop_id), language=None)
         if not csv:
             interval_setting(shop)
         with st.expander(t("integrations.history")):

@@ -4,6 +4,12 @@ core.csv_import raises errors and reports bad rows as keys and parameters; this 
 (core.i18n) in the run's language, reads the clock for an import (the console is an edge), and gives the
 page the same names core.csv_import has, so the page reads like the domain it drives.
 
+The page reads a file as core.csv_import.import_file does, batch by batch, so an upload of any size costs the
+memory of a batch: the upload is copied in blocks to a file under the store's folder (`keep_upload`: an
+Upload, with the headers and first rows of its first batch for the mapping and the preview), checked without
+writing (`check_file`: the counts and every bad row with its line), then imported (`import_file`); `discard`
+removes the file when the page is done with it.
+
 Errors reach the page as `Refused` (a ValueError whose text is the words): `CsvError` for a file that cannot
 be read, `MappingError` for a mapping that cannot be used, `NotCsvShop` for a shop of another platform, each
 keeping the domain error it words as `.error`.
@@ -11,7 +17,12 @@ keeping the domain error it words as `.error`.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import polars as pl
 
@@ -30,7 +41,8 @@ __all__ = ["KINDS", "LINE", "Checked", "CsvError", "CsvFile", "Field", "ImportRe
            "NotCsvShop", "Refused", "WordedBadRow", "check", "check_for_shop", "create_csv_shop", "csv_shops",
            "explain", "field_label", "fields", "first_rows", "import_checked", "import_csv", "read_csv",
            "reason_words", "result_words", "run_words",
-           "suggest_mapping", "store_path", "SyncRun", "history", "StoreUnusable", "ShopRefused"]
+           "suggest_mapping", "store_path", "SyncRun", "history", "StoreUnusable", "ShopRefused",
+           "Upload", "check_file", "discard", "import_file", "keep_upload", "upload_folder"]
 
 # The store held past its wait: nothing was written, the file is still there to import again.
 StoreUnusable = StoreError
@@ -148,7 +160,13 @@ class Checked:
 
     @property
     def good(self) -> pl.DataFrame:
+        """The good rows (none for a file checked batch by batch: they stay in the file until imported)."""
         return self.checked.good
+
+    @property
+    def good_rows(self) -> int:
+        """How many rows are good: every row with anything in it is good or bad."""
+        return self.checked.rows - len(self.checked.bad)
 
 
 def _worded(checked: domain.Checked, lang: str | None) -> Checked:
@@ -269,3 +287,112 @@ def result_words(result: ImportResult, lang: str | None = None) -> str:
     if result.record is not None:
         return explain(result.record, lang)
     return result.error or ""
+
+
+# ---- a file read batch by batch ---------------------------------------------------------------------
+
+KEPT_ROWS = 1000             # rows of the first batch an Upload keeps for the preview (blank ones among them)
+UPLOADS = "uploads"          # the folder beside the store that holds the files being imported
+STALE_SECONDS = 24 * 3600    # a file left behind by a page that was closed before it was done with it
+_COPY_BYTES = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Upload:
+    """A file being imported, kept on disk: its name, its encoding, its headers, its first rows (a CsvFile of
+    at most KEPT_ROWS rows of the first batch: what the mapping and the preview read), and the batch source
+    the check and the import read it through."""
+
+    path: Path
+    name: str
+    encoding: str
+    size: int
+    digest: str
+    first: CsvFile
+    source: domain.BatchSource
+
+    @property
+    def headers(self) -> list[str]:
+        return self.first.headers
+
+
+def upload_folder(store: str) -> Path:
+    """Where files being imported into `store` (a store file's path) are kept: beside it, so they are on the
+    same disk as the store and the operator's data stays in one place."""
+    return Path(store).parent / UPLOADS
+
+
+def keep_upload(stream: BinaryIO, name: str, store: str, *, now: float | None = None) -> Upload:
+    """`stream` copied in blocks to a new file under upload_folder(store), opened as a batch source. A file
+    that cannot be read is removed and refused as a CsvError. Files older than STALE_SECONDS there (left by a
+    page closed mid-way) are removed first."""
+    folder = upload_folder(store)
+    folder.mkdir(parents=True, exist_ok=True)
+    _sweep(folder, time.time() if now is None else now)
+    handle, raw = tempfile.mkstemp(prefix="upload-", suffix=Path(name).suffix.lower()[:8], dir=folder)
+    path = Path(raw)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            shutil.copyfileobj(stream, out, _COPY_BYTES)
+        return _opened(path, name)
+    except domain.CsvError as exc:
+        path.unlink(missing_ok=True)
+        raise _refused(exc) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _opened(path: Path, name: str) -> Upload:
+    source = domain.open_source(path, name)
+    first = next(iter(source.batches()), None)
+    if isinstance(source, domain.CsvBatches):
+        encoding, delimiter, size, digest = source.encoding, source.delimiter, source.size, source.digest
+    elif isinstance(source, domain.ExcelBatches):
+        encoding, delimiter, size, digest = "excel", "", source.size, source.digest
+    else:
+        raise TypeError(f"not a batch source of a file: {type(source).__name__}")
+    if first is None:  # a header and no rows
+        frame = pl.DataFrame({**{h: pl.Series(h, [], dtype=pl.Utf8) for h in source.headers},
+                              LINE: pl.Series(LINE, [], dtype=pl.Int64)})
+        first = CsvFile(name, encoding, delimiter, source.headers, frame, {}, size, digest)
+    else:
+        first = dataclasses.replace(first, name=name, frame=first.frame.head(KEPT_ROWS), size=size, digest=digest)
+    return Upload(path, name, encoding, size, digest, first, source)
+
+
+def _sweep(folder: Path, now: float) -> None:
+    for old in folder.glob("upload-*"):
+        try:
+            if now - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+        except OSError:
+            pass  # another page's file went meanwhile, or cannot be removed now: the next sweep tries again
+
+
+def discard(upload: Upload | None) -> None:
+    """Remove an upload's file (the page is done with it)."""
+    if upload is not None:
+        upload.path.unlink(missing_ok=True)
+
+
+def check_file(store: StoreLike, shop_id: str, kind: str, upload: Upload, mapping: dict[str, str | None],
+               lang: str | None = None) -> Checked:
+    """The upload checked batch by batch, nothing written: the counts and the bad rows in words."""
+    try:
+        return _worded(domain.check_file(open_store(store), shop_id, kind, upload.source, mapping), lang)
+    except CoreError as exc:
+        raise _refused(exc) from exc
+
+
+def import_file(store: StoreLike, shop_id: str, kind: str, upload: Upload, mapping: dict[str, str | None], *,
+                all_or_nothing: bool = False, lang: str | None = None) -> ImportResult:
+    """Import the upload now, batch by batch (checked again as it goes); its sync run keeps why rows were not
+    imported in this run's words."""
+    try:
+        _, result = domain.import_file(open_store(store), shop_id, kind, upload.source, mapping, now=clock.now(),
+                                       all_or_nothing=all_or_nothing, file_name=upload.name,
+                                       words=lambda record: explain(record, lang))
+    except CoreError as exc:
+        raise _refused(exc) from exc
+    return _result(result)

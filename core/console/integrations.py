@@ -294,6 +294,12 @@ def credentials_shown(shop: Mapping[str, Any]) -> list[tuple[str, str]]:
     return shown
 
 
+def webhook_address(store: Store, shop_id: str) -> str:
+    """The Cafe24 shop's webhook address to paste into the developer center (core.public.webhooks)."""
+    from core.public import webhooks
+    return webhooks.address(store, shop_id)
+
+
 def shop_state(shop: Mapping[str, Any]) -> str:
     """One word for a card's status badge: csv, paused, needs_authorization, syncing, failing, never or ok."""
     if shop["platform"] == "csv":

@@ -5,7 +5,8 @@ fields) → check / check_for_shop (good rows in normal form, bad rows with line
 import_checked (one unit of work, recorded as a sync run). import_csv does all four.
 
 import_file does the same batch by batch in bounded memory (open_csv -> batches -> staged on disk ->
-swapped into the store), for files of any size; an Excel workbook (.xlsx, .xls) is another batch source
+swapped into the store), for files of any size, and check_file makes its checks without writing (open_source
+opens a CSV or Excel file as a batch source); an Excel workbook (.xlsx, .xls) is another batch source
 (core/csv_import/excel.py), read through the same mapping and checks with Excel's row numbers as lines.
 """
 from core.csv_import.batches import BATCH_BYTES, BatchSource, CsvBatches, open_csv
@@ -17,6 +18,7 @@ from core.csv_import.importer import (
     NotCsvShop,
     Words,
     bad_rows_record,
+    check_file,
     check_for_shop,
     create_csv_shop,
     csv_shop,
@@ -24,6 +26,7 @@ from core.csv_import.importer import (
     import_checked,
     import_csv,
     import_file,
+    open_source,
     technical,
 )
 from core.csv_import.reading import LINE, CsvError, CsvFile, read_csv
@@ -34,4 +37,5 @@ __all__ = ["FIELDS", "KINDS", "LINE", "PLATFORM", "BadRow", "Checked", "CsvError
            "check_for_shop", "create_csv_shop", "csv_shop", "csv_shops", "fields", "first_rows", "import_checked",
            "import_csv", "read_csv",
            "ExcelBatches", "open_excel", "read_excel", "read_file",
-           "BATCH_BYTES", "BatchSource", "CsvBatches", "import_file", "open_csv", "suggest_mapping", "technical"]
+           "BATCH_BYTES", "BatchSource", "CsvBatches", "check_file", "import_file", "open_csv", "open_source",
+           "suggest_mapping", "technical"]

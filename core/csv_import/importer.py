@@ -314,6 +314,27 @@ def import_csv(store: Store, shop_id: str, kind: str, data: bytes | CsvFile,
                                    file_name=file_name or csv_file.name, words=words)
 
 
+def open_source(data: bytes | Path | str, file_name: str = "") -> BatchSource:
+    """A CSV or Excel file (its bytes or a path) as a batch source: Excel by its first bytes or its name. A file
+    that cannot be read is a CsvError, raised before any row is read."""
+    return open_excel(data, file_name) if is_excel(data, file_name) else open_csv(data, file_name)
+
+
+def check_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes | Path,
+               mapping: dict[str, str | None] | None = None, *, file_name: str = "") -> Checked:
+    """import_file's checks without its writes: the file read and checked batch by batch in the shop's time
+    zone (against its stored orders for an order-items file), the counts and every bad row with its exact line,
+    the store untouched. Lets the operator see the bad rows and then choose how to import (import_file checks
+    again: the store may have changed in between). The returned Checked's `good` holds no rows."""
+    shop = csv_shop(store, shop_id)
+    source = data if not isinstance(data, bytes | bytearray | Path | str) else open_source(data, file_name)
+    mapping = mapping if mapping is not None else suggest_mapping(kind, source.headers)
+    with staging_directory() as directory:  # the good rows are staged as import_file stages them, then dropped
+        staged, columns = stage(source, kind, mapping, Path(directory), tz=shop.timezone,
+                                orders_for=lambda keys: stored_orders(store, shop_id, keys))
+        return staged.checked(columns)
+
+
 def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes | Path,
                 mapping: dict[str, str | None] | None = None, *, now: dt.datetime, all_or_nothing: bool = False,
                 file_name: str = "", words: Words = technical) -> tuple[Checked, ImportResult]:
@@ -326,13 +347,7 @@ def import_file(store: Store, shop_id: str, kind: str, data: BatchSource | bytes
     committed stay, and the failed run counts their rows). The returned Checked has the counts and bad rows; its
     `good` holds no rows (they went to the store)."""
     shop = csv_shop(store, shop_id)
-    source: BatchSource
-    if not isinstance(data, bytes | bytearray | Path | str):
-        source = data
-    elif is_excel(data, file_name):
-        source = open_excel(data, file_name)
-    else:
-        source = open_csv(data, file_name)
+    source = data if not isinstance(data, bytes | bytearray | Path | str) else open_source(data, file_name)
     mapping = mapping if mapping is not None else suggest_mapping(kind, source.headers)
     file_name = file_name or source.name
     positional = kind == "order_items" and not mapping.get("item_key")

@@ -29,8 +29,13 @@ Sources (checked against the Cafe24 developer documentation):
   `products` (limit 100, offset 5000, `since_product_no`, `updated_start_date`/`updated_end_date`),
   `categories` (limit 100, offset 8000). Per-item `order_status` codes (N00 입금전 … N40 배송완료,
   N50 구매확정, C.. 취소, R.. 반품, E.. 교환) are mapped to `base.ORDER_STATUSES` below.
-- Carts: read here only from a sandbox; the sandbox serves one at `/api/v2/admin/sandbox/carts`,
-  read only when the shop's settings point at a sandbox (`base_url`).
+- Carts: Admin API "Personal > Carts" (developers.cafe24.com/docs/ko/api/admin/#retrieve-a-shopping-cart):
+  `GET /api/v2/admin/carts` with the required `member_id` (several ids comma-separated; the "GET API usage
+  guide" allows at most 100 comma-separated values), `limit` 1-100 (default 10), `offset` <= 10000, scope
+  `mall.read_personal`; each row one line of a member's cart: `basket_product_no`, `member_id`,
+  `created_date` (담은일자), `product_no`, `variant_code`, `quantity`, `product_price`, `option_price`,
+  `additional_option_values`, `category_no`. There is no listing of every cart, so the client asks about
+  members (see "carts" below). The mall's cart page is `/order/basket.html` on its storefront.
 
 Incremental sync, surviving the offset maximums at any size:
 - members: keyset on the sign-up time (`created_start_date` = the last one seen, skipping the ids
@@ -43,7 +48,12 @@ Incremental sync, surviving the offset maximums at any size:
   moved while it was read is read again. The horizon is the platform's own clock (the HTTP `Date`
   of a first call, less a second), so a skewed local clock never skips a record.
 - products: `since_product_no` on the first sync, then windows on the update time; categories: the
-  whole tree (it is small) only when its digest changed; carts: windows on the update time.
+  whole tree (it is small) only when its digest changed.
+- carts: within a call budget per sync (`cart_calls_per_sync`, default CART_CALLS), first the members active
+  since the last sync (signed up or ordered in this sync's pages, or named by a webhook), then the others in
+  rotation from the checkpoint (`after`: the last member asked), 100 ids a call; a member's lines make one
+  cart, keyed by member and the time its oldest line was put in (a cart emptied by an order and filled
+  again is a new cart), its last activity the newest line's time.
 
 Bad pages: a record that is not an object (a `null` in the list) or a field of the wrong type fails its
 page with a BadResponse naming the record and the field; a numeric `member_id` (Cafe24's member ids are
@@ -59,6 +69,8 @@ the token again.
 """
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
 import email.utils
 import hashlib
@@ -114,7 +126,7 @@ REAL_CALLS_PER_S = 9.0           # under the 10 calls/s Cafe24 may call abusive
 TOKEN_MARGIN = dt.timedelta(minutes=5)
 WINDOW_MONTHS = 3                # "3 months" a call, in calendar months
 MEMBER_FIELDS = "member_id,created_date,email,name,cellphone,phone,group_no,sms,news_mail"
-SCOPES = "mall.read_privacy,mall.read_order,mall.read_product,mall.read_category,mall.read_store"
+SCOPES = "mall.read_privacy,mall.read_order,mall.read_product,mall.read_category,mall.read_store,mall.read_personal"
 MAX_REREADS = 2
 
 ORDER_DATE_TYPES = ("order_date", "pay_date", "shipbegin_date", "shipend_date", "cancel_date",
@@ -219,7 +231,11 @@ class Cafe24Client:
         self.api_version = str(settings.get("api_version") or API_VERSION)
         self.history = dt.timedelta(days=int(settings.get("history_days", 730)))
         self.sleep = sleep
-        self.entities = ("categories", "products", "members", "orders") + (("carts",) if self.sandbox else ())
+        self.entities = ("categories", "products", "members", "orders", "carts")
+        self.cart_plan: CartPlan | None = None  # set by the sync job from the store (core.sync.jobs)
+        self.active_members: dict[str, None] = {}  # members seen signing up or ordering in this sync's pages
+        self.seen_emails: dict[str, str] = {}      # the e-mails of members in this sync's pages
+        self.seen_products: dict[str, tuple[str | None, str | None]] = {}  # names and images, likewise
         # A real mall gets a per-second cap as well as the bucket; a sandbox (or proxy) only the bucket.
         rate = settings.get("calls_per_second", None if self.sandbox else REAL_CALLS_PER_S)
         limiter = RateLimiter(float(rate), burst=int(rate)) if rate else None
@@ -443,23 +459,32 @@ class Cafe24Client:
             return ConnectionOk("connect.cafe24_ok_unnamed")
         return ConnectionOk("connect.cafe24_ok", {"name": str(name)})
 
+    def _carts(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
+        return _cart_pages(self, cursor)
+
+    def _noting_members(self, pages: Iterator[Page]) -> Iterator[Page]:
+        """Pass pages on, noting the members who signed up or ordered in them (they are asked about first), and
+        the e-mails and product names the cart lines need."""
+        for page in pages:
+            _noting_members_of(page, self.active_members, self.seen_emails, self.seen_products)
+            yield page
+
     def _limit(self, documented: int) -> int:
         return max(1, min(documented, int(self.page_size or documented)))
 
     # ------------------------------------------------------------------ pages
     def pages(self, entity: str, cursor: dict[str, Any] | None) -> Iterator[Page]:
         if entity == "members":
-            return self._members(cursor)
+            return self._noting_members(self._members(cursor))
         if entity == "orders":
-            return self._windowed(cursor, "/api/v2/admin/orders", "orders", ORDER_DATE_TYPES,
-                                  1000, 15000, {"embed": "items,buyer"}, self._order_rows)
+            return self._noting_members(self._windowed(cursor, "/api/v2/admin/orders", "orders", ORDER_DATE_TYPES,
+                                                       1000, 15000, {"embed": "items,buyer"}, self._order_rows))
         if entity == "products":
-            return self._products(cursor)
+            return self._noting_members(self._products(cursor))
         if entity == "categories":
             return self._categories(cursor)
-        if entity == "carts" and self.sandbox:
-            return self._windowed(cursor, "/api/v2/admin/sandbox/carts", "carts", (None,), 1000, 15000, {},
-                                  self._cart_rows)
+        if entity == "carts":
+            return self._carts(cursor)
         raise ValueError(f"Cafe24 has no entity '{entity}'")
 
     def _members(self, cursor: dict[str, Any] | None) -> Iterator[Page]:
@@ -649,37 +674,6 @@ class Cafe24Client:
             })
         return {"orders": orders, "order_items": items}
 
-    def _cart_rows(self, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        carts, items = [], []
-        for n, row in enumerate(rows, 1):
-            key = norm.require(row, "cart_no", what=f"sandbox cart record #{n} of the page")
-            what = f"sandbox cart {key}"
-            status = norm.require(row, "status", what=what)
-            if status not in ("open", "ordered", "recovered"):
-                raise BadResponse("sync.unknown_status", platform="cafe24", what=what, value=str(status),
-                                  detail=f"{what} has status '{status}', which the console does not know")
-            for k, line in enumerate(row.get("items") or [], 1):
-                items.append({
-                    "cart_key": str(key), "line_no": int(line.get("basket_product_no") or k),
-                    "product_key": norm.text(line.get("product_no")), "name": norm.text(line.get("product_name")),
-                    "image_url": norm.text(line.get("product_image")),
-                    "option_text": norm.text(line.get("option_value")),
-                    "quantity": norm.integer(line.get("quantity"), what=f"line {k} of {what} quantity", default=1),
-                    "unit_price": norm.amount(line.get("product_price"), what=f"line {k} of {what} product_price"),
-                })
-            carts.append({
-                "cart_key": str(key), "member_key": norm.text(row.get("member_id")),
-                "email": norm.email(row.get("email")), "status": status,
-                "total_amount": norm.amount(row.get("total_amount"), what=f"{what} total_amount"),
-                "currency": norm.text(row.get("currency")) or "KRW",
-                "created_at": norm.instant(row.get("created_date"), self.tz, what=f"{what} created_date"),
-                "last_activity_at": norm.instant(norm.require(row, "updated_date", what=what), self.tz,
-                                                 what=f"{what} updated_date"),
-                "recovery_url": norm.text(row.get("recovery_url")), "order_key": norm.text(row.get("order_id")),
-                "raw": {k: v for k, v in row.items() if k != "items"},
-            })
-        return {"carts": carts, "cart_items": items}
-
     # ------------------------------------------------------------------ windows over a date
     def _windowed(self, cursor: dict[str, Any] | None, path: str, key: str, date_types: tuple[str | None, ...],
                   documented_limit: int, max_offset: int, extra: dict[str, Any],
@@ -745,3 +739,131 @@ class Cafe24Client:
                                          f"more than its offset maximum ({max_offset}) lets the console read")
             end = start + (end - start) / 2
             end = end.replace(microsecond=0)
+
+
+# ---------------------------------------------------------------------- carts (Admin API "Personal > Carts")
+CART_IDS_PER_CALL = 100   # member ids in one call (comma-separated values: at most 100)
+CART_LIMIT = 100          # rows in one call (documented 1-100)
+CART_MAX_OFFSET = 10000   # documented maximum offset
+CART_CALLS = 10           # calls a sync spends on carts unless the shop's settings say otherwise (1,000 members;
+                          # more would overflow the 40-call bucket together with the sync's other calls)
+
+
+@dataclasses.dataclass
+class CartPlan:
+    """What the store knows that the cart pages need: every member (the rotation, in key order), the members
+    a webhook named since the last sync, their e-mails, and product names and images for the cart lines."""
+
+    members: list[str]
+    hinted: list[str] = dataclasses.field(default_factory=list)
+    emails: dict[str, str] = dataclasses.field(default_factory=dict)
+    products: dict[str, tuple[str | None, str | None]] = dataclasses.field(default_factory=dict)
+    rotate: bool = True  # False: only the active members (a sync a webhook started asks about no others)
+
+
+def cart_queue(active: list[str], members: list[str], after: str | None) -> tuple[list[str], list[str]]:
+    """Who to ask about, in order: the active members first, then everyone else in rotation from the member
+    after `after` (wrapping round once). Answers (queue, the rotation part of it)."""
+    first = list(dict.fromkeys(m for m in active if m))
+    taken = set(first)
+    start = 0 if after is None else bisect.bisect_right(members, after)
+    rotation = [m for m in members[start:] + members[:start] if m not in taken]
+    return first + rotation, rotation
+
+
+def _noting_members_of(page: Page, seen: dict[str, None], emails: dict[str, str],
+                       products: dict[str, tuple[str | None, str | None]]) -> None:
+    for row in page.rows.get("products", ()):
+        products[str(row["product_key"])] = (row.get("name"), row.get("image_url"))
+    for table in ("members", "orders"):
+        for row in page.rows.get(table, ()):
+            key = row.get("member_key")
+            if key:
+                seen[str(key)] = None
+                if table == "members" and row.get("email"):
+                    emails[str(key)] = str(row["email"])
+
+
+def _cart_pages(self: Cafe24Client, cursor: dict[str, Any] | None) -> Iterator[Page]:
+    plan = self.cart_plan or CartPlan(members=[])
+    budget = int((self.shop.settings or {}).get("cart_calls_per_sync", CART_CALLS))
+    limit = self._limit(CART_LIMIT)
+    after = cursor.get("after") if cursor else None
+    queue, rotation = cart_queue([*self.active_members, *plan.hinted], plan.members if plan.rotate else [], after)
+    in_rotation = set(rotation)
+    calls = 0
+    for start in range(0, len(queue), CART_IDS_PER_CALL):
+        if calls >= budget:
+            break
+        batch = queue[start:start + CART_IDS_PER_CALL]
+        rows: list[Any] = []
+        offset = 0
+        while calls < budget and offset <= CART_MAX_OFFSET:
+            page = self._list("/api/v2/admin/carts", "carts",
+                              {"member_id": ",".join(batch), "limit": limit, "offset": offset})
+            calls += 1
+            rows.extend(page)
+            offset += len(page)
+            if len(page) < limit:
+                break
+        asked = [m for m in batch if m in in_rotation]
+        if asked:
+            after = asked[-1]
+        yield Page(cart_rows(self, rows, set(batch), plan), {"after": after})
+
+
+def cart_rows(self: Cafe24Client, rows: list[Any], asked: set[str], plan: CartPlan) -> dict[str, list[dict[str, Any]]]:
+    """The carts in one answer: each member's lines make one open cart."""
+    lines: dict[str, list[tuple[dt.datetime, dict[str, Any]]]] = {}
+    for n, row in enumerate(rows, 1):
+        what = f"Cafe24 cart line #{n} of the page"
+        if not isinstance(row, dict):
+            raise BadResponse("sync.bad_response", platform="cafe24", what=what,
+                              detail=f"{what} is {type(row).__name__}, not a record")
+        member = member_id(row.get("member_id"), what=what)
+        if member not in asked:
+            raise BadResponse("sync.bad_response", platform="cafe24", what=what,
+                              detail=f"{what} has member_id {member!r}, which the console did not ask about")
+        at = norm.required_instant(norm.require(row, "created_date", what=what), self.tz,
+                                   what=f"{what} created_date")
+        lines.setdefault(member, []).append((at, row))
+    carts, items = [], []
+    for member, found in lines.items():
+        created = min(at for at, _ in found)
+        key = f"{member}:{created.astimezone(KST):%Y%m%d%H%M%S}"
+        total = 0.0
+        for _at, row in sorted(found, key=lambda f: (f[0], str(f[1].get("basket_product_no")))):
+            what = f"Cafe24 cart line {row.get('basket_product_no')} of member '{member}'"
+            line_no = norm.require(row, "basket_product_no", what=what)
+            if not isinstance(line_no, int) or isinstance(line_no, bool):
+                raise BadResponse("sync.bad_response", platform="cafe24", what=what,
+                                  detail=f"{what} has basket_product_no {line_no!r}, not a number")
+            product = norm.text(row.get("product_no"))
+            name, image = self.seen_products.get(product or "") or plan.products.get(product or "", (None, None))
+            price = (norm.amount(row.get("product_price"), what=f"{what} product_price")
+                     + norm.amount(row.get("option_price"), what=f"{what} option_price"))
+            quantity = norm.integer(row.get("quantity"), what=f"{what} quantity", default=1)
+            total += price * quantity
+            options = [f"{o.get('name')}: {o.get('value')}" for o in row.get("additional_option_values") or []
+                       if isinstance(o, dict) and o.get("value")]
+            items.append({"cart_key": key, "line_no": line_no, "product_key": product, "name": name,
+                          "image_url": image, "option_text": ", ".join(options) or norm.text(row.get("variant_code")),
+                          "quantity": quantity, "unit_price": price})
+        carts.append({
+            "cart_key": key, "member_key": member, "status": "open",
+            "email": plan.emails.get(member) or self.seen_emails.get(member),
+            "total_amount": round(total, 2), "currency": "KRW", "created_at": created,
+            "last_activity_at": max(at for at, _ in found), "recovery_url": basket_url(self, member),
+            "order_key": None, "raw": {"member_id": member, "lines": [r for _, r in found]},
+        })
+    return {"carts": carts, "cart_items": items}
+
+
+def basket_url(self: Cafe24Client, member: str) -> str:
+    """The mall's cart page: a real mall shows the signed-in member their basket there; the sandbox (no
+    sign-in) is told whose."""
+    settings = self.shop.settings or {}
+    if self.sandbox:
+        return f"{self.base_url}/order/basket.html?{urlencode({'member_id': member})}"
+    storefront = (settings.get("storefront_url") or f"https://{self.mall_id}.cafe24.com").rstrip("/")
+    return f"{storefront}/order/basket.html"

@@ -17,6 +17,7 @@ an edge: they read the clock once and pass `now` to what they record.
 - GET  /c/<id>?u=&s=     records a click and redirects (302) to `u`, but only when `s`
                          signs exactly (id, u): never an open redirect.
 - GET  /w/<code>         the warranty certificate (core.public.certificates).
+- POST /hooks/cafe24/<t> a shop's webhook events (core.public.webhooks).
 HEAD answers wherever GET does. A bad or forged signature gets 400 and a plain
 message; a store held past its bounded wait gets 503 with Retry-After.
 
@@ -57,7 +58,7 @@ from core import clock
 from core.errors import Conflict
 from core.i18n import t
 from core.log import event
-from core.public import certificates, signing, tracking, unsubscribe
+from core.public import certificates, signing, tracking, unsubscribe, webhooks
 from core.store import Store, StoreBusy
 
 log = logging.getLogger("core.public.app")
@@ -234,6 +235,7 @@ def routes() -> list[BaseRoute]:
         Route("/o/{message_id}.gif", open_pixel, methods=["GET"]),
         Route("/c/{message_id}", tracked_click, methods=["GET"]),
         *certificates.ROUTES,
+        *webhooks.ROUTES,
     ]
 
 

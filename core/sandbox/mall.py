@@ -15,7 +15,10 @@ Record shapes follow the Cafe24 Admin API (see `core.sandbox.server` for sources
 `customersprivacy` members, `orders` with `items` (per-item `order_status` codes
 N00/N20/N30/N40/N50/C40/C48/R40), `products` with `category` lists and
 `additional_information`, 4-depth `categories` (대분류 > 중분류 > 소분류 > 세분류).
-Carts are a sandbox extension (the Admin API has no cart listing).
+Carts follow the Admin API's `GET /api/v2/admin/carts?member_id=…`: what is in a member's cart now, one row per
+line (`basket_product_no`, `created_date`, `product_no`, `variant_code`, `quantity`, `product_price`,
+`option_price`, ...); a cart that became an order is empty. `events_between()` names what the mall's webhooks
+announce (orders placed, delivered, members joined) in a span of its clock.
 """
 from __future__ import annotations
 
@@ -33,6 +36,12 @@ DAY = 86_400
 HISTORY_DAYS = 730          # the mall's past before its start instant
 PLAN_DAYS = 180             # how far past the start the mall has drawn its future
 NEVER = np.int64(2 ** 62)   # an event that does not happen
+# Webhook events (Cafe24 "Event sample data" numbers, see core.public.webhooks): an order placed, its
+# shipping status changed, its payment status changed; a member joined.
+EVENT_ORDER_PLACED = 90023
+EVENT_ORDER_SHIPPING = 90024
+EVENT_ORDER_PAYMENT = 90025
+EVENT_MEMBER_JOINED = 90032
 
 FAMILY = [("김", "kim", 21), ("이", "lee", 15), ("박", "park", 8), ("최", "choi", 5), ("정", "jung", 5),
           ("강", "kang", 2), ("조", "cho", 2), ("윤", "yoon", 2), ("장", "jang", 2), ("임", "lim", 2),
@@ -741,6 +750,79 @@ class Mall:
                 "recovery_url": f"{image_base}/order/basket.html?cart_no={i + 1}", "items": items,
             })
         return rows
+
+    def member_index(self, member_id: str, now_s: int) -> int | None:
+        """The index of the member `member_id` (a given name and the member's number), if joined by `now_s`."""
+        digits = member_id.lstrip("abcdefghijklmnopqrstuvwxyz")
+        if not digits.isdigit():
+            return None
+        i = int(digits) - 1
+        if 0 <= i < self.m_created.size and self.member_key(i) == member_id and self.m_created[i] <= now_s:
+            return i
+        return None
+
+    def cart_lines(self, member_ids: list[str], now_s: int) -> list[dict[str, Any]]:
+        """What is in these members' carts at `now_s`, one row per line, shaped as the Admin API's `carts`.
+
+        A member has one basket: their newest cart not yet ordered (what the basket page shows them)."""
+        c = self.c
+        rows: list[dict[str, Any]] = []
+        for member_id in dict.fromkeys(member_ids):
+            i = self.open_cart_of(member_id, now_s)
+            if i is None:
+                continue
+            created = iso_kst(np.array([c["created"][i]]))[0]
+            lines = [(int(p), int(q)) for p, q in zip(c["prod"][i], c["qty"][i], strict=True) if p >= 0]
+            for k, (p, q) in enumerate(lines):
+                no = self.products[p]["no"]
+                rows.append({
+                    "shop_no": 1, "basket_product_no": i * 10 + k + 1, "member_id": member_id,
+                    "created_date": created, "product_no": no, "additional_option_values": [],
+                    "variant_code": f"P{no:07d}000A"[:12], "quantity": q,
+                    "product_price": f"{self._price_at(p, int(c['created'][i])):.2f}", "option_price": "0.00",
+                    "product_bundle": "F", "shipping_type": "A", "category_no": 1,
+                })
+        rows.sort(key=lambda r: (r["member_id"], r["basket_product_no"]))
+        return rows
+
+    def basket_of(self, member_id: str, now_s: int) -> int | None:
+        """The member's basket at `now_s`: their newest cart (the basket page shows it, ordered or not)."""
+        member = self.member_index(member_id, now_s)
+        if member is None:
+            return None
+        mine = np.nonzero((self.c["member"] == member) & (self.c["created"] <= now_s))[0]
+        return int(mine[-1]) if mine.size else None
+
+    def open_cart_of(self, member_id: str, now_s: int) -> int | None:
+        """The member's basket if it holds lines still (not yet ordered by `now_s`)."""
+        i = self.basket_of(member_id, now_s)
+        if i is None:
+            return None
+        order = int(self.c["order"][i])
+        return None if order >= 0 and self.o["order"][order] <= now_s else i
+
+    def events_between(self, start_s: int, end_s: int) -> list[dict[str, Any]]:
+        """What the mall's webhooks announce for (start_s, end_s]: members joined, orders placed, paid and
+        delivered; each as `{"event_no", "resource"}` in the order it happened."""
+        o = self.o
+        found: list[tuple[int, int, dict[str, Any]]] = []
+        joined = np.nonzero((self.m_created > start_s) & (self.m_created <= end_s))[0]
+        for i in joined.tolist():
+            found.append((int(self.m_created[i]), 0, {"event_no": EVENT_MEMBER_JOINED, "resource": {
+                "event_shop_no": "1", "member_id": self.member_key(i),
+                "created_date": iso_kst(np.array([self.m_created[i]]))[0]}}))
+        for date, event_no, code in (("order", EVENT_ORDER_PLACED, "order_placed"),
+                                     ("pay", EVENT_ORDER_PAYMENT, "payment_complete"),
+                                     ("deliver", EVENT_ORDER_SHIPPING, "shipping_complete")):
+            idx = np.nonzero((o[date] > start_s) & (o[date] <= end_s))[0]
+            for i in idx.tolist():
+                member = int(o["member"][i])
+                found.append((int(o[date][i]), 1, {"event_no": event_no, "resource": {
+                    "event_shop_no": "1", "event_code": code, "order_id": self.order_id(i),
+                    "member_id": self.member_key(member) if member >= 0 else "",
+                    "order_date": iso_kst(np.array([o["order"][i]]))[0]}}))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [f[2] for f in found]
 
     # ----------------------------------------------------------------- the storefront
     def product_index(self, product_no: int, now_s: int) -> int | None:

@@ -29,6 +29,15 @@ What it follows, and where each rule comes from:
   C40 취소완료, C48 입금전취소-자동취소, R40 반품완료); `products` limit 1-100, offset <= 5000,
   `since_product_no`, `updated_start_date`/`updated_end_date`, `sort`/`order`; `categories`
   limit 1-100, offset <= 8000; each with a `/count` twin. `GET /api/v2/admin/store` gives the mall.
+- `carts` (Admin API "Personal > Carts", scope mall.read_personal): `GET /api/v2/admin/carts` with the
+  required `member_id` (comma-separated, at most 100 ids, Cafe24's "GET API usage guide" limit for comma
+  searches), `limit` 1-100 (default 10), `offset` <= 10000, `shop_no`; rows carry `basket_product_no`,
+  `member_id`, `created_date`, `product_no`, `variant_code`, `quantity`, `product_price`, `option_price`,
+  `category_no` (developers.cafe24.com/docs/ko/api/admin/#retrieve-a-shopping-cart). Beyond a limit: 422.
+- Webhooks (developers.cafe24.com "Event sample data"): when `webhook_url` is set, what happened in the mall is
+  POSTed there as `{"event_no", "resource": {"mall_id", "event_shop_no", ...}}` — 90032 a member joined,
+  90023 an order placed, 90025 its payment, 90024 its shipping status (delivered) — about once a second
+  of real time, each event re-sent once more after a failed delivery.
 - The `Date` header carries the mall's own clock, so a client can bound its windows by the
   platform's time rather than its own.
 
@@ -36,9 +45,6 @@ Sandbox-only, and said so:
 - `GET /api/v2/oauth/authorize` approves at once and redirects with a code (no operator login);
 - `GET /sandbox/app` hands out the app's client id and secret (a real app reads them in the
   Cafe24 developer center);
-- carts: the Admin API documents no listing of carts (only a member's cart by member_id), so the
-  sandbox serves them at the extension path `GET /api/v2/admin/sandbox/carts` (+ `/count`), shaped
-  and paged like orders (updated_start_date/updated_end_date, limit <= 1000, offset <= 15000);
 - product images are small SVGs at `/web/product/big/{product_no}.svg`;
 - a minimal storefront (`core.sandbox.storefront`) at the shop's own paths: `/`, `/product/detail.html`,
   `/order/basket.html` (the carts' recovery links; POST places the order) and `/order/order_result.html`;
@@ -58,6 +64,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import httpx
 import numpy as np
 
 from core.sandbox import storefront
@@ -78,6 +85,10 @@ ACCESS_TTL = 2 * 3600
 REFRESH_TTL = 14 * DAY
 CODE_TTL = 60
 BUCKET_SIZE = 40
+MAX_COMMA_VALUES = 100       # Cafe24's "GET API usage guide": at most 100 comma-separated values
+WEBHOOK_EVERY_S = 0.5        # how often (real time) the sandbox looks for what happened, to announce it
+WEBHOOK_ATTEMPTS = 2         # a failed delivery is sent once more, the next round
+WEBHOOK_TIMEOUT_S = 5.0
 BUCKET_LEAK_PER_S = 2.0
 MAX_WINDOW_S = 92 * DAY  # "검색기간은 한 호출에 3개월 이상 검색 불가"
 
@@ -134,12 +145,70 @@ class Bucket:
             return True, int(np.ceil(self.level)), 0.0
 
 
+class Webhooks:
+    """Announces what happens in the mall to one webhook address, as Cafe24 posts its events: a thread looks at
+    the mall's clock every WEBHOOK_EVERY_S and POSTs each new event as JSON; a failed one is tried again the
+    next round (WEBHOOK_ATTEMPTS in all). `sent` keeps (event, HTTP status or None) for tests and the log."""
+
+    def __init__(self, sandbox: SandboxServer) -> None:
+        self.sandbox = sandbox
+        self.url: str | None = None
+        self.sent: list[tuple[dict[str, Any], int | None]] = []
+        self._since = 0
+        self._retry: list[tuple[dict[str, Any], int]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def point_at(self, url: str) -> None:
+        """Send from now on to `url` (what happened before is not replayed)."""
+        with self._lock:
+            self.url = url
+            self._since = self.sandbox.mall.clock.now_s()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=WEBHOOK_TIMEOUT_S + 1)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=WEBHOOK_TIMEOUT_S) as http:
+            while not self._stop.wait(WEBHOOK_EVERY_S):
+                self.deliver(http)
+
+    def deliver(self, http: httpx.Client) -> None:
+        """One round: every event since the last round (and the ones to try again), in the order they happened."""
+        with self._lock:
+            url, start = self.url, self._since
+            # Only whole seconds that are over: something may still happen in the current one.
+            end = self.sandbox.mall.clock.now_s() - 1
+            self._since = max(end, start)
+            due, self._retry = self._retry, []
+        if url is None:
+            return
+        fresh = [(e, 1) for e in self.sandbox.mall.events_between(start, end)] if end > start else []
+        for event, attempt in [*due, *fresh]:
+            event["resource"] = {"mall_id": self.sandbox.mall_id, **event["resource"]}
+            try:
+                status: int | None = http.post(url, json=event).status_code
+            except httpx.HTTPError:
+                status = None
+            self.sent.append((event, status))
+            if (status is None or status >= 500 or status == 429) and attempt < WEBHOOK_ATTEMPTS:
+                with self._lock:
+                    self._retry.append((event, attempt + 1))
+
+
 class SandboxServer:
     """The sandbox mall on a loopback port; `port=0` picks a free one (tests)."""
 
     def __init__(self, members: int = 5000, seed: int = 7, *, start: dt.datetime | None = None,
                  rate_limit: bool = True, frozen: bool = False, host: str = "127.0.0.1", port: int = 0,
-                 mall_id: str = "sandbox", pace: str = "quiet", now: dt.datetime | None = None) -> None:
+                 mall_id: str = "sandbox", pace: str = "quiet", webhook_url: str | None = None,
+                 now: dt.datetime | None = None) -> None:
         self.mall = Mall(members, seed, start, frozen=frozen, pace=pace, now=now)
         self.mall_id = mall_id
         self.rate_limit = rate_limit
@@ -162,6 +231,9 @@ class SandboxServer:
         self.host = str(bound_host)
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox-http", daemon=True)
         self.thread.start()
+        self.webhooks = Webhooks(self)
+        if webhook_url:
+            self.webhooks.point_at(webhook_url)
 
     # --------------------------------------------------------------- control
     @property
@@ -185,6 +257,7 @@ class SandboxServer:
         return self.mall.counts()
 
     def stop(self) -> None:
+        self.webhooks.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
@@ -373,6 +446,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode() if length else ""
         if path == "/order/basket.html":
             return self._checkout()
+        if path == "/sandbox/webhook":
+            url = {k: v[-1] for k, v in parse_qs(body).items()}.get("url", "")
+            if not url.startswith(("http://", "https://")):
+                return self._error(422, "[url] must be an http(s) address.")
+            self.sandbox.webhooks.point_at(url)
+            return self._send(200, dumps({"webhook_url": url}))
         if path != "/api/v2/oauth/token":
             return self._error(404, "No API found with those values.")
         form = {k: v[-1] for k, v in parse_qs(body).items()}
@@ -496,7 +575,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                               "currency_code": "KRW", "language_code": "ko_KR"}}
         handlers = {
             "customersprivacy": self._members, "orders": self._orders, "products": self._products,
-            "categories": self._categories, "sandbox/carts": self._carts,
+            "categories": self._categories, "carts": self._carts,
         }
         name, counting = resource, False
         if resource.endswith("/count"):
@@ -613,19 +692,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return "category_no", rows[offset:offset + limit], None
 
     def _carts(self, query: dict[str, str], now: int, base: str, counting: bool) -> Listing:
-        mall = self.sandbox.mall
-        start, end = _required_window(query, "updated_start_date", "updated_end_date")
-        limit, offset = _int(query, "limit", 10, 1, 1000), _int(query, "offset", 0, 0, 15000)
-        idx = mall.carts_between(start, end, now)
         if counting:
-            return "cart_no", [], int(idx.size)
-        return "cart_no", mall.cart_rows(idx[offset:offset + limit], now, image_base=base), None
+            raise ApiError(404, "No API found with those values.")
+        self._reject(query, {"shop_no", "member_id", "limit", "offset"})
+        ids = [m for m in query.get("member_id", "").split(",") if m]
+        if not ids:
+            raise ApiError(422, "[member_id] is required.")
+        if len(ids) > MAX_COMMA_VALUES:
+            raise ApiError(422, f"[member_id] takes at most {MAX_COMMA_VALUES} values separated by commas.")
+        limit, offset = _int(query, "limit", 10, 1, 100), _int(query, "offset", 0, 0, 10000)
+        rows = self.sandbox.mall.cart_lines(ids, now)
+        return "basket_product_no", rows[offset:offset + limit], None
 
 
 RESOURCE_KEYS = {"customersprivacy": "customersprivacy", "orders": "orders", "products": "products",
-                 "categories": "categories", "sandbox/carts": "carts"}
+                 "categories": "categories", "carts": "carts"}
 RECORD_KEYS = {"customersprivacy": "member_id", "orders": "order_id", "products": "product_no",
-               "categories": "category_no", "sandbox/carts": "cart_no"}
+               "categories": "category_no", "carts": "basket_product_no"}
 
 
 def serve(host: str = "127.0.0.1", port: int = 8624, members: int = 5000, seed: int = 7,

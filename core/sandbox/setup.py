@@ -14,6 +14,7 @@ from core import clock, config
 from core.automations import manage
 from core.integrations import cafe24
 from core.loyalty import settings as loyalty_settings
+from core.public import webhooks
 from core.scheduler.loop import reschedule
 from core.shops import secrets
 from core.shops.registry import Shop, get_shop, save_shop, set_sync_interval
@@ -58,7 +59,16 @@ def connect_sandbox(store: Store, url: str, shop_id: str = "sandbox", name: str 
     preset_sender(store, shop_id, config.mailbox_port(), now=clock.now())
     preset_alimtalk(store, shop_id, now=clock.now())
     sync_often(store, shop_id)
+    point_webhooks(url, webhooks.address(store, shop_id))
     return get_shop(store, shop_id)
+
+
+def point_webhooks(url: str, address: str) -> None:
+    """Tell the sandbox where to post its webhooks, as a mall operator pastes the address into Cafe24's
+    developer center (the sandbox-only shortcut: `POST /sandbox/webhook`)."""
+    answer = httpx.post(f"{url}/sandbox/webhook", data={"url": address}, timeout=10)
+    if answer.status_code != 200:
+        raise SandboxUnreachable(f"the sandbox at {url} did not take the webhook address (HTTP {answer.status_code})")
 
 
 # The sandbox shop's sender, as a small Korean mall would fill it in: what the advertising footer needs

@@ -2,8 +2,9 @@
 
 A recovery link in a cart e-mail, a product link, a tracked click: each lands on a page here, served
 by the sandbox shop beside its Admin API, at the paths a Cafe24 mall's default skin uses
-(`/product/detail.html?product_no=N`, `/order/basket.html`; the sandbox's carts carry their
-`cart_no` in the recovery link). "주문하기" on a cart places a real order in the mall, which the next
+(`/product/detail.html?product_no=N`, `/order/basket.html`: a real mall shows the signed-in member's basket
+there; the sandbox, which has no sign-in, takes `member_id` (or a `cart_no`) in the link). "주문하기" on a
+cart places a real order in the mall, which the next
 sync brings in like any other (and so recovers the cart).
 
 Pages are plain functions of the mall and an instant that answer (status, HTML); the server only routes.
@@ -198,6 +199,9 @@ def cart(mall: Mall, query: dict[str, str], now_s: int, image_base: str) -> Page
     """The page a cart's recovery link opens: its owner, items and total, and "주문하기"."""
     no = _number(query, "cart_no")
     i = None if no is None else mall.cart_index(no, now_s)
+    if i is None and query.get("member_id"):  # the mall's own basket link: the member's basket
+        i = mall.basket_of(query["member_id"], now_s)
+        no = None if i is None else i + 1
     if i is None:
         return missing("장바구니를 찾을 수 없어요. 링크가 맞는지 확인해 주세요.")
     row = mall.cart_rows(np.array([i]), now_s, image_base=image_base)[0]
@@ -213,6 +217,8 @@ def checkout(mall: Mall, query: dict[str, str], now_s: int) -> tuple[int, str | 
     """"주문하기": the cart becomes an order in the mall; answers (status, the order page to go to)."""
     no = _number(query, "cart_no")
     i = None if no is None else mall.cart_index(no, now_s)
+    if i is None and query.get("member_id"):
+        i = mall.basket_of(query["member_id"], now_s)
     if i is None:
         return 404, None
     return 303, f"/order/order_result.html?order_id={mall.place_order(i, now_s)}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable
 
 import duckdb
@@ -11,7 +12,20 @@ from core.integrations import syncs_over_network
 from core.loyalty import jobs as loyalty
 from core.scheduler.job import Job
 from core.shops.registry import Shop, shops
+from core.store import Store
 from core.sync import jobs as sync
+
+
+def run_webhook_syncs(store: Store, now: dt.datetime, stop: threading.Event) -> str:
+    """The syncs the shops' webhooks asked for, then at once the evaluation, dispatch and issuance that read
+    what they brought in: a purchase or a delivery a webhook announced is acted on in seconds, not at those
+    jobs' next turn (they still run on their own intervals as well)."""
+    summary = sync.run_webhooks(store, now, stop)
+    if summary == sync.NO_EVENTS or stop.is_set():
+        return summary
+    return "; ".join([summary, automations.run_evaluate(store, now, stop), automations.run_dispatch(store, now, stop),
+                      loyalty.run_issue(store, now, stop)])
+
 
 FIXED_JOBS: tuple[Job, ...] = (
     Job("automations:evaluate", automations.EVALUATE_EVERY, automations.run_evaluate),
@@ -20,6 +34,7 @@ FIXED_JOBS: tuple[Job, ...] = (
     Job("automations:purge_carts", automations.PURGE_EVERY, automations.run_purge),
     Job("loyalty:issue", loyalty.ISSUE_EVERY, loyalty.run_issue),
     Job("loyalty:alimtalk", loyalty.NOTIFY_EVERY, loyalty.run_notify),
+    Job("sync:webhooks", sync.WEBHOOKS_EVERY, run_webhook_syncs),
 )
 
 

@@ -153,12 +153,14 @@ def run_forever(store: Store, stop: threading.Event, tick_seconds: float = 5.0) 
             try:
                 result = tick(store, now, stop)
             except Exception as exc:  # a store held elsewhere past the wait: the next tick tries again
+                # No heartbeat: a scheduler that cannot reach the store is not working, and the console's
+                # sidebar says so once the last beat grows old.
                 record = ErrorRecord.of(exc)
                 event(log, "tick_failed", level=logging.WARNING, clock=now, kind=str(record.kind), key=record.key,
                       error=f"{type(exc).__name__}: {exc}")
-            else:
-                last.clear()
-                last.update(result.records)
+                return
+            last.clear()
+            last.update(result.records)
             heartbeat.write(store.path, started_at=started, now=now, next_jobs=next_jobs(last))
 
         runner = schedule.Scheduler()

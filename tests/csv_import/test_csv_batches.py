@@ -130,3 +130,29 @@ def test_encoding_errors_name_the_line_in_a_late_block(tmp_path):
     with pytest.raises(ci.CsvError) as refused:
         ci.open_csv(b"  \r\n")
     assert refused.value.key == "csv.empty"
+
+
+@pytest.mark.parametrize("batch_bytes", [64, 1 << 20])
+def test_check_file_finds_what_the_import_finds_and_writes_nothing(store, batch_bytes):
+    ci.create_csv_shop(store, SHOP, "오프라인 매장")
+    for kind, data in FILES:
+        whole = ci.check_for_shop(store, SHOP, kind, ci.read_csv(data, "f.csv"),
+                                  ci.suggest_mapping(kind, ci.read_csv(data, "f.csv").headers))
+        checked = ci.check_file(store, SHOP, kind, ci.open_csv(data, "f.csv", batch_bytes=batch_bytes))
+        assert bad_rows(checked) == bad_rows(whole)
+        assert (checked.rows, checked.blank, checked.partial_orders) == (whole.rows, whole.blank, whole.partial_orders)
+        assert checked.good.is_empty()
+    for table in [*TABLES, "sync_runs"]:
+        assert store.frame(f"SELECT count(*) AS n FROM {table}")["n"][0] == 0, table
+
+
+def test_check_file_reads_a_path_and_open_source_refuses_a_broken_workbook(store, tmp_path):
+    ci.create_csv_shop(store, SHOP, "오프라인 매장")
+    text, lines = members_file(300, multi_line_at=10, bad_date_at=250, repeat=(3, 290))
+    path = tmp_path / "회원.csv"
+    path.write_bytes(text.encode("cp949"))
+    checked = ci.check_file(store, SHOP, "members", path)
+    assert [b.line for b in checked.bad] == [lines[3], lines[250], lines[290]]
+    assert isinstance(ci.open_source(path), ci.CsvBatches)
+    with pytest.raises(ci.CsvError):
+        ci.open_source(b"PK\x03\x04 not really a workbook", "x.xlsx")

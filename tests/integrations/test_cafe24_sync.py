@@ -25,7 +25,27 @@ from tests.support.fakes.cafe24 import SandboxServer, start
 
 pytestmark = pytest.mark.timeout(120)
 
-TABLES = ("members", "orders", "order_items", "products", "categories", "carts", "cart_items")
+TABLES = ("members", "orders", "order_items", "products", "categories")
+
+
+def _baskets(sandbox: SandboxServer) -> set[tuple[str, str, int]]:
+    """Every member's basket as Cafe24's carts endpoint shows it now: (member, oldest line's time, lines)."""
+    mall = sandbox.mall
+    now = mall.clock.now_s()
+    ids = [mall.member_key(i) for i in range(mall.member_count(now))]
+    lines: dict[tuple[str, str], int] = {}
+    for row in mall.cart_lines(ids, now):
+        key = (row["member_id"], row["created_date"])
+        lines[key] = lines.get(key, 0) + 1
+    return {(m, c, n) for (m, c), n in lines.items()}
+
+
+def _stored_baskets(store: Store) -> set[tuple[str, str, int]]:
+    with store.unit() as con:
+        rows = con.execute("""SELECT c.member_key, c.created_at, count(i.line_no) FROM carts c
+                              JOIN cart_items i USING (shop_id, cart_key) WHERE c.status = 'open'
+                              GROUP BY ALL""").fetchall()
+    return {(m, at.astimezone(dt.timezone(dt.timedelta(hours=9))).isoformat(), n) for m, at, n in rows}
 
 
 @pytest.fixture
@@ -66,6 +86,7 @@ def test_full_then_incremental_sync_lands_exactly_what_the_mall_holds(
     result = run_sync(store, "sandbox")
     assert result.status == "succeeded", result.error
     assert _counts(store) == {k: v for k, v in sandbox.counts().items() if k in TABLES}
+    assert _stored_baskets(store) == _baskets(sandbox) and _baskets(sandbox)  # every member was asked about
     with store.unit() as con:
         statuses = dict(con.execute("SELECT status, count(*) FROM orders GROUP BY 1").fetchall())
         sample = con.execute("SELECT email, phone, signed_up_at FROM members LIMIT 1").fetchone()
@@ -82,6 +103,7 @@ def test_full_then_incremental_sync_lands_exactly_what_the_mall_holds(
     second = run_sync(store, "sandbox")
     assert second.status == "succeeded", second.error
     assert _counts(store) == {k: v for k, v in sandbox.counts().items() if k in TABLES}
+    assert _baskets(sandbox) <= _stored_baskets(store)  # a basket filled since is there too
     now = fixed_clock.now()
     with store.unit() as con:
         landed_members = {r[0] for r in
@@ -255,7 +277,7 @@ def test_the_scheduler_syncs_the_sandbox_when_due_and_not_again_before_its_inter
     first = fixed_clock.now()
     assert "sync:sandbox: ok" in tick(first)
     assert synced() == {k: v for k, v in sandbox.counts().items() if k in TABLES and not k.startswith("cart")}
-    assert 0 < _counts(store)["carts"] <= sandbox.counts()["carts"]
+    assert 0 < len(_stored_baskets(store)) <= len(_baskets(sandbox))  # the purge may drop the oldest
     assert "sync:sandbox" not in tick(first + dt.timedelta(seconds=30))  # the sandbox's interval is a minute
 
     sandbox.advance(days=1)

@@ -122,9 +122,14 @@ def test_ordering_a_cart_places_an_order_the_next_sync_brings_in(synced: Store, 
     sandbox.advance(minutes=1)
     assert run_sync(synced, "sandbox").status == "succeeded"
     with synced.unit() as con:
-        assert con.execute("SELECT order_key FROM carts WHERE cart_key = ?", [key]).fetchone() == (order_id,)
+        # Cafe24's carts name no order: the order is the cart's member's, placed after its last activity
+        # (what the abandoned-cart trigger and the carts page read as recovered).
+        (member, last), = con.execute("SELECT member_key, last_activity_at FROM carts WHERE cart_key = ?",
+                                      [key]).fetchall()
+        (buyer, ordered), = con.execute("SELECT member_key, ordered_at FROM orders WHERE order_key = ?",
+                                        [order_id]).fetchall()
         lines = con.execute("SELECT count(*) FROM order_items WHERE order_key = ?", [order_id]).fetchone()[0]
-    assert lines == len(items)
+    assert buyer == member and ordered >= last and lines == len(items)
 
 
 @pytest.mark.browser

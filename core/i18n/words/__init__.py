@@ -47,6 +47,7 @@ MODULES: tuple[str, ...] = (
     "guide",
     "queue",
     "consent",
+    "webhooks",
 )
 
 

@@ -172,6 +172,7 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     ),
     "csv.encoding.excel": ("엑셀", "Excel"),
     "csv.file_info": ("‘{name}’ · 인코딩 {encoding} · {rows}행", "'{name}' · encoding {encoding} · {rows} rows"),
+    "csv.file_info_unchecked": ("‘{name}’ · 인코딩 {encoding}", "'{name}' · encoding {encoding}"),
     "csv.encoding.utf-8": ("UTF-8", "UTF-8"),
     "csv.encoding.utf-8-sig": ("UTF-8 (BOM)", "UTF-8 (BOM)"),
     "csv.encoding.cp949": ("CP949 (엑셀 한글)", "CP949 (Korean Excel)"),
