@@ -131,3 +131,16 @@ def test_a_test_send_from_the_page(shop, smtp_server, fixed_clock) -> None:  # n
     assert sent.startswith("‘[테스트] (광고)") and "me@haru-shop.example(으)로 보냈어요" in sent
     assert arrived["X-Console-Test"] == "yes" and "김민지" in arrived.get_body(("html",)).get_content()
     assert shop.frame("SELECT * FROM outbox").is_empty()
+
+
+def test_the_saved_settings_are_shown_again_after_a_visit_to_another_page(shop) -> None:
+    """Streamlit drops the state of widgets a run did not draw: coming back to the page fills them again."""
+    w.configure_sender(shop, 2525)
+    at = open_page()
+    assert at.text_input(key="snd_smtp_host").value == "127.0.0.1"
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/sender.py").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="snd_sender_email").value == "hello@haru-shop.example"
+    assert at.text_input(key="snd_smtp_host").value == "127.0.0.1"
+    assert at.number_input(key="snd_smtp_port").value == 2525
