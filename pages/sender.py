@@ -38,8 +38,9 @@ def keep(key: str) -> None:
 
 
 def init(shop_id: str, form: views.SenderForm) -> None:
-    """Fill the widgets from the saved settings once per shop (and again after a save)."""
-    if st.session_state.get("snd_loaded") == shop_id:
+    """Fill the widgets from the saved settings once per shop (and again after a save, or after a visit to
+    another page: Streamlit drops the state of widgets a run did not draw)."""
+    if st.session_state.get("snd_loaded") == shop_id and "snd_sender_name" in st.session_state:
         return
     for field in ("sender_name", "sender_email", "reply_to", "sender_contact", "postal_address", "smtp_host",
                   "smtp_port", "smtp_security", "smtp_username"):

@@ -151,3 +151,16 @@ def test_a_sender_on_the_sandbox_mailbox_says_so_and_links_to_it(shop, monkeypat
     monkeypatch.setenv("SANDBOX_SMTP_PORT", "21278")         # another machine's mailbox port: a plain server
     at = open_page()
     assert "메일 서버가 설정되어 있어요: 127.0.0.1:21277" in [s.value for s in at.success]
+
+
+def test_the_saved_settings_are_shown_again_after_a_visit_to_another_page(shop) -> None:
+    """Streamlit drops the state of widgets a run did not draw: coming back to the page fills them again."""
+    w.configure_sender(shop, 2525)
+    at = open_page()
+    assert at.text_input(key="snd_smtp_host").value == "127.0.0.1"
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/sender.py").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="snd_sender_email").value == "hello@haru-shop.example"
+    assert at.text_input(key="snd_smtp_host").value == "127.0.0.1"
+    assert at.number_input(key="snd_smtp_port").value == 2525
