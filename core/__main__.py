@@ -28,9 +28,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    from core.sandbox import opening
     from core.sandbox.server import serve
+    start = args.now
+    if start is None:  # the mall opened at the first start is served again, further on (`--now`: one of its own)
+        try:
+            start = opening.opening(opening.path_for(_store(args, "cli").path), seed=args.seed, now=clock.now())
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     serve(host=args.host, port=args.port, members=args.members, seed=args.seed,
-          rate_limit=not args.no_rate_limit, start=args.now, frozen=args.frozen, pace=args.pace)
+          rate_limit=not args.no_rate_limit, start=start, frozen=args.frozen, pace=args.pace,
+          now=args.now or clock.now())
     return 0
 
 
@@ -179,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sandbox", parents=[common], help="serve a simulated Cafe24 mall on loopback",
                        description="Serve a deterministic simulated Korean mall that speaks the Cafe24 Admin API, "
-                                   "moving forward with the clock.")
+                                   "moving forward with the clock. The mall opened at the first start (kept in "
+                                   "sandbox.json beside the store) is the one served at every later start.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8624)
     p.add_argument("--members", type=int, default=5000, help="how many members the mall starts with")

@@ -144,7 +144,10 @@ form = views.load(db, shop_id)
 init(shop_id, form)
 flash()
 st.caption(t("sender.shop", name=form["shop_name"]))
-if form["saved"] and form["smtp_host"]:
+if views.is_sandbox_mailbox(form):
+    st.info(t("sender.state.sandbox", server=f"{form['smtp_host']}:{form['smtp_port']}"), icon=":material/inbox:")
+    st.page_link("pages/mailbox.py", label=t("nav.mailbox"), icon=":material/inbox:")
+elif form["saved"] and form["smtp_host"]:
     st.success(t("sender.state.working", server=f"{form['smtp_host']}:{form['smtp_port']}"), icon=":material/dns:")
 else:
     st.warning(t("sender.state.missing"), icon=":material/warning:")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from core import config
 from core.automations import manage
 from core.console.common import StoreLike, first, now, open_store, store_path
 from core.console.templates import PreviewMember, member_context, preview_members
@@ -59,6 +60,16 @@ def has_working_sender(store: StoreLike, shop_id: str) -> bool:
     what the connection test tells). `store` is a Store, a path or None (the default store)."""
     with open_store(store).unit() as con:
         return manage.has_working_sender(con, shop_id)
+
+
+def is_sandbox_mailbox(form: SenderForm) -> bool:
+    """The saved mail server is this machine's sandbox mailbox (what `./start` presets for the sandbox shop):
+    nothing sent reaches anyone, and the 샌드박스 메일함 page shows it."""
+    try:
+        port = config.mailbox_port()
+    except ValueError:  # a SANDBOX_SMTP_PORT that is no port: then no server is the sandbox mailbox
+        return False
+    return form["saved"] and form["smtp_host"] in ("127.0.0.1", "localhost") and form["smtp_port"] == port
 
 
 def load(store: StoreLike, shop_id: str) -> SenderForm:

@@ -224,7 +224,9 @@ class Mall:
     m_login: np.ndarray
 
     def __init__(self, members: int = 5000, seed: int = 7, start: dt.datetime | None = None,
-                 *, frozen: bool = False, pace: str = "quiet") -> None:
+                 *, frozen: bool = False, pace: str = "quiet", now: dt.datetime | None = None) -> None:
+        """`start` is the mall's opening (what it was drawn from); `now` where its clock stands (default: the
+        opening). A mall opened earlier and served again later is the same mall, further on in its life."""
         if members < 1:
             raise ValueError("the mall needs at least one member")
         if pace not in PACES:
@@ -233,7 +235,7 @@ class Mall:
         start = (start or dt.datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         self.seed = seed
         self.members_at_start = members
-        self.clock = MallClock(start, frozen=frozen)
+        self.clock = MallClock(now or start, frozen=frozen)
         self.t_start = int(start.timestamp())
         self.t0 = self.t_start - HISTORY_DAYS * DAY
         self.t_end = self.t_start + PLAN_DAYS * DAY
@@ -250,6 +252,10 @@ class Mall:
         self._add_lively_orders(lively)
         self._make_carts(rng)
         self._add_lively_carts(lively)
+        # Orders placed at the storefront are numbered after every drawn order and after the seconds the mall
+        # has lived: a mall served again (the same opening, its clock further on) never gives an order number
+        # an earlier run's storefront order, which the store still holds, already had.
+        self._next_storefront_seq = int(self.o["seq"].max()) + 1 + max(0, self.clock.now_s() - self.t_start)
 
     # ----------------------------------------------------------------- generation
     def _make_categories(self) -> None:
@@ -864,13 +870,14 @@ class Mall:
             deliver = ship + int(rng.integers(*pace.deliver_s))
             new: dict[str, np.ndarray] = {
                 "member": np.array([member]), "buyer": np.array([member]),
-                "seq": np.array([int(o["seq"].max()) + 1]), "order": np.array([now_s]), "pay": np.array([pay]),
+                "seq": np.array([self._next_storefront_seq]), "order": np.array([now_s]), "pay": np.array([pay]),
                 "ship": np.array([ship]), "deliver": np.array([deliver]), "cancel": np.array([NEVER]),
                 "unpaid": np.array([False]), "return": np.array([NEVER]), "confirm": np.array([NEVER]),
                 "prod": c["prod"][cart:cart + 1].copy(), "qty": c["qty"][cart:cart + 1].copy(),
                 "cash": np.array([False]), "mobile": np.array([False]),
             }
             index = o["order"].size
+            self._next_storefront_seq += 1
             self.o = {k: np.concatenate([v, new[k].astype(v.dtype)]) for k, v in o.items()}
             orders = c["order"].copy()
             orders[cart] = index

@@ -207,8 +207,9 @@ class SandboxServer:
 
     def __init__(self, members: int = 5000, seed: int = 7, *, start: dt.datetime | None = None,
                  rate_limit: bool = True, frozen: bool = False, host: str = "127.0.0.1", port: int = 0,
-                 mall_id: str = "sandbox", pace: str = "quiet", webhook_url: str | None = None) -> None:
-        self.mall = Mall(members, seed, start, frozen=frozen, pace=pace)
+                 mall_id: str = "sandbox", pace: str = "quiet", webhook_url: str | None = None,
+                 now: dt.datetime | None = None) -> None:
+        self.mall = Mall(members, seed, start, frozen=frozen, pace=pace, now=now)
         self.mall_id = mall_id
         self.rate_limit = rate_limit
         rng = np.random.default_rng(seed + 1)
@@ -712,15 +713,24 @@ RECORD_KEYS = {"customersprivacy": "member_id", "orders": "order_id", "products"
 
 def serve(host: str = "127.0.0.1", port: int = 8624, members: int = 5000, seed: int = 7,
           rate_limit: bool = True, start: dt.datetime | None = None, frozen: bool = False,
-          pace: str = "lively") -> None:
-    """Serve the sandbox until interrupted (`python -m core sandbox`), at the lively pace unless told."""
+          pace: str = "lively", now: dt.datetime | None = None) -> None:
+    """Serve the sandbox until interrupted (`python -m core sandbox`), at the lively pace unless told.
+
+    `start` is the mall's opening and `now` where its clock stands: `./start` passes the opening it keeps
+    beside the store (`core.sandbox.opening`), so a second start serves the same mall, further on."""
     started = time.monotonic()
     server = SandboxServer(members, seed, start=start, rate_limit=rate_limit, frozen=frozen, host=host, port=port,
-                           pace=pace)
+                           pace=pace, now=now)
     counts = server.counts()
+    mall = server.mall
+    if mall.pace.lively and mall.clock.now_s() > mall.t_start + mall.pace.days * DAY:
+        print(f"this sandbox mall opened on {dt.datetime.fromtimestamp(mall.t_start, KST):%Y-%m-%d} and its "
+              f"lively {mall.pace.days} days are over, so it runs at a real mall's quiet pace now; for a lively "
+              "one again, start afresh with a new store (move data/ aside)", flush=True)
     print(f"sandbox mall '{server.mall_id}' at {server.url} — {counts['members']:,} members, "
           f"{counts['orders']:,} orders, {counts['products']:,} products "
           f"(seed {seed}, pace {pace}, rate limit {'on' if rate_limit else 'off'}, "
+          f"opened {dt.datetime.fromtimestamp(mall.t_start, KST):%Y-%m-%d %H:%M} KST, "
           f"clock {server.now().astimezone(KST):%Y-%m-%d %H:%M} KST, "
           f"ready in {time.monotonic() - started:.1f} s)", flush=True)
     print(f"connect it with: python -m core init --sandbox-url {server.url}", flush=True)

@@ -13,6 +13,7 @@ import httpx
 from core import clock, config
 from core.automations import manage
 from core.integrations import cafe24
+from core.loyalty import settings as loyalty_settings
 from core.public import webhooks
 from core.scheduler.loop import reschedule
 from core.shops import secrets
@@ -56,6 +57,7 @@ def connect_sandbox(store: Store, url: str, shop_id: str = "sandbox", name: str 
     finally:
         client.close()
     preset_sender(store, shop_id, config.mailbox_port(), now=clock.now())
+    preset_alimtalk(store, shop_id, now=clock.now())
     sync_often(store, shop_id)
     point_webhooks(url, webhooks.address(store, shop_id))
     return get_shop(store, shop_id)
@@ -89,6 +91,28 @@ def preset_sender(store: Store, shop_id: str, mailbox_port: int, *, now: dt.date
         return False
     manage.save_sender_settings(store, shop_id, now=now, **SANDBOX_SENDER, smtp_host="127.0.0.1",
                                 smtp_port=mailbox_port, smtp_security="none", smtp_username=None)
+    return True
+
+
+# Template codes for the Alimtalk sandbox, which records each notice instead of sending it: a real shop gets its
+# codes when Kakao approves its templates, a newcomer has none, and without a code no notice is made at all.
+SANDBOX_ALIMTALK_TEMPLATES = {"stamp": "SANDBOX_STAMP", "reward": "SANDBOX_REWARD", "warranty": "SANDBOX_WARRANTY"}
+
+
+def preset_alimtalk(store: Store, shop_id: str, *, now: dt.datetime) -> bool:
+    """Switch the shop's Alimtalk on with the sandbox provider and its template codes, so that a newcomer who
+    switches stamps and warranties on sees each notice in the console's mailbox page (the sandbox records it,
+    nothing leaves the machine).
+
+    Only when the shop has no Alimtalk settings yet: settings the user saved are never overwritten. True if it saved.
+    """
+    with store.unit() as con:
+        exists = con.execute("SELECT count(*) FROM loyalty_settings WHERE shop_id = ? AND kind = 'alimtalk'",
+                             [shop_id]).fetchall()[0][0]
+    if exists:
+        return False
+    loyalty_settings.save(store, shop_id, loyalty_settings.AlimtalkSettings(
+        enabled=True, provider="sandbox", templates=dict(SANDBOX_ALIMTALK_TEMPLATES)), now=now)
     return True
 
 

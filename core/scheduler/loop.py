@@ -145,6 +145,8 @@ def run_forever(store: Store, stop: threading.Event, tick_seconds: float = 5.0) 
         started = clock.now()
         event(log, "scheduler_started", clock=started, pid=os.getpid(), store=str(store.path))
         last: dict[str, JobRecord] = {}
+        # Alive from the start: a first tick can take a while, and meanwhile the console would say it never ran.
+        heartbeat.write(store.path, started_at=started, now=started, next_jobs=[])
 
         def one_tick() -> None:
             now = clock.now()  # the one read of the clock for this tick

@@ -98,7 +98,8 @@ class Ticks:
     def look(self) -> None:
         with contextlib.suppress(FileNotFoundError, ValueError):
             beat = json.loads(self.path.read_text(encoding="utf-8"))
-            if beat.get("state") == "running":
+            # The beat written as it starts names no jobs yet: a tick has run once one does.
+            if beat.get("state") == "running" and beat.get("next_jobs"):
                 self.seen.add(beat["written_at"])
 
     def wait_for_first(self, timeout: float = 30) -> None:

@@ -133,6 +133,26 @@ def test_a_test_send_from_the_page(shop, smtp_server, fixed_clock) -> None:  # n
     assert shop.frame("SELECT * FROM outbox").is_empty()
 
 
+def test_a_sender_on_the_sandbox_mailbox_says_so_and_links_to_it(shop, monkeypatch) -> None:
+    """The sandbox shop's sender, as `./start` presets it: the page says messages go to the sandbox mailbox
+    (nothing reaches customers) and links to the page that shows them."""
+    from core.sandbox.setup import preset_sender
+    monkeypatch.setenv("SANDBOX_SMTP_PORT", "21277")
+    assert preset_sender(shop, w.SHOP, 21277, now=w.at(2, 9))
+    at = open_page()
+    [info] = [i.value for i in at.info]
+    assert info.startswith("샌드박스 메일함으로 보내요 (127.0.0.1:21277).") and "실제로 보내려면" in info
+    assert not [s.value for s in at.success if "메일 서버가 설정되어 있어요" in s.value]
+    assert [link.label for link in at.get("page_link")] == ["샌드박스 메일함"]
+    english = open_page("en")
+    assert english.info[0].value.startswith("Messages go to the sandbox mailbox (127.0.0.1:21277)")
+    assert [link.label for link in english.get("page_link")] == ["Sandbox mailbox"]
+
+    monkeypatch.setenv("SANDBOX_SMTP_PORT", "21278")         # another machine's mailbox port: a plain server
+    at = open_page()
+    assert "메일 서버가 설정되어 있어요: 127.0.0.1:21277" in [s.value for s in at.success]
+
+
 def test_the_saved_settings_are_shown_again_after_a_visit_to_another_page(shop) -> None:
     """Streamlit drops the state of widgets a run did not draw: coming back to the page fills them again."""
     w.configure_sender(shop, 2525)

@@ -160,3 +160,29 @@ def test_a_tick_that_finds_the_store_busy_is_retried_not_fatal(store: Store, fix
         stop.set()
         runner.join(10)
     assert heartbeat.read(store.path)["state"] == "stopped"
+
+
+def test_the_heartbeat_says_running_before_a_long_first_tick_ends(store: Store, fixed_clock,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Right after `./start` the first tick may take a while (a first evaluation, a purge): the console must
+    not tell the newcomer meanwhile that the scheduler never ran and should be started."""
+    release, entered = threading.Event(), threading.Event()
+
+    def slow(_: Store, now: dt.datetime, stop: threading.Event) -> str:
+        entered.set()
+        release.wait(10)
+        return "done"
+
+    monkeypatch.setattr(jobs, "planned", lambda con: [Job("slow", dt.timedelta(minutes=10), slow)])
+    stop = threading.Event()
+    runner = threading.Thread(target=scheduler.run_forever, args=(store, stop), kwargs={"tick_seconds": 0.1})
+    runner.start()
+    try:
+        assert entered.wait(10)
+        beat = heartbeat.read(store.path)                        # the first tick is still running
+        assert beat is not None and beat["state"] != "stopped"
+        assert heartbeat.is_alive(beat, dt.datetime.now(dt.UTC))
+    finally:
+        release.set()
+        stop.set()
+        runner.join(10)

@@ -45,6 +45,11 @@ WORDS: dict[str, tuple[str, str | dict[str, str]]] = {
     "sender.saved": ("발신 설정을 저장했어요.", "The sender settings are saved."),
     "sender.save_failed": ("저장하지 못했어요: {error}", "Could not save: {error}"),
     "sender.state.working": ("메일 서버가 설정되어 있어요: {server}", "A mail server is set: {server}"),
+    "sender.state.sandbox": (
+        "샌드박스 메일함으로 보내요 ({server}). 고객에게 실제로 나가지 않고, 보낸 메일은 샌드박스 메일함에서 볼 수 "
+        "있어요. 실제로 보내려면 아래에 쓰실 메일 서버를 입력하고 저장하세요.",
+        "Messages go to the sandbox mailbox ({server}): nothing reaches real customers, and what is sent shows in "
+        "Sandbox mailbox. To send for real, enter your own mail server below and save."),
     "sender.state.missing": (
         "아직 메일 서버가 없어요. 저장하기 전까지 자동 이메일을 시작할 수 없어요.",
         "No mail server yet. Automations cannot start until one is saved."),
