@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,12 @@ def python_env(store_path: Path) -> dict[str, str]:
     env["CONSOLE_SECRETS"] = str(store_path.with_name("secrets.json"))
     env["PYTHONPATH"] = str(ROOT)
     return env
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test_thread_forgotten() -> Iterator[None]:
+    """A test that sets the language of pytest's own thread (`i18n.set_language`) must not pin it for the tests
+    after it: those read CONSOLE_LANG or Korean, as a fresh process does."""
+    yield
+    # The module, not core.i18n's `language` function of the same name.
+    importlib.import_module("core.i18n.language")._current.__dict__.pop("lang", None)
