@@ -486,6 +486,8 @@ def content_preview(d: dict) -> None:
         width = st.segmented_control(t("blocks.preview_width"), list(widths), format_func=widths.get,
                                      key="wiz_preview_width", default=600) or 600
         email_frame(rendered.html, width=width)
+        with st.expander(t("tpl.preview_text")):
+            st.code(rendered.text, language=None, wrap_lines=True)
     to_col, go_col = st.columns([3, 1], vertical_alignment="bottom")
     to_col.text_input(t("manage.test_to"), key="wiz_test_to", placeholder="me@example.com")
     if go_col.button(t("manage.test_send"), key="wiz_test_send", icon=":material/outgoing_mail:"):

@@ -89,6 +89,7 @@ def test_the_wizard_makes_an_automation_from_blocks_and_edit_reopens_them(world)
     at.text_area(key=f"wiz_blk_{heading}_text").input(HEADING).run()
     ok(at)
     assert "바다상회에서 고마워요" in preview_html(at)
+    assert "바다상회에서 고마워요" in at.code[0].value  # the text body, made from the blocks
     # a merge field a purchase lacks is named with the block, and the step is not left with it
     at.text_area(key=f"wiz_blk_{heading}_text").input("{{ cart.total }} 안녕").run()
     assert any("1번째 블록(제목)" in m.value and "cart.total" in m.value for m in at.warning)
