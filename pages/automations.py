@@ -445,6 +445,9 @@ def email_frame(html: str, width: int | None = None, height: int = 640) -> None:
 def step_content(d: dict) -> None:
     """The trigger's starter, or the automation's saved template, in the block editor (a template without
     blocks in the raw HTML editor), beside a live preview at desktop or phone width and a test send."""
+    common.relabel(st.session_state, "automations.content",
+                   [k for k in st.session_state if k in ("wiz_source", "wiz_blk_add_kind", "wiz_preview_width")
+                    or str(k).startswith("wiz_blk_") and str(k).endswith(("_style", "_source", "_show_if"))])
     sources = wizard_sources(d)
     init("wiz_source", d.get("template_source", "starter"))
     if st.session_state["wiz_source"] not in sources:
@@ -763,6 +766,7 @@ if "auto_next_view" in st.session_state:
 editing = bool(st.session_state.get("wiz", {}).get("edit_id"))
 VIEW_WORDS = {"list": "auto.view.list", "archive": "manage.view.archive",
               "new": "manage.view.edit" if editing else "auto.view.new"}
+common.relabel(st.session_state, "automations", ["auto_view"])  # its label in a newly chosen language
 view = st.radio("view", list(VIEW_WORDS), key="auto_view", horizontal=True, label_visibility="collapsed",
                 format_func=lambda v: t(VIEW_WORDS[v]))
 flash()

@@ -48,6 +48,8 @@ def test_the_wizard_content_step_in_chromium(chromium, store, store_path, tmp_pa
             page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
             expect(page.get_by_role("button", name="Edit as HTML")).to_be_visible()
             expect(page.get_by_text("Phone (375px)", exact=True)).to_be_visible()
+            template = page.get_by_test_id("stSelectbox").filter(has_text="Template")
+            expect(template.locator("input")).to_have_value("Starter: 구매 감사", timeout=15_000)  # relabelled
             page.wait_for_timeout(1500)
             page.screenshot(path=f"{SHOTS}/content-en.png", full_page=True)
         finally:
