@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import i18n
 from core.console import automations as views
+from core.console import block_editor as blocks
 from core.console import common, errors
 from core.i18n import t
 
@@ -371,8 +372,10 @@ def collect_trigger(d: dict) -> None:
     s = st.session_state
     trigger = s.get("wiz_trigger", "purchased")
     if trigger != d.get("trigger"):  # a new trigger brings its own starter subject and content
-        for key in ("subject", "preheader", "html", "text", "template_source"):
+        for key in ("subject", "preheader", "html", "text", "template_source", "blocks"):
             d.pop(key, None)
+        for key in ("wiz_blocks", "wiz_html", "wiz_text", "wiz_source"):  # the content step starts afresh
+            s.pop(key, None)
         d["is_advertising"] = views.default_advertising(trigger)  # Korean practice's default for it
     d["trigger"] = trigger
     choice = s.get("wiz_days_choice", 7)
@@ -415,16 +418,17 @@ def collect_send_info(d: dict) -> None:
 
 
 def load_source() -> None:
-    """The template picked as the starting point replaces the editor's content."""
+    """The template picked as the starting point replaces the editor's content (its blocks, or its HTML)."""
     d = draft()
-    source = st.session_state["wiz_source"]
-    chosen = wizard_sources(d)[source]
+    chosen = wizard_sources(d)[st.session_state["wiz_source"]]
+    st.session_state["wiz_blocks"] = chosen.get("blocks")
     st.session_state["wiz_html"] = chosen["html"]
     st.session_state["wiz_text"] = chosen.get("text") or ""
 
 
 def wizard_sources(d: dict) -> dict[str, dict]:
-    starter = starter_for(d["trigger"])
+    """The trigger's starter (as blocks) and the shop's saved templates for it (blocks, or raw HTML)."""
+    starter = views.block_starter(d["trigger"])
     sources = {"starter": {**starter, "label": t("wiz.starter", name=starter["name"])}}
     for saved in views.saved_templates(db, d["shop_id"]):
         if saved["trigger"] == d["trigger"]:
@@ -432,42 +436,181 @@ def wizard_sources(d: dict) -> dict[str, dict]:
     return sources
 
 
-def email_frame(html: str, height: int = 560) -> None:
+def email_frame(html: str, width: int | None = None, height: int = 640) -> None:
     # A data: URL gets an opaque origin: the e-mail's HTML cannot reach the console's page.
-    st.iframe("data:text/html;charset=utf-8;base64," + base64.b64encode(html.encode()).decode(), height=height)
+    st.iframe("data:text/html;charset=utf-8;base64," + base64.b64encode(html.encode()).decode(),
+              width=width or "stretch", height=height)
 
 
 def step_content(d: dict) -> None:
+    """The trigger's starter, or the automation's saved template, in the block editor (a template without
+    blocks in the raw HTML editor), beside a live preview at desktop or phone width and a test send."""
+    common.relabel(st.session_state, "automations.content",
+                   [k for k in st.session_state if k in ("wiz_source", "wiz_blk_add_kind", "wiz_preview_width")
+                    or str(k).startswith("wiz_blk_") and str(k).endswith(("_style", "_source", "_show_if"))])
     sources = wizard_sources(d)
     init("wiz_source", d.get("template_source", "starter"))
     if st.session_state["wiz_source"] not in sources:
         st.session_state["wiz_source"] = "starter"
-    init("wiz_html", d.get("html", sources[st.session_state["wiz_source"]]["html"]))
-    init("wiz_text", d.get("text", sources[st.session_state["wiz_source"]].get("text") or ""))
-    edit, look = st.columns(2)
+    source = sources[st.session_state["wiz_source"]]
+    init("wiz_blocks", d["blocks"] if "blocks" in d else source.get("blocks"))
+    init("wiz_html", d.get("html", source["html"]))
+    init("wiz_text", d.get("text", source.get("text") or ""))
+    edit, look = st.columns([2, 3])  # the preview column holds a 600 px desktop mail on a laptop screen
     with edit:
         st.selectbox(t("wiz.template_from"), list(sources), key="wiz_source",
                      format_func=lambda k: sources[k]["label"], on_change=load_source)
-        st.text_area(t("wiz.html"), key="wiz_html", height=420)
-        st.text_area(t("wiz.text"), key="wiz_text", height=160)
+        if st.session_state["wiz_blocks"] is not None:
+            block_list(d["shop_id"], d["trigger"])
+            st.caption(t("blocks.text_from_blocks"))
+        else:
+            st.text_area(t("wiz.html"), key="wiz_html", height=420)
+            st.text_area(t("wiz.text"), key="wiz_text", height=160)
         with st.expander(t("tpl.fields")):
             st.markdown("\n".join(f"- `{{{{ {f} }}}}` — {desc}" for f, desc in views.merge_fields(d["trigger"])))
     with look:
-        st.markdown(f"**{t('tpl.preview')}**")
-        template = {"subject": d.get("subject", ""), "preheader": d.get("preheader", ""),
-                    "html": st.session_state["wiz_html"], "text": st.session_state["wiz_text"] or None}
-        rendered, problem = views.render_preview(template, d["trigger"], None,
-                                                 advertising=d.get("is_advertising", True),
-                                                 sender=views.preview_sender(db, d["shop_id"]))
-        if problem:
-            st.warning(t("tpl.preview_failed", problem=problem))
-        else:
-            st.markdown(t("tpl.preview_subject", subject=rendered.subject))
-            email_frame(rendered.html)
-        to_col, go_col = st.columns([3, 1], vertical_alignment="bottom")
-        to_col.text_input(t("manage.test_to"), key="wiz_test_to", placeholder="me@example.com")
-        if go_col.button(t("manage.test_send"), key="wiz_test_send", icon=":material/outgoing_mail:"):
-            wizard_test_send(d, template)
+        content_preview(d)
+
+
+def content_preview(d: dict) -> None:
+    st.markdown(f"**{t('tpl.preview')}**")
+    s = st.session_state
+    template = {"subject": d.get("subject", ""), "preheader": d.get("preheader", ""), "html": s["wiz_html"],
+                "text": (s["wiz_text"] or None) if s["wiz_blocks"] is None else None}
+    context = blocks.shop_sample_context(db, d["shop_id"], d["trigger"])  # the shop's name and products
+    rendered, problem = views.render_preview(template, d["trigger"], context,
+                                             advertising=d.get("is_advertising", True),
+                                             sender=views.preview_sender(db, d["shop_id"]))
+    if problem:
+        st.warning(t("tpl.preview_failed", problem=problem))
+    else:
+        st.markdown(t("tpl.preview_subject", subject=rendered.subject))
+        widths = {600: t("blocks.preview_desktop"), 375: t("blocks.preview_phone")}
+        width = st.segmented_control(t("blocks.preview_width"), list(widths), format_func=widths.get,
+                                     key="wiz_preview_width", default=600) or 600
+        email_frame(rendered.html, width=width)
+        with st.expander(t("tpl.preview_text")):
+            st.code(rendered.text, language=None, wrap_lines=True)
+    to_col, go_col = st.columns([3, 1], vertical_alignment="bottom")
+    to_col.text_input(t("manage.test_to"), key="wiz_test_to", placeholder="me@example.com")
+    if go_col.button(t("manage.test_send"), key="wiz_test_send", icon=":material/outgoing_mail:"):
+        wizard_test_send(d, template)
+
+
+# ---------------------------------------------------------------- the block editor in the content step
+# The same editor as the Templates page's (its logic in core.console.block_editor); its widget keys start
+# with "wiz" so that leaving the wizard drops them with the rest of the draft.
+
+def set_blocks(new: list[dict]) -> None:
+    st.session_state["wiz_blocks"] = new
+
+
+def add_block() -> None:
+    s = st.session_state
+    s["wiz_blocks"] = [*s["wiz_blocks"], blocks.new_block(s["wiz_blk_add_kind"])]
+
+
+def to_html() -> None:
+    """Leave the block editor for raw HTML: the HTML starts as what the blocks compile to."""
+    s = st.session_state
+    html, _problem = blocks.compiled(s["wiz_blocks"], draft()["trigger"])
+    if html is not None:
+        s["wiz_html"] = html
+    s["wiz_text"] = ""
+    s["wiz_blocks"] = None
+
+
+def widget(block: dict, field: str) -> str:
+    """The key of a block's form field; seeded from the block the first time it is drawn."""
+    key = f"wiz_blk_{block['id']}_{field}"
+    if key not in st.session_state:
+        value = block.get(field)
+        st.session_state[key] = [p.get("product_key") or p["name"] for p in value] if field == "products" else value
+    return key
+
+
+def block_form(shop_id: str, trigger: str, block: dict) -> dict:
+    """The block's form; returns the values typed into it."""
+    values: dict = {}
+    for field in blocks.FIELDS[block["type"]]:
+        key, label = widget(block, field), blocks.field_label(field)
+        if field == "text":
+            values[field] = st.text_area(label, key=key, height=90, help=t("blocks.field_help.text"))
+        elif field in ("label", "title", "alt", "code"):
+            values[field] = st.text_input(label, key=key)
+        elif field in ("src", "link"):
+            values[field] = st.text_input(label, key=key, help=t("blocks.field_help.link"))
+        elif field in ("width", "height"):
+            values[field] = int(st.number_input(label, key=key, min_value=0, max_value=600, step=4))
+        elif field == "style":
+            values[field] = st.selectbox(label, list(blocks.TEXT_STYLES), key=key, format_func=blocks.style_label)
+        elif field == "source":
+            options = blocks.sources(trigger)
+            if st.session_state[key] not in options:
+                st.session_state[key] = options[0]
+            values[field] = st.selectbox(label, options, key=key, format_func=blocks.source_label)
+        elif field == "show_total":
+            values[field] = st.checkbox(label, key=key)
+        elif field == "products":
+            values[field] = chosen_products(shop_id, key, label, values.get("source"))
+    key = widget(block, "show_if")
+    options = blocks.show_if_choices(trigger)
+    if st.session_state[key] not in options:
+        st.session_state[key] = ""
+    values["show_if"] = st.selectbox(blocks.field_label("show_if"), options, key=key,
+                                     format_func=lambda f: t("blocks.when", field=f) if f else t("blocks.always"))
+    return values
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_products(db: str, shop_id: str) -> list[dict]:
+    return blocks.store_products(db, shop_id)
+
+
+def chosen_products(shop_id: str, key: str, label: str, source: str | None) -> list[dict]:
+    if source != "chosen":
+        return []
+    products = {p["product_key"]: p for p in load_products(db, shop_id)}
+    if not products:
+        st.caption(t("blocks.no_products"))
+        return []
+    st.session_state[key] = [k for k in st.session_state[key] if k in products]
+    picked = st.multiselect(label, list(products), key=key, format_func=lambda k: products[k]["name"])
+    return [blocks.chosen_product(products[k]) for k in picked]
+
+
+def block_list(shop_id: str, trigger: str) -> None:
+    """Each block in its form, with up / down / remove; then a block to add; the legal footer last."""
+    st.markdown(f"**{t('blocks.title')}**")
+    st.caption(t("blocks.help"))
+    current = st.session_state["wiz_blocks"]
+    if not current:
+        st.info(t("blocks.empty_list"), icon=":material/view_agenda:")
+    for index, block in enumerate(current):
+        with st.expander(blocks.summary(block, index), expanded=False):
+            current = blocks.update(current, index, block_form(shop_id, trigger, block))
+            up, down, drop = st.columns(3)
+            up.button(t("blocks.up"), key=f"wiz_blk_{block['id']}_up", icon=":material/arrow_upward:",
+                      disabled=index == 0, on_click=set_blocks, args=(blocks.move(current, index, -1),))
+            down.button(t("blocks.down"), key=f"wiz_blk_{block['id']}_down", icon=":material/arrow_downward:",
+                        disabled=index == len(current) - 1, on_click=set_blocks,
+                        args=(blocks.move(current, index, 1),))
+            drop.button(t("blocks.remove"), key=f"wiz_blk_{block['id']}_remove", icon=":material/delete:",
+                        on_click=set_blocks, args=(blocks.remove(current, index),))
+    st.session_state["wiz_blocks"] = current
+    st.caption(":material/lock: " + t("blocks.footer"))
+    kind_col, add_col = st.columns([3, 2], vertical_alignment="bottom")
+    kind_col.selectbox(t("blocks.add_kind"), list(blocks.KINDS), key="wiz_blk_add_kind",
+                       format_func=blocks.kind_label)
+    add_col.button(t("blocks.add"), key="wiz_blk_add", icon=":material/add:", on_click=add_block)
+    problem = blocks.problem_of(current, trigger)
+    if problem is not None:
+        st.warning(t("blocks.problem", problem=problem.message), icon=":material/error:")
+    else:
+        html, _none = blocks.compiled(current, trigger)
+        st.session_state["wiz_html"] = html or ""
+    st.button(t("blocks.to_html"), key="wiz_to_html", help=t("blocks.to_html_help"), icon=":material/code:",
+              on_click=to_html)
 
 
 def wizard_test_send(d: dict, template: dict) -> None:
@@ -485,8 +628,9 @@ def wizard_test_send(d: dict, template: dict) -> None:
 
 def collect_content(d: dict) -> None:
     s = st.session_state
+    kept = s.get("wiz_blocks", d.get("blocks"))
     d.update(template_source=s.get("wiz_source", "starter"), html=s.get("wiz_html", ""),
-             text=s.get("wiz_text", ""))
+             text="" if kept is not None else s.get("wiz_text", ""), blocks=kept)
 
 
 def step_start(d: dict, books: list[views.AddressBook], tz: str) -> None:
@@ -622,6 +766,7 @@ if "auto_next_view" in st.session_state:
 editing = bool(st.session_state.get("wiz", {}).get("edit_id"))
 VIEW_WORDS = {"list": "auto.view.list", "archive": "manage.view.archive",
               "new": "manage.view.edit" if editing else "auto.view.new"}
+common.relabel(st.session_state, "automations", ["auto_view"])  # its label in a newly chosen language
 view = st.radio("view", list(VIEW_WORDS), key="auto_view", horizontal=True, label_visibility="collapsed",
                 format_func=lambda v: t(VIEW_WORDS[v]))
 flash()

@@ -4,7 +4,8 @@ resuming, who would receive each one, and the wizard (주소록 → 발송 조�
 The engine (core.automations.manage) owns the automations and the outbox; this module adds the reads
 the page needs that the engine lacks (products and categories for the purchase filter, the shop's
 saved segments as groups) and turns engine results into rows with their words. The wizard's content
-step checks and previews templates with core.console.templates.
+step checks and previews templates with core.console.templates; its content is the block editor's
+(core.console.block_editor) when the draft holds `blocks` (the editor's list), raw HTML when `blocks` is None.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core import clock
 from core.automations import compliance, manage
 from core.automations import preview as automation_preview
 from core.automations.triggers import DIGEST_HOUR, TRIGGERS, WIZARD_DAYS, TriggerError, validate_params
+from core.console import block_editor
 from core.console.common import (
     AddressBook,
     StoreLike,
@@ -36,6 +38,7 @@ from core.console.sender import Refused as TestRefused
 from core.console.sender import has_working_sender, send_test_message
 from core.console.templates import (
     TemplateProblem,
+    block_starter,
     merge_fields,
     preview_sender,
     render_preview,
@@ -48,7 +51,8 @@ from core.segments import saved as saved_segments
 
 __all__ = ["TRIGGERS", "WIZARD_DAYS", "AddressBook", "TemplateProblem", "address_books", "chosen_book",
            "has_working_sender",
-           "local_time", "merge_fields", "preview_sender", "render_preview", "saved_templates", "sender_defaults",
+           "block_starter", "local_time", "merge_fields", "preview_sender", "render_preview", "saved_templates",
+           "sender_defaults",
            "starter_template", "status_label", "store_path", "trigger_label"]
 
 # What a page catches when the engine refuses a change of status or a preview.
@@ -298,6 +302,11 @@ def check_step(step: int, draft: dict[str, Any]) -> None:
         if problem and problem.part in ("subject", "preheader"):
             raise WizardProblem(2, problem.message)
     elif step == 3:
+        if draft.get("blocks") is not None:
+            html, block_problem = block_editor.compiled(draft["blocks"], draft.get("trigger") or "signup")
+            if block_problem is not None:
+                raise WizardProblem(3, block_problem.message)
+            draft = {**draft, "html": html, "text": None}
         problem = template_problem(draft.get("subject") or "", draft.get("html") or "", draft.get("text"),
                                    draft.get("trigger") or "signup", draft.get("preheader"))
         if problem:
@@ -322,7 +331,7 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
         template_id = manage.save_template(
             s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
             trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
-            html=draft["html"], text=draft.get("text") or None, now=clock.now())
+            html=draft["html"], text=draft.get("text") or None, now=clock.now(), **_content_blocks(draft))
     # The shop's saved sender, left as prefilled, is not copied: the automation follows it when it changes.
     saved = sender_defaults(s, draft["shop_id"])
     same = saved["configured"] and (draft.get("sender_name") or "").strip() == saved["sender_name"] \
@@ -341,13 +350,31 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
         raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
 
 
+def _content_blocks(draft: dict[str, Any]) -> dict[str, Any]:
+    """The block document to save beside the template's HTML (manage.save_template compiles the HTML from
+    it), or nothing for content written in raw HTML."""
+    if draft.get("blocks") is None:
+        return {}
+    return {"blocks": block_editor.document(draft["blocks"])}
+
+
+def _same_blocks(saved: list[dict[str, Any]] | None, drafted: list[dict[str, Any]] | None) -> bool:
+    if saved is None or drafted is None:
+        return saved is drafted
+    return block_editor.document(saved) == block_editor.document(drafted)
+
+
 def _unchanged_saved_template(store: StoreLike, draft: dict[str, Any]) -> str | None:
     """A saved template the wizard started from and left as it was is reused, not copied."""
     source = draft.get("template_source")
     if not source or source == "starter":
         return None
     saved = next((t_ for t_ in saved_templates(store, draft["shop_id"]) if t_["template_id"] == source), None)
-    if saved and saved["html"] == draft["html"] and (saved["text"] or "") == (draft.get("text") or ""):
+    if saved is None or not _same_blocks(saved["blocks"], draft.get("blocks")):
+        return None
+    if draft.get("blocks") is not None:
+        return source  # the same blocks compile to the same HTML
+    if saved["html"] == draft["html"] and (saved["text"] or "") == (draft.get("text") or ""):
         return source
     return None
 
@@ -453,7 +480,8 @@ def draft_of(store: StoreLike, automation_id: str) -> dict[str, Any]:
             "sender_email": a["sender_email"] or sender["sender_email"],
             "is_advertising": bool(a["is_advertising"]),
             "template_source": a["template_id"] or "starter",
-            "html": saved["html"] if saved else "", "text": (saved["text"] if saved else "") or ""}
+            "html": saved["html"] if saved else "", "text": (saved["text"] if saved else "") or "",
+            "blocks": saved["blocks"] if saved else None}
 
 
 def save_edit(store: StoreLike, draft: dict[str, Any], *, rerender: bool = False) -> dict[str, int]:
@@ -467,7 +495,7 @@ def save_edit(store: StoreLike, draft: dict[str, Any], *, rerender: bool = False
         template_id = manage.save_template(
             s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
             trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
-            html=draft["html"], text=draft.get("text") or None, now=clock.now())
+            html=draft["html"], text=draft.get("text") or None, now=clock.now(), **_content_blocks(draft))
     saved = sender_defaults(s, draft["shop_id"])
     same = saved["configured"] and (draft.get("sender_name") or "").strip() == saved["sender_name"] \
         and (draft.get("sender_email") or "").strip() == saved["sender_email"]

@@ -159,7 +159,9 @@ def test_wizard_creates_a_running_automation_in_the_order_users_know(world):
     at.text_input(key="wiz_subject").input(subject)
     button(at, "다음").click().run()
 
-    # 4. 내용: the starter template, editable, with a live preview
+    # 4. 내용: the starter template in the block editor; an expert edits it as HTML, with a live preview
+    assert [b["type"] for b in at.session_state["wiz_blocks"]][0] == "heading"
+    button(at, "HTML로 직접 편집").click().run()
     html = at.text_area(key="wiz_html").value
     assert html == w.starter_template("no_first_purchase")["html"]
     at.text_area(key="wiz_html").input(html.replace("아직 둘러보는 중이신가요?", "첫 구매 혜택을 챙기세요!", 1)).run()
