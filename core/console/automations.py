@@ -48,6 +48,7 @@ from core.console.templates import (
 )
 from core.i18n import t
 from core.segments import saved as saved_segments
+from core.store import Store
 
 __all__ = ["TRIGGERS", "WIZARD_DAYS", "AddressBook", "TemplateProblem", "address_books", "chosen_book",
            "has_working_sender",
@@ -323,9 +324,19 @@ def _step_of(exc: Exception) -> int:
 def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool = True) -> str:
     """The wizard's last step: check every step, save the edited content as a template, create the
     automation (running when `start`). Nothing is written unless all of it is valid."""
+    s = open_store(store)
+    fields = _automation_fields(s, draft)
+    try:
+        return manage.create_automation(s, shop_id=draft["shop_id"], now=clock.now(), start=start, **fields)
+    except manage.AutomationError as exc:
+        raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
+
+
+def _automation_fields(s: Store, draft: dict[str, Any]) -> dict[str, Any]:
+    """The automation's fields as manage takes them, for a new one or an edit: every step checked, and the
+    content saved as a template unless a saved one is unchanged."""
     for step in range(4):
         check_step(step, draft)
-    s = open_store(store)
     template_id = _unchanged_saved_template(s, draft)
     if template_id is None:
         template_id = manage.save_template(
@@ -336,18 +347,13 @@ def create_from_wizard(store: StoreLike, draft: dict[str, Any], *, start: bool =
     saved = sender_defaults(s, draft["shop_id"])
     same = saved["configured"] and (draft.get("sender_name") or "").strip() == saved["sender_name"] \
         and (draft.get("sender_email") or "").strip() == saved["sender_email"]
-    try:
-        return manage.create_automation(
-            s, shop_id=draft["shop_id"], name=draft["name"].strip(), trigger=draft["trigger"],
-            trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
-            sender_name=None if same else draft["sender_name"], sender_email=None if same else draft["sender_email"],
-            template_id=template_id,
-            now=clock.now(),
-            preheader=draft.get("preheader") or "", delay_minutes=int(draft.get("delay_minutes") or 0),
-            is_advertising=bool(draft.get("is_advertising", True)), start=start,
-            audience={"segment_id": draft["segment_id"]} if draft.get("segment_id") else None)
-    except manage.AutomationError as exc:
-        raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
+    return {"name": draft["name"].strip(), "trigger": draft["trigger"],
+            "trigger_params": draft.get("trigger_params") or {}, "subject": draft["subject"],
+            "sender_name": None if same else draft["sender_name"],
+            "sender_email": None if same else draft["sender_email"],
+            "template_id": template_id, "preheader": draft.get("preheader") or "",
+            "delay_minutes": int(draft.get("delay_minutes") or 0),
+            "is_advertising": bool(draft.get("is_advertising", True)), "audience": _audience(draft)}
 
 
 def _content_blocks(draft: dict[str, Any]) -> dict[str, Any]:
@@ -487,26 +493,10 @@ def draft_of(store: StoreLike, automation_id: str) -> dict[str, Any]:
 def save_edit(store: StoreLike, draft: dict[str, Any], *, rerender: bool = False) -> dict[str, int]:
     """The wizard's last step when editing: check every step, save changed content as a new template, and
     apply the edit forward (queued messages keep their content unless `rerender`)."""
-    for step in range(4):
-        check_step(step, draft)
     s = open_store(store)
-    template_id = _unchanged_saved_template(s, draft)
-    if template_id is None:
-        template_id = manage.save_template(
-            s, shop_id=draft["shop_id"], name=draft.get("template_name") or draft["name"],
-            trigger=draft["trigger"], subject=draft["subject"], preheader=draft.get("preheader") or "",
-            html=draft["html"], text=draft.get("text") or None, now=clock.now(), **_content_blocks(draft))
-    saved = sender_defaults(s, draft["shop_id"])
-    same = saved["configured"] and (draft.get("sender_name") or "").strip() == saved["sender_name"] \
-        and (draft.get("sender_email") or "").strip() == saved["sender_email"]
+    fields = _automation_fields(s, draft)
     try:
-        return manage.edit_automation(
-            s, draft["edit_id"], now=now(), rerender=rerender, name=draft["name"].strip(),
-            trigger=draft["trigger"], trigger_params=draft.get("trigger_params") or {}, subject=draft["subject"],
-            sender_name=None if same else draft["sender_name"], sender_email=None if same else draft["sender_email"],
-            template_id=template_id, preheader=draft.get("preheader") or "",
-            delay_minutes=int(draft.get("delay_minutes") or 0), is_advertising=bool(draft.get("is_advertising")),
-            audience=_audience(draft))
+        return manage.edit_automation(s, draft["edit_id"], now=now(), rerender=rerender, **fields)
     except manage.AutomationError as exc:
         raise WizardProblem(_step_of(exc), describe(exc), exc.key) from None
 
