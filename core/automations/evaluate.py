@@ -8,6 +8,16 @@ re-scanned occurrence from being planned twice (what is already planned is
 dropped from the staged candidates first). The lookback is the trigger's
 maximum lateness: anything older would only be recorded as too late anyway.
 
+Within that window a tick after the first keeps only what can be new to it
+(`fresh_bounds`): what became true since `evaluated_until`, and occurrences whose
+own row, or an order of the same member or cart, a sync wrote since then (every
+written row carries `synced_at`; an order cancelled afterwards can lift the reason
+that kept a "no purchase" or a cart from becoming true). The rest of the window was
+judged on the same rows last time. An automation with an audience, one edited or
+started since its last evaluation, and the `purchased` trigger (whose product
+filter also reads items and categories) are judged over the whole window as before;
+tests/automations/test_evaluate_since.py checks both ways plan the same.
+
 Cost: the running automations of all shops are one table (`_autos`), and each
 trigger is one statement joining it to the members, orders or carts on the shop
 and each automation's own window; every scan is also bounded in time by
@@ -83,7 +93,12 @@ _AUTOS_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "win_to": pl.Datetime("us", "UTC"), "sfrom": pl.Datetime("us", "UTC"), "sto": pl.Datetime("us", "UTC"),
     "days": pl.Int32, "threshold": pl.Int32, "product_keys": pl.List(pl.Utf8), "category_keys": pl.List(pl.Utf8),
     "filtered": pl.Boolean, "owner": pl.Utf8, "has_audience": pl.Boolean, "delay_minutes": pl.Int32,
-    "late_minutes": pl.Int32, "is_advertising": pl.Boolean}
+    "late_minutes": pl.Int32, "is_advertising": pl.Boolean, "fresh": pl.Datetime("us", "UTC"),
+    "sfresh": pl.Datetime("us", "UTC"), "touched": pl.Datetime("us", "UTC")}
+
+# How far before an automation's last evaluation a sync's `synced_at` may lie and still be new to it: a sync
+# stamps rows with its own reading of the clock, the scheduler evaluates at the instant its tick read.
+CLOCK_SLACK = dt.timedelta(hours=1)
 
 _PLAN_SQL = """
     WITH mem AS (
@@ -140,15 +155,47 @@ def window_starts(con: duckdb.DuckDBPyConnection, automations: list[Automation])
     return starts
 
 
-def _autos_row(a: Automation, start: dt.datetime, now: dt.datetime, has_audience: bool) -> dict[str, Any]:
+def rescanned_whole(con: duckdb.DuckDBPyConnection, automations: list[Automation], now: dt.datetime,
+                    with_audience: set[str]) -> set[str]:
+    """The automations whose whole window is judged again this tick: never evaluated, evaluated past now
+    (an edit puts `evaluated_until` ahead), with an audience (who belongs to it changes with time and
+    rules, not only with synced rows), or changed since their last evaluation (status, rules, threshold;
+    stamped by a clock up to CLOCK_SLACK behind the scheduler's). The others only need what became true
+    since then and what a sync wrote since then (`fresh_bounds`)."""
+    whole = {a.automation_id for a in automations
+             if a.evaluated_until is None or a.evaluated_until > now or a.automation_id in with_audience}
+    rest = [a.automation_id for a in automations if a.automation_id not in whole]
+    if rest:
+        changed = con.execute("""SELECT automation_id FROM automations
+                                 WHERE automation_id IN (SELECT unnest(?::VARCHAR[]))
+                                   AND updated_at >= evaluated_until - ?""", [rest, CLOCK_SLACK]).fetchall()
+        whole |= {r[0] for r in changed}
+    return whole
+
+
+def fresh_bounds(a: Automation, start: dt.datetime, now: dt.datetime, whole: bool) -> tuple[dt.datetime, dt.datetime]:
+    """(fresh, touched): within its window an automation's trigger keeps the occurrences that became true
+    after `fresh`, or whose rows (or the member's orders) a sync wrote after `touched`. The last evaluation
+    judged everything else in the window on the same rows, so judging it again would find nothing new: an
+    occurrence can only appear in the past when a row that makes or unmakes it arrives or changes, and a
+    sync stamps every row it writes with `synced_at`."""
+    if whole or a.evaluated_until is None:
+        return start, now
+    return a.evaluated_until, a.evaluated_until - CLOCK_SLACK
+
+
+def _autos_row(a: Automation, start: dt.datetime, now: dt.datetime, has_audience: bool,
+               whole: bool = True) -> dict[str, Any]:
     sfrom, sto = set_window(a, start, now)
+    fresh, touched = fresh_bounds(a, start, now, whole)
     products, categories = a.params.get("product_keys", []), a.params.get("category_keys", [])
     return {"automation_id": a.automation_id, "shop_id": a.shop_id, "trigger": a.trigger, "win_from": start,
             "win_to": now, "sfrom": sfrom, "sto": sto, "days": a.params.get("days"),
             "threshold": a.params.get("threshold_minutes", DEFAULT_CART_THRESHOLD_MINUTES),
             "product_keys": products, "category_keys": categories, "filtered": bool(products or categories),
             "owner": a.params.get("recipient"), "has_audience": has_audience, "delay_minutes": a.delay_minutes,
-            "late_minutes": int(a.max_lateness.total_seconds() // 60), "is_advertising": a.is_advertising}
+            "late_minutes": int(a.max_lateness.total_seconds() // 60), "is_advertising": a.is_advertising,
+            "fresh": fresh, "sfresh": set_window(a, fresh, now)[0], "touched": touched}
 
 
 def stage_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now: dt.datetime) -> None:
@@ -159,7 +206,9 @@ def stage_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now
     if not due:
         return
     with_audience = stage_audiences(con, [a.automation_id for a in due])
-    rows = [_autos_row(a, starts[a.automation_id] or now, now, a.automation_id in with_audience) for a in due]
+    whole = rescanned_whole(con, due, now, with_audience)
+    rows = [_autos_row(a, starts[a.automation_id] or now, now, a.automation_id in with_audience,
+                       a.automation_id in whole) for a in due]
     con.register("_autos", pl.DataFrame(rows, schema=_AUTOS_SCHEMA).to_arrow())
     try:
         groups: dict[str, list[dict[str, Any]]] = {}
@@ -171,7 +220,7 @@ def stage_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now
         for group, members in groups.items():
             sql = _STAGE_SET_SQL.format(candidates=set_candidates_sql(group))
             params = {"lo": min(r["sfrom"] for r in members), "hi": max(r["sto"] for r in members),
-                      "now": max(r["win_to"] for r in members)}
+                      "now": max(r["win_to"] for r in members), "touched": min(r["touched"] for r in members)}
             con.execute(sql, bind(sql, params))
     finally:
         con.unregister("_autos")

@@ -391,6 +391,15 @@ CANCEL_SQL = f"""
 # row-group statistics still skip the older rows. Returns (automation_id, member_key, occurrence_key,
 # email, became_true_at). `sfrom`/`sto` are the window moved back by the trigger's days or threshold, as
 # `candidates_sql` computes them.
+#
+# Within its window an automation keeps only the occurrences that became true after `fresh` (`sfresh`
+# moved back as `sfrom` is) or whose own row, or an order of the same member or cart, a sync wrote after
+# `touched` (see core.automations.evaluate.fresh_bounds: an automation judged whole has `fresh` at its
+# window's start). `$touched` is the earliest `touched`, a constant the scan of the synced orders prunes on.
+_TOUCHED_ORDERS = """
+        tord AS (
+            SELECT shop_id, member_key, cart_key, max(synced_at) AS synced_at FROM orders
+            WHERE synced_at > $touched GROUP BY ALL)"""
 _SET_SQL: dict[str, str] = {
     "purchased": f"""
         WITH a AS (SELECT * FROM _autos WHERE trigger = 'purchased'),
@@ -412,20 +421,26 @@ _SET_SQL: dict[str, str] = {
         SELECT a.automation_id, o.member_key, o.order_key AS occurrence_key, o.email, o.delivered_at AS became_true_at
         FROM orders o JOIN _autos a ON a.trigger = 'delivered' AND o.shop_id = a.shop_id
             AND o.delivered_at > a.win_from AND o.delivered_at <= a.win_to
-        WHERE o.delivered_at > $lo AND o.delivered_at <= $hi AND o.status IN ('delivered', 'confirmed')""",
+        WHERE o.delivered_at > $lo AND o.delivered_at <= $hi AND o.status IN ('delivered', 'confirmed')
+            AND (o.delivered_at > a.fresh OR o.synced_at > a.touched)""",
     "signup": """
         SELECT a.automation_id, m.member_key, m.member_key AS occurrence_key, m.email, m.signed_up_at AS became_true_at
         FROM members m JOIN _autos a ON a.trigger = 'signup' AND m.shop_id = a.shop_id
             AND m.signed_up_at > a.win_from AND m.signed_up_at <= a.win_to
-        WHERE m.signed_up_at > $lo AND m.signed_up_at <= $hi""",
+        WHERE m.signed_up_at > $lo AND m.signed_up_at <= $hi
+            AND (m.signed_up_at > a.fresh OR m.synced_at > a.touched)""",
     # No order in (sfrom, became_true_at] is the same as "the first order since sfrom, if any, came after".
     "no_first_purchase": f"""
-        WITH cand AS (
+        WITH {_TOUCHED_ORDERS},
+        cand AS (
             SELECT a.automation_id, m.shop_id, m.member_key, m.email, a.sfrom,
                    m.signed_up_at + to_days(a.days) AS became_true_at
             FROM members m JOIN _autos a ON a.trigger = 'no_first_purchase' AND m.shop_id = a.shop_id
                 AND m.signed_up_at > a.sfrom AND m.signed_up_at <= a.sto
-            WHERE m.signed_up_at > $lo AND m.signed_up_at <= $hi),
+            LEFT JOIN (SELECT shop_id, member_key, max(synced_at) AS synced_at FROM tord GROUP BY ALL) t
+                ON t.shop_id = m.shop_id AND t.member_key = m.member_key
+            WHERE m.signed_up_at > $lo AND m.signed_up_at <= $hi
+                AND (m.signed_up_at > a.sfresh OR m.synced_at > a.touched OR t.synced_at > a.touched)),
         bought AS (
             SELECT o.shop_id, o.member_key, o.ordered_at FROM orders o
             WHERE o.ordered_at > $lo AND o.ordered_at <= $now AND o.{_LIVE}
@@ -435,13 +450,17 @@ _SET_SQL: dict[str, str] = {
             SELECT 1 FROM bought b WHERE b.shop_id = c.shop_id AND b.member_key = c.member_key
                 AND b.ordered_at > c.sfrom AND b.ordered_at <= c.became_true_at)""",
     "no_repurchase": f"""
-        WITH cand AS (
+        WITH {_TOUCHED_ORDERS},
+        cand AS (
             SELECT a.automation_id, o.shop_id, o.member_key, o.order_key, o.ordered_at AS ref_at,
                    o.ordered_at + to_days(a.days) AS became_true_at
             FROM orders o JOIN _autos a ON a.trigger = 'no_repurchase' AND o.shop_id = a.shop_id
                 AND o.ordered_at > a.sfrom AND o.ordered_at <= a.sto
+            LEFT JOIN (SELECT shop_id, member_key, max(synced_at) AS synced_at FROM tord GROUP BY ALL) t
+                ON t.shop_id = o.shop_id AND t.member_key = o.member_key
             WHERE o.ordered_at > $lo AND o.ordered_at <= $hi AND o.member_key IS NOT NULL
-                AND o.paid_at IS NOT NULL AND o.{_LIVE}),
+                AND o.paid_at IS NOT NULL AND o.{_LIVE}
+                AND (o.ordered_at > a.sfresh OR o.synced_at > a.touched OR t.synced_at > a.touched)),
         later AS (
             SELECT o.shop_id, o.member_key, o.order_key, o.ordered_at FROM orders o
             WHERE o.ordered_at > $lo AND o.ordered_at <= $now AND o.{_LIVE}
@@ -452,13 +471,20 @@ _SET_SQL: dict[str, str] = {
                 AND l.order_key <> c.order_key AND l.ordered_at >= c.ref_at AND l.ordered_at <= c.became_true_at)""",
     # Reminders and the owner's notices find the same carts; a notice is addressed to the owner, no member.
     "cart_abandoned": f"""
-        WITH cand AS (
+        WITH {_TOUCHED_ORDERS},
+        cand AS (
             SELECT a.automation_id, a.trigger, a.owner, a.sfrom, a.win_to, c.shop_id, c.member_key, c.cart_key,
                    c.email, c.last_activity_at, c.last_activity_at + to_minutes(a.threshold) AS became_true_at
             FROM carts c JOIN _autos a ON a.trigger IN ('cart_abandoned', 'cart_notice') AND c.shop_id = a.shop_id
                 AND c.last_activity_at > a.sfrom AND c.last_activity_at <= a.sto
+            LEFT JOIN (SELECT shop_id, member_key, max(synced_at) AS synced_at FROM tord GROUP BY ALL) tm
+                ON tm.shop_id = c.shop_id AND tm.member_key = c.member_key
+            LEFT JOIN (SELECT shop_id, cart_key, max(synced_at) AS synced_at FROM tord GROUP BY ALL) tc
+                ON tc.shop_id = c.shop_id AND tc.cart_key = c.cart_key
             WHERE c.last_activity_at > $lo AND c.last_activity_at <= $hi AND c.status = 'open'
-                AND c.order_key IS NULL AND (c.email IS NOT NULL OR c.member_key IS NOT NULL)),
+                AND c.order_key IS NULL AND (c.email IS NOT NULL OR c.member_key IS NOT NULL)
+                AND (c.last_activity_at > a.sfresh OR c.synced_at > a.touched OR tm.synced_at > a.touched
+                     OR tc.synced_at > a.touched)),
         ordered AS (
             SELECT o.shop_id, o.member_key, o.cart_key, o.ordered_at FROM orders o
             WHERE o.ordered_at > $lo AND o.ordered_at <= $now AND o.{_LIVE}
