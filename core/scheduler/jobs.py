@@ -34,8 +34,11 @@ FIXED_JOBS: tuple[Job, ...] = (
     Job("automations:purge_carts", automations.PURGE_EVERY, automations.run_purge),
     Job("loyalty:issue", loyalty.ISSUE_EVERY, loyalty.run_issue),
     Job("loyalty:alimtalk", loyalty.NOTIFY_EVERY, loyalty.run_notify),
-    Job("sync:webhooks", sync.WEBHOOKS_EVERY, run_webhook_syncs),
 )
+
+WEBHOOK_JOB = Job("sync:webhooks", sync.WEBHOOKS_EVERY, run_webhook_syncs)
+WEBHOOK_PLATFORMS = frozenset({"cafe24"})
+"""The platforms whose shops push events to the public endpoints (core/public/webhooks.py)."""
 
 
 def sync_jobs(connected: Iterable[Shop]) -> list[Job]:
@@ -44,6 +47,13 @@ def sync_jobs(connected: Iterable[Shop]) -> list[Job]:
             for s in connected if s.enabled and syncs_over_network(s.platform)]
 
 
+def webhook_jobs(connected: Iterable[Shop]) -> list[Job]:
+    """The webhook syncs' job, while a shop that can send webhooks is connected: a store of CSV or other
+    shops never runs it."""
+    return [WEBHOOK_JOB] if any(s.enabled and s.platform in WEBHOOK_PLATFORMS for s in connected) else []
+
+
 def planned(con: duckdb.DuckDBPyConnection) -> list[Job]:
     """The jobs of this tick, in the order they run, read in the unit of work the tick already holds."""
-    return [*sync_jobs(shops(con)), *FIXED_JOBS]
+    connected = shops(con)
+    return [*sync_jobs(connected), *FIXED_JOBS, *webhook_jobs(connected)]

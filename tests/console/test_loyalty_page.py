@@ -104,7 +104,7 @@ def test_stamp_cards_ledger_and_settings(mall):
     at.number_input(key=k + "size").set_value(8).run()
     at.text_input(key=k + "reward").set_value("").run()
     button(at, k + "save").click().run()                              # stamps on without a reward: refused, named
-    assert "reward" in text_of(at)
+    assert "보상: 스탬프를 켜려면" in text_of(at) and "reward:" not in text_of(at)  # the setting by its label
     assert ls.load(mall, lw.SHOP, "stamp").card_size == 5
     at.text_input(key=k + "reward").set_value("WELCOME-10").run()
     button(at, k + "save").click().run()

@@ -110,10 +110,16 @@ def start_a_welcome_email(page, expect) -> None:
 def switch_on(page, expect, tab: str, reward: str | None = None) -> None:
     page.get_by_role("tab", name=tab).click()
     page.get_by_text("사용여부", exact=True).filter(visible=True).click()
+    page.wait_for_timeout(1000)  # the switch reruns the page: typing during that rerun can be lost
     if reward is not None:
         field = page.get_by_label("보상 (예: 쿠폰 코드)", exact=True)
-        field.fill(reward)
-        field.press("Enter")
+        for _ in range(3):
+            field.fill(reward)
+            field.press("Enter")
+            page.wait_for_timeout(700)
+            if field.input_value() == reward:
+                break
+        expect(field).to_have_value(reward)
     page.wait_for_timeout(500)
     page.get_by_role("button", name="저장").filter(visible=True).click()
     expect(page.get_by_text(re.compile("설정을 저장했"))).to_be_visible()

@@ -186,3 +186,13 @@ def test_the_heartbeat_says_running_before_a_long_first_tick_ends(store: Store, 
         release.set()
         stop.set()
         runner.join(10)
+
+
+def test_the_webhook_job_runs_only_while_a_shop_can_send_webhooks(store: Store) -> None:
+    from core.shops.registry import save_shop
+    save_shop(store, "file", "csv", "파일 상점")
+    with store.unit() as con:
+        assert "sync:webhooks" not in [j.name for j in jobs.planned(con)]
+    save_shop(store, "mall", "cafe24", "카페24 몰")
+    with store.unit() as con:
+        assert "sync:webhooks" in [j.name for j in jobs.planned(con)]
