@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from memory import peak_mb  # noqa: E402 (bench/ is on sys.path)
 from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
 
 from core import clock  # noqa: E402
@@ -98,16 +99,6 @@ def automations(store: Store) -> None:
                                  template_id=tid, start=True, now=clock.now())
 
 
-def peak_rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -166,7 +157,7 @@ def main() -> None:
     # that counts the pages the child shared with this (large) process between fork and exec.
     rss_mb = 0.0
     while child.poll() is None:
-        rss_mb = max(rss_mb, peak_rss_mb(child.pid))
+        rss_mb = max(rss_mb, peak_mb(child.pid))
         time.sleep(0.05)
     wall = time.perf_counter() - t
     print(child.stdout.read().strip())

@@ -15,8 +15,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,22 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from memory import peak_mb, run_child  # noqa: E402 (bench/ is on sys.path)
+
 from core import clock  # noqa: E402
 from core import csv_import as ci  # noqa: E402
 from core.store import Store  # noqa: E402
 
 SHOP = "bench-csv"
 NOW = dt.datetime(2026, 1, 10, tzinfo=dt.UTC)
-
-
-def peak_mb() -> float:
-    """This process's RSS high-water mark since it started (VmHWM). Not getrusage's ru_maxrss: Linux keeps
-    that across exec, so a child would inherit the peak of the parent it was forked from (here the parent
-    that built the file)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child_csv(path: Path, store_path: Path, whole: bool) -> dict:
@@ -85,13 +75,6 @@ def child_sync(members: int, tmp: Path) -> dict:
     return {"rows": members, "bad": 0, "seconds": took, "peak_mb": peak_mb()}
 
 
-def run_child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"the child {args[0]} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="sizes (default 100,000, 1,000,000, 3,000,000)")
@@ -121,12 +104,12 @@ def main() -> None:
             modes = ["streamed"] + (["whole"] if n <= args.whole else [])
             for mode in modes:
                 store = Path(tmp) / f"{mode}.duckdb"
-                f = run_child([mode, str(path), str(store)])
+                f = run_child(__file__, [mode, str(path), str(store)])
                 print(f"{'CSV ' + mode:<22} {f['rows']:>10,} {size:>8.0f} {f['seconds']:>8.1f} "
                       f"{f['rows'] / f['seconds']:>10,.0f} {f['peak_mb']:>12,.0f}", flush=True)
             path.unlink()
             if not args.no_sync:
-                f = run_child(["sync", str(n), tmp])
+                f = run_child(__file__, ["sync", str(n), tmp])
                 print(f"{'Cafe24 sync (sandbox)':<22} {f['rows']:>10,} {'':>8} {f['seconds']:>8.1f} "
                       f"{f['rows'] / f['seconds']:>10,.0f} {f['peak_mb']:>12,.0f}", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")

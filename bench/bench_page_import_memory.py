@@ -1,7 +1,7 @@
 """Peak memory of the CSV import page's flow, through the console functions the page calls, by file size.
 
 Each import runs in a child process of its own (this script again, with --child) that prints its RSS
-high-water mark (VmHWM, bench_import_memory.peak_mb) after each step, so one size's peak is not another's:
+high-water mark (VmHWM, bench/memory.py) after each step, so one size's peak is not another's:
 the upload copied beside the store (keep_upload, from an open file as Streamlit's UploadedFile is read), the
 check the page shows before the operator chooses a mode (check_file: nothing written), then the import of the
 good rows (import_file). The file is bench_csv.py's members export (Korean headers, 0.1% bad rows). With
@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_import_memory import peak_mb  # noqa: E402
+from memory import peak_mb, run_child  # noqa: E402
 
 from core import clock  # noqa: E402
 from core.console import csv_import as ci  # noqa: E402
@@ -64,13 +63,6 @@ def child(path: Path, store_path: Path, whole: bool) -> dict:
     return {"rows": checked.rows, "bad": len(checked.bad), "seconds": took, "peaks": peaks}
 
 
-def run_child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"the child {args[0]} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="sizes (default 100,000 and 1,000,000)")
@@ -96,7 +88,7 @@ def main() -> None:
             for mode in ["streamed"] + (["whole"] if n <= args.whole else []):
                 folder = Path(tmp) / mode
                 folder.mkdir()
-                f = run_child([mode, str(path), str(folder / "console.duckdb")])
+                f = run_child(__file__, [mode, str(path), str(folder / "console.duckdb")])
                 p = f["peaks"]
                 print(f"{mode:<14} {f['rows']:>10,} {size:>8.0f} {f['seconds']:>8.1f} "
                       f"{p['kept']:>14,.0f} {p['checked']:>8,.0f} {p['imported']:>9,.0f}", flush=True)

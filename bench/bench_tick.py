@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from memory import peak_mb  # noqa: E402 (bench/ is on sys.path)
 from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
 
 from core import clock  # noqa: E402
@@ -136,16 +137,6 @@ def switch_on(store: Store, shops: int, loyalty_since: dt.datetime = ON_SINCE) -
                     {"n": shops, "first": first})
 
 
-def peak_rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
 
 def run_tick(store: Store, now: dt.datetime, minute_jobs_only: bool, mark_sent: bool) -> dict[str, float]:
     """Every fixed job (or those due every minute) once at `now`, in the scheduler's order and through its
@@ -179,7 +170,7 @@ def child_tick(now: dt.datetime) -> tuple[float, float, str]:
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     rss = 0.0
     while child.poll() is None:
-        rss = max(rss, peak_rss_mb(child.pid))
+        rss = max(rss, peak_mb(child.pid))
         time.sleep(0.05)
     out = child.stdout.read().strip() if child.stdout else ""
     return time.perf_counter() - t, rss, out
