@@ -5,22 +5,20 @@ Excel reads a CSV without a BOM as the system's code page (CP949 on Korean Windo
 with the BOM it reads UTF-8. It also turns a cell of digits into a number, so 01012345678 becomes
 1012345678: such a cell is written as the formula `="01012345678"`, which Excel shows as that very text.
 Any other text cell that starts with = + - @ (a formula Excel would run: CSV injection) is quoted with a
-leading apostrophe, as the console's own exports do (core.segments.explorer.csv_bytes).
+leading apostrophe: the BOM, the local times and that guard are core/spreadsheet.py, as in the console's exports.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
 from core import clock
+from core.spreadsheet import csv_bytes, formula_guarded, local_minutes
 
-BOM = b"\xef\xbb\xbf"
 TEXT_COLUMNS = ("phone", "member_key", "order_key", "cart_key", "zip_code")
 _NUMERIC_TEXT = r"^\+?[0-9][0-9 \-]*$"
-_FORMULA = r"^[=+\-@\t\r]"
 
 
 def excel_frame(frame: pl.DataFrame, *, tz: str = clock.DEFAULT_TZ,
@@ -31,10 +29,10 @@ def excel_frame(frame: pl.DataFrame, *, tz: str = clock.DEFAULT_TZ,
     for name, kind in frame.schema.items():
         if isinstance(kind, pl.Datetime):
             column = pl.col(name).dt.replace_time_zone("UTC") if kind.time_zone is None else pl.col(name)
-            changes.append(column.dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M").alias(name))
+            changes.append(local_minutes(column, tz).alias(name))
         elif kind == pl.String:
             text = pl.col(name)
-            guarded = pl.when(text.str.contains(_FORMULA)).then(pl.lit("'") + text).otherwise(text)
+            guarded = formula_guarded(text)
             if name in keep_text:
                 guarded = pl.when(text.str.contains(_NUMERIC_TEXT)).then(pl.lit('="') + text + pl.lit('"')) \
                     .otherwise(guarded)
@@ -44,9 +42,7 @@ def excel_frame(frame: pl.DataFrame, *, tz: str = clock.DEFAULT_TZ,
 
 def excel_csv_bytes(frame: pl.DataFrame, *, tz: str = clock.DEFAULT_TZ,
                     text_columns: Iterable[str] = TEXT_COLUMNS) -> bytes:
-    buffer = io.BytesIO()
-    excel_frame(frame, tz=tz, text_columns=text_columns).write_csv(buffer)
-    return BOM + buffer.getvalue()
+    return csv_bytes(excel_frame(frame, tz=tz, text_columns=text_columns))
 
 
 def write_excel_csv(frame: pl.DataFrame, path: Path | str, *, tz: str = clock.DEFAULT_TZ,

@@ -18,7 +18,6 @@ Everything is computed from the store when asked, so a late-synced order still r
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +29,7 @@ from core import clock
 from core.automations.attribution import ATTRIBUTION_WINDOW
 from core.errors import InvalidInput
 from core.shops.registry import shop, shop_timezone
+from core.spreadsheet import csv_bytes, local_minutes
 from core.store import Store
 
 DEFAULT_THRESHOLD_MINUTES = 60
@@ -198,10 +198,8 @@ def carts_csv(frame: pl.DataFrame, headers: Mapping[str, str], tz: str) -> bytes
     each of CSV_COLUMNS in the reader's language (the console's words)."""
     times = [c for c in ("last_activity_at", "abandoned_at", "emailed_at", "clicked_at") if c in frame.columns]
     out = frame.select(list(CSV_COLUMNS)).with_columns(
-        *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in times],
+        *[local_minutes(pl.col(c), tz) for c in times],
         # Whole won, as the shop charged them: Excel shows 193300, not 193300.0.
         pl.col("total_amount").round(0).cast(pl.Int64), pl.col("recovered_amount").round(0).cast(pl.Int64),
     ).rename({c: headers.get(c, c) for c in CSV_COLUMNS})
-    buffer = io.BytesIO()
-    out.write_csv(buffer)
-    return b"\xef\xbb\xbf" + buffer.getvalue()
+    return csv_bytes(out)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +30,8 @@ from core.segments.rules import (
     as_rule,
     open_store,
 )
+from core.spreadsheet import csv_bytes as spreadsheet_bytes
+from core.spreadsheet import formula_guarded, local_minutes
 
 # --------------------------------------------------------------------------- evaluating
 
@@ -211,16 +212,12 @@ def csv_bytes(frame: pl.DataFrame, headers: Mapping[str, str], tz: str = DEFAULT
     words = {"yes": "Y", "no": "N", "unknown": "?"} | dict(consent or {})
     named = frame.with_columns(pl.col("member_group").replace(dict(groups or {})), phone_text(pl.col("phone")))
     out = named.with_columns(
-        *[pl.col(c).dt.convert_time_zone(tz).dt.strftime("%Y-%m-%d %H:%M") for c in ("signed_up_at", "last_order_at")],
+        *[local_minutes(pl.col(c), tz) for c in ("signed_up_at", "last_order_at")],
         *[consent_text(pl.col(c), words).alias(c) for c in CONSENT_FIELDS],
-        # A cell starting with = + - @ would run as a formula in Excel (CSV injection); quote it as text.
-        *[pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-          for c in _TEXT_COLUMNS],
+        *[formula_guarded(pl.col(c)).alias(c) for c in _TEXT_COLUMNS],
         pl.col("spent").round(0).cast(pl.Int64),
     ).rename({c: headers[c] for c in frame.columns if c in headers})
-    buffer = io.BytesIO()
-    out.write_csv(buffer)
-    return b"\xef\xbb\xbf" + buffer.getvalue()
+    return spreadsheet_bytes(out)
 
 
 def consent_text(column: pl.Expr, words: Mapping[str, str]) -> pl.Expr:
