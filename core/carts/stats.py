@@ -29,7 +29,7 @@ from core import clock
 from core.automations.attribution import ATTRIBUTION_WINDOW
 from core.errors import InvalidInput
 from core.shops.registry import shop, shop_timezone
-from core.spreadsheet import csv_bytes, local_minutes
+from core.spreadsheet import csv_bytes, formula_guarded, local_minutes
 from core.store import Store
 
 DEFAULT_THRESHOLD_MINUTES = 60
@@ -199,6 +199,8 @@ def carts_csv(frame: pl.DataFrame, headers: Mapping[str, str], tz: str) -> bytes
     times = [c for c in ("last_activity_at", "abandoned_at", "emailed_at", "clicked_at") if c in frame.columns]
     out = frame.select(list(CSV_COLUMNS)).with_columns(
         *[local_minutes(pl.col(c), tz) for c in times],
+        # The cart's e-mail and keys come from the shop's platform: never a formula Excel would run.
+        *[formula_guarded(pl.col(c)).alias(c) for c in ("cart_key", "email", "recovered_order")],
         # Whole won, as the shop charged them: Excel shows 193300, not 193300.0.
         pl.col("total_amount").round(0).cast(pl.Int64), pl.col("recovered_amount").round(0).cast(pl.Int64),
     ).rename({c: headers.get(c, c) for c in CSV_COLUMNS})

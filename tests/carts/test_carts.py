@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 
+import polars as pl
 import pytest
 
 from core.automations.jobs import purge_carts
@@ -133,3 +134,18 @@ def test_the_csv_export_keeps_korean_and_local_times(mall: Store) -> None:
 def test_cart_items_are_listed_in_order(mall: Store) -> None:
     items = carts.cart_items(mall, SHOP, "k-guest")
     assert items["name"].to_list() == ["상품 1", "상품 2"]
+
+
+def test_the_csv_export_never_hands_excel_a_formula() -> None:
+    """A cart's e-mail comes from the shop's platform: one that starts like a formula is written as text."""
+    at = dt.datetime(2026, 1, 5, 1, tzinfo=dt.UTC)
+    frame = pl.DataFrame({"cart_key": ["k1"], "email": ["=HYPERLINK(\"http://x\")@example.com"],
+                          "total_amount": [30000.0], "last_activity_at": [at], "abandoned_at": [at],
+                          "emailed_at": [None], "clicked_at": [None], "recovered_order": [None],
+                          "recovered_amount": [None], "recovery_url": ["https://mall.example/cart/k1"]},
+                         schema_overrides={"emailed_at": pl.Datetime("us", "UTC"),
+                                           "clicked_at": pl.Datetime("us", "UTC"),
+                                           "recovered_order": pl.Utf8, "recovered_amount": pl.Float64})
+    [row] = list(csv.DictReader(io.StringIO(carts.carts_csv(frame, {}, "Asia/Seoul").decode("utf-8-sig"))))
+    assert row["email"] == "'=HYPERLINK(\"http://x\")@example.com"
+    assert row["total_amount"] == "30000" and row["last_activity_at"] == "2026-01-05 10:00"
