@@ -14,13 +14,14 @@ own row, or an order of the same member or cart, a sync wrote since then (every
 written row carries `synced_at`; an order cancelled afterwards can lift the reason
 that kept a "no purchase" or a cart from becoming true). The rest of the window was
 judged on the same rows last time. An automation with an audience, one edited or
-started since its last evaluation, and the `purchased` trigger (whose product
-filter also reads items and categories) are judged over the whole window as before;
-tests/automations/test_evaluate_since.py checks both ways plan the same.
+started since its last evaluation, and a `purchased` one with a product filter
+whose shop's products a sync wrote since (their categories decide what matches)
+are judged over the whole window; tests/automations/test_evaluate_since.py checks
+both ways plan the same.
 
 Cost: the running automations of all shops are one table (`_autos`), and each
-trigger is one statement joining it to the members, orders or carts on the shop
-and each automation's own window; every scan is also bounded in time by
+trigger is one query joining it to the members, orders or carts on the shop and
+each automation's own window, all of them staged by one statement; every scan is also bounded in time by
 constants (the union of the windows) so DuckDB's zone maps skip the old row
 groups. Audiences are one temp table joined the same way, and the members are
 looked up once per tick for all automations. So a tick costs a few statements
@@ -34,6 +35,7 @@ skips what became true during the pause and resuming does not backfill it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import duckdb
@@ -55,8 +57,9 @@ from core.automations.triggers import (
 from core.messaging import outbox
 from core.store import Store
 
-# What every automation of a trigger finds (see triggers.set_candidates_sql), kept to the running intervals
-# of its own automation and to its audience (a join with `_audience`), once per occurrence.
+# What every automation of every trigger finds (triggers.set_candidates_sql, one query: _set_candidates),
+# kept to the running intervals of its own automation and to its audience (a join with `_audience`), once
+# per occurrence.
 _STAGE_SET_SQL = """
     INSERT INTO _cand
     WITH cand AS ({candidates}),
@@ -170,7 +173,21 @@ def rescanned_whole(con: duckdb.DuckDBPyConnection, automations: list[Automation
                                  WHERE automation_id IN (SELECT unnest(?::VARCHAR[]))
                                    AND updated_at >= evaluated_until - ?""", [rest, CLOCK_SLACK]).fetchall()
         whole |= {r[0] for r in changed}
-    return whole
+    return whole | products_changed(con, [a for a in automations if a.automation_id not in whole])
+
+
+def products_changed(con: duckdb.DuckDBPyConnection, automations: list[Automation]) -> set[str]:
+    """The `purchased` automations with a product filter whose shop had products synced since their last
+    evaluation: a product's categories decide which orders match, so a change can make an old order match."""
+    filtered = [a for a in automations if a.trigger == "purchased" and a.evaluated_until is not None
+                and (a.params.get("product_keys") or a.params.get("category_keys"))]
+    if not filtered:
+        return set()
+    touched = min(a.evaluated_until for a in filtered if a.evaluated_until is not None) - CLOCK_SLACK
+    shops = {r[0] for r in con.execute("""SELECT DISTINCT shop_id FROM products WHERE synced_at > ?
+                                           AND shop_id IN (SELECT unnest(?::VARCHAR[]))""",
+                                        [touched, sorted({a.shop_id for a in filtered})]).fetchall()}
+    return {a.automation_id for a in filtered if a.shop_id in shops}
 
 
 def fresh_bounds(a: Automation, start: dt.datetime, now: dt.datetime, whole: bool) -> tuple[dt.datetime, dt.datetime]:
@@ -199,8 +216,8 @@ def _autos_row(a: Automation, start: dt.datetime, now: dt.datetime, has_audience
 
 
 def stage_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now: dt.datetime) -> None:
-    """Stage every automation's occurrences that became true (while it ran) up to now: one statement per
-    trigger for all automations of all shops, the audiences as a join."""
+    """Stage every automation's occurrences that became true (while it ran) up to now: one statement for all
+    triggers and all automations of all shops, the audiences as a join."""
     starts = window_starts(con, automations)
     due = [a for a in automations if (start := starts[a.automation_id]) is not None and start < now]
     if not due:
@@ -217,13 +234,25 @@ def stage_all(con: duckdb.DuckDBPyConnection, automations: list[Automation], now
                 _stage_one(con, a, row)
             else:
                 groups.setdefault(SET_GROUP[a.trigger], []).append(row)
-        for group, members in groups.items():
-            sql = _STAGE_SET_SQL.format(candidates=set_candidates_sql(group))
-            params = {"lo": min(r["sfrom"] for r in members), "hi": max(r["sto"] for r in members),
-                      "now": max(r["win_to"] for r in members), "touched": min(r["touched"] for r in members)}
-            con.execute(sql, bind(sql, params))
+        if groups:
+            sql, params = _set_candidates(groups)
+            staged = _STAGE_SET_SQL.format(candidates=sql)
+            con.execute(staged, bind(staged, params))
     finally:
         con.unregister("_autos")
+
+
+def _set_candidates(groups: dict[str, list[dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+    """Every trigger's statement as one query (UNION ALL BY NAME), each with its own constants (the union of
+    its automations' windows) under names of its own: one statement stages every trigger, so the staging
+    around it (running intervals, audiences, one row per occurrence) is planned and run once a tick."""
+    parts, params = [], {}
+    for i, (group, rows) in enumerate(groups.items()):
+        sql = re.sub(r"\$([A-Za-z_]\w*)", rf"$\1_{i}", set_candidates_sql(group) or "")
+        parts.append(f"SELECT * FROM ({sql})")
+        params.update({f"lo_{i}": min(r["sfrom"] for r in rows), f"hi_{i}": max(r["sto"] for r in rows),
+                       f"now_{i}": max(r["win_to"] for r in rows), f"touched_{i}": min(r["touched"] for r in rows)})
+    return " UNION ALL BY NAME ".join(parts), params
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, a: Automation, row: dict[str, Any]) -> None:

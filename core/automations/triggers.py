@@ -396,6 +396,8 @@ CANCEL_SQL = f"""
 # moved back as `sfrom` is) or whose own row, or an order of the same member or cart, a sync wrote after
 # `touched` (see core.automations.evaluate.fresh_bounds: an automation judged whole has `fresh` at its
 # window's start). `$touched` is the earliest `touched`, a constant the scan of the synced orders prunes on.
+# A `purchased` automation with a product filter also keeps the orders whose items a sync wrote since; one
+# whose shop's products (and so their categories) changed since is judged whole (evaluate.rescanned_whole).
 _TOUCHED_ORDERS = """
         tord AS (
             SELECT shop_id, member_key, cart_key, max(synced_at) AS synced_at FROM orders
@@ -407,7 +409,9 @@ _SET_SQL: dict[str, str] = {
             SELECT a.automation_id, a.filtered, a.product_keys, a.category_keys, o.shop_id, o.member_key,
                    o.order_key, o.email, o.paid_at
             FROM orders o JOIN a ON o.shop_id = a.shop_id AND o.paid_at > a.win_from AND o.paid_at <= a.win_to
-            WHERE o.paid_at > $lo AND o.paid_at <= $hi AND o.{_LIVE}),
+            WHERE o.paid_at > $lo AND o.paid_at <= $hi AND o.{_LIVE}
+                AND (o.paid_at > a.fresh OR o.synced_at > a.touched OR (a.filtered AND (o.shop_id, o.order_key) IN (
+                    SELECT shop_id, order_key FROM order_items WHERE synced_at > $touched)))),
         matched AS (
             SELECT DISTINCT po.automation_id, po.order_key FROM po
             JOIN order_items oi ON oi.shop_id = po.shop_id AND oi.order_key = po.order_key

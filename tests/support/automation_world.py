@@ -61,6 +61,10 @@ def item(order_key: str, n: int, product_key: str, price: float = 39000) -> dict
             "product_name": f"상품 {product_key}", "quantity": 1, "unit_price": price, "status": "paid"}
 
 
+def product(key: str, category_keys: list[str]) -> dict[str, Any]:
+    return {"product_key": key, "name": f"상품 {key}", "price": 39000, "category_keys": category_keys}
+
+
 def cart(key: str, member_key: str | None, last_activity_at: dt.datetime, *, email_: str | None = None,
          status: str = "open", order_key: str | None = None) -> dict[str, Any]:
     return {"cart_key": key, "member_key": member_key, "email": email_, "status": status, "total_amount": 52800,
