@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import duckdb
+
 from core.automations.attribution import attribute
 from core.automations.evaluate import evaluate_all
 from core.carts.purge import CART_RETENTION, purge_carts
@@ -21,7 +23,7 @@ PURGE_EVERY = dt.timedelta(days=1)
 NOTHING_DUE = "nothing due"  # what a dispatch run that found nothing says (as DispatchReport.summary does)
 
 __all__ = ["ATTRIBUTE_EVERY", "DISPATCH_EVERY", "EVALUATE_EVERY", "PURGE_EVERY", "attribute", "dispatch_due",
-           "run_attribute", "run_dispatch", "run_evaluate", "run_purge"]
+           "dispatch_idle", "has_dispatch_work", "run_attribute", "run_dispatch", "run_evaluate", "run_purge"]
 
 
 def run_evaluate(store: Store, now: dt.datetime, stop: threading.Event) -> str:
@@ -37,12 +39,23 @@ def run_dispatch(store: Store, now: dt.datetime, stop: threading.Event) -> str:
 
 
 def dispatch_due(store: Store, journal: Journal, now: dt.datetime, channel: str | None = None) -> bool:
-    """Whether a dispatch run has work: a journal a crash left to settle, or a row due (outbox.has_work).
-    Every few seconds this one query stands in for the rules and the claim when nothing is due."""
+    """Whether a dispatch run has work (`has_dispatch_work`), in a unit of work of its own."""
     if not journal.is_empty():
         return True
     with store.unit() as con:
-        return outbox.has_work(con, now, channel)
+        return has_dispatch_work(con, journal, now, channel)
+
+
+def has_dispatch_work(con: duckdb.DuckDBPyConnection, journal: Journal, now: dt.datetime,
+                      channel: str | None = None) -> bool:
+    """A journal a crash left to settle, or a row due (outbox.has_work). Every few seconds this one query
+    stands in for the rules and the claim when nothing is due."""
+    return not journal.is_empty() or outbox.has_work(con, now, channel)
+
+
+def dispatch_idle(store: Store, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> bool:
+    """The e-mail dispatch job's idle answer, asked in the scheduler's unit of work."""
+    return not has_dispatch_work(con, Journal.for_store(store.path), now)
 
 
 def run_attribute(store: Store, now: dt.datetime, stop: threading.Event) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from core.automations.jobs import NOTHING_DUE, dispatch_due
+import duckdb
+
+from core.automations.jobs import NOTHING_DUE, dispatch_due, has_dispatch_work
 from core.loyalty import settings, stamps, warranty
-from core.loyalty.notify import channel
+from core.loyalty.notify import CHANNEL, channel, journal_for
 from core.messaging.dispatch import dispatch
 from core.store import Store
 
@@ -43,6 +45,11 @@ def run_issue(store: Store, now: dt.datetime, stop: threading.Event) -> str:
     t = issue_all(store, now)
     return (f"{t['stamps']} stamp(s), {t['rewards']} reward(s), {t['issued']} warranty(ies) issued, "
             f"{t['pending']} pending, over {t['shops']} shop(s)")
+
+
+def notify_idle(store: Store, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> bool:
+    """The Alimtalk job's idle answer, asked in the scheduler's unit of work."""
+    return not has_dispatch_work(con, journal_for(store), now, CHANNEL)
 
 
 def run_notify(store: Store, now: dt.datetime, stop: threading.Event) -> str:

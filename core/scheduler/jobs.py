@@ -14,6 +14,7 @@ from core.scheduler.job import Job
 from core.shops.registry import Shop, shops
 from core.store import Store
 from core.sync import jobs as sync
+from core.sync import webhooks
 
 
 def run_webhook_syncs(store: Store, now: dt.datetime, stop: threading.Event) -> str:
@@ -27,16 +28,21 @@ def run_webhook_syncs(store: Store, now: dt.datetime, stop: threading.Event) -> 
                       loyalty.run_issue(store, now, stop)])
 
 
+def webhooks_idle(store: Store, con: duckdb.DuckDBPyConnection, now: dt.datetime) -> bool:
+    return not webhooks.has_pending(con)
+
+
 FIXED_JOBS: tuple[Job, ...] = (
     Job("automations:evaluate", automations.EVALUATE_EVERY, automations.run_evaluate),
-    Job("automations:dispatch", automations.DISPATCH_EVERY, automations.run_dispatch),
+    Job("automations:dispatch", automations.DISPATCH_EVERY, automations.run_dispatch, automations.dispatch_idle,
+        automations.NOTHING_DUE),
     Job("automations:attribute", automations.ATTRIBUTE_EVERY, automations.run_attribute),
     Job("automations:purge_carts", automations.PURGE_EVERY, automations.run_purge),
     Job("loyalty:issue", loyalty.ISSUE_EVERY, loyalty.run_issue),
-    Job("loyalty:alimtalk", loyalty.NOTIFY_EVERY, loyalty.run_notify),
+    Job("loyalty:alimtalk", loyalty.NOTIFY_EVERY, loyalty.run_notify, loyalty.notify_idle, automations.NOTHING_DUE),
 )
 
-WEBHOOK_JOB = Job("sync:webhooks", sync.WEBHOOKS_EVERY, run_webhook_syncs)
+WEBHOOK_JOB = Job("sync:webhooks", sync.WEBHOOKS_EVERY, run_webhook_syncs, webhooks_idle, sync.NO_EVENTS)
 WEBHOOK_PLATFORMS = frozenset({"cafe24"})
 """The platforms whose shops push events to the public endpoints (core/public/webhooks.py)."""
 

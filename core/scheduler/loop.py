@@ -3,9 +3,14 @@
 What is due and what has run lives in the store (`scheduler_jobs`, written here only), so a restart
 loses nothing and catches up. The `schedule` library only keeps time: it calls `tick` every few seconds.
 
-A tick reads the clock once and hands that instant and the stop signal to every job it runs. An idle
-tick is one unit of work (the jobs and what is due); each job run adds one (its record). The heartbeat
-file is written from what the tick read, without another unit.
+A tick reads the clock once and hands that instant and the stop signal to every job it runs. Opening the
+store costs a DuckDB instance (10-15 ms) every time, so a tick opens it as few times as it can: one unit
+reads what is due and asks the due jobs that can tell whether they have nothing to do (`Job.idle`); each job
+that works opens its own; one unit at the end records every job the tick ran. A tick of idle jobs is two
+units whatever the number of jobs. An idle answer holds until a job of the tick has worked (that job may
+have made work for the others: an evaluation plans what dispatch sends), after which each job asks again
+by running. A job that took a while is recorded at once, so a long sync is not run again after a crash
+later in the tick. The heartbeat file is written from what the tick read, without another unit.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from core.store import Store
 log = logging.getLogger("core.scheduler.loop")
 
 HEARTBEAT_JOBS = 20  # how many next jobs the heartbeat names
+RECORD_AT_ONCE_AFTER = dt.timedelta(seconds=1)  # a job that ran longer is recorded before the tick goes on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +44,7 @@ class Outcome:
     job: str
     status: str  # ok | failed
     summary: str
+    seconds: float = 0.0  # how long the run took (0 for one its idle answer skipped)
 
 
 @dataclasses.dataclass
@@ -68,22 +75,25 @@ def reschedule(con: duckdb.DuckDBPyConnection, job: str, every: dt.timedelta) ->
                    WHERE job = ? AND last_started_at IS NOT NULL""", [every, job])
 
 
-def _record(store: Store, job: Job, started: dt.datetime, finished: dt.datetime, outcome: Outcome) -> None:
-    error = outcome.summary if outcome.status == "failed" else None
+def write_records(store: Store, now: dt.datetime, ran: list[tuple[Job, Outcome]]) -> None:
+    """Record the jobs of `ran`, started at `now`, in one unit of work. A record's finish is `now` plus the
+    time its job took, so the record stays on the tick's clock."""
+    if not ran:
+        return
     with store.unit() as con:
-        con.execute("""INSERT INTO scheduler_jobs (job, next_due_at, last_started_at, last_finished_at,
-                                                   last_status, last_error) VALUES (?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (job) DO UPDATE SET next_due_at = excluded.next_due_at,
-                           last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
-                           last_status = excluded.last_status, last_error = excluded.last_error""",
-                    [job.name, started + job.every, started, finished, outcome.status, error])
+        con.executemany("""INSERT INTO scheduler_jobs (job, next_due_at, last_started_at, last_finished_at,
+                                                       last_status, last_error) VALUES (?, ?, ?, ?, ?, ?)
+                           ON CONFLICT (job) DO UPDATE SET next_due_at = excluded.next_due_at,
+                               last_started_at = excluded.last_started_at,
+                               last_finished_at = excluded.last_finished_at,
+                               last_status = excluded.last_status, last_error = excluded.last_error""",
+                        [[job.name, now + job.every, now, now + dt.timedelta(seconds=o.seconds), o.status,
+                          o.summary if o.status == "failed" else None] for job, o in ran])
 
 
-def run_job(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> tuple[Outcome, JobRecord]:
-    """Run one job at `now` and record it; a failing job is recorded, never raised (it must not stop the others).
-
-    Its finish is `now` plus the time it took, so the record stays on the tick's clock.
-    """
+def perform(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> Outcome:
+    """Run one job at `now`; a failing job is logged and its failure returned, never raised (it must not
+    stop the others)."""
     began = time.monotonic()
     try:
         outcome = Outcome(job.name, "ok", job.run(store, now, stop))
@@ -91,27 +101,64 @@ def run_job(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> 
         record = ErrorRecord.of(exc)
         outcome = Outcome(job.name, "failed", f"{type(exc).__name__}: {exc}")
         event(log, "job_failed", level=logging.WARNING, job=job.name, kind=str(record.kind), key=record.key)
-    finished = now + dt.timedelta(seconds=time.monotonic() - began)
-    _record(store, job, now, finished, outcome)
+    outcome = dataclasses.replace(outcome, seconds=time.monotonic() - began)
     event(log, "job", clock=now, job=job.name, status=outcome.status, summary=outcome.summary)
-    return outcome, JobRecord(job.name, now + job.every, outcome.status,
-                              outcome.summary if outcome.status == "failed" else None)
+    return outcome
+
+
+def run_job(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> tuple[Outcome, JobRecord]:
+    """Run one job at `now` and record it (the tick does the same for all its jobs with one record unit)."""
+    outcome = perform(store, job, now, stop)
+    write_records(store, now, [(job, outcome)])
+    return outcome, _next_record(job, now, outcome)
+
+
+def _next_record(job: Job, now: dt.datetime, outcome: Outcome) -> JobRecord:
+    return JobRecord(job.name, now + job.every, outcome.status, outcome.summary if outcome.status == "failed" else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    """What a tick found due at its start: the jobs in the order they run, which of them said they are
+    idle, and every job's record."""
+
+    jobs: list[Job]
+    idle: set[str]
+    records: dict[str, JobRecord]
+
+
+def due_at(store: Store, now: dt.datetime) -> Due:
+    """The tick's first unit of work: the jobs due at `now` and the idle answers of those that can tell."""
+    with store.unit() as con:
+        records = _records(con)
+        due = [job for job in jobs.planned(con)
+               if (known := records.get(job.name)) is None or known.next_due_at <= now]
+        idle = {job.name for job in due if job.idle is not None and job.idle(store, con, now)}
+    return Due(due, idle, records)
 
 
 def tick(store: Store, now: dt.datetime, stop: threading.Event) -> TickResult:
     """Run every job that is due at `now`, once, in a stable order, until `stop` is set."""
-    with store.unit() as con:
-        planned = jobs.planned(con)
-        records = _records(con)
-    outcomes = []
-    for job in planned:
+    due = due_at(store, now)
+    records = dict(due.records)
+    outcomes: list[Outcome] = []
+    unrecorded: list[tuple[Job, Outcome]] = []
+    worked = False
+    for job in due.jobs:
         if stop.is_set():
             break
-        known = records.get(job.name)
-        if known is not None and known.next_due_at > now:
-            continue
-        outcome, records[job.name] = run_job(store, job, now, stop)
+        if job.name in due.idle and not worked:
+            outcome = Outcome(job.name, "ok", job.idle_summary)
+            event(log, "job", clock=now, job=job.name, status=outcome.status, summary=outcome.summary)
+        else:
+            outcome, worked = perform(store, job, now, stop), True
         outcomes.append(outcome)
+        unrecorded.append((job, outcome))
+        records[job.name] = _next_record(job, now, outcome)
+        if outcome.seconds >= RECORD_AT_ONCE_AFTER.total_seconds():
+            write_records(store, now, unrecorded)
+            unrecorded = []
+    write_records(store, now, unrecorded)
     return TickResult(outcomes, records)
 
 

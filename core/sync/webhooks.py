@@ -76,6 +76,10 @@ def record(con: duckdb.DuckDBPyConnection, shop_id: str, event: dict[str, Any], 
     return True
 
 
+def has_pending(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT EXISTS (SELECT 1 FROM webhook_events WHERE processed_at IS NULL)").fetchall()[0][0])
+
+
 def pending(con: duckdb.DuckDBPyConnection) -> list[Pending]:
     """Every shop's unprocessed events, oldest shop first; the entities in sync order."""
     rows = con.execute("""SELECT shop_id, event_id, entity, member_key FROM webhook_events
