@@ -75,7 +75,7 @@ def reschedule(con: duckdb.DuckDBPyConnection, job: str, every: dt.timedelta) ->
                    WHERE job = ? AND last_started_at IS NOT NULL""", [every, job])
 
 
-def write_records(store: Store, now: dt.datetime, ran: list[tuple[Job, Outcome]]) -> None:
+def _write_records(store: Store, now: dt.datetime, ran: list[tuple[Job, Outcome]]) -> None:
     """Record the jobs of `ran`, started at `now`, in one unit of work. A record's finish is `now` plus the
     time its job took, so the record stays on the tick's clock."""
     if not ran:
@@ -91,7 +91,7 @@ def write_records(store: Store, now: dt.datetime, ran: list[tuple[Job, Outcome]]
                           o.summary if o.status == "failed" else None] for job, o in ran])
 
 
-def perform(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> Outcome:
+def _perform(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> Outcome:
     """Run one job at `now`; a failing job is logged and its failure returned, never raised (it must not
     stop the others)."""
     began = time.monotonic()
@@ -104,13 +104,6 @@ def perform(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> 
     outcome = dataclasses.replace(outcome, seconds=time.monotonic() - began)
     event(log, "job", clock=now, job=job.name, status=outcome.status, summary=outcome.summary)
     return outcome
-
-
-def run_job(store: Store, job: Job, now: dt.datetime, stop: threading.Event) -> tuple[Outcome, JobRecord]:
-    """Run one job at `now` and record it (the tick does the same for all its jobs with one record unit)."""
-    outcome = perform(store, job, now, stop)
-    write_records(store, now, [(job, outcome)])
-    return outcome, _next_record(job, now, outcome)
 
 
 def _next_record(job: Job, now: dt.datetime, outcome: Outcome) -> JobRecord:
@@ -127,7 +120,7 @@ class Due:
     records: dict[str, JobRecord]
 
 
-def due_at(store: Store, now: dt.datetime) -> Due:
+def _due_at(store: Store, now: dt.datetime) -> Due:
     """The tick's first unit of work: the jobs due at `now` and the idle answers of those that can tell."""
     with store.unit() as con:
         records = _records(con)
@@ -139,7 +132,7 @@ def due_at(store: Store, now: dt.datetime) -> Due:
 
 def tick(store: Store, now: dt.datetime, stop: threading.Event) -> TickResult:
     """Run every job that is due at `now`, once, in a stable order, until `stop` is set."""
-    due = due_at(store, now)
+    due = _due_at(store, now)
     records = dict(due.records)
     outcomes: list[Outcome] = []
     unrecorded: list[tuple[Job, Outcome]] = []
@@ -151,14 +144,14 @@ def tick(store: Store, now: dt.datetime, stop: threading.Event) -> TickResult:
             outcome = Outcome(job.name, "ok", job.idle_summary)
             event(log, "job", clock=now, job=job.name, status=outcome.status, summary=outcome.summary)
         else:
-            outcome, worked = perform(store, job, now, stop), True
+            outcome, worked = _perform(store, job, now, stop), True
         outcomes.append(outcome)
         unrecorded.append((job, outcome))
         records[job.name] = _next_record(job, now, outcome)
         if outcome.seconds >= RECORD_AT_ONCE_AFTER.total_seconds():
-            write_records(store, now, unrecorded)
+            _write_records(store, now, unrecorded)
             unrecorded = []
-    write_records(store, now, unrecorded)
+    _write_records(store, now, unrecorded)
     return TickResult(outcomes, records)
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from typing import Any
 
 import pytest
 
@@ -196,3 +197,92 @@ def test_the_webhook_job_runs_only_while_a_shop_can_send_webhooks(store: Store) 
     save_shop(store, "mall", "cafe24", "카페24 몰")
     with store.unit() as con:
         assert "sync:webhooks" in [j.name for j in jobs.planned(con)]
+
+
+def _units(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The units of work opened from here on (each opens a DuckDB instance: the cost a tick keeps low)."""
+    opened: list[str] = []
+    real = Store.unit
+
+    def unit(self: Store) -> Any:
+        opened.append(self.role)
+        return real(self)
+
+    monkeypatch.setattr(Store, "unit", unit)
+    return opened
+
+
+def _quiet(name: str, ran: list[str]) -> Job:
+    def run(_: Store, now: dt.datetime, stop: threading.Event) -> str:
+        ran.append(name)
+        return "worked"
+    return Job(name, dt.timedelta(seconds=5), run, idle=lambda store, con, now: True, idle_summary="nothing due")
+
+
+def _worker(name: str, ran: list[str]) -> Job:
+    def run(_: Store, now: dt.datetime, stop: threading.Event) -> str:
+        ran.append(name)
+        return "worked"
+    return Job(name, dt.timedelta(minutes=1), run)
+
+
+def test_a_tick_of_idle_jobs_opens_the_store_twice_and_records_every_job(store: Store, fixed_clock, monkeypatch):
+    ran: list[str] = []
+    monkeypatch.setattr(jobs, "planned", lambda con: [_quiet("a", ran), _quiet("b", ran), _quiet("c", ran)])
+    store.migrate()
+    opened = _units(monkeypatch)
+    result = scheduler.tick(store, fixed_clock.now(), threading.Event())
+    assert ran == [] and len(opened) == 2  # what is due with the idle answers; the records
+    assert [(o.job, o.summary) for o in result.outcomes] == [("a", "nothing due"), ("b", "nothing due"),
+                                                            ("c", "nothing due")]
+    with store.unit() as con:
+        rows = con.execute("SELECT job, last_started_at, next_due_at, last_status FROM scheduler_jobs "
+                           "ORDER BY job").fetchall()
+    now = fixed_clock.now()
+    assert rows == [(j, now, now + dt.timedelta(seconds=5), "ok") for j in ("a", "b", "c")]
+
+
+def test_an_idle_answer_holds_only_until_a_job_of_the_tick_has_worked(store: Store, fixed_clock, monkeypatch):
+    ran: list[str] = []
+    monkeypatch.setattr(jobs, "planned", lambda con: [_quiet("before", ran), _worker("work", ran),
+                                                      _quiet("after", ran)])
+    scheduler.tick(store, fixed_clock.now(), threading.Event())
+    assert ran == ["work", "after"]  # the work may have made some for the jobs after it: they ask by running
+
+
+def test_a_job_that_took_a_while_is_recorded_before_the_tick_goes_on(store: Store, fixed_clock, monkeypatch):
+    seen: list[list[str]] = []
+
+    def reads_records(s: Store, now: dt.datetime, stop: threading.Event) -> str:
+        with s.unit() as con:
+            seen.append([r[0] for r in con.execute("SELECT job FROM scheduler_jobs ORDER BY job").fetchall()])
+        return "read"
+
+    monkeypatch.setattr(scheduler, "RECORD_AT_ONCE_AFTER", dt.timedelta(0))
+    monkeypatch.setattr(jobs, "planned", lambda con: [Job("long", dt.timedelta(minutes=1), reads_records),
+                                                      Job("next", dt.timedelta(minutes=1), reads_records)])
+    scheduler.tick(store, fixed_clock.now(), threading.Event())
+    assert seen == [[], ["long"]]
+
+
+def test_what_evaluation_plans_due_now_is_sent_in_the_same_tick(store: Store, fixed_clock, monkeypatch) -> None:
+    """Dispatch said it was idle at the tick's start; the evaluation before it planned a welcome due now."""
+    from tests.support import automation_world as w
+    monkeypatch.setenv("CONSOLE_SECRETS", str(store.path.with_name("secrets.json")))
+    recorder = w.Recorder()
+    server = w.smtp_server(recorder)
+    try:
+        fixed_clock.set(w.at(5))
+        w.seed_shop(store)
+        w.configure_sender(store, w.smtp_port(server))
+        w.automation(store, "signup", advertising=False)
+        w.write(store, members=[w.member("m1", w.at(5, 9, 30))])
+        now = w.at(5, 9, 31)
+        fixed_clock.set(now)
+        with store.unit() as con:
+            assert jobs.automations.dispatch_idle(store, con, now)
+        outcomes = {o.job: o.summary for o in scheduler.run_once(store, now)}
+    finally:
+        server.stop()
+    assert outcomes["automations:dispatch"] != jobs.automations.NOTHING_DUE
+    assert [m["To"] for m in recorder.messages] == ["m1@example.com"]
