@@ -233,8 +233,9 @@ class Cafe24Client:
         self.sleep = sleep
         self.entities = ("categories", "products", "members", "orders", "carts")
         self.cart_plan: CartPlan | None = None  # set by the sync job from the store (core.sync.jobs)
-        self.active_members: dict[str, None] = {}  # members seen signing up or ordering in this sync's pages
-        self.seen_emails: dict[str, str] = {}      # the e-mails of members in this sync's pages
+        # The members seen signing up or ordering in this sync's pages, in the order first seen, with their
+        # e-mails: at most as many as the cart calls can ask about (a first sync of millions keeps a thousand).
+        self.active_members: dict[str, str | None] = {}
         self.seen_products: dict[str, tuple[str | None, str | None]] = {}  # names and images, likewise
         # A real mall gets a per-second cap as well as the bucket; a sandbox (or proxy) only the bucket.
         rate = settings.get("calls_per_second", None if self.sandbox else REAL_CALLS_PER_S)
@@ -466,8 +467,15 @@ class Cafe24Client:
         """Pass pages on, noting the members who signed up or ordered in them (they are asked about first), and
         the e-mails and product names the cart lines need."""
         for page in pages:
-            _noting_members_of(page, self.active_members, self.seen_emails, self.seen_products)
+            _noting_members_of(page, self.active_members, self.seen_products, self.cart_members_per_sync())
             yield page
+
+    def cart_members_per_sync(self) -> int:
+        """The most members a sync's cart calls can ask about: its call budget, 100 member ids a call."""
+        return self._cart_calls() * CART_IDS_PER_CALL
+
+    def _cart_calls(self) -> int:
+        return int((self.shop.settings or {}).get("cart_calls_per_sync", CART_CALLS))
 
     def _limit(self, documented: int) -> int:
         return max(1, min(documented, int(self.page_size or documented)))
@@ -751,8 +759,9 @@ CART_CALLS = 10           # calls a sync spends on carts unless the shop's setti
 
 @dataclasses.dataclass
 class CartPlan:
-    """What the store knows that the cart pages need: every member (the rotation, in key order), the members
-    a webhook named since the last sync, their e-mails, and product names and images for the cart lines."""
+    """What the store knows that the cart pages need: the members of the rotation this sync can reach (in key
+    order, core.sync.cart_plan), the members a webhook named since the last sync, their e-mails, and product
+    names and images for the cart lines."""
 
     members: list[str]
     hinted: list[str] = dataclasses.field(default_factory=list)
@@ -771,22 +780,23 @@ def cart_queue(active: list[str], members: list[str], after: str | None) -> tupl
     return first + rotation, rotation
 
 
-def _noting_members_of(page: Page, seen: dict[str, None], emails: dict[str, str],
-                       products: dict[str, tuple[str | None, str | None]]) -> None:
+def _noting_members_of(page: Page, seen: dict[str, str | None],
+                       products: dict[str, tuple[str | None, str | None]], most: int) -> None:
+    """Note the page's products, and its members (with their e-mails) in `seen` in the order first seen, up
+    to `most` members: the cart calls can ask about no more."""
     for row in page.rows.get("products", ()):
         products[str(row["product_key"])] = (row.get("name"), row.get("image_url"))
     for table in ("members", "orders"):
         for row in page.rows.get(table, ()):
             key = row.get("member_key")
-            if key:
-                seen[str(key)] = None
-                if table == "members" and row.get("email"):
-                    emails[str(key)] = str(row["email"])
+            if key and (str(key) in seen or len(seen) < most):
+                email = str(row["email"]) if table == "members" and row.get("email") else None
+                seen[str(key)] = email or seen.get(str(key))
 
 
 def _cart_pages(self: Cafe24Client, cursor: dict[str, Any] | None) -> Iterator[Page]:
     plan = self.cart_plan or CartPlan(members=[])
-    budget = int((self.shop.settings or {}).get("cart_calls_per_sync", CART_CALLS))
+    budget = self._cart_calls()
     limit = self._limit(CART_LIMIT)
     after = cursor.get("after") if cursor else None
     queue, rotation = cart_queue([*self.active_members, *plan.hinted], plan.members if plan.rotate else [], after)
@@ -851,7 +861,7 @@ def cart_rows(self: Cafe24Client, rows: list[Any], asked: set[str], plan: CartPl
                           "quantity": quantity, "unit_price": price})
         carts.append({
             "cart_key": key, "member_key": member, "status": "open",
-            "email": plan.emails.get(member) or self.seen_emails.get(member),
+            "email": plan.emails.get(member) or self.active_members.get(member),
             "total_amount": round(total, 2), "currency": "KRW", "created_at": created,
             "last_activity_at": max(at for at, _ in found), "recovery_url": basket_url(self, member),
             "order_key": None, "raw": {"member_id": member, "lines": [r for _, r in found]},

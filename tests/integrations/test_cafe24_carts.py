@@ -8,10 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from core import clock
-from core.integrations.cafe24 import cart_queue
+from core.integrations.base import Page
+from core.integrations.cafe24 import _noting_members_of, cart_queue
 from core.sandbox.setup import connect_sandbox
 from core.shops.registry import get_shop, save_shop
 from core.store import Store
+from core.sync import cart_plan
 from core.sync.jobs import run_sync
 from tests.support.fakes.cafe24 import SandboxServer, start
 
@@ -85,3 +87,23 @@ def test_a_webhook_sync_asks_only_about_the_members_it_names(
     assert set(named) <= _cart_members(store)
     assert _after(store) is None  # the rotation did not move
     assert get_shop(store, "sandbox").settings["cart_calls_per_sync"] == 1
+
+
+def test_a_sync_keeps_only_as_many_active_members_as_its_cart_calls_can_ask_about() -> None:
+    seen: dict[str, str | None] = {}
+    page = Page({"members": [{"member_key": f"m{i}", "email": f"m{i}@example.com"} for i in range(5)],
+                 "orders": [{"member_key": "m1"}, {"member_key": "m9"}]}, {})
+    _noting_members_of(page, seen, {}, 3)
+    assert seen == {"m0": "m0@example.com", "m1": "m1@example.com", "m2": "m2@example.com"}
+
+
+def test_the_plan_reads_only_the_members_the_budget_can_reach(store: Store, sandbox: SandboxServer,
+                                                              shop: None) -> None:
+    assert run_sync(store, "sandbox").status == "succeeded"
+    with store.unit() as con:
+        every = [r[0] for r in con.execute("SELECT member_key FROM members ORDER BY member_key").fetchall()]
+        assert cart_plan.rotation_window(con, "sandbox", None, 100) == every[:100]
+        assert cart_plan.rotation_window(con, "sandbox", every[249], 100) == every[:50] + every[250:]
+        plan = cart_plan.load(con, "sandbox", hinted=[every[-1]], most=100)
+    assert plan.members == every[:100] and plan.hinted == [every[-1]]
+    assert set(plan.emails) == set(every[:100]) | {every[-1]}
