@@ -21,9 +21,9 @@ both ways plan the same.
 
 Cost: the running automations of all shops are one table (`_autos`), and each
 trigger is one query joining it to the members, orders or carts on the shop and
-each automation's own window, all of them staged by one statement; every scan is also bounded in time by
-constants (the union of the windows) so DuckDB's zone maps skip the old row
-groups. Audiences are one temp table joined the same way, and the members are
+each automation's own window, all of them staged by one statement; every scan is
+also bounded in time by constants (the union of the windows) so DuckDB's zone
+maps skip the old row groups. Audiences are one temp table joined the same way, and the members are
 looked up once per tick for all automations. So a tick costs a few statements
 whatever the number of shops and automations: bench/bench_evaluate.py measures
 one shop of 1M members and 10M orders, bench/bench_tick.py up to 400 shops.

@@ -760,12 +760,13 @@ CART_CALLS = 10           # calls a sync spends on carts unless the shop's setti
 @dataclasses.dataclass
 class CartPlan:
     """What the store knows that the cart pages need: the members of the rotation this sync can reach (in key
-    order, core.sync.cart_plan), the members a webhook named since the last sync, their e-mails, and product
-    names and images for the cart lines."""
+    order, core.sync.cart_plan), the members a webhook named since the last sync, the stored e-mails of the
+    members whose carts a page found (asked as each page comes, by then holding what this sync wrote), and
+    product names and images for the cart lines."""
 
     members: list[str]
     hinted: list[str] = dataclasses.field(default_factory=list)
-    emails: dict[str, str] = dataclasses.field(default_factory=dict)
+    emails_for: Callable[[list[str]], dict[str, str]] = lambda members: {}
     products: dict[str, tuple[str | None, str | None]] = dataclasses.field(default_factory=dict)
     rotate: bool = True  # False: only the active members (a sync a webhook started asks about no others)
 
@@ -838,6 +839,7 @@ def cart_rows(self: Cafe24Client, rows: list[Any], asked: set[str], plan: CartPl
                                    what=f"{what} created_date")
         lines.setdefault(member, []).append((at, row))
     carts, items = [], []
+    emails = plan.emails_for(sorted(lines)) if lines else {}
     for member, found in lines.items():
         created = min(at for at, _ in found)
         key = f"{member}:{created.astimezone(KST):%Y%m%d%H%M%S}"
@@ -861,7 +863,7 @@ def cart_rows(self: Cafe24Client, rows: list[Any], asked: set[str], plan: CartPl
                           "quantity": quantity, "unit_price": price})
         carts.append({
             "cart_key": key, "member_key": member, "status": "open",
-            "email": plan.emails.get(member) or self.active_members.get(member),
+            "email": emails.get(member) or self.active_members.get(member),
             "total_amount": round(total, 2), "currency": "KRW", "created_at": created,
             "last_activity_at": max(at for at, _ in found), "recovery_url": basket_url(self, member),
             "order_key": None, "raw": {"member_id": member, "lines": [r for _, r in found]},

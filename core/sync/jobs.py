@@ -25,8 +25,7 @@ def run_sync(store: Store, shop_id: str, started_by: str = "cli", hinted: list[s
     `rotate_carts=False` asks about no other member's cart (a quick sync a webhook started)."""
     client = make_client(get_shop(store, shop_id))
     if isinstance(client, Cafe24Client):
-        with store.unit() as con:
-            client.cart_plan = cart_plan.load(con, shop_id, hinted, rotate_carts, client.cart_members_per_sync())
+        client.cart_plan = cart_plan.load(store, shop_id, hinted, rotate_carts, client.cart_members_per_sync())
     try:
         return sync_shop(store, shop_id, client, started_by=started_by, **kwargs)
     finally:
