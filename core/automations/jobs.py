@@ -39,11 +39,12 @@ def run_dispatch(store: Store, now: dt.datetime, stop: threading.Event) -> str:
 
 
 def dispatch_due(store: Store, journal: Journal, now: dt.datetime, channel: str | None = None) -> bool:
-    """Whether a dispatch run has work (`has_dispatch_work`), in a unit of work of its own."""
+    """Whether a dispatch run has work (`has_dispatch_work`), in a unit of work of its own unless a journal
+    left to settle answers first."""
     if not journal.is_empty():
         return True
     with store.unit() as con:
-        return has_dispatch_work(con, journal, now, channel)
+        return outbox.has_work(con, now, channel)
 
 
 def has_dispatch_work(con: duckdb.DuckDBPyConnection, journal: Journal, now: dt.datetime,
