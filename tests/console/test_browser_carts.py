@@ -7,7 +7,7 @@ import pytest
 
 from core.shops.registry import save_shop
 from tests.carts.test_carts import SHOP, add_cart, add_order
-from tests.support.browser_support import CHROMIUM_ARGS, chromium, metric, served_console  # noqa: F401 (fixture)
+from tests.support.browser_support import chromium, launched, metric, served_console  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -26,23 +26,19 @@ def recent_carts(store):
 
 
 def test_the_cart_page_in_chromium(chromium, recent_carts, store_path, tmp_path):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
-    with served_console(store_path, tmp_path) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="ko-KR")
-            page.goto(url)
-            page.get_by_test_id("stSidebar").get_by_role("link", name="방치된 카트").click()
-            expect(page.get_by_role("heading", name="방치된 카트", exact=True)).to_be_visible()
-            expect(metric(page, "방치된 카트").get_by_test_id("stMetricValue")).to_have_text("3")
-            expect(metric(page, "복구된 카트").get_by_test_id("stMetricValue")).to_have_text("1")
-            expect(metric(page, "복구 매출").get_by_test_id("stMetricValue")).to_have_text("61,000원")
-            expect(page.get_by_text("빠른 설정으로 켜기")).to_be_visible()
+    with served_console(store_path, tmp_path) as url, launched(chromium) as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="ko-KR")
+        page.goto(url)
+        page.get_by_test_id("stSidebar").get_by_role("link", name="방치된 카트").click()
+        expect(page.get_by_role("heading", name="방치된 카트", exact=True)).to_be_visible()
+        expect(metric(page, "방치된 카트").get_by_test_id("stMetricValue")).to_have_text("3")
+        expect(metric(page, "복구된 카트").get_by_test_id("stMetricValue")).to_have_text("1")
+        expect(metric(page, "복구 매출").get_by_test_id("stMetricValue")).to_have_text("61,000원")
+        expect(page.get_by_text("빠른 설정으로 켜기")).to_be_visible()
 
-            page.get_by_test_id("stButtonGroup").get_by_text("복구됨", exact=True).click()
-            expect(page.get_by_test_id("stCode")).to_contain_text("https://mall.example/cart/k2")
-            page.screenshot(path="/tmp/console-carts.png", full_page=True)
-        finally:
-            browser.close()
+        page.get_by_test_id("stButtonGroup").get_by_text("복구됨", exact=True).click()
+        expect(page.get_by_test_id("stCode")).to_contain_text("https://mall.example/cart/k2")
+        page.screenshot(path="/tmp/console-carts.png", full_page=True)

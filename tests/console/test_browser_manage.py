@@ -12,7 +12,7 @@ import pytest
 from core.automations import manage
 from core.public import tracking
 from tests.support import automation_world as w
-from tests.support.browser_support import CHROMIUM_ARGS, chromium, served_console  # noqa: F401 (fixture)
+from tests.support.browser_support import chromium, launched, served_console  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 SHOTS = "/tmp/manage"
@@ -48,51 +48,47 @@ def _world(store, fixed_clock, port: int) -> None:
 
 
 def test_the_automations_page_in_chromium(chromium, store, store_path, tmp_path, fixed_clock) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     recorder = w.Recorder()
     controller = w.smtp_server(recorder)
     try:
         _world(store, fixed_clock, w.smtp_port(controller))
         expect.set_options(timeout=60_000)
-        with served_console(store_path, tmp_path) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 3200}, locale="ko-KR")
-                page.goto(url)
-                page.get_by_test_id("stSidebar").get_by_role("link", name="자동 이메일").click()
-                expect(page.get_by_role("heading", name="가입 환영 메일")).to_be_visible()
-                expect(page.get_by_text("받는 사람: 주소록 전체").first).to_be_visible()
-                expect(page.get_by_text("7일 발송").first).to_be_visible()
-                page.get_by_test_id("stExpander").filter(has_text=re.compile(r"발송 대기 [1-9][0-9]*건")).first \
-                    .locator("summary").click()  # a card's queue
-                expect(page.get_by_role("button", name="지금 보내기")).to_be_visible()
-                expect(page.get_by_text("건너뛸 회원", exact=True)).to_be_visible()
-                page.wait_for_timeout(1500)
-                page.screenshot(path=f"{SHOTS}/automations-ko.png", full_page=True)
+        with served_console(store_path, tmp_path) as url, launched(chromium) as browser:
+            page = browser.new_page(viewport={"width": 1400, "height": 3200}, locale="ko-KR")
+            page.goto(url)
+            page.get_by_test_id("stSidebar").get_by_role("link", name="자동 이메일").click()
+            expect(page.get_by_role("heading", name="가입 환영 메일")).to_be_visible()
+            expect(page.get_by_text("받는 사람: 주소록 전체").first).to_be_visible()
+            expect(page.get_by_text("7일 발송").first).to_be_visible()
+            page.get_by_test_id("stExpander").filter(has_text=re.compile(r"발송 대기 [1-9][0-9]*건")).first \
+                .locator("summary").click()  # a card's queue
+            expect(page.get_by_role("button", name="지금 보내기")).to_be_visible()
+            expect(page.get_by_text("건너뛸 회원", exact=True)).to_be_visible()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=f"{SHOTS}/automations-ko.png", full_page=True)
 
-                page.get_by_role("button", name="수정").first.click()  # the edit runs the wizard's steps
-                expect(page.get_by_text("자동 이메일 수정", exact=True)).to_be_visible()
-                for _ in range(4):
-                    page.get_by_role("button", name="다음").click()
-                    page.wait_for_timeout(800)
-                expect(page.get_by_role("button", name="수정 내용 저장")).to_be_visible()
-                expect(page.get_by_text("건너뛸 회원", exact=True)).to_be_visible()
-                page.screenshot(path=f"{SHOTS}/edit-review-ko.png", full_page=True)
+            page.get_by_role("button", name="수정").first.click()  # the edit runs the wizard's steps
+            expect(page.get_by_text("자동 이메일 수정", exact=True)).to_be_visible()
+            for _ in range(4):
+                page.get_by_role("button", name="다음").click()
+                page.wait_for_timeout(800)
+            expect(page.get_by_role("button", name="수정 내용 저장")).to_be_visible()
+            expect(page.get_by_text("건너뛸 회원", exact=True)).to_be_visible()
+            page.screenshot(path=f"{SHOTS}/edit-review-ko.png", full_page=True)
 
-                page.get_by_text("보관함", exact=True).first.click()
-                expect(page.get_by_role("heading", name="지난 시즌 장바구니 알림")).to_be_visible()
-                expect(page.get_by_role("button", name="되살리기")).to_be_visible()
-                page.screenshot(path=f"{SHOTS}/archive-ko.png", full_page=True)
+            page.get_by_text("보관함", exact=True).first.click()
+            expect(page.get_by_role("heading", name="지난 시즌 장바구니 알림")).to_be_visible()
+            expect(page.get_by_role("button", name="되살리기")).to_be_visible()
+            page.screenshot(path=f"{SHOTS}/archive-ko.png", full_page=True)
 
-                page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
-                expect(page.get_by_role("heading", name="Automated emails")).to_be_visible()
-                page.get_by_text("Automations", exact=True).click()  # back to the list
-                expect(page.get_by_text("Recipients: the whole address book").first).to_be_visible()
-                expect(page.get_by_text("Sent (7d)").first).to_be_visible()
-                page.wait_for_timeout(1500)
-                page.screenshot(path=f"{SHOTS}/automations-en.png", full_page=True)
-            finally:
-                browser.close()
+            page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+            expect(page.get_by_role("heading", name="Automated emails")).to_be_visible()
+            page.get_by_text("Automations", exact=True).click()  # back to the list
+            expect(page.get_by_text("Recipients: the whole address book").first).to_be_visible()
+            expect(page.get_by_text("Sent (7d)").first).to_be_visible()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=f"{SHOTS}/automations-en.png", full_page=True)
     finally:
         controller.stop()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser_support import CHROMIUM_ARGS, chromium  # noqa: F401 (fixture)
+from tests.support.browser_support import chromium, launched  # noqa: F401 (fixture)
 from tests.support.product import Product, started_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(720)]
@@ -192,47 +192,43 @@ def a_warranty_notice_arrives(page, expect, switched_on: float) -> str:
 
 
 def test_a_newcomer_sees_each_message_arrive(chromium, product: Product) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="ko-KR")
-            page = context.new_page()
-            page.goto(product.console_url)
-            expect(page.get_by_role("heading", name="개요")).to_be_visible()
-            # ./start connected the sandbox shop and its sender: the first-run guide has two steps left
-            expect(page.get_by_text("2/4단계 완료")).to_be_visible()
-            expect(page.get_by_role("link", name="3. 첫 자동 이메일 시작하기")).to_be_visible()
-            shot(page, "00-overview")
+    with launched(chromium) as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="ko-KR")
+        page = context.new_page()
+        page.goto(product.console_url)
+        expect(page.get_by_role("heading", name="개요")).to_be_visible()
+        # ./start connected the sandbox shop and its sender: the first-run guide has two steps left
+        expect(page.get_by_text("2/4단계 완료")).to_be_visible()
+        expect(page.get_by_role("link", name="3. 첫 자동 이메일 시작하기")).to_be_visible()
+        shot(page, "00-overview")
 
-            the_sender_is_the_sandbox_mailbox(page, product, expect)
-            start_a_welcome_email(page, expect)
-            started = time.monotonic()
-            switch_stamps_and_warranties_on(page, expect)
-            switched_on = time.monotonic()
+        the_sender_is_the_sandbox_mailbox(page, product, expect)
+        start_a_welcome_email(page, expect)
+        started = time.monotonic()
+        switch_stamps_and_warranties_on(page, expect)
+        switched_on = time.monotonic()
 
-            to = the_welcome_arrives(page, expect, started)
-            assert consenting(to) is True
-            unsubscribe_through_the_link(page, context, expect)
-            assert consenting(to) is False                   # the member is unsubscribed, as the store says
-            assert list((product.data / "mailbox").glob("*.eml")), "the welcome is kept as an .eml file"
+        to = the_welcome_arrives(page, expect, started)
+        assert consenting(to) is True
+        unsubscribe_through_the_link(page, context, expect)
+        assert consenting(to) is False                   # the member is unsubscribed, as the store says
+        assert list((product.data / "mailbox").glob("*.eml")), "the welcome is kept as an .eml file"
 
-            certificate = a_warranty_notice_arrives(page, expect, switched_on)
-            assert certificate.startswith(f"http://127.0.0.1:{product.public_port}/")
-            phone = context.new_page()
-            phone.set_viewport_size({"width": 420, "height": 900})
-            phone.goto(certificate)
-            expect(phone.get_by_text("정품 보증서")).to_be_visible()
-            expect(phone.get_by_text("유효한 보증서")).to_be_visible()
-            shot(phone, "11-certificate")
+        certificate = a_warranty_notice_arrives(page, expect, switched_on)
+        assert certificate.startswith(f"http://127.0.0.1:{product.public_port}/")
+        phone = context.new_page()
+        phone.set_viewport_size({"width": 420, "height": 900})
+        phone.goto(certificate)
+        expect(phone.get_by_text("정품 보증서")).to_be_visible()
+        expect(phone.get_by_text("유효한 보증서")).to_be_visible()
+        shot(phone, "11-certificate")
 
-            sidebar_page(page, "개요")
-            expect(page.get_by_text("시작 가이드: 네 단계를 모두 마쳤어요")).to_be_visible()
-            shot(page, "12-overview-all-done")
-        finally:
-            browser.close()
+        sidebar_page(page, "개요")
+        expect(page.get_by_text("시작 가이드: 네 단계를 모두 마쳤어요")).to_be_visible()
+        shot(page, "12-overview-all-done")
 
     status, printed = product.stop()
     assert status == 0, printed[-2000:]

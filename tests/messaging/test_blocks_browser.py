@@ -11,7 +11,7 @@ import pytest
 
 from core.messaging import blocks
 from core.messaging.templates import render_email, sample_context
-from tests.support.browser_support import CHROMIUM_ARGS, chromium  # noqa: F401
+from tests.support.browser_support import chromium, launched  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 SHOTS = Path("/tmp/blocks")
@@ -48,30 +48,25 @@ def mail_html() -> str:
 
 
 def test_the_block_mail_fits_a_phone_and_a_desktop(chromium, tmp_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
     SHOTS.mkdir(parents=True, exist_ok=True)
     html = mail_html()
     image = png(120, 120, (205, 180, 150))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            for width in (375, 600):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.route("https://images.haru-shop.example/**",
-                           lambda route: route.fulfill(status=200, content_type="image/png", body=image))
-                page.route("https://crm.haru-shop.example/**", lambda route: route.fulfill(status=204))
-                page.set_content(html, wait_until="load")
-                page.screenshot(path=str(SHOTS / f"purchased-{width}.png"), full_page=True)
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, f"{overflow}px sideways overflow at {width}px"
-                assert page.title() != "pwned" and "<script>document.title" in page.inner_text("body")
-                broken = page.evaluate("[...document.images].filter(i => i.naturalWidth === 0 && i.width > 1)"
-                                       ".map(i => i.src)")
-                assert broken == []
-                button = page.get_by_role("link", name="쇼핑 계속하기").bounding_box()
-                assert button and button["x"] >= 0 and button["x"] + button["width"] <= width
-                assert page.get_by_text("WELCOME-2026-SPRING").is_visible()
-                assert page.get_by_role("link", name="수신거부").is_visible()
-                page.close()
-        finally:
-            browser.close()
+    with launched(chromium) as browser:
+        for width in (375, 600):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route("https://images.haru-shop.example/**",
+                       lambda route: route.fulfill(status=200, content_type="image/png", body=image))
+            page.route("https://crm.haru-shop.example/**", lambda route: route.fulfill(status=204))
+            page.set_content(html, wait_until="load")
+            page.screenshot(path=str(SHOTS / f"purchased-{width}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{overflow}px sideways overflow at {width}px"
+            assert page.title() != "pwned" and "<script>document.title" in page.inner_text("body")
+            broken = page.evaluate("[...document.images].filter(i => i.naturalWidth === 0 && i.width > 1)"
+                                   ".map(i => i.src)")
+            assert broken == []
+            button = page.get_by_role("link", name="쇼핑 계속하기").bounding_box()
+            assert button and button["x"] >= 0 and button["x"] + button["width"] <= width
+            assert page.get_by_text("WELCOME-2026-SPRING").is_visible()
+            assert page.get_by_role("link", name="수신거부").is_visible()
+            page.close()

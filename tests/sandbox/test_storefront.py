@@ -16,7 +16,7 @@ from core.sandbox.server import SandboxServer
 from core.sandbox.setup import connect_sandbox
 from core.store import Store
 from core.sync.jobs import run_sync
-from tests.support.browser_support import CHROMIUM_ARGS, chromium  # noqa: F401 (fixture)
+from tests.support.browser_support import chromium, launched  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -134,37 +134,33 @@ def test_ordering_a_cart_places_an_order_the_next_sync_brings_in(synced: Store, 
 
 @pytest.mark.browser
 def test_the_storefront_pages_in_chromium(chromium, synced: Store, sandbox: SandboxServer) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     _, url, items = _open_cart(synced)
     with synced.unit() as con:
         (product,) = con.execute("SELECT product_key FROM products ORDER BY product_key LIMIT 1").fetchone()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            for label, viewport in (("desktop", {"width": 1280, "height": 900}),
-                                    ("phone", {"width": 390, "height": 844})):
-                page = browser.new_page(viewport=viewport, locale="ko-KR")
-                page.goto(f"{sandbox.url}/product/detail.html?product_no={product}")
-                expect(page.get_by_role("heading", level=1)).to_be_visible()
-                page.screenshot(path=str(SHOTS / f"product-{label}.png"), full_page=True)
-                page.goto(url)
-                expect(page.get_by_text("님의 장바구니")).to_be_visible()
-                expect(page.get_by_text(items[0][0], exact=True).first).to_be_visible()
-                page.screenshot(path=str(SHOTS / f"cart-{label}.png"), full_page=True)
-                if label == "phone":
-                    page.get_by_role("button", name="주문하기").click()
-                    expect(page.get_by_role("heading", name="주문이 완료됐어요")).to_be_visible()
-                    page.screenshot(path=str(SHOTS / "ordered-phone.png"), full_page=True)
-                    page.goto(f"{sandbox.url}/no/such/page")
-                    expect(page.get_by_role("heading", name="페이지를 찾을 수 없어요")).to_be_visible()
-                    page.screenshot(path=str(SHOTS / "missing-phone.png"), full_page=True)
-                else:
-                    page.goto(f"{sandbox.url}/")
-                    expect(page.get_by_role("heading", name="지금 판매 중인 상품")).to_be_visible()
-                    page.screenshot(path=str(SHOTS / "home-desktop.png"))
-                page.close()
-        finally:
-            browser.close()
+    with launched(chromium) as browser:
+        for label, viewport in (("desktop", {"width": 1280, "height": 900}),
+                                ("phone", {"width": 390, "height": 844})):
+            page = browser.new_page(viewport=viewport, locale="ko-KR")
+            page.goto(f"{sandbox.url}/product/detail.html?product_no={product}")
+            expect(page.get_by_role("heading", level=1)).to_be_visible()
+            page.screenshot(path=str(SHOTS / f"product-{label}.png"), full_page=True)
+            page.goto(url)
+            expect(page.get_by_text("님의 장바구니")).to_be_visible()
+            expect(page.get_by_text(items[0][0], exact=True).first).to_be_visible()
+            page.screenshot(path=str(SHOTS / f"cart-{label}.png"), full_page=True)
+            if label == "phone":
+                page.get_by_role("button", name="주문하기").click()
+                expect(page.get_by_role("heading", name="주문이 완료됐어요")).to_be_visible()
+                page.screenshot(path=str(SHOTS / "ordered-phone.png"), full_page=True)
+                page.goto(f"{sandbox.url}/no/such/page")
+                expect(page.get_by_role("heading", name="페이지를 찾을 수 없어요")).to_be_visible()
+                page.screenshot(path=str(SHOTS / "missing-phone.png"), full_page=True)
+            else:
+                page.goto(f"{sandbox.url}/")
+                expect(page.get_by_role("heading", name="지금 판매 중인 상품")).to_be_visible()
+                page.screenshot(path=str(SHOTS / "home-desktop.png"))
+            page.close()
     assert dt.datetime.now(dt.UTC)  # the screenshots are looked at by people; the checks above are the test
