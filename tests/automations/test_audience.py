@@ -17,13 +17,8 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture
 def shop(store: Store, fixed_clock):
-    fixed_clock.set(at(5, 9))
-    w.seed_shop(store)
-    recorder = w.Recorder()
-    controller = w.smtp_server(recorder)
-    w.configure_sender(store, w.smtp_port(controller))
-    yield store, recorder
-    controller.stop()
+    with w.mailing_shop(store, fixed_clock, at(5, 9)) as recorder:
+        yield store, recorder
 
 
 def member(key: str, when, group: str) -> dict:

@@ -33,13 +33,8 @@ def arrived(recorder: w.Recorder, store: Store, automation_id: str) -> collectio
 
 @pytest.fixture
 def shop(store: Store, fixed_clock: clock.FixedClock):
-    recorder = w.Recorder()
-    controller = w.smtp_server(recorder)
-    fixed_clock.set(at(1, 9))
-    w.seed_shop(store)
-    w.configure_sender(store, w.smtp_port(controller))
-    yield store, recorder
-    controller.stop()
+    with w.mailing_shop(store, fixed_clock, at(1, 9)) as recorder:
+        yield store, recorder
 
 
 @pytest.mark.slow

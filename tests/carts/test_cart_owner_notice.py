@@ -30,25 +30,20 @@ def shop(store: Store, fixed_clock):
     """Carts of the 5th of January (shop time): k1 abandoned 11:00, k2 11:30, k4 11:00 (a member without
     advertising consent: the owner still hears of it), k6 a guest's at 23:30; k3 ordered within the hour;
     k7 abandoned just after midnight, so on the 6th."""
-    fixed_clock.set(at(5, 9))
-    w.seed_shop(store)
-    recorder = w.Recorder()
-    controller = w.smtp_server(recorder)
-    w.configure_sender(store, w.smtp_port(controller))
-    members = [w.member(k, at(1)) for k in ("m1", "m2", "m3")] + [w.member("m4", at(1), consent=False)]
-    cart_rows = [w.cart("k1", "m1", at(5, 10), email_="m1@example.com"),
-                 w.cart("k2", "m2", at(5, 10, 30), email_="m2@example.com"),
-                 w.cart("k3", "m3", at(5, 10), email_="m3@example.com"),
-                 w.cart("k4", "m4", at(5, 10), email_="m4@example.com"),
-                 w.cart("k6", None, at(5, 22, 30), email_="guest@example.com"),
-                 w.cart("k7", "m1", at(5, 23, 45), email_="m1@example.com")]
-    items = [{"cart_key": k, "line_no": n, "product_key": f"p{n}", "name": f"{k} 린넨 셔츠 {n}", "quantity": 1,
-              "unit_price": 26400, "image_url": f"https://haru-shop.example/img/{k}-{n}.jpg", "option_text": "M"}
-             for k in ("k1", "k2", "k3", "k4", "k6", "k7") for n in (1, 2)]
-    w.write(store, members=members, carts=cart_rows, cart_items=items,
-            orders=[w.order("o3", "m3", at(5, 10, 40), cart_key="k3")])
-    yield store, recorder
-    controller.stop()
+    with w.mailing_shop(store, fixed_clock, at(5, 9)) as recorder:
+        members = [w.member(k, at(1)) for k in ("m1", "m2", "m3")] + [w.member("m4", at(1), consent=False)]
+        cart_rows = [w.cart("k1", "m1", at(5, 10), email_="m1@example.com"),
+                     w.cart("k2", "m2", at(5, 10, 30), email_="m2@example.com"),
+                     w.cart("k3", "m3", at(5, 10), email_="m3@example.com"),
+                     w.cart("k4", "m4", at(5, 10), email_="m4@example.com"),
+                     w.cart("k6", None, at(5, 22, 30), email_="guest@example.com"),
+                     w.cart("k7", "m1", at(5, 23, 45), email_="m1@example.com")]
+        items = [{"cart_key": k, "line_no": n, "product_key": f"p{n}", "name": f"{k} 린넨 셔츠 {n}", "quantity": 1,
+                  "unit_price": 26400, "image_url": f"https://haru-shop.example/img/{k}-{n}.jpg", "option_text": "M"}
+                 for k in ("k1", "k2", "k3", "k4", "k6", "k7") for n in (1, 2)]
+        w.write(store, members=members, carts=cart_rows, cart_items=items,
+                orders=[w.order("o3", "m3", at(5, 10, 40), cart_key="k3")])
+        yield store, recorder
 
 
 def run(store_path, *whens: dt.datetime) -> None:

@@ -19,23 +19,19 @@ pytestmark = pytest.mark.timeout(180)
 
 @pytest.fixture
 def shop(store: Store, fixed_clock):
-    fixed_clock.set(at(5, 9))  # the automations are set up before the carts are abandoned
-    w.seed_shop(store)
-    recorder = w.Recorder()
-    controller = w.smtp_server(recorder)
-    w.configure_sender(store, w.smtp_port(controller))
-    members = [w.member(k, at(1)) for k in ("m1", "m2", "m3")] + [w.member("m4", at(1), consent=False)]
-    cart_rows = [w.cart("k1", "m1", at(5, 10), email_="m1@example.com"),
-                 w.cart("k2", "m2", at(5, 10, 30), email_="m2@example.com"),
-                 w.cart("k3", "m3", at(5, 10), email_="m3@example.com"),   # m3 orders within the hour
-                 w.cart("k4", "m4", at(5, 10), email_="m4@example.com")]   # m4 never consented to advertising
-    items = [{"cart_key": k, "line_no": n, "product_key": f"p{n}", "name": f"린넨 셔츠 {n}", "quantity": 1,
-              "unit_price": 26400, "image_url": f"https://haru-shop.example/img/p{n}.jpg", "option_text": "M"}
-             for k in ("k1", "k2", "k3", "k4") for n in (1, 2)]
-    w.write(store, members=members, carts=cart_rows, cart_items=items,
-            orders=[w.order("o3", "m3", at(5, 10, 40), cart_key="k3")])
-    yield store, recorder
-    controller.stop()
+    # The automations are set up before the carts are abandoned.
+    with w.mailing_shop(store, fixed_clock, at(5, 9)) as recorder:
+        members = [w.member(k, at(1)) for k in ("m1", "m2", "m3")] + [w.member("m4", at(1), consent=False)]
+        cart_rows = [w.cart("k1", "m1", at(5, 10), email_="m1@example.com"),
+                     w.cart("k2", "m2", at(5, 10, 30), email_="m2@example.com"),
+                     w.cart("k3", "m3", at(5, 10), email_="m3@example.com"),   # m3 orders within the hour
+                     w.cart("k4", "m4", at(5, 10), email_="m4@example.com")]   # m4 never consented to advertising
+        items = [{"cart_key": k, "line_no": n, "product_key": f"p{n}", "name": f"린넨 셔츠 {n}", "quantity": 1,
+                  "unit_price": 26400, "image_url": f"https://haru-shop.example/img/p{n}.jpg", "option_text": "M"}
+                 for k in ("k1", "k2", "k3", "k4") for n in (1, 2)]
+        w.write(store, members=members, carts=cart_rows, cart_items=items,
+                orders=[w.order("o3", "m3", at(5, 10, 40), cart_key="k3")])
+        yield store, recorder
 
 
 def arrived_for(recorder: w.Recorder) -> collections.Counter:

@@ -22,7 +22,7 @@ from core.messaging.outbox import Journal, claim
 from core.public import tracking
 from tests.conftest import ROOT
 from tests.support import automation_world as w
-from tests.support.apptest_support import rendered_text
+from tests.support.apptest_support import button, rendered_text
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -52,12 +52,6 @@ def open_page(page: str) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r} in {[b.label for b in at.button]}"
-    return matches[0]
 
 
 # ---- the plain functions behind the pages ---------------------------------------------------

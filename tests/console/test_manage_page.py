@@ -12,6 +12,7 @@ from core.automations.evaluate import evaluate_all
 from core.console import activity as outbox_views
 from tests.conftest import ROOT
 from tests.support import automation_world as w
+from tests.support.apptest_support import button
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -38,12 +39,6 @@ def open_page() -> AppTest:
     at.switch_page("pages/automations.py").run()
     assert not at.exception, at.exception
     return at
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r} in {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def flash(at: AppTest) -> str:

@@ -15,3 +15,10 @@ def _walk(node) -> Iterator:
     yield node
     for child in getattr(node, "children", {}).values():
         yield from _walk(child)
+
+
+def button(at: AppTest, label: str):
+    """The page's one button labelled `label` (failing with the labels there are)."""
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r} in {[b.label for b in at.button]}"
+    return matches[0]

@@ -2,12 +2,14 @@
 a loopback SMTP server (aiosmtpd) that records what arrives, and helpers to read the outbox."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,21 @@ def smtp_server(recorder: Recorder) -> Controller:
 
 def smtp_port(controller: Controller) -> int:
     return controller.port
+
+
+@contextlib.contextmanager
+def mailing_shop(store: Store, c: clock.FixedClock, when: dt.datetime) -> Iterator[Recorder]:
+    """The shop seeded at `when`, its sender on a loopback SMTP server that records what it accepts (stopped
+    when the block ends)."""
+    c.set(when)
+    seed_shop(store)
+    recorder = Recorder()
+    controller = smtp_server(recorder)
+    try:
+        configure_sender(store, smtp_port(controller))
+        yield recorder
+    finally:
+        controller.stop()
 
 
 def configure_sender(store: Store, port: int, shop_id: str = SHOP, **extra: Any) -> None:
