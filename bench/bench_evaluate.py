@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from memory import peak_mb  # noqa: E402 (bench/ is on sys.path)
+from memory import scheduler_once  # noqa: E402 (bench/ is on sys.path)
 from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
 
 from core import clock  # noqa: E402
@@ -148,21 +147,10 @@ def main() -> None:
     with store.unit() as con:
         con.execute("UPDATE outbox SET state = 'sent', sent_at = $t WHERE state = 'pending'", {"t": NOW})
         con.execute("DELETE FROM scheduler_jobs")  # every job due: the heaviest minute there is
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "core", "scheduler", "--once", "--now",
-                              (NOW + dt.timedelta(minutes=5)).isoformat()], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
-    # The child's own high-water mark (VmHWM, after exec), read until it exits. Not getrusage(CHILDREN):
-    # that counts the pages the child shared with this (large) process between fork and exec.
-    rss_mb = 0.0
-    while child.poll() is None:
-        rss_mb = max(rss_mb, peak_mb(child.pid))
-        time.sleep(0.05)
-    wall = time.perf_counter() - t
-    print(child.stdout.read().strip())
-    if child.returncode:
-        print(f"the scheduler child exited with {child.returncode} (a job failed; see above)")
+    wall, rss_mb, printed, code = scheduler_once(NOW + dt.timedelta(minutes=5), ROOT)
+    print(printed)
+    if code:
+        print(f"the scheduler child exited with {code} (a job failed; see above)")
     print(f"scheduler --once child (evaluate + dispatch + attribution + purge): {wall:.1f} s wall, "
           f"peak RSS {rss_mb:.0f} MB")
     if args.keep:

@@ -29,7 +29,6 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from memory import peak_mb  # noqa: E402 (bench/ is on sys.path)
+from memory import scheduler_once  # noqa: E402 (bench/ is on sys.path)
 from sender import save_bench_sender  # noqa: E402 (bench/ is on sys.path)
 
 from core import clock  # noqa: E402
@@ -181,19 +180,6 @@ def show(label: str, times: dict[str, float]) -> str:
     return f"{label} {sum(times.values()):6.2f} s  ({parts})"
 
 
-def child_tick(now: dt.datetime) -> tuple[float, float, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    t = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "core", "scheduler", "--once", "--now", now.isoformat()],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    rss = 0.0
-    while child.poll() is None:
-        rss = max(rss, peak_mb(child.pid))
-        time.sleep(0.05)
-    out = child.stdout.read().strip() if child.stdout else ""
-    return time.perf_counter() - t, rss, out
-
-
 def one_size(shops: int, members: int, orders: int, carts: int, folder: Path,
              loyalty_since: dt.datetime = ON_SINCE) -> None:
     path = folder / f"tick-{shops}.duckdb"
@@ -232,7 +218,7 @@ def one_size(shops: int, members: int, orders: int, carts: int, folder: Path,
         con.execute("UPDATE scheduler_jobs SET next_due_at = $t WHERE job IN ('automations:evaluate', "
                     "'automations:dispatch', 'loyalty:issue', 'loyalty:alimtalk')",
                     {"t": NOW + dt.timedelta(minutes=5)})
-    wall, rss, _ = child_tick(NOW + dt.timedelta(minutes=5))
+    wall, rss, _, _ = scheduler_once(NOW + dt.timedelta(minutes=5), ROOT)
     print(f"   scheduler --once child, a steady tick: {wall:.2f} s wall (with interpreter start), "
           f"peak RSS {rss:.0f} MB")
     sys.stdout.flush()
